@@ -1,0 +1,21 @@
+//! Pure domain types of jianfu (健扶).
+//!
+//! Every checked value is a newtype whose only constructor parses, so code
+//! that holds an [`IdCardNo`], a [`RegionCode`] or a [`Money`] never has to
+//! ask again whether it is valid. This crate does no I/O.
+#![deny(missing_docs)]
+
+pub mod codes;
+pub mod disease;
+pub mod idcard;
+pub mod money;
+pub mod region;
+pub mod registry;
+
+pub use codes::{CodeError, Group, GroupSet, HouseholdType, PersonStatus, Relation};
+pub use disease::{DiseaseCatalogue, DiseaseList, Icd10, Icd10Error};
+pub use idcard::{IdCardError, IdCardNo, Sex};
+pub use money::{Money, MoneyError, Ratio};
+pub use region::{RegionCode, RegionError, RegionLevel};
+pub use registry::{DiagnosisRecord, HouseholdRecord, PersonRecord};
+pub use idcard::mask_middle;
