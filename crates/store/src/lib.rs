@@ -1,0 +1,144 @@
+//! Persistence of jianfu on SQLite (the embedded default) and PostgreSQL
+//! (production), behind one interface.
+//!
+//! [`Db`] is an enum over the two typed pools rather than sqlx's `Any`
+//! driver, so each engine keeps its own types and bulk path (multi-row
+//! inserts in one transaction on SQLite, `COPY` on PostgreSQL). Each engine
+//! has its own migration folder; a test keeps the two schemas in step.
+//! Money is stored as `BIGINT` fen; large tables carry `county_code` in
+//! every key (see `docs/ARCHITECTURE.md`).
+
+mod bulk;
+pub mod queries;
+pub mod regions;
+pub mod registry;
+#[doc(hidden)]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use thiserror::Error;
+
+pub use registry::{Conflict, ImportStats, RegistryImport};
+
+/// A storage failure.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database URL is neither `sqlite:` nor `postgres:`.
+    #[error("不支持的数据库地址“{0}”：应以 sqlite:// 或 postgres:// 开头")]
+    UnsupportedUrl(String),
+    /// The driver reported an error.
+    #[error("数据库错误：{0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("数据库结构升级失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that this version cannot read.
+    #[error("数据库中的数据无法识别：{0}")]
+    Corrupt(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite, embedded.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A connection pool to one of the two engines.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// SQLite pool.
+    Sqlite(SqlitePool),
+    /// PostgreSQL pool.
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://FILE`, `sqlite::memory:`, or
+    /// `postgres://…`), creating a SQLite file if missing, in WAL mode.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let in_memory = url.contains(":memory:");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database exists once per connection.
+                .max_connections(if in_memory { 1 } else { 8 })
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = Self::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies pending migrations of this engine.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The engine behind this pool.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Closes every connection (checkpointing SQLite's WAL).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// The half-open range `[prefix, next)` of codes starting with `prefix`,
+/// for index-friendly prefix queries on both engines.
+pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
+    let mut upper = prefix.as_bytes().to_vec();
+    // Codes are ASCII digits: bumping the last byte gives the next prefix.
+    match upper.last_mut() {
+        Some(b) => *b += 1,
+        None => return (String::new(), "\u{10FFFF}".to_string()),
+    }
+    (
+        prefix.to_string(),
+        String::from_utf8(upper).expect("ASCII prefix"),
+    )
+}

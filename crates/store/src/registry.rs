@@ -1,0 +1,713 @@
+//! Writing the registry: one import is one transaction and one change
+//! batch. Rows arrive in chunks of parsed records; each chunk is compared
+//! with what is stored, and only real differences are written, each kept
+//! in the change log (field, old value, new value) under the batch that
+//! records source file, user and time.
+//!
+//! Conflicts only the database can see (an ID number registered in
+//! another household, a diagnosis of an unknown person) come back as
+//! [`Conflict`]s for the caller's error report; the rows concerned are not
+//! written.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use jianfu_domain::{DiagnosisRecord, HouseholdRecord, PersonRecord};
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::bulk::{Tx, Value};
+use crate::{Db, Result};
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportStats {
+    /// Households created.
+    pub households_created: u64,
+    /// Households with at least one changed field.
+    pub households_updated: u64,
+    /// Persons created.
+    pub persons_created: u64,
+    /// Persons with at least one changed field.
+    pub persons_updated: u64,
+    /// Persons present and identical.
+    pub persons_unchanged: u64,
+    /// Diagnoses created.
+    pub diagnoses_created: u64,
+    /// Diagnoses with a changed name or facility.
+    pub diagnoses_updated: u64,
+    /// Diagnoses present and identical.
+    pub diagnoses_unchanged: u64,
+    /// Change-log entries written.
+    pub changes: u64,
+}
+
+/// A row the database refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The file row.
+    pub row: u64,
+    /// Stable code: `id_in_other_household` or `unknown_person`.
+    pub code: &'static str,
+    /// The household the ID number is already registered in, if any.
+    pub other_household: Option<String>,
+}
+
+/// An import under way: a transaction plus its change batch.
+pub struct RegistryImport {
+    tx: Option<Tx>,
+    db: Db,
+    batch_id: i64,
+    seq: i64,
+    now: DateTime<Utc>,
+    /// What has been written so far.
+    pub stats: ImportStats,
+}
+
+const HOUSEHOLD_COLUMNS: &[&str] = &[
+    "county_code",
+    "household_no",
+    "village_code",
+    "household_type",
+    "income_per_capita",
+    "created_batch",
+    "updated_at",
+];
+const PERSON_COLUMNS: &[&str] = &[
+    "county_code",
+    "id_number",
+    "household_no",
+    "village_code",
+    "name",
+    "relation",
+    "groups",
+    "phone",
+    "status",
+    "sex",
+    "birth_date",
+    "created_batch",
+    "updated_at",
+];
+const DIAGNOSIS_COLUMNS: &[&str] = &[
+    "county_code",
+    "id_number",
+    "icd10",
+    "diagnosed_on",
+    "disease_name",
+    "facility",
+    "created_batch",
+];
+const LOG_COLUMNS: &[&str] = &[
+    "county_code",
+    "batch_id",
+    "seq",
+    "entity",
+    "entity_key",
+    "household_no",
+    "field",
+    "old_value",
+    "new_value",
+];
+
+/// One change-log entry before it is written.
+struct LogEntry {
+    county: String,
+    entity: &'static str,
+    key: String,
+    household_no: Option<String>,
+    field: &'static str,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+/// Stored household fields compared on re-import.
+#[derive(sqlx::FromRow)]
+struct StoredHousehold {
+    household_no: String,
+    village_code: String,
+    household_type: String,
+    income_per_capita: Option<i64>,
+}
+
+/// Stored person fields compared on re-import.
+#[derive(sqlx::FromRow)]
+struct StoredPerson {
+    county_code: String,
+    id_number: String,
+    household_no: String,
+    name: String,
+    relation: String,
+    groups: String,
+    phone: Option<String>,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredDiagnosis {
+    id_number: String,
+    icd10: String,
+    diagnosed_on: chrono::NaiveDate,
+    disease_name: Option<String>,
+    facility: Option<String>,
+}
+
+impl Db {
+    /// Starts an import of `kind` (`persons`, `diagnoses`) from
+    /// `source_file` by `user`: records the batch, opens the transaction.
+    pub async fn begin_import(&self, kind: &str, source_file: &str, user: &str) -> Result<RegistryImport> {
+        let now = Utc::now();
+        let sql = "INSERT INTO change_batches \
+                   (kind, source_file, user_name, started_at, status, rows_total, rows_written, errors) \
+                   VALUES ($1, $2, $3, $4, 'running', 0, 0, 0) RETURNING id";
+        let batch_id: i64 = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar(sql)
+                    .bind(kind)
+                    .bind(source_file)
+                    .bind(user)
+                    .bind(now)
+                    .fetch_one(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar(sql)
+                    .bind(kind)
+                    .bind(source_file)
+                    .bind(user)
+                    .bind(now)
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        Ok(RegistryImport {
+            tx: Some(self.begin().await?),
+            db: self.clone(),
+            batch_id,
+            seq: 0,
+            now,
+            stats: ImportStats::default(),
+        })
+    }
+}
+
+impl RegistryImport {
+    /// The change batch of this import.
+    pub fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    fn tx(&mut self) -> &mut Tx {
+        self.tx.as_mut().expect("transaction open until commit or rollback")
+    }
+
+    /// Writes a chunk of persons rows (file row, record) and their
+    /// households. Rows must have passed the file checks (no duplicate ID
+    /// numbers, consistent households).
+    pub async fn write_persons(&mut self, rows: &[(u64, PersonRecord)]) -> Result<Vec<Conflict>> {
+        let mut log = Vec::new();
+        self.write_households(rows.iter().map(|(_, p)| &p.household), &mut log).await?;
+        let ids: Vec<String> = rows.iter().map(|(_, p)| p.id.as_str().to_string()).collect();
+        let stored: HashMap<String, StoredPerson> = self
+            .fetch_by_keys::<StoredPerson>(
+                "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
+                 FROM persons WHERE id_number",
+                None,
+                &ids,
+            )
+            .await?
+            .into_iter()
+            .map(|p| (p.id_number.clone(), p))
+            .collect();
+        let mut conflicts = Vec::new();
+        let mut new_rows: Vec<&PersonRecord> = Vec::new();
+        for (row, p) in rows {
+            let h = &p.household;
+            match stored.get(p.id.as_str()) {
+                None => new_rows.push(p),
+                Some(s) if s.county_code != h.county_code() || s.household_no != h.household_no => {
+                    conflicts.push(Conflict {
+                        row: *row,
+                        code: "id_in_other_household",
+                        other_household: Some(s.household_no.clone()),
+                    });
+                }
+                Some(s) => {
+                    let changes = person_changes(s, p);
+                    if changes.is_empty() {
+                        self.stats.persons_unchanged += 1;
+                        continue;
+                    }
+                    self.stats.persons_updated += 1;
+                    self.update_person(p).await?;
+                    for (field, old, new) in changes {
+                        log.push(LogEntry {
+                            county: h.county_code().to_string(),
+                            entity: "person",
+                            key: p.id.as_str().to_string(),
+                            household_no: Some(h.household_no.clone()),
+                            field,
+                            old,
+                            new,
+                        });
+                    }
+                }
+            }
+        }
+        self.insert_persons(&new_rows, &mut log).await?;
+        self.write_log(log).await?;
+        Ok(conflicts)
+    }
+
+    async fn write_households(
+        &mut self,
+        households: impl Iterator<Item = &HouseholdRecord>,
+        log: &mut Vec<LogEntry>,
+    ) -> Result<()> {
+        // One entry per household of the chunk; the file checks made the
+        // repeated household columns agree.
+        let mut unique: Vec<&HouseholdRecord> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for h in households {
+            if seen.insert((h.county_code(), h.household_no.as_str())) {
+                unique.push(h);
+            }
+        }
+        let mut stored: HashMap<(String, String), StoredHousehold> = HashMap::new();
+        let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
+        for h in &unique {
+            by_county.entry(h.county_code()).or_default().push(h.household_no.clone());
+        }
+        for (county, numbers) in by_county {
+            let found = self
+                .fetch_by_keys::<StoredHousehold>(
+                    "SELECT household_no, village_code, household_type, income_per_capita \
+                     FROM households WHERE county_code = $1 AND household_no",
+                    Some(county),
+                    &numbers,
+                )
+                .await?;
+            stored.extend(found.into_iter().map(|h| ((county.to_string(), h.household_no.clone()), h)));
+        }
+        let mut new_rows = Vec::new();
+        for h in &unique {
+            match stored.get(&(h.county_code().to_string(), h.household_no.clone())) {
+                None => new_rows.push(*h),
+                Some(s) => {
+                    let changes = household_changes(s, h);
+                    if changes.is_empty() {
+                        continue;
+                    }
+                    self.stats.households_updated += 1;
+                    self.update_household(h).await?;
+                    for (field, old, new) in changes {
+                        log.push(LogEntry {
+                            county: h.county_code().to_string(),
+                            entity: "household",
+                            key: h.household_no.clone(),
+                            household_no: Some(h.household_no.clone()),
+                            field,
+                            old,
+                            new,
+                        });
+                    }
+                }
+            }
+        }
+        let batch = self.batch_id;
+        let now = self.now;
+        let rows: Vec<Vec<Value>> = new_rows
+            .iter()
+            .map(|h| {
+                vec![
+                    Value::Text(h.county_code()),
+                    Value::Text(&h.household_no),
+                    Value::Text(h.village.as_str()),
+                    Value::Text(h.household_type.code()),
+                    h.income_per_capita.map(|m| m.fen()).into(),
+                    Value::Int(batch),
+                    Value::Timestamp(now),
+                ]
+            })
+            .collect();
+        self.tx().insert("households", HOUSEHOLD_COLUMNS, &rows).await?;
+        self.stats.households_created += new_rows.len() as u64;
+        for h in new_rows {
+            log.push(created(h.county_code(), "household", &h.household_no, &h.household_no));
+        }
+        Ok(())
+    }
+
+    async fn insert_persons(&mut self, persons: &[&PersonRecord], log: &mut Vec<LogEntry>) -> Result<()> {
+        let batch = self.batch_id;
+        let now = self.now;
+        let groups: Vec<String> = persons.iter().map(|p| p.groups.codes()).collect();
+        let rows: Vec<Vec<Value>> = persons
+            .iter()
+            .zip(&groups)
+            .map(|(p, g)| {
+                let h = &p.household;
+                vec![
+                    Value::Text(h.county_code()),
+                    Value::Text(p.id.as_str()),
+                    Value::Text(&h.household_no),
+                    Value::Text(h.village.as_str()),
+                    Value::Text(&p.name),
+                    Value::Text(p.relation.code()),
+                    Value::Text(g),
+                    p.phone.as_deref().into(),
+                    Value::Text(p.status.code()),
+                    Value::Text(sex_code(p)),
+                    Value::Date(p.id.birth_date()),
+                    Value::Int(batch),
+                    Value::Timestamp(now),
+                ]
+            })
+            .collect();
+        self.tx().insert("persons", PERSON_COLUMNS, &rows).await?;
+        self.stats.persons_created += persons.len() as u64;
+        for p in persons {
+            let h = &p.household;
+            log.push(created(h.county_code(), "person", p.id.as_str(), &h.household_no));
+        }
+        Ok(())
+    }
+
+    async fn update_household(&mut self, h: &HouseholdRecord) -> Result<()> {
+        let sql = "UPDATE households SET village_code = $1, household_type = $2, \
+                   income_per_capita = $3, updated_at = $4 \
+                   WHERE county_code = $5 AND household_no = $6";
+        let now = self.now;
+        let income = h.income_per_capita.map(|m| m.fen());
+        match self.tx() {
+            Tx::Sqlite(tx) => {
+                sqlx::query(sql)
+                    .bind(h.village.as_str())
+                    .bind(h.household_type.code())
+                    .bind(income)
+                    .bind(now)
+                    .bind(h.county_code())
+                    .bind(&h.household_no)
+                    .execute(&mut **tx)
+                    .await?;
+                // Members follow their household's village.
+                sqlx::query("UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3")
+                    .bind(h.village.as_str())
+                    .bind(h.county_code())
+                    .bind(&h.household_no)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Tx::Postgres(tx) => {
+                sqlx::query(sql)
+                    .bind(h.village.as_str())
+                    .bind(h.household_type.code())
+                    .bind(income)
+                    .bind(now)
+                    .bind(h.county_code())
+                    .bind(&h.household_no)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3")
+                    .bind(h.village.as_str())
+                    .bind(h.county_code())
+                    .bind(&h.household_no)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn update_person(&mut self, p: &PersonRecord) -> Result<()> {
+        let sql = "UPDATE persons SET name = $1, relation = $2, groups = $3, phone = $4, \
+                   status = $5, updated_at = $6 WHERE county_code = $7 AND id_number = $8";
+        let now = self.now;
+        let groups = p.groups.codes();
+        macro_rules! run {
+            ($tx:expr) => {
+                sqlx::query(sql)
+                    .bind(&p.name)
+                    .bind(p.relation.code())
+                    .bind(&groups)
+                    .bind(p.phone.as_deref())
+                    .bind(p.status.code())
+                    .bind(now)
+                    .bind(p.household.county_code())
+                    .bind(p.id.as_str())
+                    .execute(&mut **$tx)
+                    .await?
+                    .rows_affected()
+            };
+        }
+        match self.tx() {
+            Tx::Sqlite(tx) => run!(tx),
+            Tx::Postgres(tx) => run!(tx),
+        };
+        Ok(())
+    }
+
+    /// Writes a chunk of diagnoses rows. Diagnoses are keyed by person,
+    /// code and date; a changed name or facility is an update.
+    pub async fn write_diagnoses(&mut self, rows: &[(u64, DiagnosisRecord)]) -> Result<Vec<Conflict>> {
+        let ids: Vec<String> = rows.iter().map(|(_, d)| d.id.as_str().to_string()).collect();
+        let counties: HashMap<String, String> = self
+            .fetch_by_keys::<(String, String)>("SELECT id_number, county_code FROM persons WHERE id_number", None, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> = self
+            .fetch_by_keys::<StoredDiagnosis>(
+                "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses WHERE id_number",
+                None,
+                &ids,
+            )
+            .await?
+            .into_iter()
+            .map(|d| ((d.id_number.clone(), d.icd10.clone(), d.diagnosed_on), d))
+            .collect();
+        let mut conflicts = Vec::new();
+        let mut log = Vec::new();
+        let mut new_rows: Vec<(&str, &DiagnosisRecord)> = Vec::new();
+        for (row, d) in rows {
+            let Some(county) = counties.get(d.id.as_str()) else {
+                conflicts.push(Conflict {
+                    row: *row,
+                    code: "unknown_person",
+                    other_household: None,
+                });
+                continue;
+            };
+            let key = (d.id.as_str().to_string(), d.icd10.as_str().to_string(), d.diagnosed_on);
+            let Some(s) = stored.get(&key) else {
+                new_rows.push((county, d));
+                continue;
+            };
+            let mut changes = Vec::new();
+            diff(&mut changes, "disease_name", s.disease_name.clone(), d.disease_name.clone());
+            diff(&mut changes, "facility", s.facility.clone(), d.facility.clone());
+            if changes.is_empty() {
+                self.stats.diagnoses_unchanged += 1;
+                continue;
+            }
+            self.stats.diagnoses_updated += 1;
+            self.update_diagnosis(county, d).await?;
+            for (field, old, new) in changes {
+                log.push(LogEntry {
+                    county: county.clone(),
+                    entity: "diagnosis",
+                    key: d.id.as_str().to_string(),
+                    household_no: None,
+                    field,
+                    old,
+                    new,
+                });
+            }
+        }
+        let batch = self.batch_id;
+        let db_rows: Vec<Vec<Value>> = new_rows
+            .iter()
+            .map(|(county, d)| {
+                vec![
+                    Value::Text(county),
+                    Value::Text(d.id.as_str()),
+                    Value::Text(d.icd10.as_str()),
+                    Value::Date(d.diagnosed_on),
+                    d.disease_name.as_deref().into(),
+                    d.facility.as_deref().into(),
+                    Value::Int(batch),
+                ]
+            })
+            .collect();
+        self.tx().insert("diagnoses", DIAGNOSIS_COLUMNS, &db_rows).await?;
+        self.stats.diagnoses_created += new_rows.len() as u64;
+        for (county, d) in &new_rows {
+            log.push(LogEntry {
+                county: county.to_string(),
+                entity: "diagnosis",
+                key: d.id.as_str().to_string(),
+                household_no: None,
+                field: "*",
+                old: None,
+                new: Some(format!("{} {}", d.icd10, d.diagnosed_on)),
+            });
+        }
+        self.write_log(log).await?;
+        Ok(conflicts)
+    }
+
+    async fn update_diagnosis(&mut self, county: &str, d: &DiagnosisRecord) -> Result<()> {
+        let sql = "UPDATE diagnoses SET disease_name = $1, facility = $2 \
+                   WHERE county_code = $3 AND id_number = $4 AND icd10 = $5 AND diagnosed_on = $6";
+        macro_rules! run {
+            ($tx:expr) => {
+                sqlx::query(sql)
+                    .bind(d.disease_name.as_deref())
+                    .bind(d.facility.as_deref())
+                    .bind(county)
+                    .bind(d.id.as_str())
+                    .bind(d.icd10.as_str())
+                    .bind(d.diagnosed_on)
+                    .execute(&mut **$tx)
+                    .await?
+                    .rows_affected()
+            };
+        }
+        match self.tx() {
+            Tx::Sqlite(tx) => run!(tx),
+            Tx::Postgres(tx) => run!(tx),
+        };
+        Ok(())
+    }
+
+    async fn write_log(&mut self, entries: Vec<LogEntry>) -> Result<()> {
+        let batch = self.batch_id;
+        let first = self.seq;
+        self.seq += entries.len() as i64;
+        self.stats.changes += entries.len() as u64;
+        let rows: Vec<Vec<Value>> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                vec![
+                    Value::Text(&e.county),
+                    Value::Int(batch),
+                    Value::Int(first + i as i64 + 1),
+                    Value::Text(e.entity),
+                    Value::Text(&e.key),
+                    e.household_no.as_deref().into(),
+                    Value::Text(e.field),
+                    e.old.as_deref().into(),
+                    e.new.as_deref().into(),
+                ]
+            })
+            .collect();
+        self.tx().insert("change_log", LOG_COLUMNS, &rows).await
+    }
+
+    /// Runs `select … WHERE [county_code = $1 AND] <key column>` restricted
+    /// to `keys`: a JSON array on SQLite, a text array on PostgreSQL.
+    async fn fetch_by_keys<T>(
+        &mut self,
+        select_where: &'static str,
+        county: Option<&str>,
+        keys: &[String],
+    ) -> Result<Vec<T>>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match self.tx() {
+            Tx::Sqlite(tx) => {
+                let json = serde_json::to_string(keys).expect("strings serialise");
+                let n = if county.is_some() { 2 } else { 1 };
+                let sql = format!("{select_where} IN (SELECT value FROM json_each(${n}))");
+                let mut q = sqlx::query_as(AssertSqlSafe(sql));
+                if let Some(c) = county {
+                    q = q.bind(c);
+                }
+                q.bind(json).fetch_all(&mut **tx).await?
+            }
+            Tx::Postgres(tx) => {
+                let n = if county.is_some() { 2 } else { 1 };
+                let sql = format!("{select_where} = ANY(${n})");
+                let mut q = sqlx::query_as(AssertSqlSafe(sql));
+                if let Some(c) = county {
+                    q = q.bind(c);
+                }
+                q.bind(keys).fetch_all(&mut **tx).await?
+            }
+        })
+    }
+
+    /// Records the outcome and commits everything written.
+    pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
+        let written = self.stats.persons_created
+            + self.stats.persons_updated
+            + self.stats.persons_unchanged
+            + self.stats.diagnoses_created
+            + self.stats.diagnoses_updated
+            + self.stats.diagnoses_unchanged;
+        self.tx.take().expect("open").commit().await?;
+        self.finish("committed", rows_total, written, errors).await?;
+        Ok(self.stats)
+    }
+
+    /// Discards everything written and records why.
+    pub async fn rollback(mut self, rows_total: u64, errors: u64) -> Result<()> {
+        self.tx.take().expect("open").rollback().await?;
+        self.finish("rejected", rows_total, 0, errors).await
+    }
+
+    async fn finish(&self, status: &str, rows_total: u64, written: u64, errors: u64) -> Result<()> {
+        let sql = "UPDATE change_batches SET status = $1, finished_at = $2, rows_total = $3, \
+                   rows_written = $4, errors = $5 WHERE id = $6";
+        let now = Utc::now();
+        let (t, w, e) = (rows_total as i64, written as i64, errors as i64);
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query(sql).bind(status).bind(now).bind(t).bind(w).bind(e).bind(self.batch_id).execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query(sql).bind(status).bind(now).bind(t).bind(w).bind(e).bind(self.batch_id).execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn created(county: &str, entity: &'static str, key: &str, household_no: &str) -> LogEntry {
+    LogEntry {
+        county: county.to_string(),
+        entity,
+        key: key.to_string(),
+        household_no: Some(household_no.to_string()),
+        field: "*",
+        old: None,
+        new: None,
+    }
+}
+
+fn sex_code(p: &PersonRecord) -> &'static str {
+    match p.id.sex() {
+        jianfu_domain::Sex::Male => "male",
+        jianfu_domain::Sex::Female => "female",
+    }
+}
+
+type Change = (&'static str, Option<String>, Option<String>);
+
+fn diff(out: &mut Vec<Change>, field: &'static str, old: Option<String>, new: Option<String>) {
+    if old != new {
+        out.push((field, old, new));
+    }
+}
+
+fn household_changes(s: &StoredHousehold, h: &HouseholdRecord) -> Vec<Change> {
+    let mut out = Vec::new();
+    diff(&mut out, "village_code", Some(s.village_code.clone()), Some(h.village.to_string()));
+    diff(
+        &mut out,
+        "household_type",
+        Some(s.household_type.clone()),
+        Some(h.household_type.code().to_string()),
+    );
+    diff(
+        &mut out,
+        "income_per_capita",
+        s.income_per_capita.map(|f| jianfu_domain::Money::from_fen(f).to_string()),
+        h.income_per_capita.map(|m| m.to_string()),
+    );
+    out
+}
+
+fn person_changes(s: &StoredPerson, p: &PersonRecord) -> Vec<Change> {
+    let mut out = Vec::new();
+    diff(&mut out, "name", Some(s.name.clone()), Some(p.name.clone()));
+    diff(&mut out, "relation", Some(s.relation.clone()), Some(p.relation.code().to_string()));
+    diff(&mut out, "groups", Some(s.groups.clone()), Some(p.groups.codes()));
+    diff(&mut out, "phone", s.phone.clone(), p.phone.clone());
+    diff(&mut out, "status", Some(s.status.clone()), Some(p.status.code().to_string()));
+    out
+}

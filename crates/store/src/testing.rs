@@ -1,0 +1,73 @@
+//! Fresh databases for tests on both engines.
+//!
+//! SQLite always runs (a file in a temp directory). PostgreSQL runs when
+//! `JIANFU_TEST_PG` names a server (`scripts/test.sh` starts one); each
+//! call creates a new database on it so tests can run in parallel. With
+//! `JIANFU_REQUIRE_PG=1` a missing server is a failure, not a skip.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{Db, Engine};
+
+/// A migrated, empty database and what keeps it alive.
+pub struct TestDb {
+    /// The pool.
+    pub db: Db,
+    /// The URL it was opened with.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// The engine of this database.
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh SQLite database in a temp directory.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Db::open(&url).await.expect("open SQLite");
+    TestDb { db, url, _dir: Some(dir) }
+}
+
+/// A fresh PostgreSQL database, if a server is configured.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("JIANFU_TEST_PG") else {
+        if std::env::var("JIANFU_REQUIRE_PG").is_ok_and(|v| v == "1") {
+            panic!("JIANFU_REQUIRE_PG=1 but JIANFU_TEST_PG is not set");
+        }
+        eprintln!("JIANFU_TEST_PG not set: PostgreSQL part skipped");
+        return None;
+    };
+    let name = format!(
+        "jianfu_t{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_subsec_nanos()
+    );
+    let admin = Db::connect(&base).await.expect("connect to JIANFU_TEST_PG");
+    if let Db::Postgres(pool) = &admin {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(pool)
+            .await
+            .expect("create test database");
+    }
+    admin.close().await;
+    // The base URL names a database; the test database replaces it.
+    let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
+    let url = format!("{head}/{name}");
+    let db = Db::open(&url).await.expect("open PostgreSQL test database");
+    Some(TestDb { db, url, _dir: None })
+}
+
+/// Every configured engine: SQLite, and PostgreSQL when available.
+pub async fn all() -> Vec<TestDb> {
+    let mut out = vec![sqlite().await];
+    out.extend(postgres().await);
+    out
+}
