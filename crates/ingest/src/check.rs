@@ -1,0 +1,722 @@
+//! Cross-row checks and the first pass of an import.
+//!
+//! [`PersonsCheck`] and [`DiagnosesCheck`] are streaming accumulators: fed
+//! one parsed row at a time, they report problems to a [`ReportSink`] as
+//! soon as they are known and keep only compact state (one entry per
+//! distinct ID number and per household, rejected rows as runs).
+//! [`check_persons_file`] and [`check_diagnoses_file`] run them over a
+//! whole file and return a [`CheckOutcome`]; the caller then re-opens the
+//! file ([`crate::PersonsReader::open_checked`]) and writes the rows the
+//! outcome did not reject.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::Path;
+use std::sync::Arc;
+
+use jianfu_domain::{HouseholdType, IdCardNo, Money, RegionCode, Relation};
+
+use crate::ImportOptions;
+use crate::columns::{DIAGNOSIS_COLUMNS, FileKind, PERSON_COLUMNS, diagnosis, person};
+use crate::diagnoses::{DiagnosesReader, DiagnosisRow};
+use crate::error::FileError;
+use crate::fields::{report_value, short};
+use crate::persons::{PersonRow, PersonsReader};
+use crate::report::{CountingSink, ReportSink, RowError, Severity};
+use crate::table::{FileFingerprint, Progress};
+
+/// Progress is reported every this many rows.
+const PROGRESS_EVERY: u32 = 4096;
+
+/// What the region tree says about a village code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VillageCheck {
+    /// A village (村/居委会) of the tree.
+    Ok,
+    /// No such code.
+    NotFound,
+    /// The code exists but is a township, county or higher.
+    NotAVillage,
+}
+
+/// A set of row numbers, kept as sorted runs (a whole household is one
+/// run when its rows are together).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSet {
+    runs: Vec<(u32, u32)>,
+    len: u64,
+}
+
+impl RowSet {
+    /// The empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The set of the given inclusive runs, in any order, overlapping or not.
+    pub fn from_runs(mut runs: Vec<(u32, u32)>) -> Self {
+        runs.retain(|(a, b)| a <= b);
+        runs.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(runs.len());
+        for (a, b) in runs {
+            match merged.last_mut() {
+                Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        let len = merged.iter().map(|(a, b)| u64::from(b - a) + 1).sum();
+        RowSet { runs: merged, len }
+    }
+
+    /// True when `row` is in the set.
+    pub fn contains(&self, row: u32) -> bool {
+        let i = self.runs.partition_point(|&(_, b)| b < row);
+        self.runs.get(i).is_some_and(|&(a, _)| a <= row)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The rows in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs.iter().flat_map(|&(a, b)| a..=b)
+    }
+
+    /// The inclusive runs in increasing order.
+    pub fn runs(&self) -> &[(u32, u32)] {
+        &self.runs
+    }
+}
+
+/// Rejected rows as they are found (mostly increasing), normalised into a
+/// [`RowSet`] at the end.
+#[derive(Debug, Default)]
+struct RunsBuilder {
+    runs: Vec<(u32, u32)>,
+}
+
+impl RunsBuilder {
+    fn add(&mut self, a: u32, b: u32) {
+        match self.runs.last_mut() {
+            Some(last) if last.0 <= a && a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => self.runs.push((a, b)),
+        }
+    }
+
+    fn build(self) -> RowSet {
+        RowSet::from_runs(self.runs)
+    }
+}
+
+/// The result of the first pass over a file.
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    /// What was checked.
+    pub kind: FileKind,
+    /// The row the header was read from.
+    pub header_row: u32,
+    /// Non-blank data rows read.
+    pub data_rows: u64,
+    /// Rows that must not be imported.
+    pub rejected: RowSet,
+    /// Problems of severity error reported.
+    pub errors: u64,
+    /// Warnings reported.
+    pub warnings: u64,
+    /// Distinct households (persons files only).
+    pub households: u64,
+    /// Households rejected as a whole (persons files only).
+    pub households_rejected: u64,
+    /// The file as checked, to notice changes before the second pass.
+    pub fingerprint: FileFingerprint,
+}
+
+impl CheckOutcome {
+    /// Rows that may be imported.
+    pub fn accepted_rows(&self) -> u64 {
+        self.data_rows.saturating_sub(self.rejected.len())
+    }
+
+    /// True when no row is rejected and no error was reported.
+    pub fn is_clean(&self) -> bool {
+        self.errors == 0 && self.rejected.is_empty()
+    }
+}
+
+fn household_error(
+    file: &Arc<str>,
+    row: u32,
+    column: usize,
+    value: String,
+    problem: String,
+    code: &'static str,
+) -> RowError {
+    let def = &PERSON_COLUMNS[column];
+    RowError {
+        file: file.clone(),
+        row,
+        column: Cow::Borrowed(def.header),
+        value: report_value(def.kind, &value),
+        problem,
+        code,
+        severity: Severity::Error,
+    }
+}
+
+/// Per-household state.
+#[derive(Debug)]
+struct Household {
+    first_row: u32,
+    rows: u32,
+    /// The current run of consecutive rows, and earlier runs.
+    last_run: (u32, u32),
+    earlier_runs: Vec<(u32, u32)>,
+    heads: u32,
+    head_row: u32,
+    head_rejected: bool,
+    village: Option<(RegionCode, u32)>,
+    household_type: Option<(HouseholdType, u32)>,
+    income: Option<(Option<Money>, u32)>,
+    rejected: bool,
+}
+
+impl Household {
+    fn new(row: u32) -> Self {
+        Household {
+            first_row: row,
+            rows: 0,
+            last_run: (row, row),
+            earlier_runs: Vec::new(),
+            heads: 0,
+            head_row: 0,
+            head_rejected: false,
+            village: None,
+            household_type: None,
+            income: None,
+            rejected: false,
+        }
+    }
+
+    fn add_row(&mut self, row: u32) {
+        self.rows += 1;
+        if self.rows == 1 {
+            return;
+        }
+        if row == self.last_run.1.saturating_add(1) {
+            self.last_run.1 = row;
+        } else {
+            self.earlier_runs.push(self.last_run);
+            self.last_run = (row, row);
+        }
+    }
+
+    fn runs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.earlier_runs.iter().copied().chain(std::iter::once(self.last_run))
+    }
+}
+
+fn money_text(m: Option<Money>) -> String {
+    m.map_or_else(|| "空".to_string(), |m| m.to_string())
+}
+
+/// The cross-row checks of a persons file, fed row by row.
+///
+/// Reports `duplicate_id` (on the later row, naming the first),
+/// `unknown_village` / `not_a_village` (through the caller's region
+/// check), `two_heads` (on each extra head row), `household_inconsistent`
+/// (on the row that disagrees with the household's first row, per field),
+/// and at the end `no_head` and `household_head_rejected` (on the
+/// household's first row). Row errors reject their row; household errors
+/// reject every row of the household; a rejected head row rejects its
+/// household.
+pub struct PersonsCheck<'a> {
+    file: Arc<str>,
+    village_check: &'a dyn Fn(&RegionCode) -> VillageCheck,
+    villages: HashMap<RegionCode, VillageCheck>,
+    ids: HashMap<u64, u32>,
+    household_index: HashMap<Box<str>, u32>,
+    households: Vec<(Box<str>, Household)>,
+    rejected: RunsBuilder,
+    rows: u64,
+}
+
+/// What [`PersonsCheck::finish`] found.
+#[derive(Debug, Clone)]
+pub struct PersonsSummary {
+    /// Rows not to import.
+    pub rejected: RowSet,
+    /// Rows fed.
+    pub rows: u64,
+    /// Distinct households.
+    pub households: u64,
+    /// Households rejected as a whole.
+    pub households_rejected: u64,
+}
+
+impl<'a> PersonsCheck<'a> {
+    /// A new check of the file named `file` in the report.
+    pub fn new(file: Arc<str>, village_check: &'a dyn Fn(&RegionCode) -> VillageCheck) -> Self {
+        PersonsCheck {
+            file,
+            village_check,
+            villages: HashMap::new(),
+            ids: HashMap::new(),
+            household_index: HashMap::new(),
+            households: Vec::new(),
+            rejected: RunsBuilder::default(),
+            rows: 0,
+        }
+    }
+
+    /// Takes one row: its number, parsed fields and row-level problems.
+    pub fn feed(
+        &mut self,
+        row: u32,
+        p: &PersonRow,
+        mut errors: Vec<RowError>,
+        sink: &mut dyn ReportSink,
+    ) {
+        self.rows += 1;
+        if let Some(code) = p.village {
+            let check = *self
+                .villages
+                .entry(code)
+                .or_insert_with(|| (self.village_check)(&code));
+            let problem = match check {
+                VillageCheck::Ok => None,
+                VillageCheck::NotFound => Some((
+                    format!(
+                        "行政区划代码“{code}”在区划库中不存在；请核对户籍所在村的12位统计用区划代码"
+                    ),
+                    "unknown_village",
+                )),
+                VillageCheck::NotAVillage => Some((
+                    format!(
+                        "行政区划代码“{code}”是乡镇或更高一级的代码，不是村级代码；请填写户籍所在村（居委会）的代码"
+                    ),
+                    "not_a_village",
+                )),
+            };
+            if let Some((problem, code_name)) = problem {
+                errors.push(household_error(
+                    &self.file,
+                    row,
+                    person::VILLAGE_CODE,
+                    code.to_string(),
+                    problem,
+                    code_name,
+                ));
+            }
+        }
+        if let Some(id) = p.id {
+            match self.ids.entry(id.packed()) {
+                Entry::Occupied(first) => errors.push(household_error(
+                    &self.file,
+                    row,
+                    person::ID_NUMBER,
+                    id.as_str().to_string(),
+                    format!(
+                        "身份证号与第{}行重复：同一个人只能登记一次（不能同时在两户）；本行不导入，请删除重复的行或核对号码",
+                        first.get()
+                    ),
+                    "duplicate_id",
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert(row);
+                }
+            }
+        }
+        let row_rejected = errors.iter().any(|e| e.severity == Severity::Error);
+        for e in errors {
+            sink.push(e);
+        }
+        if row_rejected {
+            self.rejected.add(row, row);
+        }
+        let Some(no) = p.household_no.as_deref() else {
+            return;
+        };
+        let index = match self.household_index.get(no) {
+            Some(&i) => i as usize,
+            None => {
+                let i = self.households.len();
+                self.household_index
+                    .insert(Box::from(no), u32::try_from(i).unwrap_or(u32::MAX));
+                self.households.push((Box::from(no), Household::new(row)));
+                i
+            }
+        };
+        let file = &self.file;
+        let (no, h) = &mut self.households[index];
+        h.add_row(row);
+        if p.relation == Some(Relation::Head) {
+            h.heads += 1;
+            if h.heads == 1 {
+                h.head_row = row;
+                h.head_rejected = row_rejected;
+            } else {
+                h.rejected = true;
+                sink.push(household_error(
+                    file,
+                    row,
+                    person::RELATION,
+                    Relation::Head.label().to_string(),
+                    format!(
+                        "户编号“{}”的家庭已在第{}行有户主，每户只能有一个户主；整户未导入，请核对与户主关系",
+                        short(no),
+                        h.head_row
+                    ),
+                    "two_heads",
+                ));
+            }
+        }
+        let mut inconsistent = |column: usize, first: String, first_row: u32, this: String| {
+            let header = PERSON_COLUMNS[column].header;
+            sink.push(household_error(
+                file,
+                row,
+                column,
+                this.clone(),
+                format!(
+                    "同一户（户编号“{}”）各行的{header}应相同：第{first_row}行为“{}”，本行为“{}”；整户未导入，请统一后重新导入",
+                    short(no),
+                    short(&first),
+                    short(&this)
+                ),
+                "household_inconsistent",
+            ));
+        };
+        if let Some(v) = p.village {
+            match h.village {
+                None => h.village = Some((v, row)),
+                Some((v0, r0)) if v0 != v => {
+                    h.rejected = true;
+                    inconsistent(person::VILLAGE_CODE, v0.to_string(), r0, v.to_string());
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(t) = p.household_type {
+            match h.household_type {
+                None => h.household_type = Some((t, row)),
+                Some((t0, r0)) if t0 != t => {
+                    h.rejected = true;
+                    inconsistent(
+                        person::HOUSEHOLD_TYPE,
+                        t0.label().to_string(),
+                        r0,
+                        t.label().to_string(),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(m) = p.income {
+            match h.income {
+                None => h.income = Some((m, row)),
+                Some((m0, r0)) if m0 != m => {
+                    h.rejected = true;
+                    inconsistent(person::INCOME, money_text(m0), r0, money_text(m));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Ends the check: reports households without a head and households
+    /// whose head row was rejected, and returns the rejected rows.
+    pub fn finish(mut self, sink: &mut dyn ReportSink) -> PersonsSummary {
+        let mut households_rejected = 0u64;
+        for (no, h) in &self.households {
+            if h.heads == 0 {
+                sink.push(household_error(
+                    &self.file,
+                    h.first_row,
+                    person::RELATION,
+                    String::new(),
+                    format!(
+                        "户编号“{}”的家庭（共{}行）没有户主，请把其中一人的与户主关系填为“户主”；整户未导入",
+                        short(no),
+                        h.rows
+                    ),
+                    "no_head",
+                ));
+            } else if h.head_rejected && !h.rejected {
+                sink.push(household_error(
+                    &self.file,
+                    h.first_row,
+                    person::HOUSEHOLD_ID,
+                    no.to_string(),
+                    format!(
+                        "户编号“{}”的户主所在的第{}行有错误，整户{}行均未导入；请先改正第{}行",
+                        short(no),
+                        h.head_row,
+                        h.rows,
+                        h.head_row
+                    ),
+                    "household_head_rejected",
+                ));
+            } else if !h.rejected {
+                continue;
+            }
+            households_rejected += 1;
+            for (a, b) in h.runs() {
+                self.rejected.runs.push((a, b));
+            }
+        }
+        PersonsSummary {
+            rejected: self.rejected.build(),
+            rows: self.rows,
+            households: self.households.len() as u64,
+            households_rejected,
+        }
+    }
+}
+
+/// Key of a diagnosis for duplicate detection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DiagnosisKey {
+    id: u64,
+    day: i32,
+    code: Box<str>,
+}
+
+/// The cross-row checks of a diagnoses file, fed row by row: the person
+/// must exist (`unknown_person`, through the caller's lookup, asked once
+/// per ID number) and the same (ID, code, date) must not come twice
+/// (`duplicate_diagnosis` on the later row).
+pub struct DiagnosesCheck<'a> {
+    file: Arc<str>,
+    person_exists: &'a dyn Fn(&IdCardNo) -> bool,
+    known: HashMap<u64, bool>,
+    seen: HashMap<DiagnosisKey, u32>,
+    rejected: RunsBuilder,
+    rows: u64,
+}
+
+impl<'a> DiagnosesCheck<'a> {
+    /// A new check of the file named `file` in the report.
+    pub fn new(file: Arc<str>, person_exists: &'a dyn Fn(&IdCardNo) -> bool) -> Self {
+        DiagnosesCheck {
+            file,
+            person_exists,
+            known: HashMap::new(),
+            seen: HashMap::new(),
+            rejected: RunsBuilder::default(),
+            rows: 0,
+        }
+    }
+
+    /// Takes one row: its number, parsed fields and row-level problems.
+    pub fn feed(
+        &mut self,
+        row: u32,
+        d: &DiagnosisRow,
+        mut errors: Vec<RowError>,
+        sink: &mut dyn ReportSink,
+    ) {
+        self.rows += 1;
+        let error = |column: usize, value: &str, problem: String, code: &'static str| {
+            let def = &DIAGNOSIS_COLUMNS[column];
+            RowError {
+                file: self.file.clone(),
+                row,
+                column: Cow::Borrowed(def.header),
+                value: report_value(def.kind, value),
+                problem,
+                code,
+                severity: Severity::Error,
+            }
+        };
+        if let Some(id) = d.id {
+            let exists = *self
+                .known
+                .entry(id.packed())
+                .or_insert_with(|| (self.person_exists)(&id));
+            if !exists {
+                errors.push(error(
+                    diagnosis::ID_NUMBER,
+                    id.as_str(),
+                    "台账中没有这个身份证号的人员；请先导入该人员的人员信息，或核对号码".into(),
+                    "unknown_person",
+                ));
+            }
+            if let (Some(code), Some(date)) = (&d.icd10, d.diagnosed_on) {
+                let key = DiagnosisKey {
+                    id: id.packed(),
+                    day: chrono::Datelike::num_days_from_ce(&date),
+                    code: Box::from(code.as_str()),
+                };
+                match self.seen.entry(key) {
+                    Entry::Occupied(first) => errors.push(error(
+                        diagnosis::ICD10,
+                        code.as_str(),
+                        format!(
+                            "与第{}行重复（同一人、同一疾病编码、同一确诊日期）；本行不导入",
+                            first.get()
+                        ),
+                        "duplicate_diagnosis",
+                    )),
+                    Entry::Vacant(slot) => {
+                        slot.insert(row);
+                    }
+                }
+            }
+        }
+        if errors.iter().any(|e| e.severity == Severity::Error) {
+            self.rejected.add(row, row);
+        }
+        for e in errors {
+            sink.push(e);
+        }
+    }
+
+    /// Ends the check, returning the rejected rows and the rows fed.
+    pub fn finish(self) -> (RowSet, u64) {
+        (self.rejected.build(), self.rows)
+    }
+}
+
+/// First pass over a persons file: parses every row, runs the cross-row
+/// checks, streams every problem (header warnings included) to `sink` and
+/// returns what to import. `progress` is called every few thousand rows.
+///
+/// A file-level problem is returned as `Err` and also pushed to `sink`
+/// as a report row (rows already reported stay reported).
+pub fn check_persons_file(
+    path: &Path,
+    opts: &ImportOptions,
+    village_check: &dyn Fn(&RegionCode) -> VillageCheck,
+    sink: &mut dyn ReportSink,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    let mut counting = CountingSink::new(sink);
+    let result = run_persons(path, opts, village_check, &mut counting, progress);
+    if let Err(e) = &result {
+        counting.push(e.to_row_error(&opts.label_for(path)));
+    }
+    result
+}
+
+fn run_persons(
+    path: &Path,
+    opts: &ImportOptions,
+    village_check: &dyn Fn(&RegionCode) -> VillageCheck,
+    sink: &mut CountingSink<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    let mut reader = PersonsReader::open(path, opts)?;
+    for w in reader.header_warnings() {
+        sink.push(w.clone());
+    }
+    let header_row = reader.columns().header_row();
+    let fingerprint = reader.fingerprint();
+    let mut check = PersonsCheck::new(reader.file().clone(), village_check);
+    let mut n = 0u32;
+    while let Some((row, p, errors)) = reader.next_parts()? {
+        check.feed(row, &p, errors, sink);
+        n = n.wrapping_add(1);
+        if n % PROGRESS_EVERY == 0 {
+            progress(reader.progress());
+        }
+    }
+    progress(reader.progress());
+    let summary = check.finish(sink);
+    Ok(CheckOutcome {
+        kind: FileKind::Persons,
+        header_row,
+        data_rows: summary.rows,
+        rejected: summary.rejected,
+        errors: sink.errors,
+        warnings: sink.warnings,
+        households: summary.households,
+        households_rejected: summary.households_rejected,
+        fingerprint,
+    })
+}
+
+/// First pass over a diagnoses file; `person_exists` says whether an ID
+/// number is in the registry. Otherwise as [`check_persons_file`].
+pub fn check_diagnoses_file(
+    path: &Path,
+    opts: &ImportOptions,
+    person_exists: &dyn Fn(&IdCardNo) -> bool,
+    sink: &mut dyn ReportSink,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    let mut counting = CountingSink::new(sink);
+    let result = run_diagnoses(path, opts, person_exists, &mut counting, progress);
+    if let Err(e) = &result {
+        counting.push(e.to_row_error(&opts.label_for(path)));
+    }
+    result
+}
+
+fn run_diagnoses(
+    path: &Path,
+    opts: &ImportOptions,
+    person_exists: &dyn Fn(&IdCardNo) -> bool,
+    sink: &mut CountingSink<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    let mut reader = DiagnosesReader::open(path, opts)?;
+    for w in reader.header_warnings() {
+        sink.push(w.clone());
+    }
+    let header_row = reader.columns().header_row();
+    let fingerprint = reader.fingerprint();
+    let mut check = DiagnosesCheck::new(reader.file().clone(), person_exists);
+    let mut n = 0u32;
+    while let Some((row, d, errors)) = reader.next_parts()? {
+        check.feed(row, &d, errors, sink);
+        n = n.wrapping_add(1);
+        if n % PROGRESS_EVERY == 0 {
+            progress(reader.progress());
+        }
+    }
+    progress(reader.progress());
+    let (rejected, rows) = check.finish();
+    Ok(CheckOutcome {
+        kind: FileKind::Diagnoses,
+        header_row,
+        data_rows: rows,
+        rejected,
+        errors: sink.errors,
+        warnings: sink.warnings,
+        households: 0,
+        households_rejected: 0,
+        fingerprint,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_sets_merge_runs() {
+        let s = RowSet::from_runs(vec![(5, 7), (2, 2), (3, 4), (10, 12), (11, 11), (9, 8)]);
+        assert_eq!(s.runs(), &[(2, 7), (10, 12)]);
+        assert_eq!(s.len(), 9);
+        for r in [2, 3, 7, 10, 12] {
+            assert!(s.contains(r), "{r}");
+        }
+        for r in [0, 1, 8, 9, 13, u32::MAX] {
+            assert!(!s.contains(r), "{r}");
+        }
+        assert_eq!(s.iter().collect::<Vec<_>>(), [2, 3, 4, 5, 6, 7, 10, 11, 12]);
+        let mut b = RunsBuilder::default();
+        for r in [3, 4, 5, 9, 2] {
+            b.add(r, r);
+        }
+        assert_eq!(b.build().runs(), &[(2, 5), (9, 9)]);
+    }
+}

@@ -1,0 +1,535 @@
+//! The column definitions of each import file, in one place: used by the
+//! header matching and row parsers, the templates and the documentation.
+
+use std::sync::Arc;
+
+use jianfu_domain::{Group, HouseholdType, PersonStatus, Relation};
+
+use crate::error::FileError;
+use crate::normalize::normalize_text;
+use crate::report::{RowError, Severity};
+
+/// What a column holds; decides how a cell is normalised, validated and
+/// masked in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Free text (disease name, facility).
+    Text,
+    /// A person's name: personal data, masked in the report.
+    Name,
+    /// 户编号: an identifier that may be all digits.
+    HouseholdNo,
+    /// 12-digit village code.
+    VillageCode,
+    /// 户类别 code list.
+    HouseholdType,
+    /// Yuan with at most 2 decimals.
+    Money,
+    /// 身份证号: personal data, masked in the report.
+    IdNumber,
+    /// 与户主关系 code list.
+    Relation,
+    /// 人员类别: several values of the group code list.
+    Groups,
+    /// Phone number: personal data, masked in the report.
+    Phone,
+    /// 人员状态 code list.
+    Status,
+    /// ICD-10 code.
+    Icd10,
+    /// A calendar date.
+    Date,
+}
+
+impl ValueKind {
+    /// True for identifier columns whose inner spaces are dropped and that
+    /// the templates format as text so Excel keeps every digit.
+    pub fn is_identifier(self) -> bool {
+        matches!(
+            self,
+            ValueKind::HouseholdNo
+                | ValueKind::VillageCode
+                | ValueKind::IdNumber
+                | ValueKind::Phone
+                | ValueKind::Icd10
+        )
+    }
+
+    /// True for personal data masked in the report.
+    pub fn is_personal(self) -> bool {
+        matches!(self, ValueKind::Name | ValueKind::IdNumber | ValueKind::Phone)
+    }
+
+    /// The values a dropdown offers (Chinese labels), for code lists.
+    pub fn choices(self) -> Vec<&'static str> {
+        match self {
+            ValueKind::HouseholdType => HouseholdType::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::Relation => Relation::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::Status => PersonStatus::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::Groups => RECORDED_GROUPS.iter().map(|v| v.label()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The groups recorded per person; 脱贫人口 and 监测对象 follow from the
+/// household type.
+pub const RECORDED_GROUPS: [Group; 5] = [
+    Group::ExtremePoor,
+    Group::Subsistence,
+    Group::ReturnedPoor,
+    Group::SubsistenceEdge,
+    Group::IllnessPoor,
+];
+
+fn label_code_list<T: Copy>(all: &[T], label: fn(T) -> &'static str, code: fn(T) -> &'static str) -> String {
+    all.iter()
+        .map(|&v| format!("{} {}", label(v), code(v)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// One column of an import file.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// Chinese header, as written in the templates.
+    pub header: &'static str,
+    /// English alias, accepted as header as well; also the column id.
+    pub alias: &'static str,
+    /// Whether every row must fill it.
+    pub required: bool,
+    /// What it holds.
+    pub kind: ValueKind,
+    /// What it means, for the template's instructions.
+    pub description: &'static str,
+    /// An example value.
+    pub example: &'static str,
+    /// Width in the template, in characters.
+    pub width: f64,
+}
+
+impl ColumnDef {
+    /// The accepted values in words, for templates and documentation.
+    pub fn allowed_values(&self) -> String {
+        match self.kind {
+            ValueKind::HouseholdType => {
+                label_code_list(HouseholdType::ALL, HouseholdType::label, HouseholdType::code)
+            }
+            ValueKind::Relation => label_code_list(Relation::ALL, Relation::label, Relation::code),
+            ValueKind::Status => {
+                label_code_list(PersonStatus::ALL, PersonStatus::label, PersonStatus::code)
+                    + "；不填为正常"
+            }
+            ValueKind::Groups => {
+                label_code_list(&RECORDED_GROUPS, Group::label, Group::code)
+                    + "；可填多个，用“、”“,”或“|”分隔；可不填"
+            }
+            ValueKind::Text => "文字".into(),
+            ValueKind::Name => "文字（与身份证一致）".into(),
+            ValueKind::HouseholdNo => "文字或数字，同一户各行相同，不同户不同".into(),
+            ValueKind::VillageCode => "12位村级统计用区划代码".into(),
+            ValueKind::Money => "元，最多2位小数，如 10230.76".into(),
+            ValueKind::IdNumber => "18位公民身份号码（末位可为X；15位旧号自动升位）".into(),
+            ValueKind::Phone => "数字，手机11位或带区号的固定电话".into(),
+            ValueKind::Icd10 => "ICD-10编码，如 I10、C16.9，可用国家临床版扩展码如 I10.x00".into(),
+            ValueKind::Date => "日期，如 2023-04-30、2023/4/30、20230430、2023年4月30日".into(),
+        }
+    }
+}
+
+/// The kinds of import file this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// 人员: one row per person, household fields repeated.
+    Persons,
+    /// 诊断: one row per diagnosis of a registered person.
+    Diagnoses,
+}
+
+impl FileKind {
+    /// The columns, in template order.
+    pub fn columns(self) -> &'static [ColumnDef] {
+        match self {
+            FileKind::Persons => &PERSON_COLUMNS,
+            FileKind::Diagnoses => &DIAGNOSIS_COLUMNS,
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Persons => "人员",
+            FileKind::Diagnoses => "诊断",
+        }
+    }
+
+    /// English name (`persons`, `diagnoses`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Persons => "persons",
+            FileKind::Diagnoses => "diagnoses",
+        }
+    }
+
+    /// True when `header` (a header cell) names one of the columns.
+    pub fn knows_header(self, header: &str) -> bool {
+        let h = normalize_header(header);
+        self.columns().iter().any(|c| c.matches(&h))
+    }
+}
+
+impl ColumnDef {
+    fn matches(&self, normalized_header: &str) -> bool {
+        normalized_header == self.header || normalized_header.eq_ignore_ascii_case(self.alias)
+    }
+}
+
+/// Indices into [`PERSON_COLUMNS`].
+pub mod person {
+    /// 户编号
+    pub const HOUSEHOLD_ID: usize = 0;
+    /// 行政区划代码
+    pub const VILLAGE_CODE: usize = 1;
+    /// 户类别
+    pub const HOUSEHOLD_TYPE: usize = 2;
+    /// 家庭年人均纯收入
+    pub const INCOME: usize = 3;
+    /// 姓名
+    pub const NAME: usize = 4;
+    /// 身份证号
+    pub const ID_NUMBER: usize = 5;
+    /// 与户主关系
+    pub const RELATION: usize = 6;
+    /// 人员类别
+    pub const GROUPS: usize = 7;
+    /// 联系电话
+    pub const PHONE: usize = 8;
+    /// 人员状态
+    pub const STATUS: usize = 9;
+}
+
+/// Indices into [`DIAGNOSIS_COLUMNS`].
+pub mod diagnosis {
+    /// 身份证号
+    pub const ID_NUMBER: usize = 0;
+    /// 疾病编码
+    pub const ICD10: usize = 1;
+    /// 疾病名称
+    pub const DISEASE_NAME: usize = 2;
+    /// 确诊日期
+    pub const DIAGNOSED_ON: usize = 3;
+    /// 确诊机构
+    pub const FACILITY: usize = 4;
+}
+
+/// The persons (人员) file, as in `data-formats.md`.
+pub const PERSON_COLUMNS: [ColumnDef; 10] = [
+    ColumnDef {
+        header: "户编号",
+        alias: "household_id",
+        required: true,
+        kind: ValueKind::HouseholdNo,
+        description: "报送单位的户编号；同一户的每个成员一行，户编号相同",
+        example: "130624100200001",
+        width: 18.0,
+    },
+    ColumnDef {
+        header: "行政区划代码",
+        alias: "village_code",
+        required: true,
+        kind: ValueKind::VillageCode,
+        description: "户籍所在村的12位统计用区划代码；同一户各行相同",
+        example: "130624102201",
+        width: 15.0,
+    },
+    ColumnDef {
+        header: "户类别",
+        alias: "household_type",
+        required: true,
+        kind: ValueKind::HouseholdType,
+        description: "户的类别；同一户各行相同",
+        example: "脱贫不稳定户",
+        width: 14.0,
+    },
+    ColumnDef {
+        header: "家庭年人均纯收入",
+        alias: "income_per_capita",
+        required: false,
+        kind: ValueKind::Money,
+        description: "家庭年人均纯收入（元）；同一户各行相同",
+        example: "10230.76",
+        width: 16.0,
+    },
+    ColumnDef {
+        header: "姓名",
+        alias: "name",
+        required: true,
+        kind: ValueKind::Name,
+        description: "成员姓名",
+        example: "张三",
+        width: 10.0,
+    },
+    ColumnDef {
+        header: "身份证号",
+        alias: "id_number",
+        required: true,
+        kind: ValueKind::IdNumber,
+        description: "成员的公民身份号码；请将本列设置为“文本”格式，否则 Excel 会把号码变成 1.30624E+17",
+        example: "11010519491231002X",
+        width: 21.0,
+    },
+    ColumnDef {
+        header: "与户主关系",
+        alias: "relation",
+        required: true,
+        kind: ValueKind::Relation,
+        description: "成员与户主的关系；每户有且只有一个户主",
+        example: "户主",
+        width: 11.0,
+    },
+    ColumnDef {
+        header: "人员类别",
+        alias: "groups",
+        required: false,
+        kind: ValueKind::Groups,
+        description: "成员本人的人员类别（脱贫人口、监测对象由户类别决定，不必填写）",
+        example: "低保|因病致贫重病患者",
+        width: 22.0,
+    },
+    ColumnDef {
+        header: "联系电话",
+        alias: "phone",
+        required: false,
+        kind: ValueKind::Phone,
+        description: "联系电话",
+        example: "13800000000",
+        width: 14.0,
+    },
+    ColumnDef {
+        header: "人员状态",
+        alias: "status",
+        required: false,
+        kind: ValueKind::Status,
+        description: "成员状态",
+        example: "正常",
+        width: 10.0,
+    },
+];
+
+/// The diagnoses (诊断) file, as in `data-formats.md`.
+pub const DIAGNOSIS_COLUMNS: [ColumnDef; 5] = [
+    ColumnDef {
+        header: "身份证号",
+        alias: "id_number",
+        required: true,
+        kind: ValueKind::IdNumber,
+        description: "已登记人员的公民身份号码；请将本列设置为“文本”格式",
+        example: "11010519491231002X",
+        width: 21.0,
+    },
+    ColumnDef {
+        header: "疾病编码",
+        alias: "icd10",
+        required: true,
+        kind: ValueKind::Icd10,
+        description: "确诊疾病的 ICD-10 编码",
+        example: "I10.x00",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "疾病名称",
+        alias: "disease_name",
+        required: false,
+        kind: ValueKind::Text,
+        description: "疾病名称（参考，以编码为准）",
+        example: "原发性高血压",
+        width: 20.0,
+    },
+    ColumnDef {
+        header: "确诊日期",
+        alias: "diagnosed_on",
+        required: true,
+        kind: ValueKind::Date,
+        description: "确诊日期，不能晚于导入当天",
+        example: "2023-04-30",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "确诊机构",
+        alias: "facility",
+        required: false,
+        kind: ValueKind::Text,
+        description: "确诊的医疗机构名称或机构编码",
+        example: "阜平县医院",
+        width: 20.0,
+    },
+];
+
+/// A header cell as compared: normalised, required-marks (`*`, `（必填）`)
+/// removed.
+pub fn normalize_header(raw: &str) -> String {
+    let n = normalize_text(raw);
+    let mut s: &str = &n;
+    for suffix in ["（必填）", "(必填)", "（选填）", "(选填)"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest;
+        }
+    }
+    s.trim_matches(|c: char| c == '*' || c == '＊' || c.is_whitespace())
+        .to_string()
+}
+
+/// Where each column of a file kind sits in the file.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    kind: FileKind,
+    positions: Vec<Option<usize>>,
+    header_row: u32,
+}
+
+impl ColumnMap {
+    /// Matches the header cells against the columns of `kind`. Unknown
+    /// headers are returned as warnings (`unknown_column`); a missing
+    /// required column or a duplicate is a [`FileError`].
+    pub fn from_headers(
+        kind: FileKind,
+        headers: &[String],
+        header_row: u32,
+        file: &Arc<str>,
+    ) -> Result<(ColumnMap, Vec<RowError>), FileError> {
+        let defs = kind.columns();
+        let mut positions: Vec<Option<usize>> = vec![None; defs.len()];
+        let mut warnings = Vec::new();
+        for (i, raw) in headers.iter().enumerate() {
+            let h = normalize_header(raw);
+            if h.is_empty() {
+                continue;
+            }
+            match defs.iter().position(|d| d.matches(&h)) {
+                Some(d) => {
+                    if let Some(first) = positions[d] {
+                        return Err(FileError::DuplicateColumn {
+                            header: defs[d].header.to_string(),
+                            first: first + 1,
+                            second: i + 1,
+                            header_row,
+                        });
+                    }
+                    positions[d] = Some(i);
+                }
+                None => warnings.push(RowError {
+                    file: file.clone(),
+                    row: header_row,
+                    column: crate::normalize::truncate_chars(&h, 50).into_owned().into(),
+                    value: String::new(),
+                    problem: format!(
+                        "第{}列的列名“{}”不是{}文件的列，该列的内容将被忽略；如果是必填信息，请改用模板中的列名",
+                        i + 1,
+                        crate::normalize::truncate_chars(&h, 50),
+                        kind.label()
+                    ),
+                    code: "unknown_column",
+                    severity: Severity::Warning,
+                }),
+            }
+        }
+        let missing: Vec<String> = defs
+            .iter()
+            .zip(&positions)
+            .filter(|(d, p)| d.required && p.is_none())
+            .map(|(d, _)| format!("{}（{}）", d.header, d.alias))
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileError::MissingColumns {
+                missing,
+                header_row,
+            });
+        }
+        Ok((
+            ColumnMap {
+                kind,
+                positions,
+                header_row,
+            },
+            warnings,
+        ))
+    }
+
+    /// The file column of column definition `def` (an index into
+    /// `kind.columns()`), when present.
+    pub fn position(&self, def: usize) -> Option<usize> {
+        self.positions.get(def).copied().flatten()
+    }
+
+    /// The file kind.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// The row the header was read from.
+    pub fn header_row(&self) -> u32 {
+        self.header_row
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_chinese_or_alias_in_any_order() {
+        let file: Arc<str> = Arc::from("t.csv");
+        let headers: Vec<String> = [
+            "id_number", " 户编号 ", "VILLAGE_CODE", "户类别*", "姓名（必填）", "与户主关系",
+            "备注",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (map, warnings) = ColumnMap::from_headers(FileKind::Persons, &headers, 1, &file).unwrap();
+        assert_eq!(map.position(person::ID_NUMBER), Some(0));
+        assert_eq!(map.position(person::HOUSEHOLD_ID), Some(1));
+        assert_eq!(map.position(person::VILLAGE_CODE), Some(2));
+        assert_eq!(map.position(person::HOUSEHOLD_TYPE), Some(3));
+        assert_eq!(map.position(person::PHONE), None);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].code, "unknown_column");
+        assert_eq!(warnings[0].column, "备注");
+    }
+
+    #[test]
+    fn missing_and_duplicate_columns_are_file_errors() {
+        let file: Arc<str> = Arc::from("t.csv");
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        match ColumnMap::from_headers(FileKind::Diagnoses, &h(&["身份证号", "疾病名称"]), 3, &file) {
+            Err(FileError::MissingColumns { missing, header_row }) => {
+                assert_eq!(header_row, 3);
+                assert_eq!(missing, ["疾病编码（icd10）", "确诊日期（diagnosed_on）"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = ColumnMap::from_headers(
+            FileKind::Diagnoses,
+            &h(&["身份证号", "icd10", "确诊日期", "ID_NUMBER"]),
+            1,
+            &file,
+        )
+        .unwrap_err();
+        assert!(matches!(e, FileError::DuplicateColumn { first: 1, second: 4, .. }), "{e:?}");
+        assert_eq!(e.code(), "duplicate_column");
+    }
+
+    #[test]
+    fn dropdown_choices_follow_the_domain_lists() {
+        assert_eq!(
+            ValueKind::HouseholdType.choices(),
+            ["脱贫户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "一般农户"]
+        );
+        assert_eq!(ValueKind::Relation.choices().len(), Relation::ALL.len());
+        assert!(PERSON_COLUMNS[person::HOUSEHOLD_TYPE].allowed_values().contains("edge"));
+        for (i, c) in PERSON_COLUMNS.iter().enumerate() {
+            assert!(FileKind::Persons.knows_header(c.header), "{i}");
+            assert!(FileKind::Persons.knows_header(c.alias), "{i}");
+        }
+    }
+}
