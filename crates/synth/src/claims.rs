@@ -481,7 +481,13 @@ impl Gen<'_, '_> {
         // those are settled again with corrected amounts. Each follows
         // the row before it in the file.
         if self.rng.chance(0.005) {
-            let at = (rec.settled + self.rng.range(3_600, 20 * DAY)).min(self.limit);
+            // During office hours, up to three weeks later.
+            let day = rec.settled.div_euclid(DAY) + self.rng.range(0, 20);
+            let mut at = day * DAY + self.rng.range(8 * 3_600, 18 * 3_600 - 1);
+            if at <= rec.settled {
+                at += DAY;
+            }
+            let at = at.min(self.limit);
             if at > rec.settled {
                 let reversal = Rec {
                     key: self.sink.key(),
@@ -694,6 +700,80 @@ pub(crate) fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diseases::{self, Dz};
+    use crate::household::Diagnosis;
+    use jianfu_domain::{IdCardNo, PersonStatus, Relation};
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn no_claims_after_death_or_before_birth() {
+        let mut rng = Rng::new(9);
+        let county = County::load("130624", &mut rng).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Buckets::create(dir.path(), 2023, 2024).unwrap();
+        let cancer = diseases::spec(Dz::Cancer);
+        let death = day(2023, 9, 14);
+        let old = Member {
+            name: "王建国".into(),
+            id: IdCardNo::from_parts("130624", day(1950, 3, 1), 11).unwrap(),
+            male: true,
+            birth: day(1950, 3, 1),
+            age: 74,
+            relation: Relation::Spouse,
+            groups: GroupSet::EMPTY,
+            phone: None,
+            status: PersonStatus::Deceased,
+            exit: Some(death),
+            diagnoses: vec![Diagnosis {
+                spec: cancer,
+                code: &cancer.codes[0],
+                on: day(2022, 5, 1),
+                facility: 0,
+            }],
+        };
+        let birth = day(2024, 6, 20);
+        let baby = Member {
+            name: "王子轩".into(),
+            id: IdCardNo::from_parts("130624", birth, 13).unwrap(),
+            birth,
+            age: 0,
+            status: PersonStatus::Active,
+            exit: None,
+            diagnoses: Vec::new(),
+            ..old.clone()
+        };
+        let groups = GroupSet::of(&[Group::FormerlyPoor]);
+        for _ in 0..40 {
+            for m in [&old, &baby] {
+                let p = Patient {
+                    member: m,
+                    groups,
+                    township: 0,
+                };
+                generate(&mut rng, &county, (2023, 2024), &p, &mut sink).unwrap();
+            }
+        }
+        assert!(sink.claims > 100);
+        let out = dir.path().join("claims.csv");
+        sink.merge(&county, &out, &mut |_, _| {}).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut rows = 0;
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let settled = NaiveDate::parse_from_str(&f[6][..10], "%Y-%m-%d").unwrap();
+            if f[1] == old.id.as_str() {
+                assert!(settled <= death, "{line}");
+                assert_eq!(f[2], "formerly_poor");
+            } else {
+                assert!(settled >= birth, "{line}");
+            }
+            rows += 1;
+        }
+        assert!(rows > 100);
+    }
 
     #[test]
     fn records_round_trip() {
