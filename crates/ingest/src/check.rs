@@ -449,7 +449,7 @@ impl<'a> PersonsCheck<'a> {
                     ),
                     "no_head",
                 ));
-            } else if h.head_rejected && !h.rejected {
+            } else if h.head_rejected && !h.rejected && h.rows > 1 {
                 sink.push(household_error(
                     &self.file,
                     h.first_row,
@@ -464,7 +464,7 @@ impl<'a> PersonsCheck<'a> {
                     ),
                     "household_head_rejected",
                 ));
-            } else if !h.rejected {
+            } else if !h.rejected && !h.head_rejected {
                 continue;
             }
             households_rejected += 1;

@@ -17,6 +17,7 @@
 //! column header are skipped.
 
 use std::fs::File;
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -619,12 +620,88 @@ impl<R: Read> Read for DecodeReader<R> {
 
 struct CsvSource {
     path: String,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<LineBreaks<BufReader<Box<dyn Read + Send>>>>,
     counter: Arc<AtomicU64>,
     total: u64,
-    /// Line breaks inside quoted fields so far: the line counter runs
-    /// ahead of the row number by this much.
-    extra_lines: u64,
+    /// Line breaks before the end of the last record.
+    breaks: u64,
+    /// Line breaks inside quoted fields so far: they do not start a new
+    /// row in a spreadsheet.
+    inner_breaks: u64,
+}
+
+/// Passes text through to the `csv` reader, noting where each line break
+/// starts (CR LF counts once, at the CR), so that rows can be numbered as
+/// a spreadsheet shows them: the `csv` crate skips blank lines and folds
+/// them into the next record's position.
+struct LineBreaks<R> {
+    inner: R,
+    offset: u64,
+    after_cr: bool,
+    pending: VecDeque<u64>,
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            match b {
+                b'\r' => {
+                    self.pending.push_back(self.offset + i as u64);
+                    self.after_cr = true;
+                }
+                b'\n' => {
+                    if !self.after_cr {
+                        self.pending.push_back(self.offset + i as u64);
+                    }
+                    self.after_cr = false;
+                }
+                _ => self.after_cr = false,
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineBreaks<R> {
+    /// Removes the breaks before `end`; returns how many, and whether the
+    /// last one is at `end - 1` (the record ended with a line break).
+    fn take_before(&mut self, end: u64) -> (u64, bool) {
+        let mut n = 0;
+        let mut last = None;
+        while let Some(&b) = self.pending.front() {
+            if b >= end {
+                break;
+            }
+            self.pending.pop_front();
+            n += 1;
+            last = Some(b);
+        }
+        (n, last.is_some_and(|b| b + 1 == end))
+    }
+}
+
+/// Line breaks inside a record's fields, counted as [`LineBreaks`] does.
+fn breaks_in(text: &str) -> u64 {
+    let mut n = 0;
+    let mut after_cr = false;
+    for b in text.bytes() {
+        match b {
+            b'\r' => {
+                n += 1;
+                after_cr = true;
+            }
+            b'\n' => {
+                if !after_cr {
+                    n += 1;
+                }
+                after_cr = false;
+            }
+            _ => after_cr = false,
+        }
+    }
+    n
 }
 
 impl CsvSource {
@@ -663,13 +740,19 @@ impl CsvSource {
             .flexible(true)
             .delimiter(delimiter)
             .buffer_capacity(SCAN_CHUNK)
-            .from_reader(Box::new(buffered) as Box<dyn Read + Send>);
+            .from_reader(LineBreaks {
+                inner: buffered,
+                offset: 0,
+                after_cr: false,
+                pending: VecDeque::new(),
+            });
         Ok(CsvSource {
             path: path.display().to_string(),
             reader,
             counter,
             total,
-            extra_lines: 0,
+            breaks: 0,
+            inner_breaks: 0,
         })
     }
 
@@ -680,12 +763,18 @@ impl CsvSource {
                 Ok(true) => {}
                 Err(e) => return Err(csv_error(e, &self.path)),
             }
-            let line = row.record.position().map_or(0, |p| p.line());
-            let number = line.saturating_sub(self.extra_lines);
+            // Row = 1 + breaks before the record's first character − breaks
+            // inside earlier records' quotes.
+            let end = self.reader.position().byte();
+            let (n, terminated) = self.reader.get_mut().take_before(end);
+            self.breaks += n;
             let text = row.record.as_slice();
-            if text.as_bytes().contains(&b'\n') {
-                self.extra_lines += text.bytes().filter(|&b| b == b'\n').count() as u64;
+            if text.as_bytes().iter().any(|&b| b == b'\n' || b == b'\r') {
+                self.inner_breaks += breaks_in(text);
             }
+            let number = (self.breaks + 1)
+                .saturating_sub(self.inner_breaks)
+                .saturating_sub(u64::from(terminated));
             row.number = u32::try_from(number).map_err(|_| FileError::TooManyRows {
                 limit: u64::from(u32::MAX),
             })?;
