@@ -254,16 +254,29 @@ impl County {
         let mut first_clinic: Option<usize> = None;
         let mut pending: Vec<usize> = Vec::new();
         for (i, (_, name)) in townships.iter().enumerate() {
-            let clinic_name = if name.ends_with('镇') || name.ends_with('乡') {
-                Some(format!("{name}卫生院"))
-            } else if name.ends_with("街道") || name.ends_with("街道办事处") {
-                Some(format!(
-                    "{}社区卫生服务中心",
-                    name.trim_end_matches("办事处")
-                ))
-            } else {
-                None
-            };
+            let clinic_name =
+                if name.ends_with('镇') || name.ends_with('乡') || name.ends_with("苏木") {
+                    Some(format!("{name}卫生院"))
+                } else if [
+                    "开发区",
+                    "园区",
+                    "示范区",
+                    "农场",
+                    "林场",
+                    "管理",
+                    "办公室",
+                    "虚拟",
+                ]
+                .iter()
+                .any(|w| name.contains(w))
+                {
+                    None // served by the health centre of the county seat
+                } else {
+                    Some(format!(
+                        "{}社区卫生服务中心",
+                        name.trim_end_matches("办事处")
+                    ))
+                };
             let clinic = match clinic_name {
                 Some(n) => {
                     let idx = add(
