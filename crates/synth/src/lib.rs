@@ -123,7 +123,9 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// First and last calendar year of the claims (inclusive). The registry
     /// describes 31 December of the last year: ages, statuses and
-    /// diagnoses are as of that day.
+    /// diagnoses are as of that day, so pick years that are over: birth
+    /// and diagnosis dates reach up to that day, and an importer judging
+    /// them against today would call later ones "in the future".
     pub claim_years: [i32; 2],
 }
 
