@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! cargo run --release -p jianfu-ingest --example ingest -- check persons FILE [REPORT]
+//! cargo run --release -p jianfu-ingest --example ingest -- check-only persons FILE [REPORT]
 //! cargo run --release -p jianfu-ingest --example ingest -- check diagnoses FILE [REPORT]
 //! cargo run --release -p jianfu-ingest --example ingest -- template persons|diagnoses OUT.xlsx
 //! cargo run --release -p jianfu-ingest --example ingest -- generate ROWS OUT.csv
 //! ```
 //!
-//! `check` accepts every village code and every person (no registry here)
+//! `check` runs both passes, `check-only` the first. It accepts every village code and every person (no registry here)
 //! and prints the outcome, the time taken and rows per second.
 
 use std::io::Write;
@@ -27,9 +28,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
     match arg(0) {
-        "check" => check(arg(1), Path::new(arg(2)), args.get(3).map(Path::new)),
+        "check" => check(arg(1), Path::new(arg(2)), args.get(3).map(Path::new), true),
+        "check-only" => check(arg(1), Path::new(arg(2)), args.get(3).map(Path::new), false),
         "template" => {
-            let kind = if arg(1) == "diagnoses" { FileKind::Diagnoses } else { FileKind::Persons };
+            let kind = if arg(1) == "diagnoses" {
+                FileKind::Diagnoses
+            } else {
+                FileKind::Persons
+            };
             write_template(kind, Path::new(arg(2))).expect("template written");
         }
         "generate" => generate(arg(1).parse().expect("row count"), Path::new(arg(2))),
@@ -37,7 +43,7 @@ fn main() {
     }
 }
 
-fn check(kind: &str, path: &Path, report: Option<&Path>) {
+fn check(kind: &str, path: &Path, report: Option<&Path>, second_pass: bool) {
     let opts = ImportOptions::new(chrono::Local::now().date_naive());
     let mut report_file = report.map(|r| ReportFile::create(r).expect("report created"));
     let mut null = NullSink;
@@ -67,7 +73,7 @@ fn check(kind: &str, path: &Path, report: Option<&Path>) {
                 o.warnings,
                 pass1
             );
-            if kind != "diagnoses" {
+            if second_pass && kind != "diagnoses" {
                 let start = Instant::now();
                 let mut reader = PersonsReader::open_checked(path, &opts, &o).expect("reopen");
                 let mut n = 0u64;
@@ -91,9 +97,30 @@ fn generate(rows: u64, out: &Path) {
     let mut w = std::io::BufWriter::new(std::fs::File::create(out).expect("create"));
     w.write_all("\u{FEFF}户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n".as_bytes())
         .unwrap();
-    let villages = ["130624102201", "130624103204", "130624100201", "130624104200", "130624101200"];
-    let types = ["脱贫户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "一般农户"];
-    let names = ["孙文华", "林浩然", "郭文华", "胡志强", "王雨桐", "罗春花", "黄海燕", "李建国"];
+    let villages = [
+        "130624102201",
+        "130624103204",
+        "130624100201",
+        "130624104200",
+        "130624101200",
+    ];
+    let types = [
+        "脱贫户",
+        "脱贫不稳定户",
+        "边缘易致贫户",
+        "突发严重困难户",
+        "一般农户",
+    ];
+    let names = [
+        "孙文华",
+        "林浩然",
+        "郭文华",
+        "胡志强",
+        "王雨桐",
+        "罗春花",
+        "黄海燕",
+        "李建国",
+    ];
     let relations = ["配偶", "子女", "子女", "父母"];
     let groups = ["", "特困", "低保|因病致贫重病患者", "返贫致贫", ""];
     let base = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
@@ -112,8 +139,16 @@ fn generate(rows: u64, out: &Path) {
             let k = written;
             let birth = base + Days::new(k / 1000 % 25_000);
             let id = IdCardNo::from_parts("130624", birth, (k % 1000) as u16).unwrap();
-            let relation = if m == 0 { "户主" } else { relations[(m as usize - 1) % 4] };
-            let phone = if m == 0 { format!("139{:08}", k % 100_000_000) } else { String::new() };
+            let relation = if m == 0 {
+                "户主"
+            } else {
+                relations[(m as usize - 1) % 4]
+            };
+            let phone = if m == 0 {
+                format!("139{:08}", k % 100_000_000)
+            } else {
+                String::new()
+            };
             writeln!(
                 w,
                 "13062410{household:07},{village},{htype},{income},{},{},{relation},{},{phone},正常",
@@ -126,5 +161,8 @@ fn generate(rows: u64, out: &Path) {
         }
     }
     w.flush().unwrap();
-    println!("{written} rows in {household} households written to {}", out.display());
+    println!(
+        "{written} rows in {household} households written to {}",
+        out.display()
+    );
 }

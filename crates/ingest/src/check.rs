@@ -10,7 +10,6 @@
 //! outcome did not reject.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,9 +21,10 @@ use crate::columns::{DIAGNOSIS_COLUMNS, FileKind, PERSON_COLUMNS, diagnosis, per
 use crate::diagnoses::{DiagnosesReader, DiagnosisRow};
 use crate::error::FileError;
 use crate::fields::{report_value, short};
+use crate::hash::FastMap;
 use crate::persons::{PersonRow, PersonsReader};
 use crate::report::{CountingSink, ReportSink, RowError, Severity};
-use crate::table::{FileFingerprint, Progress};
+use crate::table::{FileFingerprint, Progress, ProgressUnit};
 
 /// Progress is reported every this many rows.
 const PROGRESS_EVERY: u32 = 4096;
@@ -171,21 +171,47 @@ fn household_error(
     }
 }
 
-/// Per-household state.
+/// Per-household state, kept compact (64 bytes; the household number is
+/// only in the index map).
 #[derive(Debug)]
 struct Household {
     first_row: u32,
     rows: u32,
-    /// The current run of consecutive rows, and earlier runs.
+    /// The current run of consecutive rows; earlier runs (rows of the
+    /// household spread over the file) are boxed as they are rare.
     last_run: (u32, u32),
-    earlier_runs: Vec<(u32, u32)>,
-    heads: u32,
+    earlier_runs: Option<Box<Vec<(u32, u32)>>>,
     head_row: u32,
+    heads: u16,
     head_rejected: bool,
-    village: Option<(RegionCode, u32)>,
-    household_type: Option<(HouseholdType, u32)>,
-    income: Option<(Option<Money>, u32)>,
     rejected: bool,
+    /// Index into `HouseholdType::ALL`, or [`UNSET`].
+    household_type: u8,
+    village: Option<RegionCode>,
+    village_row: u32,
+    type_row: u32,
+    income_row: u32,
+    /// Fen, or [`INCOME_UNSET`] / [`INCOME_EMPTY`].
+    income: i64,
+}
+
+const UNSET: u8 = u8::MAX;
+const INCOME_UNSET: i64 = i64::MIN;
+const INCOME_EMPTY: i64 = i64::MIN + 1;
+
+fn income_code(m: Option<Money>) -> i64 {
+    m.map_or(INCOME_EMPTY, Money::fen)
+}
+
+fn income_of(code: i64) -> Option<Money> {
+    (code != INCOME_EMPTY).then(|| Money::from_fen(code))
+}
+
+fn type_code(t: HouseholdType) -> u8 {
+    HouseholdType::ALL
+        .iter()
+        .position(|&x| x == t)
+        .map_or(UNSET, |i| i as u8)
 }
 
 impl Household {
@@ -194,32 +220,40 @@ impl Household {
             first_row: row,
             rows: 0,
             last_run: (row, row),
-            earlier_runs: Vec::new(),
-            heads: 0,
+            earlier_runs: None,
             head_row: 0,
+            heads: 0,
             head_rejected: false,
-            village: None,
-            household_type: None,
-            income: None,
             rejected: false,
+            household_type: UNSET,
+            village: None,
+            village_row: 0,
+            type_row: 0,
+            income_row: 0,
+            income: INCOME_UNSET,
         }
     }
 
     fn add_row(&mut self, row: u32) {
-        self.rows += 1;
+        self.rows = self.rows.saturating_add(1);
         if self.rows == 1 {
             return;
         }
         if row == self.last_run.1.saturating_add(1) {
             self.last_run.1 = row;
         } else {
-            self.earlier_runs.push(self.last_run);
+            self.earlier_runs
+                .get_or_insert_with(Default::default)
+                .push(self.last_run);
             self.last_run = (row, row);
         }
     }
 
     fn runs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.earlier_runs.iter().copied().chain(std::iter::once(self.last_run))
+        self.earlier_runs
+            .iter()
+            .flat_map(|v| v.iter().copied())
+            .chain(std::iter::once(self.last_run))
     }
 }
 
@@ -240,10 +274,15 @@ fn money_text(m: Option<Money>) -> String {
 pub struct PersonsCheck<'a> {
     file: Arc<str>,
     village_check: &'a dyn Fn(&RegionCode) -> VillageCheck,
-    villages: HashMap<RegionCode, VillageCheck>,
-    ids: HashMap<u64, u32>,
-    household_index: HashMap<Box<str>, u32>,
-    households: Vec<(Box<str>, Household)>,
+    villages: FastMap<RegionCode, VillageCheck>,
+    /// The last village looked up (rows of a village come together).
+    last_village: Option<(RegionCode, VillageCheck)>,
+    ids: FastMap<u64, u32>,
+    household_index: FastMap<Box<str>, u32>,
+    households: Vec<Household>,
+    /// The household of the previous row (members come together).
+    last_household: Option<usize>,
+    last_household_no: String,
     rejected: RunsBuilder,
     rows: u64,
 }
@@ -264,13 +303,25 @@ pub struct PersonsSummary {
 impl<'a> PersonsCheck<'a> {
     /// A new check of the file named `file` in the report.
     pub fn new(file: Arc<str>, village_check: &'a dyn Fn(&RegionCode) -> VillageCheck) -> Self {
+        Self::with_capacity(file, village_check, 0)
+    }
+
+    /// As [`PersonsCheck::new`], sized for about `rows` rows.
+    pub fn with_capacity(
+        file: Arc<str>,
+        village_check: &'a dyn Fn(&RegionCode) -> VillageCheck,
+        rows: usize,
+    ) -> Self {
         PersonsCheck {
             file,
             village_check,
-            villages: HashMap::new(),
-            ids: HashMap::new(),
-            household_index: HashMap::new(),
-            households: Vec::new(),
+            villages: FastMap::default(),
+            last_village: None,
+            ids: FastMap::with_capacity_and_hasher(rows, Default::default()),
+            household_index: FastMap::with_capacity_and_hasher(rows / 3, Default::default()),
+            households: Vec::with_capacity(rows / 3),
+            last_household: None,
+            last_household_no: String::new(),
             rejected: RunsBuilder::default(),
             rows: 0,
         }
@@ -286,10 +337,17 @@ impl<'a> PersonsCheck<'a> {
     ) {
         self.rows += 1;
         if let Some(code) = p.village {
-            let check = *self
-                .villages
-                .entry(code)
-                .or_insert_with(|| (self.village_check)(&code));
+            let check = match self.last_village {
+                Some((c, check)) if c == code => check,
+                _ => {
+                    let check = *self
+                        .villages
+                        .entry(code)
+                        .or_insert_with(|| (self.village_check)(&code));
+                    self.last_village = Some((code, check));
+                    check
+                }
+            };
             let problem = match check {
                 VillageCheck::Ok => None,
                 VillageCheck::NotFound => Some((
@@ -344,21 +402,30 @@ impl<'a> PersonsCheck<'a> {
         let Some(no) = p.household_no.as_deref() else {
             return;
         };
-        let index = match self.household_index.get(no) {
-            Some(&i) => i as usize,
-            None => {
-                let i = self.households.len();
-                self.household_index
-                    .insert(Box::from(no), u32::try_from(i).unwrap_or(u32::MAX));
-                self.households.push((Box::from(no), Household::new(row)));
+        let index = match self.last_household {
+            Some(i) if self.last_household_no == no => i,
+            _ => {
+                let i = match self.household_index.get(no) {
+                    Some(&i) => i as usize,
+                    None => {
+                        let i = self.households.len();
+                        self.household_index
+                            .insert(Box::from(no), u32::try_from(i).unwrap_or(u32::MAX));
+                        self.households.push(Household::new(row));
+                        i
+                    }
+                };
+                self.last_household = Some(i);
+                self.last_household_no.clear();
+                self.last_household_no.push_str(no);
                 i
             }
         };
         let file = &self.file;
-        let (no, h) = &mut self.households[index];
+        let h = &mut self.households[index];
         h.add_row(row);
         if p.relation == Some(Relation::Head) {
-            h.heads += 1;
+            h.heads = h.heads.saturating_add(1);
             if h.heads == 1 {
                 h.head_row = row;
                 h.head_rejected = row_rejected;
@@ -396,37 +463,53 @@ impl<'a> PersonsCheck<'a> {
         };
         if let Some(v) = p.village {
             match h.village {
-                None => h.village = Some((v, row)),
-                Some((v0, r0)) if v0 != v => {
-                    h.rejected = true;
-                    inconsistent(person::VILLAGE_CODE, v0.to_string(), r0, v.to_string());
+                None => {
+                    h.village = Some(v);
+                    h.village_row = row;
                 }
-                Some(_) => {}
-            }
-        }
-        if let Some(t) = p.household_type {
-            match h.household_type {
-                None => h.household_type = Some((t, row)),
-                Some((t0, r0)) if t0 != t => {
+                Some(v0) if v0 != v => {
                     h.rejected = true;
                     inconsistent(
-                        person::HOUSEHOLD_TYPE,
-                        t0.label().to_string(),
-                        r0,
-                        t.label().to_string(),
+                        person::VILLAGE_CODE,
+                        v0.to_string(),
+                        h.village_row,
+                        v.to_string(),
                     );
                 }
                 Some(_) => {}
             }
         }
+        if let Some(t) = p.household_type {
+            let code = type_code(t);
+            if h.household_type == UNSET {
+                h.household_type = code;
+                h.type_row = row;
+            } else if h.household_type != code {
+                h.rejected = true;
+                let first = HouseholdType::ALL
+                    .get(usize::from(h.household_type))
+                    .map_or("", |t| t.label());
+                inconsistent(
+                    person::HOUSEHOLD_TYPE,
+                    first.to_string(),
+                    h.type_row,
+                    t.label().to_string(),
+                );
+            }
+        }
         if let Some(m) = p.income {
-            match h.income {
-                None => h.income = Some((m, row)),
-                Some((m0, r0)) if m0 != m => {
-                    h.rejected = true;
-                    inconsistent(person::INCOME, money_text(m0), r0, money_text(m));
-                }
-                Some(_) => {}
+            let code = income_code(m);
+            if h.income == INCOME_UNSET {
+                h.income = code;
+                h.income_row = row;
+            } else if h.income != code {
+                h.rejected = true;
+                inconsistent(
+                    person::INCOME,
+                    money_text(income_of(h.income)),
+                    h.income_row,
+                    money_text(m),
+                );
             }
         }
     }
@@ -434,8 +517,20 @@ impl<'a> PersonsCheck<'a> {
     /// Ends the check: reports households without a head and households
     /// whose head row was rejected, and returns the rejected rows.
     pub fn finish(mut self, sink: &mut dyn ReportSink) -> PersonsSummary {
-        let mut households_rejected = 0u64;
-        for (no, h) in &self.households {
+        // Households to report, in file order.
+        let mut reported: Vec<(u32, usize, &str)> = self
+            .household_index
+            .iter()
+            .map(|(no, &i)| (i as usize, &**no))
+            .filter_map(|(i, no)| {
+                let h = self.households.get(i)?;
+                (h.heads == 0 || h.rejected || h.head_rejected).then_some((h.first_row, i, no))
+            })
+            .collect();
+        reported.sort_unstable();
+        let households_rejected = reported.len() as u64;
+        for (_, i, no) in reported {
+            let h = &self.households[i];
             if h.heads == 0 {
                 sink.push(household_error(
                     &self.file,
@@ -464,10 +559,7 @@ impl<'a> PersonsCheck<'a> {
                     ),
                     "household_head_rejected",
                 ));
-            } else if !h.rejected && !h.head_rejected {
-                continue;
             }
-            households_rejected += 1;
             for (a, b) in h.runs() {
                 self.rejected.runs.push((a, b));
             }
@@ -496,8 +588,8 @@ struct DiagnosisKey {
 pub struct DiagnosesCheck<'a> {
     file: Arc<str>,
     person_exists: &'a dyn Fn(&IdCardNo) -> bool,
-    known: HashMap<u64, bool>,
-    seen: HashMap<DiagnosisKey, u32>,
+    known: FastMap<u64, bool>,
+    seen: FastMap<DiagnosisKey, u32>,
     rejected: RunsBuilder,
     rows: u64,
 }
@@ -508,8 +600,8 @@ impl<'a> DiagnosesCheck<'a> {
         DiagnosesCheck {
             file,
             person_exists,
-            known: HashMap::new(),
-            seen: HashMap::new(),
+            known: FastMap::default(),
+            seen: FastMap::default(),
             rejected: RunsBuilder::default(),
             rows: 0,
         }
@@ -585,6 +677,16 @@ impl<'a> DiagnosesCheck<'a> {
     }
 }
 
+/// A guess of the number of rows, to size the maps once: exact for
+/// workbooks, about one row per 100 bytes of CSV, at most 4 million.
+fn rows_hint(p: Progress) -> usize {
+    let rows = match p.unit {
+        ProgressUnit::Rows => p.total,
+        ProgressUnit::Bytes => p.total / 100,
+    };
+    usize::try_from(rows.min(4_000_000)).unwrap_or(0)
+}
+
 /// First pass over a persons file: parses every row, runs the cross-row
 /// checks, streams every problem (header warnings included) to `sink` and
 /// returns what to import. `progress` is called every few thousand rows.
@@ -619,9 +721,14 @@ fn run_persons(
     }
     let header_row = reader.columns().header_row();
     let fingerprint = reader.fingerprint();
-    let mut check = PersonsCheck::new(reader.file().clone(), village_check);
+    let mut check = PersonsCheck::with_capacity(
+        reader.file().clone(),
+        village_check,
+        rows_hint(reader.progress()),
+    );
     let mut n = 0u32;
-    while let Some((row, p, errors)) = reader.next_parts()? {
+    let mut p = PersonRow::default();
+    while let Some((row, errors)) = reader.next_parts_into(&mut p)? {
         check.feed(row, &p, errors, sink);
         n = n.wrapping_add(1);
         if n % PROGRESS_EVERY == 0 {

@@ -57,7 +57,10 @@ impl ValueKind {
 
     /// True for personal data masked in the report.
     pub fn is_personal(self) -> bool {
-        matches!(self, ValueKind::Name | ValueKind::IdNumber | ValueKind::Phone)
+        matches!(
+            self,
+            ValueKind::Name | ValueKind::IdNumber | ValueKind::Phone
+        )
     }
 
     /// The values a dropdown offers (Chinese labels), for code lists.
@@ -82,7 +85,11 @@ pub const RECORDED_GROUPS: [Group; 5] = [
     Group::IllnessPoor,
 ];
 
-fn label_code_list<T: Copy>(all: &[T], label: fn(T) -> &'static str, code: fn(T) -> &'static str) -> String {
+fn label_code_list<T: Copy>(
+    all: &[T],
+    label: fn(T) -> &'static str,
+    code: fn(T) -> &'static str,
+) -> String {
     all.iter()
         .map(|&v| format!("{} {}", label(v), code(v)))
         .collect::<Vec<_>>()
@@ -112,9 +119,11 @@ impl ColumnDef {
     /// The accepted values in words, for templates and documentation.
     pub fn allowed_values(&self) -> String {
         match self.kind {
-            ValueKind::HouseholdType => {
-                label_code_list(HouseholdType::ALL, HouseholdType::label, HouseholdType::code)
-            }
+            ValueKind::HouseholdType => label_code_list(
+                HouseholdType::ALL,
+                HouseholdType::label,
+                HouseholdType::code,
+            ),
             ValueKind::Relation => label_code_list(Relation::ALL, Relation::label, Relation::code),
             ValueKind::Status => {
                 label_code_list(PersonStatus::ALL, PersonStatus::label, PersonStatus::code)
@@ -480,13 +489,19 @@ mod tests {
     fn headers_match_chinese_or_alias_in_any_order() {
         let file: Arc<str> = Arc::from("t.csv");
         let headers: Vec<String> = [
-            "id_number", " 户编号 ", "VILLAGE_CODE", "户类别*", "姓名（必填）", "与户主关系",
+            "id_number",
+            " 户编号 ",
+            "VILLAGE_CODE",
+            "户类别*",
+            "姓名（必填）",
+            "与户主关系",
             "备注",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let (map, warnings) = ColumnMap::from_headers(FileKind::Persons, &headers, 1, &file).unwrap();
+        let (map, warnings) =
+            ColumnMap::from_headers(FileKind::Persons, &headers, 1, &file).unwrap();
         assert_eq!(map.position(person::ID_NUMBER), Some(0));
         assert_eq!(map.position(person::HOUSEHOLD_ID), Some(1));
         assert_eq!(map.position(person::VILLAGE_CODE), Some(2));
@@ -501,8 +516,12 @@ mod tests {
     fn missing_and_duplicate_columns_are_file_errors() {
         let file: Arc<str> = Arc::from("t.csv");
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        match ColumnMap::from_headers(FileKind::Diagnoses, &h(&["身份证号", "疾病名称"]), 3, &file) {
-            Err(FileError::MissingColumns { missing, header_row }) => {
+        match ColumnMap::from_headers(FileKind::Diagnoses, &h(&["身份证号", "疾病名称"]), 3, &file)
+        {
+            Err(FileError::MissingColumns {
+                missing,
+                header_row,
+            }) => {
                 assert_eq!(header_row, 3);
                 assert_eq!(missing, ["疾病编码（icd10）", "确诊日期（diagnosed_on）"]);
             }
@@ -515,7 +534,17 @@ mod tests {
             &file,
         )
         .unwrap_err();
-        assert!(matches!(e, FileError::DuplicateColumn { first: 1, second: 4, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                FileError::DuplicateColumn {
+                    first: 1,
+                    second: 4,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         assert_eq!(e.code(), "duplicate_column");
     }
 
@@ -523,10 +552,20 @@ mod tests {
     fn dropdown_choices_follow_the_domain_lists() {
         assert_eq!(
             ValueKind::HouseholdType.choices(),
-            ["脱贫户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "一般农户"]
+            [
+                "脱贫户",
+                "脱贫不稳定户",
+                "边缘易致贫户",
+                "突发严重困难户",
+                "一般农户"
+            ]
         );
         assert_eq!(ValueKind::Relation.choices().len(), Relation::ALL.len());
-        assert!(PERSON_COLUMNS[person::HOUSEHOLD_TYPE].allowed_values().contains("edge"));
+        assert!(
+            PERSON_COLUMNS[person::HOUSEHOLD_TYPE]
+                .allowed_values()
+                .contains("edge")
+        );
         for (i, c) in PERSON_COLUMNS.iter().enumerate() {
             assert!(FileKind::Persons.knows_header(c.header), "{i}");
             assert!(FileKind::Persons.knows_header(c.alias), "{i}");

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use jianfu_domain::{DiagnosisRecord, IdCardNo, Icd10};
+use jianfu_domain::{DiagnosisRecord, Icd10, IdCardNo};
 
 use crate::ImportOptions;
 use crate::check::CheckOutcome;
@@ -43,7 +43,12 @@ impl DiagnosisRow {
     }
 }
 
-fn optional_text(ctx: &mut RowCtx<'_>, i: usize, row: &Row, map: &ColumnMap) -> Option<Option<String>> {
+fn optional_text(
+    ctx: &mut RowCtx<'_>,
+    i: usize,
+    row: &Row,
+    map: &ColumnMap,
+) -> Option<Option<String>> {
     match ctx.text(&DIAGNOSIS_COLUMNS[i], row.get(map.position(i))) {
         Field::Value(v) => Some(Some(v.into_owned())),
         Field::Empty => Some(None),
@@ -62,7 +67,11 @@ pub fn parse_diagnosis_row(
     let mut ctx = RowCtx::new(file, row.number());
     let cell = |i: usize| row.get(map.position(i));
     let mut d = DiagnosisRow {
-        id: ctx.id_number(&cols[diagnosis::ID_NUMBER], cell(diagnosis::ID_NUMBER), today),
+        id: ctx.id_number(
+            &cols[diagnosis::ID_NUMBER],
+            cell(diagnosis::ID_NUMBER),
+            today,
+        ),
         ..DiagnosisRow::default()
     };
     let def = &cols[diagnosis::ICD10];
@@ -81,7 +90,11 @@ pub fn parse_diagnosis_row(
         }
     }
     d.disease_name = optional_text(&mut ctx, diagnosis::DISEASE_NAME, row, map);
-    d.diagnosed_on = ctx.date(&cols[diagnosis::DIAGNOSED_ON], cell(diagnosis::DIAGNOSED_ON), today);
+    d.diagnosed_on = ctx.date(
+        &cols[diagnosis::DIAGNOSED_ON],
+        cell(diagnosis::DIAGNOSED_ON),
+        today,
+    );
     d.facility = optional_text(&mut ctx, diagnosis::FACILITY, row, map);
     (d, ctx.errors)
 }
@@ -130,7 +143,12 @@ impl DiagnosesReader {
         outcome: &CheckOutcome,
     ) -> Result<Self, FileError> {
         Ok(DiagnosesReader {
-            inner: ImportReader::open_checked(path, opts, FileKind::Diagnoses, outcome.fingerprint)?,
+            inner: ImportReader::open_checked(
+                path,
+                opts,
+                FileKind::Diagnoses,
+                outcome.fingerprint,
+            )?,
         })
     }
 

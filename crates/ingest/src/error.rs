@@ -52,7 +52,9 @@ pub enum FileError {
         header_row: u32,
     },
     /// Two header cells name the same column.
-    #[error("第{header_row}行（表头）中列“{header}”出现了两次（第{first}列和第{second}列），请删除其中一列")]
+    #[error(
+        "第{header_row}行（表头）中列“{header}”出现了两次（第{first}列和第{second}列），请删除其中一列"
+    )]
     DuplicateColumn {
         /// The column's Chinese header.
         header: String,

@@ -186,7 +186,12 @@ impl<'a> RowCtx<'a> {
 
     /// A date cell: an Excel date (serial) or text in one of the accepted
     /// forms, not after `today`.
-    pub fn date(&mut self, def: &ColumnDef, cell: CellRef<'_>, today: NaiveDate) -> Option<NaiveDate> {
+    pub fn date(
+        &mut self,
+        def: &ColumnDef,
+        cell: CellRef<'_>,
+        today: NaiveDate,
+    ) -> Option<NaiveDate> {
         let (date, shown) = match cell {
             CellRef::Number(f) | CellRef::DateTime(f) => {
                 let shown = float_to_decimal_text(f).unwrap_or_default();
@@ -245,7 +250,11 @@ impl<'a> RowCtx<'a> {
             self.error(
                 def,
                 &shown,
-                format!("“{}”{}早于1900年，请核对日期", def.header, date.format("%Y-%m-%d")),
+                format!(
+                    "“{}”{}早于1900年，请核对日期",
+                    def.header,
+                    date.format("%Y-%m-%d")
+                ),
                 "bad_date",
             );
             return None;
@@ -254,7 +263,12 @@ impl<'a> RowCtx<'a> {
     }
 
     /// An ID number cell.
-    pub fn id_number(&mut self, def: &ColumnDef, cell: CellRef<'_>, today: NaiveDate) -> Option<IdCardNo> {
+    pub fn id_number(
+        &mut self,
+        def: &ColumnDef,
+        cell: CellRef<'_>,
+        today: NaiveDate,
+    ) -> Option<IdCardNo> {
         let Field::Value(v) = self.text(def, cell) else {
             return None;
         };
@@ -278,7 +292,8 @@ pub(crate) fn id_problem(e: &IdCardError) -> String {
             "身份证号第{position}位不是数字（只有最后一位可以是X）；请检查是否混入了空格、字母或标点"
         ),
         IdCardError::Checksum { .. } => {
-            "身份证号的校验位（最后一位）与前17位不符，号码中可能有数字录错；请对照身份证原件核对".into()
+            "身份证号的校验位（最后一位）与前17位不符，号码中可能有数字录错；请对照身份证原件核对"
+                .into()
         }
         IdCardError::BirthDateInvalid { .. } => {
             "身份证号第7-14位的出生日期不是真实存在的日期（如2月30日）；请对照身份证原件核对".into()
@@ -326,7 +341,9 @@ impl ImportReader {
         let reader = Self::open(path, opts, kind)?;
         let now = reader.table.fingerprint();
         if now.len != fingerprint.len
-            || (now.modified.is_some() && fingerprint.modified.is_some() && now.modified != fingerprint.modified)
+            || (now.modified.is_some()
+                && fingerprint.modified.is_some()
+                && now.modified != fingerprint.modified)
         {
             return Err(FileError::ChangedSinceCheck);
         }
@@ -344,13 +361,24 @@ mod tests {
 
     #[test]
     fn personal_values_are_masked() {
-        assert_eq!(report_value(ValueKind::IdNumber, "130624196603233058"), "130624********3058");
+        assert_eq!(
+            report_value(ValueKind::IdNumber, "130624196603233058"),
+            "130624********3058"
+        );
         assert_eq!(report_value(ValueKind::Phone, "13944633904"), "139446*3904");
         assert_eq!(report_value(ValueKind::Name, "孙文华"), "孙**");
         assert_eq!(report_value(ValueKind::Name, "王"), "王*");
-        assert_eq!(report_value(ValueKind::HouseholdNo, "130624100200001"), "130624100200001");
+        assert_eq!(
+            report_value(ValueKind::HouseholdNo, "130624100200001"),
+            "130624100200001"
+        );
         let long = "x".repeat(500);
         assert_eq!(report_value(ValueKind::Text, &long).chars().count(), 101);
-        assert_eq!(report_value(ValueKind::IdNumber, &"1".repeat(500)).chars().count(), 41);
+        assert_eq!(
+            report_value(ValueKind::IdNumber, &"1".repeat(500))
+                .chars()
+                .count(),
+            41
+        );
     }
 }

@@ -28,6 +28,7 @@ pub mod columns;
 pub mod diagnoses;
 pub mod error;
 mod fields;
+mod hash;
 pub mod normalize;
 pub mod persons;
 pub mod report;
@@ -45,12 +46,10 @@ pub use check::{
 };
 pub use columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
 pub use diagnoses::{DiagnosesReader, DiagnosisRow, parse_diagnosis};
-pub use fields::report_value;
 pub use error::FileError;
+pub use fields::report_value;
 pub use persons::{PersonRow, PersonsReader, parse_person};
-pub use report::{
-    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport,
-};
+pub use report::{CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport};
 pub use table::{Cell, CellRef, Format, Progress, ProgressUnit, Row, TableReader};
 pub use template::write_template;
 

@@ -36,12 +36,40 @@ fn is_trimmed(c: char) -> bool {
     c.is_whitespace() || is_invisible(c)
 }
 
+/// True when `s` may contain a character [`normalize_text`] changes inside
+/// the text: every such character (full-width forms, U+3000, zero-width
+/// characters, U+FEFF, NBSP, soft hyphen) starts with one of these bytes
+/// in UTF-8, which Chinese characters (lead bytes E4–E9) never do.
+fn may_need_mapping(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
+}
+
 /// Trims whitespace (including the ideographic space U+3000), removes
 /// invisible characters and maps full-width digits, letters and spaces to
 /// half-width. Borrows when nothing changes besides trimming.
 pub fn normalize_text(s: &str) -> Cow<'_, str> {
-    let t = s.trim_matches(is_trimmed);
-    if t.is_ascii() || !t.chars().any(|c| is_invisible(c) || half_width(c).is_some()) {
+    let b = s.as_bytes();
+    let plain = |c: u8| c > b' ' && c < 0x7F;
+    // Fast path: printable ASCII at both ends needs no trimming.
+    let t = match (b.first(), b.last()) {
+        (None, _) | (_, None) => return Cow::Borrowed(s),
+        (Some(&f), Some(&l)) if plain(f) && plain(l) => s,
+        _ => {
+            let edge = |c: Option<char>| c.is_some_and(is_trimmed);
+            if edge(s.chars().next()) || edge(s.chars().next_back()) {
+                s.trim_matches(is_trimmed)
+            } else {
+                s
+            }
+        }
+    };
+    if t.is_ascii() || !may_need_mapping(t) {
+        return Cow::Borrowed(t);
+    }
+    if !t
+        .chars()
+        .any(|c| is_invisible(c) || half_width(c).is_some())
+    {
         return Cow::Borrowed(t);
     }
     let mut out = String::with_capacity(t.len());
@@ -62,7 +90,12 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
 /// Removes all whitespace inside an identifier (ID number, phone, code):
 /// `1306 2419…` is the same number.
 pub fn compact(s: Cow<'_, str>) -> Cow<'_, str> {
-    if s.chars().any(char::is_whitespace) {
+    let has_space = if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_whitespace())
+    } else {
+        s.chars().any(char::is_whitespace)
+    };
+    if has_space {
         Cow::Owned(s.chars().filter(|c| !c.is_whitespace()).collect())
     } else {
         s
@@ -90,8 +123,14 @@ pub fn looks_scientific(s: &str) -> bool {
         return false;
     };
     let (mant, exp) = (&b[..e], &b[e + 1..]);
-    let mant = mant.strip_prefix(b"+").or_else(|| mant.strip_prefix(b"-")).unwrap_or(mant);
-    let exp = exp.strip_prefix(b"+").or_else(|| exp.strip_prefix(b"-")).unwrap_or(exp);
+    let mant = mant
+        .strip_prefix(b"+")
+        .or_else(|| mant.strip_prefix(b"-"))
+        .unwrap_or(mant);
+    let exp = exp
+        .strip_prefix(b"+")
+        .or_else(|| exp.strip_prefix(b"-"))
+        .unwrap_or(exp);
     let mut parts = mant.splitn(2, |&c| c == b'.');
     let int = parts.next().unwrap_or_default();
     let frac = parts.next().unwrap_or_default();
@@ -162,7 +201,10 @@ pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
         Some(i) => {
             let rest = s[i + 1..].trim();
             // Only a time of day may follow.
-            if !rest.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') {
+            if !rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+            {
                 return None;
             }
             &s[..i]
@@ -181,7 +223,10 @@ pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
         let (m, d) = rest.split_once('月')?;
         return ymd_text(y, m, d);
     }
-    let sep = b.iter().copied().find(|c| matches!(c, b'-' | b'/' | b'.'))?;
+    let sep = b
+        .iter()
+        .copied()
+        .find(|c| matches!(c, b'-' | b'/' | b'.'))?;
     let mut parts = date_part.split(sep as char);
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -221,7 +266,10 @@ mod tests {
     fn text_is_trimmed_and_half_width() {
         assert_eq!(normalize_text("  abc \t"), "abc");
         assert_eq!(normalize_text("\u{3000}孙文华\u{3000}"), "孙文华");
-        assert_eq!(normalize_text("１３０６２４１９６６０３２３３０５Ｘ"), "13062419660323305X");
+        assert_eq!(
+            normalize_text("１３０６２４１９６６０３２３３０５Ｘ"),
+            "13062419660323305X"
+        );
         assert_eq!(normalize_text("ｅｄｇｅ"), "edge");
         assert_eq!(normalize_text("\u{200B}户主\u{FEFF}"), "户主");
         assert_eq!(normalize_text("\u{00A0}正常\u{00A0}"), "正常");
@@ -234,36 +282,69 @@ mod tests {
     #[test]
     fn compacting_removes_inner_spaces() {
         assert_eq!(compact(Cow::Borrowed("1306 2419 6603")), "130624196603");
-        assert_eq!(compact(normalize_text("139\u{3000}4463 3904")), "13944633904");
+        assert_eq!(
+            compact(normalize_text("139\u{3000}4463 3904")),
+            "13944633904"
+        );
     }
 
     #[test]
     fn scientific_notation_is_recognised() {
-        for s in ["1.30624E+17", "1.306241966032331e+17", "1E17", "1.3e-5", "-2e3"] {
+        for s in [
+            "1.30624E+17",
+            "1.306241966032331e+17",
+            "1E17",
+            "1.3e-5",
+            "-2e3",
+        ] {
             assert!(looks_scientific(s), "{s}");
         }
-        for s in ["130624196603233058", "E11.9", "1.5", "e5", "1e", "1.e5x", "I10.x00"] {
+        for s in [
+            "130624196603233058",
+            "E11.9",
+            "1.5",
+            "e5",
+            "1e",
+            "1.e5x",
+            "I10.x00",
+        ] {
             assert!(!looks_scientific(s), "{s}");
         }
     }
 
     #[test]
     fn floats() {
-        assert_eq!(float_to_integer_text(13944633904.0).as_deref(), Some("13944633904"));
-        assert_eq!(float_to_integer_text(130624102201.0).as_deref(), Some("130624102201"));
+        assert_eq!(
+            float_to_integer_text(13944633904.0).as_deref(),
+            Some("13944633904")
+        );
+        assert_eq!(
+            float_to_integer_text(130624102201.0).as_deref(),
+            Some("130624102201")
+        );
         assert_eq!(float_to_integer_text(1.306241966032331e17), None);
         assert_eq!(float_to_integer_text(1.5), None);
         assert_eq!(float_to_integer_text(f64::NAN), None);
         assert_eq!(float_to_decimal_text(10230.76).as_deref(), Some("10230.76"));
-        assert_eq!(float_to_decimal_text(0.1 + 0.2).as_deref(), Some("0.30000000000000004"));
-        assert_eq!(float_to_decimal_text(1e21).as_deref(), Some("1000000000000000000000"));
+        assert_eq!(
+            float_to_decimal_text(0.1 + 0.2).as_deref(),
+            Some("0.30000000000000004")
+        );
+        assert_eq!(
+            float_to_decimal_text(1e21).as_deref(),
+            Some("1000000000000000000000")
+        );
     }
 
     #[test]
     fn excel_serials() {
         assert_eq!(excel_serial_to_date(1.0), Some(day(1900, 1, 1)));
         assert_eq!(excel_serial_to_date(59.0), Some(day(1900, 2, 28)));
-        assert_eq!(excel_serial_to_date(60.0), None, "1900-02-29 does not exist");
+        assert_eq!(
+            excel_serial_to_date(60.0),
+            None,
+            "1900-02-29 does not exist"
+        );
         assert_eq!(excel_serial_to_date(61.0), Some(day(1900, 3, 1)));
         assert_eq!(excel_serial_to_date(45000.0), Some(day(2023, 3, 15)));
         assert_eq!(excel_serial_to_date(45000.75), Some(day(2023, 3, 15)));
@@ -273,7 +354,10 @@ mod tests {
         assert_eq!(excel_serial_to_date(f64::INFINITY), None);
         assert_eq!(excel_serial_to_date(3e6), None);
         // 1904 system: serial 0 is 1904-01-01.
-        assert_eq!(excel_serial_to_date(0.0 + EXCEL_1904_OFFSET), Some(day(1904, 1, 1)));
+        assert_eq!(
+            excel_serial_to_date(0.0 + EXCEL_1904_OFFSET),
+            Some(day(1904, 1, 1))
+        );
     }
 
     #[test]

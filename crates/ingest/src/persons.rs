@@ -72,13 +72,41 @@ pub fn parse_person_row(
     file: &Arc<str>,
     today: NaiveDate,
 ) -> (PersonRow, Vec<RowError>) {
+    let mut p = PersonRow::default();
+    let errors = parse_person_row_into(row, map, file, today, &mut p);
+    (p, errors)
+}
+
+/// Stores `v` in `slot`, reusing the string already there.
+fn set_text(slot: &mut Option<String>, v: &str) {
+    match slot {
+        Some(s) => {
+            s.clear();
+            s.push_str(v);
+        }
+        None => *slot = Some(v.to_string()),
+    }
+}
+
+/// As [`parse_person_row`], overwriting `p` and reusing its strings (the
+/// allocation-light form for reading many rows).
+pub fn parse_person_row_into(
+    row: &Row,
+    map: &ColumnMap,
+    file: &Arc<str>,
+    today: NaiveDate,
+    p: &mut PersonRow,
+) -> Vec<RowError> {
     let cols = &PERSON_COLUMNS;
     let mut ctx = RowCtx::new(file, row.number());
     let cell = |i: usize| row.get(map.position(i));
-    let mut p = PersonRow::default();
+    let mut household_no = p.household_no.take();
+    let mut name = p.name.take();
+    *p = PersonRow::default();
 
     if let Field::Value(v) = ctx.text(&cols[person::HOUSEHOLD_ID], cell(person::HOUSEHOLD_ID)) {
-        p.household_no = Some(v.into_owned());
+        set_text(&mut household_no, &v);
+        p.household_no = household_no;
     }
 
     let def = &cols[person::VILLAGE_CODE];
@@ -148,7 +176,8 @@ pub fn parse_person_row(
     }
 
     if let Field::Value(v) = ctx.text(&cols[person::NAME], cell(person::NAME)) {
-        p.name = Some(v.into_owned());
+        set_text(&mut name, &v);
+        p.name = name;
     }
 
     p.id = ctx.id_number(&cols[person::ID_NUMBER], cell(person::ID_NUMBER), today);
@@ -207,7 +236,11 @@ pub fn parse_person_row(
             Err(e) => ctx.error(
                 def,
                 &v,
-                format!("“{}”不是有效的人员状态，请填写：{}（不填为正常）", short(&v), e.allowed),
+                format!(
+                    "“{}”不是有效的人员状态，请填写：{}（不填为正常）",
+                    short(&v),
+                    e.allowed
+                ),
                 "unknown_status",
             ),
         },
@@ -215,7 +248,7 @@ pub fn parse_person_row(
         Field::Bad => {}
     }
 
-    (p, ctx.errors)
+    ctx.errors
 }
 
 /// Digits of a phone number: `+86`/`0086` prefixes, `-` and spaces are
@@ -313,6 +346,22 @@ impl PersonsReader {
         }
     }
 
+    /// As [`PersonsReader::next_parts`], parsing into `p` (reusing its
+    /// strings); returns the row number and problems.
+    pub fn next_parts_into(
+        &mut self,
+        p: &mut PersonRow,
+    ) -> Result<Option<(u32, Vec<RowError>)>, FileError> {
+        let inner = &mut self.inner;
+        match inner.table.next_row()? {
+            None => Ok(None),
+            Some(row) => {
+                let errors = parse_person_row_into(row, &inner.map, &inner.file, inner.today, p);
+                Ok(Some((row.number(), errors)))
+            }
+        }
+    }
+
     /// The next row as a record or its problems.
     pub fn next_person(
         &mut self,
@@ -369,7 +418,10 @@ mod tests {
     #[test]
     fn phones() {
         assert_eq!(parse_phone("13944633904").as_deref(), Some("13944633904"));
-        assert_eq!(parse_phone("+8613944633904").as_deref(), Some("13944633904"));
+        assert_eq!(
+            parse_phone("+8613944633904").as_deref(),
+            Some("13944633904")
+        );
         assert_eq!(parse_phone("0312-7221234").as_deref(), Some("03127221234"));
         assert_eq!(parse_phone("139446339041234"), None);
         assert_eq!(parse_phone("12345"), None);

@@ -63,7 +63,13 @@ impl fmt::Display for RowError {
         if !self.value.is_empty() {
             write!(f, " 值“{}”", self.value)?;
         }
-        write!(f, "：{}（{}，{}）", self.problem, self.code, self.severity.label())
+        write!(
+            f,
+            "：{}（{}，{}）",
+            self.problem,
+            self.code,
+            self.severity.label()
+        )
     }
 }
 
@@ -155,7 +161,9 @@ impl<W: Write> CsvReport<W> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(out);
-        writer.write_record(REPORT_HEADER).map_err(io::Error::other)?;
+        writer
+            .write_record(REPORT_HEADER)
+            .map_err(io::Error::other)?;
         Ok(CsvReport {
             writer,
             error: None,
@@ -224,7 +232,9 @@ impl XlsxReport {
     pub fn create(path: &Path) -> io::Result<Self> {
         let to_io = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
         let mut workbook = Workbook::new();
-        let mut sheet = workbook.new_worksheet_with_constant_memory().map_err(to_io)?;
+        let mut sheet = workbook
+            .new_worksheet_with_constant_memory()
+            .map_err(to_io)?;
         sheet.set_name("错误报告").map_err(to_io)?;
         let bold = XlsxFormat::new().set_bold();
         for (col, (title, width)) in REPORT_HEADER
@@ -234,7 +244,9 @@ impl XlsxReport {
         {
             let col = col as u16;
             sheet.set_column_width(col, width).map_err(to_io)?;
-            sheet.write_string_with_format(0, col, *title, &bold).map_err(to_io)?;
+            sheet
+                .write_string_with_format(0, col, *title, &bold)
+                .map_err(to_io)?;
         }
         sheet.set_freeze_panes(1, 0).map_err(to_io)?;
         Ok(XlsxReport {
@@ -270,7 +282,9 @@ impl XlsxReport {
                 "另有{}条问题超出 Excel 行数上限未列出，请使用 CSV 格式的报告（--report 报告.csv）查看全部",
                 self.dropped
             );
-            self.sheet.write_string(self.next_row, 4, note).map_err(to_io)?;
+            self.sheet
+                .write_string(self.next_row, 4, note)
+                .map_err(to_io)?;
         }
         self.workbook.push_worksheet(self.sheet);
         self.workbook.save(&self.path).map_err(to_io)
@@ -388,12 +402,20 @@ mod tests {
         let bytes = r.finish().unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let mut lines = text.split("\r\n");
-        assert_eq!(lines.next().unwrap(), "\u{FEFF}文件,行号,列,值,问题,code,级别");
+        assert_eq!(
+            lines.next().unwrap(),
+            "\u{FEFF}文件,行号,列,值,问题,code,级别"
+        );
         assert_eq!(
             lines.next().unwrap(),
             "a.csv,5,身份证号,130624********6023,身份证号校验位不正确,id_checksum,错误"
         );
-        assert!(lines.next().unwrap().contains(",\"'=HYPERLINK(\"\"x\"\")\",") );
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .contains(",\"'=HYPERLINK(\"\"x\"\")\",")
+        );
     }
 
     #[test]

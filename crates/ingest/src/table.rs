@@ -16,8 +16,8 @@
 //! [`MAX_TITLE_ROWS`] leading title rows in which no cell is a known
 //! column header are skipped.
 
-use std::fs::File;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -345,7 +345,10 @@ impl TableReader {
             headers: Vec::new(),
             header_row,
             row,
-            fingerprint: FileFingerprint { len, modified: None },
+            fingerprint: FileFingerprint {
+                len,
+                modified: None,
+            },
         })
     }
 
@@ -644,8 +647,26 @@ struct LineBreaks<R> {
 impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            match b {
+        let data = &buf[..n];
+        // Eight bytes at a time: skip words without CR or LF.
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+        let mut i = 0;
+        while i < data.len() {
+            if i + 8 <= data.len() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&data[i..i + 8]);
+                let w = u64::from_le_bytes(word);
+                if !has_zero(w ^ (ONES * u64::from(b'\n')))
+                    && !has_zero(w ^ (ONES * u64::from(b'\r')))
+                {
+                    self.after_cr = false;
+                    i += 8;
+                    continue;
+                }
+            }
+            match data[i] {
                 b'\r' => {
                     self.pending.push_back(self.offset + i as u64);
                     self.after_cr = true;
@@ -658,6 +679,7 @@ impl<R: Read> Read for LineBreaks<R> {
                 }
                 _ => self.after_cr = false,
             }
+            i += 1;
         }
         self.offset += n as u64;
         Ok(n)
@@ -963,8 +985,7 @@ fn xlsx_error(e: XlsxError) -> FileError {
 
 fn read_xlsx(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<(), Stop> {
     let file = File::open(path).map_err(|e| FileError::io(path, e))?;
-    let mut wb: Xlsx<BufReader<File>> =
-        Xlsx::new(BufReader::new(file)).map_err(xlsx_error)?;
+    let mut wb: Xlsx<BufReader<File>> = Xlsx::new(BufReader::new(file)).map_err(xlsx_error)?;
     let name = pick_sheet(&wb.sheet_names(), wanted)?;
     let is_1904 = wb.has_1904_epoch();
     let merges = wb.merge_cells_by_sheet_name(&name).map_err(xlsx_error)?;

@@ -34,7 +34,11 @@ pub fn write_template(kind: FileKind, path: &Path) -> Result<(), XlsxError> {
             // written instead of turning them into floats.
             sheet.set_column_format(c, &text)?;
         }
-        let fmt = if col.required { &required_header } else { &header };
+        let fmt = if col.required {
+            &required_header
+        } else {
+            &header
+        };
         sheet.write_string_with_format(0, c, col.header, fmt)?;
         let choices = col.kind.choices();
         if !choices.is_empty() {

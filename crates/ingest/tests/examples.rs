@@ -8,9 +8,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::*;
 use jianfu_domain::{Group, HouseholdType, IdCardNo, Money, PersonStatus, Relation};
 use jianfu_ingest::columns::{FileKind, PERSON_COLUMNS};
-use jianfu_ingest::{
-    DiagnosesReader, MemorySink, PersonsReader, Severity, check_diagnoses_file,
-};
+use jianfu_ingest::{DiagnosesReader, MemorySink, PersonsReader, Severity, check_diagnoses_file};
 
 #[test]
 fn persons_good_csv_imports_35_persons_in_12_households() {
@@ -30,8 +28,10 @@ fn persons_good_csv_imports_35_persons_in_12_households() {
     assert_eq!(records.len(), 35);
     assert_eq!(records.first().unwrap().0, 2, "first data row is row 2");
     assert_eq!(records.last().unwrap().0, 36);
-    let households: HashSet<&str> =
-        records.iter().map(|(_, r)| r.household.household_no.as_str()).collect();
+    let households: HashSet<&str> = records
+        .iter()
+        .map(|(_, r)| r.household.household_no.as_str())
+        .collect();
     assert_eq!(households.len(), 12);
     assert_eq!(records.iter().filter(|(_, r)| r.is_head()).count(), 12);
 
@@ -39,7 +39,10 @@ fn persons_good_csv_imports_35_persons_in_12_households() {
     assert_eq!(first.household.household_no, "130624100200001");
     assert_eq!(first.household.village.as_str(), "130624102201");
     assert_eq!(first.household.household_type, HouseholdType::Unstable);
-    assert_eq!(first.household.income_per_capita, Some(Money::from_fen(1_023_076)));
+    assert_eq!(
+        first.household.income_per_capita,
+        Some(Money::from_fen(1_023_076))
+    );
     assert_eq!(first.name, "孙文华");
     assert_eq!(first.id.as_str(), "130624196603233058");
     assert_eq!(first.relation, Relation::Head);
@@ -62,8 +65,14 @@ fn gbk_csv_and_xlsx_give_the_same_records() {
     let baseline = clean_persons(&data("persons-good.csv"));
     assert_eq!(baseline.len(), 35);
     let gbk = std::fs::read(data("persons-good-gbk.csv")).unwrap();
-    assert!(std::str::from_utf8(&gbk).is_err(), "the fixture really is GBK");
-    assert!(gbk.windows(2).any(|w| w == b"\r\n"), "and has CRLF line ends");
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the fixture really is GBK"
+    );
+    assert!(
+        gbk.windows(2).any(|w| w == b"\r\n"),
+        "and has CRLF line ends"
+    );
     assert_eq!(clean_persons(&data("persons-good-gbk.csv")), baseline);
     assert_eq!(clean_persons(&data("persons-good.xlsx")), baseline);
 }
@@ -74,7 +83,13 @@ fn numeric_id_rows(path: &std::path::Path) -> Vec<u32> {
     let name = wb.sheet_names()[0].clone();
     let range = wb.worksheet_range(&name).unwrap();
     let start = range.start().unwrap().0;
-    let headers: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let headers: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let col = headers.iter().position(|h| h == "身份证号").unwrap();
     range
         .rows()
@@ -94,11 +109,19 @@ fn excel_mangled_ids_are_rejected_never_rounded() {
     let numeric = numeric_id_rows(&path);
     assert!(numeric.len() >= 30, "fixture has numeric IDs: {numeric:?}");
 
-    let flagged: Vec<u32> = sink.with_code("id_as_number").iter().map(|e| e.row).collect();
+    let flagged: Vec<u32> = sink
+        .with_code("id_as_number")
+        .iter()
+        .map(|e| e.row)
+        .collect();
     assert_eq!(flagged, numeric);
     for e in sink.with_code("id_as_number") {
         assert_eq!(e.column, "身份证号");
-        assert!(e.problem.contains("文本"), "tells to format as text: {}", e.problem);
+        assert!(
+            e.problem.contains("文本"),
+            "tells to format as text: {}",
+            e.problem
+        );
         assert!(e.value.contains('*'), "value is masked: {}", e.value);
     }
     for row in &numeric {
@@ -117,7 +140,10 @@ fn excel_mangled_ids_are_rejected_never_rounded() {
         .map(|r| r.id)
         .collect();
     for (row, r) in accepted_persons(&path, &opts(), &outcome) {
-        assert!(good.contains(&r.id), "row {row} carries an ID not in the source");
+        assert!(
+            good.contains(&r.id),
+            "row {row} carries an ID not in the source"
+        );
         assert!(!numeric.contains(&row));
     }
 }
@@ -139,7 +165,9 @@ fn persons_bad_reports_the_planted_problems() {
         let column = header_of[parts[1]];
         let code = parts[2];
         assert!(
-            found.iter().any(|(r, c, k)| *r == row && c == column && *k == code),
+            found
+                .iter()
+                .any(|(r, c, k)| *r == row && c == column && *k == code),
             "missing ({row}, {column}, {code}) in {found:#?}"
         );
         assert!(outcome.rejected.contains(row), "row {row} rejected");
@@ -163,7 +191,11 @@ fn persons_bad_reports_the_planted_problems() {
     }
     // Row 12 is the head of household 130624100200005 and is rejected, so
     // the household (rows 12-14) is too.
-    assert!(found.iter().any(|(r, _, k)| *r == 12 && *k == "household_head_rejected"));
+    assert!(
+        found
+            .iter()
+            .any(|(r, _, k)| *r == 12 && *k == "household_head_rejected")
+    );
     for row in 12..=14 {
         assert!(outcome.rejected.contains(row));
     }
@@ -191,16 +223,28 @@ fn diagnoses_good_parses_fully_and_checks_persons() {
         records.push((row, r.unwrap_or_else(|e| panic!("row {row}: {e:?}"))));
     }
     assert_eq!(records.len(), 18);
-    let extended: Vec<_> = records.iter().filter(|(_, r)| r.icd10.as_str() == "I10.x00").collect();
+    let extended: Vec<_> = records
+        .iter()
+        .filter(|(_, r)| r.icd10.as_str() == "I10.x00")
+        .collect();
     assert_eq!(extended.len(), 2);
-    assert_eq!(records[0].1.diagnosed_on, chrono::NaiveDate::from_ymd_opt(2022, 7, 31).unwrap());
+    assert_eq!(
+        records[0].1.diagnosed_on,
+        chrono::NaiveDate::from_ymd_opt(2022, 7, 31).unwrap()
+    );
     assert_eq!(records[0].1.facility.as_deref(), Some("阜平县医院"));
     assert_eq!(records[0].1.disease_name, None);
 
     // Every diagnosed person is in persons-good.csv.
     let mut sink = MemorySink::new();
-    let outcome = check_diagnoses_file(&path, &opts(), &|id| registry.contains(id), &mut sink, &mut |_| {})
-        .unwrap();
+    let outcome = check_diagnoses_file(
+        &path,
+        &opts(),
+        &|id| registry.contains(id),
+        &mut sink,
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(sink.errors.is_empty(), "{:#?}", sink.errors);
     assert_eq!(outcome.data_rows, 18);
     assert_eq!(outcome.kind, FileKind::Diagnoses);

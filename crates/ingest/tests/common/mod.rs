@@ -22,7 +22,9 @@ pub fn opts() -> ImportOptions {
 
 /// A fixture under tests/data.
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 /// Village codes the example files use that the shipped 2023 division
@@ -39,8 +41,9 @@ pub struct Fuping {
 
 impl Fuping {
     pub fn load() -> Self {
-        let mut levels: HashMap<RegionCode, RegionLevel> =
-            jianfu_regions::regions("130624").map(|r| (r.code, r.level)).collect();
+        let mut levels: HashMap<RegionCode, RegionLevel> = jianfu_regions::regions("130624")
+            .map(|r| (r.code, r.level))
+            .collect();
         assert!(levels.len() > 200, "the 2023 tree of 阜平县 is shipped");
         for code in EXAMPLE_VILLAGES_MISSING_FROM_2023 {
             let code = RegionCode::parse(code).unwrap();
@@ -159,9 +162,9 @@ pub fn xlsx(
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
                 let in_merge = i == 0
-                    && merges.iter().any(|&(r0, c0, r1, c1)| {
-                        (r0..=r1).contains(&r) && (c0..=c1).contains(&c)
-                    });
+                    && merges
+                        .iter()
+                        .any(|&(r0, c0, r1, c1)| (r0..=r1).contains(&r) && (c0..=c1).contains(&c));
                 if in_merge {
                     continue;
                 }
@@ -170,7 +173,10 @@ pub fn xlsx(
                     X::Str(s) => drop(ws.write_string(r, c, s).unwrap()),
                     X::N(f) => drop(ws.write_number(r, c, *f).unwrap()),
                     X::D(f) => drop(ws.write_number_with_format(r, c, *f, &date).unwrap()),
-                    X::F(f, v) => drop(ws.write_formula(r, c, Formula::new(*f).set_result(*v)).unwrap()),
+                    X::F(f, v) => drop(
+                        ws.write_formula(r, c, Formula::new(*f).set_result(*v))
+                            .unwrap(),
+                    ),
                     X::E => {}
                 }
             }
@@ -182,7 +188,8 @@ pub fn xlsx(
                     X::Str(s) => s.clone(),
                     other => panic!("merge over {other:?}"),
                 };
-                ws.merge_range(r0, c0, r1, c1, &text, &Format::new()).unwrap();
+                ws.merge_range(r0, c0, r1, c1, &text, &Format::new())
+                    .unwrap();
             }
         }
     }
@@ -193,15 +200,28 @@ pub fn xlsx(
 
 /// The persons header as cells.
 pub fn person_header() -> Vec<X> {
-    ["户编号", "行政区划代码", "户类别", "家庭年人均纯收入", "姓名", "身份证号", "与户主关系", "人员类别", "联系电话", "人员状态"]
-        .into_iter()
-        .map(X::S)
-        .collect()
+    [
+        "户编号",
+        "行政区划代码",
+        "户类别",
+        "家庭年人均纯收入",
+        "姓名",
+        "身份证号",
+        "与户主关系",
+        "人员类别",
+        "联系电话",
+        "人员状态",
+    ]
+    .into_iter()
+    .map(X::S)
+    .collect()
 }
 
 /// A CSV line of the persons file per row, header first.
 pub fn persons_csv(rows: &[&str]) -> String {
-    let mut s = String::from("户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n");
+    let mut s = String::from(
+        "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n",
+    );
     for r in rows {
         s.push_str(r);
         s.push('\n');
