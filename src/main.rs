@@ -1,1 +1,418 @@
-fn main() {}
+//! `jianfu`: the command line of 健扶. Every command takes the database as
+//! `--db URL` (default `sqlite://jianfu.db`, or `JIANFU_DB`) and exits 0
+//! only when everything asked for was done.
+
+mod bench;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use jianfu_domain::{IdCardNo, RegionCode};
+use jianfu_ingest::{FileKind, ImportOptions, write_template};
+use jianfu_service::{ImportPhase, ImportRequest, import_file};
+use jianfu_store::Db;
+
+#[derive(Parser)]
+#[command(name = "jianfu", version, about = "健扶：健康帮扶动态管理与防止因病返贫监测")]
+struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, env = "JIANFU_DB", default_value = "sqlite://jianfu.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The region tree (统计用区划代码).
+    Regions {
+        #[command(subcommand)]
+        action: RegionsAction,
+    },
+    /// Import a registry file (CSV or XLSX).
+    Import {
+        /// What the file holds.
+        kind: Kind,
+        /// The file.
+        file: PathBuf,
+        /// Where to write the error report (.csv or .xlsx); next to the file by default.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write the good rows even when some rows are bad.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Worksheet to read (XLSX); the first by default.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Who is importing, for the change history.
+        #[arg(long, env = "USER", default_value = "cli")]
+        user: String,
+    },
+    /// Write an empty import template (XLSX) with a sheet explaining each column.
+    Template {
+        /// Which template.
+        kind: Kind,
+        /// Output file (.xlsx).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate a synthetic county: persons.csv, diagnoses.csv, claims.csv.
+    Generate {
+        /// Six-digit county code of a real county.
+        #[arg(long, default_value = "130624")]
+        county: String,
+        /// Number of persons.
+        #[arg(long, default_value_t = 100_000)]
+        persons: u64,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Change history of a person (ID number) or a household (户编号).
+    History {
+        /// ID number of a person.
+        #[arg(long, conflicts_with = "household")]
+        person: Option<String>,
+        /// 户编号 of a household.
+        #[arg(long)]
+        household: Option<String>,
+        /// County code of the household (six digits).
+        #[arg(long, required_unless_present = "person")]
+        county: Option<String>,
+    },
+    /// Serve the web application.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Jurisdiction served (region code or prefix).
+        #[arg(long, default_value = "130624")]
+        region: String,
+    },
+    /// Build a demo database (regions + a generated county) and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// County to generate.
+        #[arg(long, default_value = "130624")]
+        county: String,
+        /// Persons to generate.
+        #[arg(long, default_value_t = 20_000)]
+        persons: u64,
+        /// Build the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Benchmarks that print throughput and peak memory.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionsAction {
+    /// Load the 2023 division codes shipped in the binary (all, or some provinces).
+    Load {
+        /// Only codes starting with this prefix (e.g. 13 for 河北省).
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// 人员 (persons)
+    Persons,
+    /// 诊断 (diagnoses)
+    Diagnoses,
+}
+
+impl From<Kind> for FileKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Persons => FileKind::Persons,
+            Kind::Diagnoses => FileKind::Diagnoses,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JIANFU_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` means it ran but not everything was done.
+async fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Regions { action: RegionsAction::Load { prefix } } => {
+            let db = open(&cli.db).await?;
+            load_regions(&db, &prefix).await?;
+            Ok(true)
+        }
+        Command::Import { kind, file, report, skip_invalid, sheet, user } => {
+            let db = open(&cli.db).await?;
+            ensure_regions(&db).await?;
+            let mut options = ImportOptions::new(chrono::Local::now().date_naive());
+            options.sheet = sheet;
+            let req = ImportRequest { path: file, kind: kind.into(), options, skip_invalid, user, report };
+            import(&db, &req).await
+        }
+        Command::Template { kind, out } => {
+            write_template(kind.into(), &out).with_context(|| format!("无法写入模板 {}", out.display()))?;
+            println!("已生成模板：{}", out.display());
+            Ok(true)
+        }
+        Command::Generate { county, persons, seed, out } => {
+            generate(&county, persons, seed, &out)?;
+            Ok(true)
+        }
+        Command::History { person, household, county } => {
+            let db = open(&cli.db).await?;
+            history(&db, person, household, county).await
+        }
+        Command::Serve { addr, region } => {
+            let db = open(&cli.db).await?;
+            serve(db, &addr, &region).await?;
+            Ok(true)
+        }
+        Command::Demo { addr, county, persons, no_serve } => demo(&cli.db, &addr, &county, persons, no_serve).await,
+        Command::Bench { what } => bench::run(what).await,
+    }
+}
+
+async fn open(url: &str) -> Result<Db> {
+    Db::open(url).await.with_context(|| format!("无法打开数据库 {}", redact_url(url)))
+}
+
+/// Hides a password in a database URL before it is shown.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:40}] {percent:>3}% {msg}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_prefix(what.to_string());
+    if std::env::var_os("CI").is_some() {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    pb
+}
+
+async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
+    let started = Instant::now();
+    let pb = bar(665_271, "加载区划");
+    let n = db
+        .load_regions(jianfu_regions::EDITION, jianfu_regions::regions(prefix), |n| pb.set_position(n))
+        .await?;
+    pb.finish_and_clear();
+    println!("已加载 {n} 个区划（{} 版），用时 {:.1} 秒", jianfu_regions::EDITION, started.elapsed().as_secs_f64());
+    Ok(n)
+}
+
+async fn ensure_regions(db: &Db) -> Result<()> {
+    if db.region_count().await? == 0 {
+        println!("数据库中还没有区划代码，先加载全国 2023 年区划……");
+        load_regions(db, "").await?;
+    }
+    Ok(())
+}
+
+async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
+    let started = Instant::now();
+    let pb = bar(100, "导入");
+    let pb2 = pb.clone();
+    let outcome = import_file(db, req, move |phase: ImportPhase, p: jianfu_ingest::Progress| {
+        pb2.set_message(phase.label());
+        pb2.set_position((p.fraction() * 100.0) as u64);
+    })
+    .await?;
+    pb.finish_and_clear();
+    let s = &outcome.stats;
+    let secs = started.elapsed().as_secs_f64();
+    println!("文件：{}，数据行 {} 行，用时 {:.1} 秒", req.path.display(), outcome.data_rows, secs);
+    if outcome.committed {
+        println!(
+            "已写入：新增 {} 户、{} 人、{} 条诊断；更新 {} 户、{} 人、{} 条诊断；未变 {} 人、{} 条诊断；变更记录 {} 条",
+            s.households_created,
+            s.persons_created,
+            s.diagnoses_created,
+            s.households_updated,
+            s.persons_updated,
+            s.diagnoses_updated,
+            s.persons_unchanged,
+            s.diagnoses_unchanged,
+            s.changes
+        );
+    } else {
+        println!("未写入任何数据。");
+    }
+    if outcome.errors > 0 || outcome.warnings > 0 {
+        println!(
+            "发现 {} 个错误、{} 个警告{}",
+            outcome.errors,
+            outcome.warnings,
+            if outcome.committed && outcome.rejected_rows > 0 {
+                format!("，跳过 {} 行", outcome.rejected_rows)
+            } else {
+                String::new()
+            }
+        );
+        if !outcome.committed && !req.skip_invalid && outcome.errors > 0 {
+            println!("整个文件未导入。修正后重新导入，或使用 --skip-invalid 只导入正确的行。");
+        }
+    }
+    if let Some(r) = &outcome.report {
+        if outcome.errors > 0 || outcome.warnings > 0 || req.report.is_some() {
+            println!("错误报告：{}", r.display());
+        } else {
+            // Nothing to report: don't leave an empty file behind.
+            let _ = std::fs::remove_file(r);
+        }
+    }
+    Ok(outcome.is_success())
+}
+
+fn generate(county: &str, persons: u64, seed: u64, out: &Path) -> Result<jianfu_synth::Summary> {
+    let opts = jianfu_synth::GenerateOptions { county: county.to_string(), persons, seed, ..Default::default() };
+    let pb = bar(persons, "生成");
+    let summary = jianfu_synth::generate(&opts, out, &mut |p| {
+        pb.set_length(p.total.max(1));
+        pb.set_position(p.done);
+        pb.set_message(match p.phase {
+            jianfu_synth::Phase::Registry => "人员",
+            jianfu_synth::Phase::Claims => "结算记录",
+        });
+    })?;
+    pb.finish_and_clear();
+    println!(
+        "已生成 {} 户 {} 人、{} 条诊断、{} 条结算记录（含 {} 条冲销），写入 {}",
+        summary.households,
+        summary.persons,
+        summary.diagnoses,
+        summary.claims,
+        summary.reversals,
+        out.display()
+    );
+    Ok(summary)
+}
+
+async fn history(db: &Db, person: Option<String>, household: Option<String>, county: Option<String>) -> Result<bool> {
+    let (county, rows) = match (person, household) {
+        (Some(p), _) => {
+            let id = IdCardNo::parse(p.trim()).map_err(|e| anyhow::anyhow!("身份证号无效：{e}"))?;
+            let Some(found) = db.person("", id.as_str()).await? else {
+                bail!("没有找到身份证号为 {} 的人员", id.masked());
+            };
+            let rows = db.history(&found.county_code, None, Some(id.as_str())).await?;
+            (found.county_code, rows)
+        }
+        (None, Some(h)) => {
+            let county = county.unwrap_or_default();
+            let rows = db.history(&county, Some(h.trim()), None).await?;
+            (county, rows)
+        }
+        (None, None) => bail!("请指定 --person 身份证号 或 --household 户编号"),
+    };
+    if rows.is_empty() {
+        println!("没有变更记录。");
+        return Ok(false);
+    }
+    println!("时间\t对象\t字段\t原值\t新值\t来源文件\t操作人\t（县 {county}）");
+    for r in rows {
+        let who = if r.entity == "household" { format!("户 {}", r.entity_key) } else { IdCardNo::parse(&r.entity_key).map(|i| i.masked()).unwrap_or_default() };
+        let masked = |v: Option<String>| match r.field.as_str() {
+            "phone" => v.map(|p| jianfu_domain::mask_middle(&p)),
+            _ => v,
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.started_at.format("%Y-%m-%d %H:%M:%S"),
+            who,
+            if r.field == "*" { "新建" } else { &r.field },
+            masked(r.old_value.clone()).unwrap_or_default(),
+            masked(r.new_value.clone()).unwrap_or_default(),
+            r.source_file.as_deref().unwrap_or(""),
+            r.user_name
+        );
+    }
+    Ok(true)
+}
+
+async fn serve(db: Db, addr: &str, region: &str) -> Result<()> {
+    let scope = RegionCode::parse_prefix(region).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
+    println!("健扶已启动：http://{}/", listener.local_addr()?);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    jianfu_web::serve(listener, jianfu_web::AppState { db: db.clone(), scope }, shutdown).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool) -> Result<bool> {
+    let db = open(url).await?;
+    ensure_regions(&db).await?;
+    let (households, _) = db.totals(county).await?;
+    if households == 0 {
+        let dir = tempfile::tempdir()?;
+        generate(county, persons, 1, dir.path())?;
+        for (kind, file) in [(FileKind::Persons, "persons.csv"), (FileKind::Diagnoses, "diagnoses.csv")] {
+            let req = ImportRequest {
+                path: dir.path().join(file),
+                kind,
+                options: ImportOptions::new(chrono::Local::now().date_naive()),
+                skip_invalid: false,
+                user: "demo".into(),
+                report: None,
+            };
+            if !import(&db, &req).await? {
+                bail!("演示数据导入失败，请查看上面的错误");
+            }
+        }
+    } else {
+        println!("数据库中已有 {households} 户，直接使用。");
+    }
+    if no_serve {
+        return Ok(true);
+    }
+    serve(db, addr, county).await?;
+    Ok(true)
+}

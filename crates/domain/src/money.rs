@@ -99,7 +99,7 @@ impl Money {
 
     /// Rounds an exact amount in 1/10000 fen half-up to the fen.
     pub fn from_exact(exact: i128) -> Money {
-        Money(round_div(exact, i128::from(Ratio::SCALE)) as i64)
+        Money(round_div(exact, i128::from(Ratio::SCALE)))
     }
 
     /// The smaller of two amounts.

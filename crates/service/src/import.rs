@@ -1,0 +1,369 @@
+//! Registry import (建档立卡台账导入): persons or diagnoses from CSV/XLSX.
+//!
+//! All-or-nothing by default: one bad row rejects the file and nothing is
+//! written. With `skip_invalid`, the good rows are written. Either way the
+//! report lists every problem, and [`ImportOutcome::is_success`] is true
+//! only when everything asked for was done.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, mask_middle};
+use jianfu_ingest::{
+    CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader, Progress, ReportFile,
+    ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file, check_persons_file,
+};
+use jianfu_store::{Conflict, Db, ImportStats, StoreError};
+use serde::Serialize;
+use thiserror::Error;
+use tokio::sync::mpsc;
+
+/// Rows written per database round.
+const CHUNK_ROWS: usize = 4000;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The file.
+    pub path: PathBuf,
+    /// Persons or diagnoses.
+    pub kind: FileKind,
+    /// Reader options (reference date, sheet, file label).
+    pub options: ImportOptions,
+    /// Write the good rows even when some are bad.
+    pub skip_invalid: bool,
+    /// Who is importing (kept in the change history).
+    pub user: String,
+    /// Where the error report goes; next to the input when `None`.
+    pub report: Option<PathBuf>,
+}
+
+/// Which pass an import is in, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPhase {
+    /// Reading and checking the whole file.
+    Checking,
+    /// Writing accepted rows.
+    Writing,
+}
+
+impl ImportPhase {
+    /// Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportPhase::Checking => "检查",
+            ImportPhase::Writing => "写入",
+        }
+    }
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    /// True when the transaction was committed.
+    pub committed: bool,
+    /// What was written (zeros when nothing was).
+    pub stats: ImportStats,
+    /// Data rows in the file.
+    pub data_rows: u64,
+    /// Rows not written because of a problem.
+    pub rejected_rows: u64,
+    /// Problems of severity error, from both passes.
+    pub errors: u64,
+    /// Warnings.
+    pub warnings: u64,
+    /// The error report, when one was written.
+    pub report: Option<PathBuf>,
+    /// The change batch recording this import.
+    pub batch_id: Option<i64>,
+}
+
+impl ImportOutcome {
+    /// True when every row was written and nothing was wrong.
+    pub fn is_success(&self) -> bool {
+        self.committed && self.errors == 0
+    }
+}
+
+/// A failure that stops an import (row problems are not failures: they
+/// are in the report).
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// The database failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The report could not be written.
+    #[error("无法写入错误报告 {path}：{source}")]
+    Report {
+        /// Report path.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file changed between the two passes, or a reader thread failed.
+    #[error("{0}")]
+    File(#[from] FileError),
+    /// A background task died.
+    #[error("导入任务异常中止：{0}")]
+    Task(String),
+}
+
+/// The default report path: `NAME.错误报告.csv` next to the input.
+pub fn default_report_path(input: &Path) -> PathBuf {
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    input.with_file_name(format!("{stem}.错误报告.csv"))
+}
+
+/// Imports one file. `progress` is called from the importing task with
+/// the phase and how far it has got.
+pub async fn import_file(
+    db: &Db,
+    req: &ImportRequest,
+    progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
+) -> Result<ImportOutcome, ImportError> {
+    let report_path = req.report.clone().unwrap_or_else(|| default_report_path(&req.path));
+    let report = ReportFile::create(&report_path).map_err(|source| ImportError::Report {
+        path: report_path.clone(),
+        source,
+    })?;
+    let progress = Arc::new(std::sync::Mutex::new(progress));
+    let levels = match req.kind {
+        FileKind::Persons => Some(Arc::new(db.region_levels().await?)),
+        FileKind::Diagnoses => None,
+    };
+
+    // Pass 1 on a blocking thread: the readers are synchronous.
+    let (req1, prog1) = (req.clone(), progress.clone());
+    let (mut report, checked) = tokio::task::spawn_blocking(move || {
+        let mut report = report;
+        let mut on_progress = |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
+        let checked = match &levels {
+            Some(levels) => {
+                let village_check = |c: &RegionCode| village_status(levels, c);
+                check_persons_file(&req1.path, &req1.options, &village_check, &mut report, &mut on_progress)
+            }
+            None => check_diagnoses_file(&req1.path, &req1.options, &|_| true, &mut report, &mut on_progress),
+        };
+        (report, checked)
+    })
+    .await
+    .map_err(|e| ImportError::Task(e.to_string()))?;
+
+    let file_label = req.options.label_for(&req.path);
+    let kind_code = req.kind.name();
+    let source = file_label.to_string();
+    let finish_report = |report: ReportFile| {
+        report.finish().map_err(|source| ImportError::Report {
+            path: report_path.clone(),
+            source,
+        })
+    };
+    let outcome = match checked {
+        Err(_) => {
+            // A whole-file problem (already in the report): nothing to write.
+            let imp = db.begin_import(kind_code, &source, &req.user).await?;
+            let batch = imp.batch_id();
+            imp.rollback(0, 1).await?;
+            finish_report(report)?;
+            return Ok(ImportOutcome {
+                committed: false,
+                stats: ImportStats::default(),
+                data_rows: 0,
+                rejected_rows: 0,
+                errors: 1,
+                warnings: 0,
+                report: Some(report_path),
+                batch_id: Some(batch),
+            });
+        }
+        Ok(outcome) => outcome,
+    };
+
+    let mut imp = db.begin_import(kind_code, &source, &req.user).await?;
+    let batch = imp.batch_id();
+    let mut errors = outcome.errors;
+    if errors > 0 && !req.skip_invalid {
+        imp.rollback(outcome.data_rows, errors).await?;
+        finish_report(report)?;
+        return Ok(ImportOutcome {
+            committed: false,
+            stats: ImportStats::default(),
+            data_rows: outcome.data_rows,
+            rejected_rows: outcome.data_rows,
+            errors,
+            warnings: outcome.warnings,
+            report: Some(report_path),
+            batch_id: Some(batch),
+        });
+    }
+
+    // Pass 2: a reader thread parses accepted rows into chunks while this
+    // task writes them.
+    let outcome = Arc::new(outcome);
+    let written = write_pass(&mut imp, req, outcome.clone(), progress, &file_label, &mut report).await;
+    let conflicts = match written {
+        Ok(n) => n,
+        Err(e) => {
+            imp.rollback(outcome.data_rows, errors + 1).await?;
+            let _ = finish_report(report);
+            return Err(e);
+        }
+    };
+    errors += conflicts;
+    let rejected_rows = outcome.rejected.len() + conflicts;
+    if conflicts > 0 && !req.skip_invalid {
+        imp.rollback(outcome.data_rows, errors).await?;
+        finish_report(report)?;
+        return Ok(ImportOutcome {
+            committed: false,
+            stats: ImportStats::default(),
+            data_rows: outcome.data_rows,
+            rejected_rows: outcome.data_rows,
+            errors,
+            warnings: outcome.warnings,
+            report: Some(report_path),
+            batch_id: Some(batch),
+        });
+    }
+    let stats = imp.commit(outcome.data_rows, errors).await?;
+    finish_report(report)?;
+    tracing::info!(
+        batch,
+        rows = outcome.data_rows,
+        rejected = rejected_rows,
+        created = stats.persons_created + stats.diagnoses_created,
+        changes = stats.changes,
+        "import committed"
+    );
+    Ok(ImportOutcome {
+        committed: true,
+        stats,
+        data_rows: outcome.data_rows,
+        rejected_rows,
+        errors,
+        warnings: outcome.warnings,
+        report: Some(report_path),
+        batch_id: Some(batch),
+    })
+}
+
+fn village_status(levels: &HashMap<u64, RegionLevel>, code: &RegionCode) -> VillageCheck {
+    match code.as_str().parse::<u64>().ok().and_then(|n| levels.get(&n)) {
+        Some(RegionLevel::Village) => VillageCheck::Ok,
+        Some(_) => VillageCheck::NotAVillage,
+        None => VillageCheck::NotFound,
+    }
+}
+
+enum Chunk {
+    Persons(Vec<(u64, jianfu_domain::PersonRecord)>),
+    Diagnoses(Vec<(u64, jianfu_domain::DiagnosisRecord)>),
+}
+
+type SharedProgress = Arc<std::sync::Mutex<dyn FnMut(ImportPhase, Progress) + Send>>;
+
+/// Streams accepted rows into the writer; returns the number of rows the
+/// database refused (each reported).
+async fn write_pass(
+    imp: &mut jianfu_store::RegistryImport,
+    req: &ImportRequest,
+    outcome: Arc<CheckOutcome>,
+    progress: SharedProgress,
+    file: &Arc<str>,
+    report: &mut ReportFile,
+) -> Result<u64, ImportError> {
+    let (tx, mut rx) = mpsc::channel::<Result<Chunk, FileError>>(4);
+    let (path, opts, kind) = (req.path.clone(), req.options.clone(), req.kind);
+    let reader = tokio::task::spawn_blocking(move || read_chunks(&path, &opts, kind, &outcome, &tx, &progress));
+    let mut refused = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        let conflicts = match chunk? {
+            Chunk::Persons(rows) => {
+                let c = imp.write_persons(&rows).await?;
+                report_conflicts(&c, file, report, |row| rows.iter().find(|(r, _)| *r == row).map(|(_, p)| p.id));
+                c
+            }
+            Chunk::Diagnoses(rows) => {
+                let c = imp.write_diagnoses(&rows).await?;
+                report_conflicts(&c, file, report, |row| rows.iter().find(|(r, _)| *r == row).map(|(_, d)| d.id));
+                c
+            }
+        };
+        refused += conflicts.len() as u64;
+    }
+    reader.await.map_err(|e| ImportError::Task(e.to_string()))?;
+    Ok(refused)
+}
+
+fn read_chunks(
+    path: &Path,
+    opts: &ImportOptions,
+    kind: FileKind,
+    outcome: &CheckOutcome,
+    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    progress: &SharedProgress,
+) {
+    let report_progress = |p: Progress| (progress.lock().expect("progress lock"))(ImportPhase::Writing, p);
+    let result = match kind {
+        FileKind::Persons => PersonsReader::open_checked(path, opts, outcome).and_then(|mut r| {
+            let mut buf = Vec::with_capacity(CHUNK_ROWS);
+            while let Some((row, p)) = r.next_accepted(outcome)? {
+                buf.push((u64::from(row), p));
+                if buf.len() == CHUNK_ROWS {
+                    report_progress(r.progress());
+                    if tx.blocking_send(Ok(Chunk::Persons(std::mem::take(&mut buf)))).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            report_progress(r.progress());
+            let _ = tx.blocking_send(Ok(Chunk::Persons(buf)));
+            Ok(())
+        }),
+        FileKind::Diagnoses => DiagnosesReader::open_checked(path, opts, outcome).and_then(|mut r| {
+            let mut buf = Vec::with_capacity(CHUNK_ROWS);
+            while let Some((row, d)) = r.next_accepted(outcome)? {
+                buf.push((u64::from(row), d));
+                if buf.len() == CHUNK_ROWS {
+                    report_progress(r.progress());
+                    if tx.blocking_send(Ok(Chunk::Diagnoses(std::mem::take(&mut buf)))).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            report_progress(r.progress());
+            let _ = tx.blocking_send(Ok(Chunk::Diagnoses(buf)));
+            Ok(())
+        }),
+    };
+    if let Err(e) = result {
+        let _ = tx.blocking_send(Err(e));
+    }
+}
+
+fn report_conflicts(
+    conflicts: &[Conflict],
+    file: &Arc<str>,
+    report: &mut ReportFile,
+    id_of_row: impl Fn(u64) -> Option<IdCardNo>,
+) {
+    for c in conflicts {
+        let problem = match c.code {
+            "id_in_other_household" => format!(
+                "该身份证号已登记在户编号为 {} 的家庭中；一人只能属于一个家庭，请核实后先在原家庭中处理",
+                c.other_household.as_deref().unwrap_or("")
+            ),
+            _ => "系统中没有该身份证号对应的人员，请先导入人员信息".to_string(),
+        };
+        report.push(RowError {
+            file: file.clone(),
+            row: u32::try_from(c.row).unwrap_or(u32::MAX),
+            column: "身份证号".into(),
+            value: id_of_row(c.row).map(|id| mask_middle(id.as_str())).unwrap_or_default(),
+            problem,
+            code: c.code,
+            severity: Severity::Error,
+        });
+    }
+}

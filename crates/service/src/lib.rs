@@ -1,0 +1,12 @@
+//! Use cases of jianfu (健扶), each one transaction over the store.
+//!
+//! The registry import is the first: a file of persons or diagnoses is
+//! checked in full (first pass, on a blocking thread), then, unless the
+//! check found errors and the caller asked for all-or-nothing, written in
+//! one transaction (second pass: a reader thread parses chunks while the
+//! database writes the previous one). Every problem, from either pass,
+//! goes to the error report. A killed import leaves the database as it was.
+
+pub mod import;
+
+pub use import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, import_file};

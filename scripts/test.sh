@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints, and every test on SQLite and
+# PostgreSQL. Installs what it needs (PostgreSQL via apt-get), starts a
+# throwaway PostgreSQL server on a free loopback port and stops it after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== toolchain"
+cargo --version
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
+
+echo "== PostgreSQL"
+eval "$(scripts/pg.sh)"
+trap 'scripts/pg.sh stop "$JIANFU_PG_DIR"' EXIT
+export JIANFU_REQUIRE_PG=1
+echo "server at ${JIANFU_TEST_PG}"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests (SQLite and PostgreSQL)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo test --workspace --locked --doc
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
