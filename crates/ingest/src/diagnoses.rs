@@ -99,6 +99,9 @@ pub fn parse_diagnosis_row(
     (d, ctx.errors)
 }
 
+/// A row as a record, or all its problems.
+pub type DiagnosisResult = Result<DiagnosisRecord, Vec<RowError>>;
+
 /// Parses one row of a diagnoses file into a record or all its problems.
 pub fn parse_diagnosis(
     row: &Row,
@@ -175,9 +178,7 @@ impl DiagnosesReader {
     }
 
     /// The next row as a record or its problems.
-    pub fn next_diagnosis(
-        &mut self,
-    ) -> Result<Option<(u32, Result<DiagnosisRecord, Vec<RowError>>)>, FileError> {
+    pub fn next_diagnosis(&mut self) -> Result<Option<(u32, DiagnosisResult)>, FileError> {
         let inner = &mut self.inner;
         match inner.table.next_row()? {
             None => Ok(None),
@@ -220,7 +221,7 @@ impl DiagnosesReader {
 }
 
 impl Iterator for DiagnosesReader {
-    type Item = Result<(u32, Result<DiagnosisRecord, Vec<RowError>>), FileError>;
+    type Item = Result<(u32, DiagnosisResult), FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_diagnosis().transpose()

@@ -45,10 +45,10 @@ pub use check::{
     check_persons_file,
 };
 pub use columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
-pub use diagnoses::{DiagnosesReader, DiagnosisRow, parse_diagnosis};
+pub use diagnoses::{DiagnosesReader, DiagnosisResult, DiagnosisRow, parse_diagnosis};
 pub use error::FileError;
 pub use fields::report_value;
-pub use persons::{PersonRow, PersonsReader, parse_person};
+pub use persons::{PersonResult, PersonRow, PersonsReader, parse_person};
 pub use report::{CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport};
 pub use table::{Cell, CellRef, Format, Progress, ProgressUnit, Row, TableReader};
 pub use template::write_template;

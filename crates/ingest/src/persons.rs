@@ -269,6 +269,9 @@ pub fn parse_phone(s: &str) -> Option<String> {
     (7..=12).contains(&digits.len()).then_some(digits)
 }
 
+/// A row as a record, or all its problems.
+pub type PersonResult = Result<PersonRecord, Vec<RowError>>;
+
 /// Parses one row of a persons file into a record or all its problems.
 pub fn parse_person(
     row: &Row,
@@ -363,9 +366,7 @@ impl PersonsReader {
     }
 
     /// The next row as a record or its problems.
-    pub fn next_person(
-        &mut self,
-    ) -> Result<Option<(u32, Result<PersonRecord, Vec<RowError>>)>, FileError> {
+    pub fn next_person(&mut self) -> Result<Option<(u32, PersonResult)>, FileError> {
         let inner = &mut self.inner;
         match inner.table.next_row()? {
             None => Ok(None),
@@ -404,7 +405,7 @@ impl PersonsReader {
 }
 
 impl Iterator for PersonsReader {
-    type Item = Result<(u32, Result<PersonRecord, Vec<RowError>>), FileError>;
+    type Item = Result<(u32, PersonResult), FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_person().transpose()

@@ -309,11 +309,12 @@ impl ReportSink for XlsxReport {
 
 /// A report file, CSV or XLSX by the extension of its path (`.xlsx` is
 /// XLSX, anything else CSV).
+#[allow(clippy::large_enum_variant)]
 pub enum ReportFile {
     /// `.csv` (or any other extension).
     Csv(CsvReport<BufWriter<File>>),
     /// `.xlsx`.
-    Xlsx(Box<XlsxReport>),
+    Xlsx(XlsxReport),
 }
 
 impl ReportFile {
@@ -323,7 +324,7 @@ impl ReportFile {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
         Ok(if is_xlsx {
-            ReportFile::Xlsx(Box::new(XlsxReport::create(path)?))
+            ReportFile::Xlsx(XlsxReport::create(path)?)
         } else {
             ReportFile::Csv(CsvReport::create(path)?)
         })

@@ -237,6 +237,7 @@ pub struct TableReader {
     fingerprint: FileFingerprint,
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Source {
     Csv(CsvSource),
     Sheet(SheetSource),
@@ -631,6 +632,8 @@ struct CsvSource {
     /// Line breaks inside quoted fields so far: they do not start a new
     /// row in a spreadsheet.
     inner_breaks: u64,
+    /// The previous record's row number.
+    last_number: u64,
 }
 
 /// Passes text through to the `csv` reader, noting where each line break
@@ -775,6 +778,7 @@ impl CsvSource {
             total,
             breaks: 0,
             inner_breaks: 0,
+            last_number: 0,
         })
     }
 
@@ -796,7 +800,11 @@ impl CsvSource {
             }
             let number = (self.breaks + 1)
                 .saturating_sub(self.inner_breaks)
-                .saturating_sub(u64::from(terminated));
+                .saturating_sub(u64::from(terminated))
+                // A quote left open at the end of the file can make the
+                // count one short; rows never repeat or go back.
+                .max(self.last_number + 1);
+            self.last_number = number;
             row.number = u32::try_from(number).map_err(|_| FileError::TooManyRows {
                 limit: u64::from(u32::MAX),
             })?;
@@ -1107,7 +1115,7 @@ impl<'a> RowAssembler<'a> {
                 value: Cell::Empty,
             })
             .collect();
-        pending.sort_by(|a, b| b.first_row.cmp(&a.first_row));
+        pending.sort_by_key(|m| std::cmp::Reverse(m.first_row));
         RowAssembler {
             tx,
             pending,
@@ -1170,6 +1178,12 @@ impl<'a> RowAssembler<'a> {
     }
 
     fn emit(&mut self, r: u32, mut cells: Vec<Cell>) -> Result<(), Stop> {
+        // Rows out of order (never written by Excel) are numbered on, so
+        // that no row number is used twice.
+        let r = match self.last_emitted {
+            Some(last) if r <= last => last.saturating_add(1),
+            _ => r,
+        };
         self.activate(r);
         for m in &mut self.active {
             if m.first_row == r {

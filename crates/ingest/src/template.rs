@@ -21,7 +21,7 @@ pub fn write_template(kind: FileKind, path: &Path) -> Result<(), XlsxError> {
         .set_bold()
         .set_background_color("#DDEBF7")
         .set_align(FormatAlign::Center);
-    let text = Format::new().set_num_format("@");
+    let text = Format::new().set_num_format_index(49);
     let required_header = header.clone().set_font_color("#C00000");
 
     let sheet = workbook.add_worksheet();
