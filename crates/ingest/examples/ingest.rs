@@ -6,6 +6,7 @@
 //! cargo run --release -p jianfu-ingest --example ingest -- check diagnoses FILE [REPORT]
 //! cargo run --release -p jianfu-ingest --example ingest -- template persons|diagnoses OUT.xlsx
 //! cargo run --release -p jianfu-ingest --example ingest -- generate ROWS OUT.csv
+//! cargo run --release -p jianfu-ingest --example ingest -- columns persons|diagnoses
 //! ```
 //!
 //! `check` runs both passes, `check-only` the first. It accepts every village code and every person (no registry here)
@@ -38,8 +39,16 @@ fn main() {
             };
             write_template(kind, Path::new(arg(2))).expect("template written");
         }
+        "columns" => {
+            let kind = if arg(1) == "diagnoses" {
+                FileKind::Diagnoses
+            } else {
+                FileKind::Persons
+            };
+            print!("{}", jianfu_ingest::columns::markdown_table(kind));
+        }
         "generate" => generate(arg(1).parse().expect("row count"), Path::new(arg(2))),
-        _ => eprintln!("usage: ingest check|template|generate …"),
+        _ => eprintln!("usage: ingest check|check-only|template|generate|columns …"),
     }
 }
 

@@ -374,6 +374,24 @@ pub const DIAGNOSIS_COLUMNS: [ColumnDef; 5] = [
     },
 ];
 
+/// The columns of `kind` as a Markdown table (header, alias, required,
+/// values, example), for the documentation.
+pub fn markdown_table(kind: FileKind) -> String {
+    let mut out =
+        String::from("| 列名 | alias | 必填 | 可填写的值 | 示例 |\n|---|---|---|---|---|\n");
+    for c in kind.columns() {
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            c.header,
+            c.alias,
+            if c.required { "是" } else { "否" },
+            c.allowed_values().replace('|', "\\|"),
+            c.example.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 /// A header cell as compared: normalised, required-marks (`*`, `（必填）`)
 /// removed.
 pub fn normalize_header(raw: &str) -> String {
@@ -546,6 +564,14 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(e.code(), "duplicate_column");
+    }
+
+    #[test]
+    fn markdown_lists_every_column() {
+        let md = markdown_table(FileKind::Persons);
+        assert_eq!(md.lines().count(), 2 + PERSON_COLUMNS.len());
+        assert!(md.contains("| 身份证号 | `id_number` | 是 |"));
+        assert!(md.contains("低保\\|因病致贫重病患者"), "pipes are escaped");
     }
 
     #[test]

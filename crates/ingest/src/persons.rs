@@ -1,5 +1,6 @@
 //! Rows of the persons (人员) file.
 
+use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,9 +12,9 @@ use jianfu_domain::{
 
 use crate::ImportOptions;
 use crate::check::CheckOutcome;
-use crate::columns::{ColumnMap, FileKind, PERSON_COLUMNS, person};
+use crate::columns::{ColumnMap, FileKind, PERSON_COLUMNS, ValueKind, person};
 use crate::error::FileError;
-use crate::fields::{Field, ImportReader, RowCtx, short};
+use crate::fields::{Field, ImportReader, RowCtx, report_value, short};
 use crate::report::{RowError, Severity};
 use crate::table::{Progress, Row};
 
@@ -21,7 +22,10 @@ use crate::table::{Progress, Row};
 /// was missing or wrong (the row's errors say why). For optional columns
 /// an empty cell is `Some` of the default (`Some(None)` for income and
 /// phone, the empty set for groups, 正常 for status).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` output masks the name and phone number (the ID number masks
+/// itself), so a row can be logged.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct PersonRow {
     /// 户编号
     pub household_no: Option<String>,
@@ -43,6 +47,31 @@ pub struct PersonRow {
     pub phone: Option<Option<String>>,
     /// 人员状态
     pub status: Option<PersonStatus>,
+}
+
+impl fmt::Debug for PersonRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| report_value(ValueKind::Name, n));
+        let phone = self
+            .phone
+            .as_ref()
+            .map(|p| p.as_deref().map(|p| report_value(ValueKind::Phone, p)));
+        f.debug_struct("PersonRow")
+            .field("household_no", &self.household_no)
+            .field("village", &self.village)
+            .field("household_type", &self.household_type)
+            .field("income", &self.income)
+            .field("name", &name)
+            .field("id", &self.id)
+            .field("relation", &self.relation)
+            .field("groups", &self.groups)
+            .field("phone", &phone)
+            .field("status", &self.status)
+            .finish()
+    }
 }
 
 impl PersonRow {
@@ -415,6 +444,30 @@ impl Iterator for PersonsReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_personal_data() {
+        let p = PersonRow {
+            name: Some("孙文华".into()),
+            phone: Some(Some("13944633904".into())),
+            id: IdCardNo::parse_as_of(
+                "130624196603233058",
+                NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            )
+            .ok(),
+            ..PersonRow::default()
+        };
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("孙文华") && !shown.contains("13944633904"),
+            "{shown}"
+        );
+        assert!(!shown.contains("130624196603233058"), "{shown}");
+        assert!(
+            shown.contains("孙**") && shown.contains("139446*3904"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn phones() {
