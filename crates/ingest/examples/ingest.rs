@@ -7,6 +7,7 @@
 //! cargo run --release -p jianfu-ingest --example ingest -- template persons|diagnoses OUT.xlsx
 //! cargo run --release -p jianfu-ingest --example ingest -- generate ROWS OUT.csv
 //! cargo run --release -p jianfu-ingest --example ingest -- columns persons|diagnoses
+//! cargo run --release -p jianfu-ingest --example ingest -- to-xlsx IN.csv OUT.xlsx
 //! ```
 //!
 //! `check` runs both passes, `check-only` the first. It accepts every village code and every person (no registry here)
@@ -39,6 +40,7 @@ fn main() {
             };
             write_template(kind, Path::new(arg(2))).expect("template written");
         }
+        "to-xlsx" => to_xlsx(Path::new(arg(1)), Path::new(arg(2))),
         "columns" => {
             let kind = if arg(1) == "diagnoses" {
                 FileKind::Diagnoses
@@ -174,4 +176,27 @@ fn generate(rows: u64, out: &Path) {
         "{written} rows in {household} households written to {}",
         out.display()
     );
+}
+
+/// Copies a UTF-8 CSV into a workbook (all cells as text), streaming.
+fn to_xlsx(input: &Path, out: &Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let mut ws = wb.new_worksheet_with_constant_memory().expect("worksheet");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(input)
+        .expect("input");
+    let mut rec = csv::StringRecord::new();
+    let mut r = 0u32;
+    while rdr.read_record(&mut rec).expect("csv") {
+        for (c, v) in rec.iter().enumerate() {
+            ws.write_string(r, c as u16, v.trim_start_matches('\u{FEFF}'))
+                .expect("cell");
+        }
+        r += 1;
+    }
+    wb.push_worksheet(ws);
+    wb.save(out).expect("saved");
+    println!("{r} rows written to {}", out.display());
 }
