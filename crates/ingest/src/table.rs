@@ -645,10 +645,33 @@ struct LineBreaks<R> {
     offset: u64,
     after_cr: bool,
     pending: VecDeque<u64>,
+    /// Where the record being read started: the reader refuses to feed a
+    /// record longer than [`MAX_RECORD_BYTES`] (a quote left open would
+    /// otherwise pull the rest of the file into one cell, in memory).
+    record_start: u64,
 }
+
+/// Longest CSV record accepted: far above any real row (15 cells of at
+/// most 1,000 characters are 45 KB).
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// The error [`LineBreaks`] stops with on an overlong record.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CSV record too long")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.offset.saturating_sub(self.record_start) > MAX_RECORD_BYTES {
+            return Err(io::Error::other(RecordTooLong));
+        }
         let n = self.inner.read(buf)?;
         let data = &buf[..n];
         // Eight bytes at a time: skip words without CR or LF.
@@ -770,6 +793,7 @@ impl CsvSource {
                 offset: 0,
                 after_cr: false,
                 pending: VecDeque::new(),
+                record_start: 0,
             });
         Ok(CsvSource {
             path: path.display().to_string(),
@@ -787,11 +811,24 @@ impl CsvSource {
             match self.reader.read_record(&mut row.record) {
                 Ok(false) => return Ok(false),
                 Ok(true) => {}
-                Err(e) => return Err(csv_error(e, &self.path)),
+                Err(e) => {
+                    if let csv::ErrorKind::Io(io) = e.kind()
+                        && io
+                            .get_ref()
+                            .is_some_and(|inner| inner.is::<RecordTooLong>())
+                    {
+                        return Err(FileError::corrupt(format!(
+                            "从第{}行起的内容超过1MB仍未结束，通常是某个单元格里有一个没有配对的英文双引号（\"），请检查该行附近的引号",
+                            self.last_number + 1
+                        )));
+                    }
+                    return Err(csv_error(e, &self.path));
+                }
             }
             // Row = 1 + breaks before the record's first character − breaks
             // inside earlier records' quotes.
             let end = self.reader.position().byte();
+            self.reader.get_mut().record_start = end;
             let (n, terminated) = self.reader.get_mut().take_before(end);
             self.breaks += n;
             let text = row.record.as_slice();

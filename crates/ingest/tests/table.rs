@@ -845,3 +845,23 @@ fn csv_rows_are_numbered_as_a_spreadsheet_shows_them() {
         expect(&[(1, "h"), (2, "a\r\nb\nc"), (5, "d"), (6, "e\n")])
     );
 }
+
+#[test]
+fn an_unclosed_quote_does_not_swallow_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = persons_csv(&["H1,130624102201,脱贫户,,\"孙文华,130624196603233058,户主,,,"]);
+    for i in 0..40_000 {
+        text.push_str(&format!(
+            "H{i},130624102201,脱贫户,,某,130624196603233058,子女,,,\n"
+        ));
+    }
+    assert!(text.len() > 2 << 20);
+    let (e, sink) = file_error(&write(&dir, "quote.csv", text.as_bytes()), &opts());
+    assert_eq!(e.code(), "file_corrupt");
+    assert!(
+        sink.errors[0].problem.contains("从第2行起"),
+        "{}",
+        sink.errors[0].problem
+    );
+    assert!(sink.errors[0].problem.contains("引号"));
+}
