@@ -110,7 +110,7 @@ pub fn parse_diagnosis(
     today: NaiveDate,
 ) -> Result<DiagnosisRecord, Vec<RowError>> {
     let (d, errors) = parse_diagnosis_row(row, map, file, today);
-    if !errors.is_empty() {
+    if errors.iter().any(|e| e.severity == Severity::Error) {
         return Err(errors);
     }
     d.into_record().ok_or_else(|| {

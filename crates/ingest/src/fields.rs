@@ -70,8 +70,8 @@ impl<'a> RowCtx<'a> {
         }
     }
 
-    pub fn error(&mut self, def: &ColumnDef, value: &str, problem: String, code: &'static str) {
-        self.errors.push(RowError {
+    fn make(&self, def: &ColumnDef, value: &str, problem: String, code: &'static str) -> RowError {
+        RowError {
             file: self.file.clone(),
             row: self.row,
             column: Cow::Borrowed(def.header),
@@ -79,7 +79,12 @@ impl<'a> RowCtx<'a> {
             problem,
             code,
             severity: Severity::Error,
-        });
+        }
+    }
+
+    pub fn error(&mut self, def: &ColumnDef, value: &str, problem: String, code: &'static str) {
+        let e = self.make(def, value, problem, code);
+        self.errors.push(e);
     }
 
     fn empty<'r>(&mut self, def: &ColumnDef) -> Field<'r> {
@@ -273,7 +278,27 @@ impl<'a> RowCtx<'a> {
             return None;
         };
         match IdCardNo::parse_as_of(&v, today) {
-            Ok(id) => Some(id),
+            Ok(id) => {
+                if v.len() == 18 && v.ends_with("000") {
+                    // What Excel writes for an ID it kept as a number and
+                    // saved with a plain number format: 15 significant
+                    // digits, then zeros. One such number in eleven passes
+                    // the check digit; a real number ends so once in a
+                    // thousand, so this is only a warning.
+                    let mut w = self.make(
+                        def,
+                        &v,
+                        format!(
+                            "{}末三位为000，可能是 Excel 把号码当作数字保存后丢失了末尾数字；请对照身份证原件核对（核对无误可忽略本提示）",
+                            def.header
+                        ),
+                        "id_maybe_rounded",
+                    );
+                    w.severity = Severity::Warning;
+                    self.errors.push(w);
+                }
+                Some(id)
+            }
             Err(e) => {
                 self.error(def, &v, id_problem(&e), e.code());
                 None

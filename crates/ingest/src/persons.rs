@@ -302,6 +302,7 @@ pub fn parse_phone(s: &str) -> Option<String> {
 pub type PersonResult = Result<PersonRecord, Vec<RowError>>;
 
 /// Parses one row of a persons file into a record or all its problems.
+/// Warnings (such as `id_maybe_rounded`) do not make the row fail.
 pub fn parse_person(
     row: &Row,
     map: &ColumnMap,
@@ -309,7 +310,7 @@ pub fn parse_person(
     today: NaiveDate,
 ) -> Result<PersonRecord, Vec<RowError>> {
     let (p, errors) = parse_person_row(row, map, file, today);
-    if !errors.is_empty() {
+    if errors.iter().any(|e| e.severity == Severity::Error) {
         return Err(errors);
     }
     p.into_record().ok_or_else(|| {

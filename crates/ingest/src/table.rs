@@ -1010,7 +1010,7 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, FileErro
 fn xlsx_error(e: XlsxError) -> FileError {
     match e {
         XlsxError::Io(io) => FileError::Io {
-            path: "工作簿".to_string(),
+            path: "（工作簿）".to_string(),
             source: io,
         },
         XlsxError::Zip(_) => FileError::corrupt("压缩包结构损坏或文件不完整"),

@@ -309,3 +309,29 @@ fn diagnoses_rows() {
     assert_eq!((row, third.icd10.as_str()), (4, "I10.x00"));
     assert!(reader.next_accepted(&outcome).unwrap().is_none());
 }
+
+#[test]
+fn ids_ending_in_000_are_accepted_with_a_warning() {
+    // A valid number that looks like what Excel leaves of a rounded one.
+    let id = (0..2000u64)
+        .flat_map(|d| {
+            let birth = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Days::new(d);
+            (0..10u16).map(move |k| {
+                jianfu_domain::IdCardNo::from_parts("130624", birth, k * 100).unwrap()
+            })
+        })
+        .find(|id| id.as_str().ends_with("000"))
+        .unwrap();
+    let line = format!("H1,130624102201,脱贫户,,甲,{},户主,,,", id.as_str());
+    let (outcome, sink, path, _dir) = run(&[&line]);
+    assert_eq!(sink.errors.len(), 1);
+    let w = &sink.errors[0];
+    assert_eq!(
+        (w.code, w.severity),
+        ("id_maybe_rounded", Severity::Warning)
+    );
+    assert_eq!((outcome.errors, outcome.warnings), (0, 1));
+    assert!(outcome.rejected.is_empty());
+    let records = accepted_persons(&path, &opts(), &outcome);
+    assert_eq!(records[0].1.id, id);
+}
