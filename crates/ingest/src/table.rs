@@ -443,11 +443,12 @@ pub enum TextEncoding {
 /// Size of the chunks the pre-scan reads.
 const SCAN_CHUNK: usize = 64 * 1024;
 
-/// Decides the encoding of a CSV file: BOM first; otherwise the whole file
-/// is scanned (streaming, constant memory) and is UTF-8 when valid UTF-8,
-/// else GB18030 when it decodes without error, else refused. Bytes that
-/// never occur in text (NUL and other control characters) make the file
-/// "not a CSV".
+/// Decides the encoding of a CSV file: BOM first; otherwise the file is
+/// scanned (streaming, constant memory) and is UTF-8 when it is valid
+/// UTF-8 to the end, else GB18030, which is then decoded strictly: a
+/// sequence that is not GB18030 either makes reading fail with
+/// [`FileError::Encoding`]. Bytes that never occur in text (NUL and other
+/// control characters) make the file "not a CSV".
 pub fn detect_encoding(file: &mut File) -> io::Result<Result<TextEncoding, FileError>> {
     file.seek(SeekFrom::Start(0))?;
     let mut head = [0u8; 3];
@@ -475,7 +476,7 @@ pub fn detect_encoding(file: &mut File) -> io::Result<Result<TextEncoding, FileE
             break;
         }
         let len = carry + n;
-        if buf[carry..len].iter().any(|&b| is_binary_byte(b)) {
+        if has_binary_byte(&buf[carry..len]) {
             return Ok(Err(binary_file()));
         }
         match std::str::from_utf8(&buf[..len]) {
@@ -494,32 +495,29 @@ pub fn detect_encoding(file: &mut File) -> io::Result<Result<TextEncoding, FileE
     if utf8 {
         return Ok(Ok(TextEncoding::Utf8 { bom: false }));
     }
-    // Not UTF-8: does it decode as GB18030 without error?
-    file.seek(SeekFrom::Start(0))?;
-    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-    let mut out = vec![0u8; SCAN_CHUNK * 2 + 16];
-    loop {
-        let n = read_up_to(file, &mut buf)?;
-        if buf[..n].iter().any(|&b| is_binary_byte(b)) {
-            return Ok(Err(binary_file()));
-        }
-        let last = n == 0;
-        let mut input = &buf[..n];
-        loop {
-            let (result, read, _) =
-                decoder.decode_to_utf8_without_replacement(input, &mut out, last);
-            input = &input[read..];
-            match result {
-                encoding_rs::DecoderResult::InputEmpty => break,
-                encoding_rs::DecoderResult::OutputFull => continue,
-                encoding_rs::DecoderResult::Malformed(_, _) => return Ok(Err(FileError::Encoding)),
-            }
-        }
-        if last {
-            return Ok(Ok(TextEncoding::Gb18030));
-        }
+    // Not UTF-8: GB18030, which the reader decodes strictly, so a byte
+    // sequence that is not GB18030 either still ends in FileError::Encoding
+    // (and control bytes in FileError::Corrupt) when it is reached.
+    Ok(Ok(TextEncoding::Gb18030))
+}
+
+/// True when `bytes` hold a control byte that never occurs in text
+/// (without early exit, so that it vectorises).
+fn has_binary_byte(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |acc, &b| acc | is_binary_byte(b))
+}
+
+/// The error the decoding reader stops with on binary content.
+#[derive(Debug)]
+struct BinaryContent;
+
+impl std::fmt::Display for BinaryContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("binary content")
     }
 }
+
+impl std::error::Error for BinaryContent {}
 
 /// Control bytes that do not occur in a text file (tab, line feed,
 /// vertical tab, form feed, carriage return and escape are allowed).
@@ -558,10 +556,12 @@ struct DecodeReader<R> {
     out_end: usize,
     eof: bool,
     done: bool,
+    /// Refuse control bytes (for single-byte-based encodings).
+    refuse_binary: bool,
 }
 
 impl<R: Read> DecodeReader<R> {
-    fn new(inner: R, decoder: encoding_rs::Decoder) -> Self {
+    fn new(inner: R, decoder: encoding_rs::Decoder, refuse_binary: bool) -> Self {
         DecodeReader {
             inner,
             decoder,
@@ -573,6 +573,7 @@ impl<R: Read> DecodeReader<R> {
             out_end: 0,
             eof: false,
             done: false,
+            refuse_binary,
         }
     }
 }
@@ -594,6 +595,9 @@ impl<R: Read> Read for DecodeReader<R> {
                 self.in_end = self.inner.read(&mut self.input)?;
                 if self.in_end == 0 {
                     self.eof = true;
+                }
+                if self.refuse_binary && has_binary_byte(&self.input[..self.in_end]) {
+                    return Err(io::Error::other(BinaryContent));
                 }
             }
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
@@ -771,14 +775,17 @@ impl CsvSource {
             TextEncoding::Utf16Le => Box::new(DecodeReader::new(
                 counted,
                 encoding_rs::UTF_16LE.new_decoder_with_bom_removal(),
+                false,
             )),
             TextEncoding::Utf16Be => Box::new(DecodeReader::new(
                 counted,
                 encoding_rs::UTF_16BE.new_decoder_with_bom_removal(),
+                false,
             )),
             TextEncoding::Gb18030 => Box::new(DecodeReader::new(
                 counted,
                 encoding_rs::GB18030.new_decoder_without_bom_handling(),
+                true,
             )),
         };
         let mut buffered = BufReader::with_capacity(SCAN_CHUNK, text);
@@ -871,6 +878,13 @@ fn sniff_delimiter(start: &[u8]) -> u8 {
 }
 
 fn csv_error(e: csv::Error, path: &str) -> FileError {
+    if let csv::ErrorKind::Io(io) = e.kind()
+        && io
+            .get_ref()
+            .is_some_and(|inner| inner.is::<BinaryContent>())
+    {
+        return binary_file();
+    }
     match e.into_kind() {
         csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => FileError::Encoding,
         csv::ErrorKind::Io(io) => FileError::Io {
