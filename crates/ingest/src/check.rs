@@ -38,6 +38,11 @@ pub enum VillageCheck {
     NotFound,
     /// The code exists but is a township, county or higher.
     NotAVillage,
+    /// Not in the loaded edition, but a well-formed village code (segment
+    /// 001–399) under a township that is: most likely a village merged or
+    /// renumbered since the sending department's list was made. Imported
+    /// with a warning.
+    Unlisted,
 }
 
 /// A set of row numbers, kept as sorted runs (a whole household is one
@@ -352,6 +357,21 @@ impl<'a> PersonsCheck<'a> {
             };
             let problem = match check {
                 VillageCheck::Ok => None,
+                VillageCheck::Unlisted => {
+                    let mut warning = household_error(
+                        &self.file,
+                        row,
+                        person::VILLAGE_CODE,
+                        code.to_string(),
+                        format!(
+                            "行政区划代码“{code}”不在当前区划库（2023年版）中，但所属乡镇存在，可能是已撤并或更名的村；已按原代码导入，请核实后更新"
+                        ),
+                        "village_not_in_edition",
+                    );
+                    warning.severity = Severity::Warning;
+                    errors.push(warning);
+                    None
+                }
                 VillageCheck::NotFound => Some((
                     format!(
                         "行政区划代码“{code}”在区划库中不存在；请核对户籍所在村的12位统计用区划代码"

@@ -20,7 +20,7 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 
 /// Rows written per database round.
-const CHUNK_ROWS: usize = 4000;
+const CHUNK_ROWS: usize = 8000;
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -134,6 +134,7 @@ pub async fn import_file(
     };
 
     // Pass 1 on a blocking thread: the readers are synchronous.
+    let started = std::time::Instant::now();
     let (req1, prog1) = (req.clone(), progress.clone());
     let (mut report, checked) = tokio::task::spawn_blocking(move || {
         let mut report = report;
@@ -150,6 +151,7 @@ pub async fn import_file(
     .await
     .map_err(|e| ImportError::Task(e.to_string()))?;
 
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "check pass done");
     let file_label = req.options.label_for(&req.path);
     let kind_code = req.kind.name();
     let source = file_label.to_string();
@@ -248,11 +250,28 @@ pub async fn import_file(
     })
 }
 
+/// Judges a village code against the loaded region tree. A code missing
+/// from the edition is still accepted (with a warning) when its township
+/// exists and its village segment is in the statistical ranges (001–199
+/// 居委会, 200–399 村委会): registry lists often carry codes of villages
+/// merged since.
 fn village_status(levels: &HashMap<u64, RegionLevel>, code: &RegionCode) -> VillageCheck {
-    match code.as_str().parse::<u64>().ok().and_then(|n| levels.get(&n)) {
+    let level_of = |c: &RegionCode| c.as_str().parse::<u64>().ok().and_then(|n| levels.get(&n));
+    match level_of(code) {
         Some(RegionLevel::Village) => VillageCheck::Ok,
         Some(_) => VillageCheck::NotAVillage,
-        None => VillageCheck::NotFound,
+        None => {
+            let segment: u32 = code.as_str()[9..].parse().unwrap_or(0);
+            let township = code.at_level(RegionLevel::Township);
+            if code.level() == RegionLevel::Village
+                && (1..=399).contains(&segment)
+                && level_of(&township) == Some(&RegionLevel::Township)
+            {
+                VillageCheck::Unlisted
+            } else {
+                VillageCheck::NotFound
+            }
+        }
     }
 }
 
@@ -365,5 +384,26 @@ fn report_conflicts(
             code: c.code,
             severity: Severity::Error,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn village_codes_missing_from_the_edition() {
+        let levels: HashMap<u64, RegionLevel> = [
+            (130624100000, RegionLevel::Township),
+            (130624100200, RegionLevel::Village),
+        ]
+        .into_iter()
+        .collect();
+        let check = |c: &str| village_status(&levels, &RegionCode::parse(c).unwrap());
+        assert_eq!(check("130624100200"), VillageCheck::Ok);
+        assert_eq!(check("130624100000"), VillageCheck::NotAVillage);
+        assert_eq!(check("130624100201"), VillageCheck::Unlisted, "merged village, township known");
+        assert_eq!(check("130624100999"), VillageCheck::NotFound, "segment out of range");
+        assert_eq!(check("130624109201"), VillageCheck::NotFound, "township unknown");
     }
 }

@@ -47,11 +47,11 @@ impl From<Option<i64>> for Value<'_> {
 const SQLITE_MAX_PARAMS: usize = 32_000;
 
 /// Inserts `rows` into `table (columns)` on SQLite.
-pub(crate) async fn insert_sqlite(
+pub(crate) async fn insert_sqlite<'a>(
     tx: &mut Transaction<'static, Sqlite>,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Value<'_>>],
+    rows: &'a [Vec<Value<'a>>],
 ) -> Result<()> {
     let per_stmt = (SQLITE_MAX_PARAMS / columns.len()).max(1);
     for chunk in rows.chunks(per_stmt) {
@@ -68,7 +68,7 @@ pub(crate) async fn insert_sqlite(
         for row in chunk {
             for v in row {
                 q = match *v {
-                    Value::Text(s) => q.bind(s.to_string()),
+                    Value::Text(s) => q.bind(s),
                     Value::Int(i) => q.bind(i),
                     Value::Date(d) => q.bind(d),
                     Value::Timestamp(t) => q.bind(t),
@@ -156,7 +156,7 @@ impl Tx {
         })
     }
 
-    pub(crate) async fn insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value<'_>>]) -> Result<()> {
+    pub(crate) async fn insert<'a>(&mut self, table: &str, columns: &[&str], rows: &'a [Vec<Value<'a>>]) -> Result<()> {
         match self {
             Tx::Sqlite(tx) => insert_sqlite(tx, table, columns, rows).await,
             Tx::Postgres(tx) => copy_postgres(tx, table, columns, rows).await,

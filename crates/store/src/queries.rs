@@ -165,11 +165,12 @@ impl Db {
         let own = jianfu_domain::RegionCode::parse(parent)
             .map(|c| c.prefix().to_string())
             .unwrap_or_default();
-        let (lo, hi) = prefix_range(&own);
+        let ((clo, chi), (lo, hi)) = scope_ranges(&own);
         let sql = "SELECT substr(village_code, 1, $1) AS k, COUNT(DISTINCT household_no), COUNT(*) \
-                   FROM persons WHERE village_code >= $2 AND village_code < $3 GROUP BY k";
-        let rows: Vec<(String, i64, i64)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(digits).bind(&lo).bind(&hi).fetch_all(p).await?);
+                   FROM persons WHERE county_code >= $2 AND county_code < $3 \
+                   AND village_code >= $4 AND village_code < $5 GROUP BY k";
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, p => sqlx::query_as(sql)
+            .bind(digits).bind(&clo).bind(&chi).bind(&lo).bind(&hi).fetch_all(p).await?);
         let counts: std::collections::HashMap<String, (i64, i64)> =
             rows.into_iter().map(|(k, h, n)| (k, (h, n))).collect();
         Ok(children
@@ -191,24 +192,63 @@ impl Db {
 
     /// Households and persons registered under a region prefix.
     pub async fn totals(&self, prefix: &str) -> Result<(i64, i64)> {
-        let (lo, hi) = prefix_range(prefix);
+        let ((clo, chi), (lo, hi)) = scope_ranges(prefix);
         let sql = "SELECT COUNT(DISTINCT county_code || household_no), COUNT(*) FROM persons \
-                   WHERE village_code >= $1 AND village_code < $2";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(&lo).bind(&hi).fetch_one(p).await?))
+                   WHERE county_code >= $1 AND county_code < $2 AND village_code >= $3 AND village_code < $4";
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(&clo).bind(&chi).bind(&lo).bind(&hi).fetch_one(p).await?))
     }
 
     /// The change history of a person (by ID number) or of a household
-    /// (by 户编号, including its members' changes), oldest first.
+    /// (by 户编号, including its members' changes), oldest first. Creation
+    /// entries (field `*`) come from each row's `created_batch`.
     pub async fn history(&self, county: &str, household_no: Option<&str>, id_number: Option<&str>) -> Result<Vec<ChangeRow>> {
-        let base = "SELECT c.batch_id, c.seq, c.entity, c.entity_key, c.field, c.old_value, c.new_value, \
-                    b.source_file, b.user_name, b.started_at \
-                    FROM change_log c JOIN change_batches b ON b.id = c.batch_id WHERE c.county_code = $1";
-        let (filter, key) = match (household_no, id_number) {
-            (_, Some(id)) => ("c.entity_key = $2", id),
-            (Some(no), None) => ("c.household_no = $2", no),
+        const COLS: &str = "b.source_file, b.user_name, b.started_at";
+        let null = "CAST(NULL AS TEXT)";
+        let created = |table: &str, entity: &str, key: &str, filter: &str| {
+            format!(
+                "SELECT t.created_batch AS batch_id, CAST(0 AS BIGINT) AS seq, '{entity}' AS entity, \
+                 t.{key} AS entity_key, '*' AS field, {null} AS old_value, {null} AS new_value, {COLS} \
+                 FROM {table} t JOIN change_batches b ON b.id = t.created_batch \
+                 WHERE t.county_code = $1 AND t.{filter} = $2"
+            )
+        };
+        let logged = |filter: &str| {
+            format!(
+                "SELECT c.batch_id, c.seq, c.entity, c.entity_key, c.field, c.old_value, c.new_value, {COLS} \
+                 FROM change_log c JOIN change_batches b ON b.id = c.batch_id \
+                 WHERE c.county_code = $1 AND c.{filter} = $2"
+            )
+        };
+        let (parts, key) = match (household_no, id_number) {
+            (_, Some(id)) => (
+                vec![
+                    created("persons", "person", "id_number", "id_number"),
+                    created("diagnoses", "diagnosis", "id_number", "id_number"),
+                    logged("entity_key"),
+                ],
+                id,
+            ),
+            (Some(no), None) => (
+                vec![
+                    created("households", "household", "household_no", "household_no"),
+                    created("persons", "person", "id_number", "household_no"),
+                    logged("household_no"),
+                ],
+                no,
+            ),
             (None, None) => return Ok(Vec::new()),
         };
-        let sql = sqlx::AssertSqlSafe(format!("{base} AND {filter} ORDER BY c.batch_id, c.seq"));
+        // Built from this function's fixed fragments only; values are bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM ({}) h ORDER BY batch_id, seq, entity, entity_key",
+            parts.join(" UNION ALL ")
+        ));
         Ok(on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(key).fetch_all(p).await?))
     }
+}
+
+/// The county-code range and village-code range of a region prefix: the
+/// first narrows by the tables' leading key column, the second exactly.
+fn scope_ranges(prefix: &str) -> ((String, String), (String, String)) {
+    (prefix_range(&prefix[..prefix.len().min(6)]), prefix_range(prefix))
 }

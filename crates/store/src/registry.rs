@@ -253,7 +253,11 @@ impl RegistryImport {
                 }
             }
         }
-        self.insert_persons(&new_rows, &mut log).await?;
+        // Key order makes consecutive inserts land on neighbouring index pages.
+        new_rows.sort_unstable_by(|a, b| {
+            (a.household.county_code(), a.id.as_str()).cmp(&(b.household.county_code(), b.id.as_str()))
+        });
+        self.insert_persons(&new_rows).await?;
         self.write_log(log).await?;
         Ok(conflicts)
     }
@@ -330,14 +334,13 @@ impl RegistryImport {
             })
             .collect();
         self.tx().insert("households", HOUSEHOLD_COLUMNS, &rows).await?;
+        // Creation is recorded by `created_batch` on the row itself, not
+        // in the change log: a first import of a county writes no history.
         self.stats.households_created += new_rows.len() as u64;
-        for h in new_rows {
-            log.push(created(h.county_code(), "household", &h.household_no, &h.household_no));
-        }
         Ok(())
     }
 
-    async fn insert_persons(&mut self, persons: &[&PersonRecord], log: &mut Vec<LogEntry>) -> Result<()> {
+    async fn insert_persons(&mut self, persons: &[&PersonRecord]) -> Result<()> {
         let batch = self.batch_id;
         let now = self.now;
         let groups: Vec<String> = persons.iter().map(|p| p.groups.codes()).collect();
@@ -365,10 +368,6 @@ impl RegistryImport {
             .collect();
         self.tx().insert("persons", PERSON_COLUMNS, &rows).await?;
         self.stats.persons_created += persons.len() as u64;
-        for p in persons {
-            let h = &p.household;
-            log.push(created(h.county_code(), "person", p.id.as_str(), &h.household_no));
-        }
         Ok(())
     }
 
@@ -455,16 +454,22 @@ impl RegistryImport {
             .await?
             .into_iter()
             .collect();
-        let stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> = self
-            .fetch_by_keys::<StoredDiagnosis>(
-                "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses WHERE id_number",
-                None,
-                &ids,
-            )
-            .await?
-            .into_iter()
-            .map(|d| ((d.id_number.clone(), d.icd10.clone(), d.diagnosed_on), d))
-            .collect();
+        let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
+        for (id, county) in &counties {
+            by_county.entry(county.as_str()).or_default().push(id.clone());
+        }
+        let mut stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> = HashMap::new();
+        for (county, ids) in by_county {
+            let found = self
+                .fetch_by_keys::<StoredDiagnosis>(
+                    "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
+                     WHERE county_code = $1 AND id_number",
+                    Some(county),
+                    &ids,
+                )
+                .await?;
+            stored.extend(found.into_iter().map(|d| ((d.id_number.clone(), d.icd10.clone(), d.diagnosed_on), d)));
+        }
         let mut conflicts = Vec::new();
         let mut log = Vec::new();
         let mut new_rows: Vec<(&str, &DiagnosisRecord)> = Vec::new();
@@ -520,17 +525,6 @@ impl RegistryImport {
             .collect();
         self.tx().insert("diagnoses", DIAGNOSIS_COLUMNS, &db_rows).await?;
         self.stats.diagnoses_created += new_rows.len() as u64;
-        for (county, d) in &new_rows {
-            log.push(LogEntry {
-                county: county.to_string(),
-                entity: "diagnosis",
-                key: d.id.as_str().to_string(),
-                household_no: None,
-                field: "*",
-                old: None,
-                new: Some(format!("{} {}", d.icd10, d.diagnosed_on)),
-            });
-        }
         self.write_log(log).await?;
         Ok(conflicts)
     }
@@ -654,18 +648,6 @@ impl RegistryImport {
             }
         }
         Ok(())
-    }
-}
-
-fn created(county: &str, entity: &'static str, key: &str, household_no: &str) -> LogEntry {
-    LogEntry {
-        county: county.to_string(),
-        entity,
-        key: key.to_string(),
-        household_no: Some(household_no.to_string()),
-        field: "*",
-        old: None,
-        new: None,
     }
 }
 

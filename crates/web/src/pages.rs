@@ -173,7 +173,7 @@ pub(crate) async fn household(
         (search_form(""))
         h1 { "家庭 " (h.household_no) }
         p {
-            (h.village_name.as_deref().unwrap_or("")) " · " (htype)
+            (h.village_name.as_deref().unwrap_or(&h.village_code)) " · " (htype)
             @if let Some(i) = h.income_per_capita { " · 人均纯收入 " (Money::from_fen(i)) " 元" }
         }
         h2 { "家庭成员" }
