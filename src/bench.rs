@@ -38,7 +38,11 @@ pub enum Engines {
 
 pub async fn run(cmd: BenchCommand) -> Result<bool> {
     match cmd {
-        BenchCommand::Import { persons, engine, pg } => bench_import(persons, engine, pg).await,
+        BenchCommand::Import {
+            persons,
+            engine,
+            pg,
+        } => bench_import(persons, engine, pg).await,
     }
 }
 
@@ -61,20 +65,32 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
     let summary = crate::generate("130624", persons, 1, dir.path())?;
-    println!("generate: {persons} persons in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "generate: {persons} persons in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let mut targets: Vec<(&str, String)> = Vec::new();
     if engines != Engines::Postgres {
-        targets.push(("sqlite", format!("sqlite://{}", dir.path().join("bench.db").display())));
+        targets.push((
+            "sqlite",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        ));
     }
     if engines != Engines::Sqlite {
-        let Some(base) = pg else { bail!("PostgreSQL benchmark needs --pg URL or JIANFU_TEST_PG") };
+        let Some(base) = pg else {
+            bail!("PostgreSQL benchmark needs --pg URL or JIANFU_TEST_PG")
+        };
         targets.push(("postgres", scratch_pg(&base).await?));
     }
     for (engine, url) in targets {
-        let db = Db::open(&url).await.with_context(|| format!("open {engine}"))?;
+        let db = Db::open(&url)
+            .await
+            .with_context(|| format!("open {engine}"))?;
         reset_peak_rss();
         let t = Instant::now();
-        let n = db.load_regions(jianfu_regions::EDITION, jianfu_regions::regions(""), |_| {}).await?;
+        let n = db
+            .load_regions(jianfu_regions::EDITION, jianfu_regions::regions(""), |_| {})
+            .await?;
         let secs = t.elapsed().as_secs_f64();
         println!(
             "{engine:8} regions:   {n} rows in {secs:.2} s = {:.0} rows/s, peak RSS {:.0} MiB",
@@ -141,6 +157,8 @@ async fn scratch_pg(base: &str) -> Result<String> {
 }
 
 async fn sqlx_exec(pool: &sqlx::PgPool, sql: &str) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(pool)
+        .await?;
     Ok(())
 }

@@ -17,10 +17,19 @@ use jianfu_service::{ImportPhase, ImportRequest, import_file};
 use jianfu_store::Db;
 
 #[derive(Parser)]
-#[command(name = "jianfu", version, about = "健扶：健康帮扶动态管理与防止因病返贫监测")]
+#[command(
+    name = "jianfu",
+    version,
+    about = "健扶：健康帮扶动态管理与防止因病返贫监测"
+)]
 struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST:PORT/DB.
-    #[arg(long, global = true, env = "JIANFU_DB", default_value = "sqlite://jianfu.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "JIANFU_DB",
+        default_value = "sqlite://jianfu.db"
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -148,7 +157,8 @@ impl From<Kind> for FileKind {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JIANFU_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
+            tracing_subscriber::EnvFilter::try_from_env("JIANFU_LOG")
+                .unwrap_or_else(|_| "warn,sqlx=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -167,29 +177,55 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(false)` means it ran but not everything was done.
 async fn run(cli: Cli) -> Result<bool> {
     match cli.command {
-        Command::Regions { action: RegionsAction::Load { prefix } } => {
+        Command::Regions {
+            action: RegionsAction::Load { prefix },
+        } => {
             let db = open(&cli.db).await?;
             load_regions(&db, &prefix).await?;
             Ok(true)
         }
-        Command::Import { kind, file, report, skip_invalid, sheet, user } => {
+        Command::Import {
+            kind,
+            file,
+            report,
+            skip_invalid,
+            sheet,
+            user,
+        } => {
             let db = open(&cli.db).await?;
             ensure_regions(&db).await?;
             let mut options = ImportOptions::new(chrono::Local::now().date_naive());
             options.sheet = sheet;
-            let req = ImportRequest { path: file, kind: kind.into(), options, skip_invalid, user, report };
+            let req = ImportRequest {
+                path: file,
+                kind: kind.into(),
+                options,
+                skip_invalid,
+                user,
+                report,
+            };
             import(&db, &req).await
         }
         Command::Template { kind, out } => {
-            write_template(kind.into(), &out).with_context(|| format!("无法写入模板 {}", out.display()))?;
+            write_template(kind.into(), &out)
+                .with_context(|| format!("无法写入模板 {}", out.display()))?;
             println!("已生成模板：{}", out.display());
             Ok(true)
         }
-        Command::Generate { county, persons, seed, out } => {
+        Command::Generate {
+            county,
+            persons,
+            seed,
+            out,
+        } => {
             generate(&county, persons, seed, &out)?;
             Ok(true)
         }
-        Command::History { person, household, county } => {
+        Command::History {
+            person,
+            household,
+            county,
+        } => {
             let db = open(&cli.db).await?;
             history(&db, person, household, county).await
         }
@@ -198,13 +234,20 @@ async fn run(cli: Cli) -> Result<bool> {
             serve(db, &addr, &region).await?;
             Ok(true)
         }
-        Command::Demo { addr, county, persons, no_serve } => demo(&cli.db, &addr, &county, persons, no_serve).await,
+        Command::Demo {
+            addr,
+            county,
+            persons,
+            no_serve,
+        } => demo(&cli.db, &addr, &county, persons, no_serve).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }
 
 async fn open(url: &str) -> Result<Db> {
-    Db::open(url).await.with_context(|| format!("无法打开数据库 {}", redact_url(url)))
+    Db::open(url)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))
 }
 
 /// Hides a password in a database URL before it is shown.
@@ -239,10 +282,18 @@ async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
     let started = Instant::now();
     let pb = bar(665_271, "加载区划");
     let n = db
-        .load_regions(jianfu_regions::EDITION, jianfu_regions::regions(prefix), |n| pb.set_position(n))
+        .load_regions(
+            jianfu_regions::EDITION,
+            jianfu_regions::regions(prefix),
+            |n| pb.set_position(n),
+        )
         .await?;
     pb.finish_and_clear();
-    println!("已加载 {n} 个区划（{} 版），用时 {:.1} 秒", jianfu_regions::EDITION, started.elapsed().as_secs_f64());
+    println!(
+        "已加载 {n} 个区划（{} 版），用时 {:.1} 秒",
+        jianfu_regions::EDITION,
+        started.elapsed().as_secs_f64()
+    );
     Ok(n)
 }
 
@@ -258,15 +309,24 @@ async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
     let started = Instant::now();
     let pb = bar(100, "导入");
     let pb2 = pb.clone();
-    let outcome = import_file(db, req, move |phase: ImportPhase, p: jianfu_ingest::Progress| {
-        pb2.set_message(phase.label());
-        pb2.set_position((p.fraction() * 100.0) as u64);
-    })
+    let outcome = import_file(
+        db,
+        req,
+        move |phase: ImportPhase, p: jianfu_ingest::Progress| {
+            pb2.set_message(phase.label());
+            pb2.set_position((p.fraction() * 100.0) as u64);
+        },
+    )
     .await?;
     pb.finish_and_clear();
     let s = &outcome.stats;
     let secs = started.elapsed().as_secs_f64();
-    println!("文件：{}，数据行 {} 行，用时 {:.1} 秒", req.path.display(), outcome.data_rows, secs);
+    println!(
+        "文件：{}，数据行 {} 行，用时 {:.1} 秒",
+        req.path.display(),
+        outcome.data_rows,
+        secs
+    );
     if outcome.committed {
         println!(
             "已写入：新增 {} 户、{} 人、{} 条诊断；更新 {} 户、{} 人、{} 条诊断；未变 {} 人、{} 条诊断；变更记录 {} 条",
@@ -310,7 +370,12 @@ async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
 }
 
 fn generate(county: &str, persons: u64, seed: u64, out: &Path) -> Result<jianfu_synth::Summary> {
-    let opts = jianfu_synth::GenerateOptions { county: county.to_string(), persons, seed, ..Default::default() };
+    let opts = jianfu_synth::GenerateOptions {
+        county: county.to_string(),
+        persons,
+        seed,
+        ..Default::default()
+    };
     let pb = bar(persons, "生成");
     let summary = jianfu_synth::generate(&opts, out, &mut |p| {
         pb.set_length(p.total.max(1));
@@ -333,14 +398,21 @@ fn generate(county: &str, persons: u64, seed: u64, out: &Path) -> Result<jianfu_
     Ok(summary)
 }
 
-async fn history(db: &Db, person: Option<String>, household: Option<String>, county: Option<String>) -> Result<bool> {
+async fn history(
+    db: &Db,
+    person: Option<String>,
+    household: Option<String>,
+    county: Option<String>,
+) -> Result<bool> {
     let (county, rows) = match (person, household) {
         (Some(p), _) => {
             let id = IdCardNo::parse(p.trim()).map_err(|e| anyhow::anyhow!("身份证号无效：{e}"))?;
             let Some(found) = db.person("", id.as_str()).await? else {
                 bail!("没有找到身份证号为 {} 的人员", id.masked());
             };
-            let rows = db.history(&found.county_code, None, Some(id.as_str())).await?;
+            let rows = db
+                .history(&found.county_code, None, Some(id.as_str()))
+                .await?;
             (found.county_code, rows)
         }
         (None, Some(h)) => {
@@ -356,7 +428,13 @@ async fn history(db: &Db, person: Option<String>, household: Option<String>, cou
     }
     println!("时间\t对象\t字段\t原值\t新值\t来源文件\t操作人\t（县 {county}）");
     for r in rows {
-        let who = if r.entity == "household" { format!("户 {}", r.entity_key) } else { IdCardNo::parse(&r.entity_key).map(|i| i.masked()).unwrap_or_default() };
+        let who = if r.entity == "household" {
+            format!("户 {}", r.entity_key)
+        } else {
+            IdCardNo::parse(&r.entity_key)
+                .map(|i| i.masked())
+                .unwrap_or_default()
+        };
         let masked = |v: Option<String>| match r.field.as_str() {
             "phone" => v.map(|p| jianfu_domain::mask_middle(&p)),
             _ => v,
@@ -377,12 +455,22 @@ async fn history(db: &Db, person: Option<String>, household: Option<String>, cou
 
 async fn serve(db: Db, addr: &str, region: &str) -> Result<()> {
     let scope = RegionCode::parse_prefix(region).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("无法监听 {addr}"))?;
     println!("健扶已启动：http://{}/", listener.local_addr()?);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    jianfu_web::serve(listener, jianfu_web::AppState { db: db.clone(), scope }, shutdown).await?;
+    jianfu_web::serve(
+        listener,
+        jianfu_web::AppState {
+            db: db.clone(),
+            scope,
+        },
+        shutdown,
+    )
+    .await?;
     db.close().await;
     Ok(())
 }
@@ -394,7 +482,10 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     if households == 0 {
         let dir = tempfile::tempdir()?;
         generate(county, persons, 1, dir.path())?;
-        for (kind, file) in [(FileKind::Persons, "persons.csv"), (FileKind::Diagnoses, "diagnoses.csv")] {
+        for (kind, file) in [
+            (FileKind::Persons, "persons.csv"),
+            (FileKind::Diagnoses, "diagnoses.csv"),
+        ] {
             let req = ImportRequest {
                 path: dir.path().join(file),
                 kind,

@@ -27,14 +27,29 @@ fn jianfu(db: &str, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 async fn with_regions(t: &TestDb) {
-    t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {}).await.unwrap();
+    t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {})
+        .await
+        .unwrap();
 }
 
-type PersonState = Vec<(String, String, String, String, String, String, Option<String>, String)>;
+type PersonState = Vec<(
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+)>;
 
 async fn persons_state(db: &Db) -> PersonState {
     let sql = "SELECT id_number, household_no, village_code, name, relation, groups, phone, status \
@@ -67,7 +82,11 @@ fn personal_data() -> Vec<String> {
 
 fn assert_no_personal_data(output: &str) {
     for secret in personal_data() {
-        assert!(!output.contains(&secret), "personal data in output: {}…", &secret[..3.min(secret.len())]);
+        assert!(
+            !output.contains(&secret),
+            "personal data in output: {}…",
+            &secret[..3.min(secret.len())]
+        );
     }
 }
 
@@ -78,7 +97,16 @@ async fn good_files_import_identically_and_idempotently() {
         let dir = tempfile::tempdir().unwrap();
         let report = dir.path().join("r.csv");
         let report = report.to_str().unwrap();
-        let first = jianfu(&t.url, &["import", "persons", examples().join("persons-good.csv").to_str().unwrap(), "--report", report]);
+        let first = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                examples().join("persons-good.csv").to_str().unwrap(),
+                "--report",
+                report,
+            ],
+        );
         assert!(first.status.success(), "{}", text(&first));
         // Chinese names and ID numbers never reach stderr (logs), whatever the level.
         assert_no_personal_data(&String::from_utf8_lossy(&first.stderr));
@@ -87,20 +115,64 @@ async fn good_files_import_identically_and_idempotently() {
         let state = persons_state(&t.db).await;
         let log_rows = count(&t.db, "change_log").await;
 
-        for file in ["persons-good.csv", "persons-good-gbk.csv", "persons-good.xlsx"] {
-            let again = jianfu(&t.url, &["import", "persons", examples().join(file).to_str().unwrap(), "--report", report]);
+        for file in [
+            "persons-good.csv",
+            "persons-good-gbk.csv",
+            "persons-good.xlsx",
+        ] {
+            let again = jianfu(
+                &t.url,
+                &[
+                    "import",
+                    "persons",
+                    examples().join(file).to_str().unwrap(),
+                    "--report",
+                    report,
+                ],
+            );
             assert!(again.status.success(), "{file}: {}", text(&again));
-            assert!(text(&again).contains("未变 35 人"), "{file}: {}", text(&again));
-            assert_eq!(persons_state(&t.db).await, state, "{file} gives a different database state");
-            assert_eq!(count(&t.db, "change_log").await, log_rows, "{file} wrote history without a change");
+            assert!(
+                text(&again).contains("未变 35 人"),
+                "{file}: {}",
+                text(&again)
+            );
+            assert_eq!(
+                persons_state(&t.db).await,
+                state,
+                "{file} gives a different database state"
+            );
+            assert_eq!(
+                count(&t.db, "change_log").await,
+                log_rows,
+                "{file} wrote history without a change"
+            );
         }
 
-        let diag = jianfu(&t.url, &["import", "diagnoses", examples().join("diagnoses-good.csv").to_str().unwrap(), "--report", report]);
+        let diag = jianfu(
+            &t.url,
+            &[
+                "import",
+                "diagnoses",
+                examples().join("diagnoses-good.csv").to_str().unwrap(),
+                "--report",
+                report,
+            ],
+        );
         assert!(diag.status.success(), "{}", text(&diag));
         assert_eq!(count(&t.db, "diagnoses").await, 18);
         let ext: i64 = match &t.db {
-            Db::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'").fetch_one(p).await.unwrap(),
-            Db::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'").fetch_one(p).await.unwrap(),
+            Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
         };
         assert_eq!(ext, 2);
     }
@@ -112,24 +184,50 @@ async fn bad_file_is_rejected_whole_and_reported() {
         with_regions(&t).await;
         let dir = tempfile::tempdir().unwrap();
         let report = dir.path().join("report.csv");
-        let out = jianfu(&t.url, &["import", "persons", examples().join("persons-bad.csv").to_str().unwrap(), "--report", report.to_str().unwrap()]);
+        let out = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                examples().join("persons-bad.csv").to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert!(text(&out).contains("整个文件未导入"));
-        assert_eq!(count(&t.db, "persons").await, 0, "all-or-nothing wrote rows");
+        assert_eq!(
+            count(&t.db, "persons").await,
+            0,
+            "all-or-nothing wrote rows"
+        );
         let report_text = std::fs::read_to_string(&report).unwrap();
-        let expected = std::fs::read_to_string(examples().join("persons-bad.expected.csv")).unwrap();
+        let expected =
+            std::fs::read_to_string(examples().join("persons-bad.expected.csv")).unwrap();
         for line in expected.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let (row, code) = (f[0], f[2]);
             assert!(
-                report_text.lines().any(|l| l.contains(&format!(",{row},")) && l.contains(code)),
+                report_text
+                    .lines()
+                    .any(|l| l.contains(&format!(",{row},")) && l.contains(code)),
                 "report lacks row {row} {code}:\n{report_text}"
             );
         }
         assert_no_personal_data(&report_text);
 
         // --skip-invalid writes the good rows, and still says not everything was done.
-        let out = jianfu(&t.url, &["import", "persons", examples().join("persons-bad.csv").to_str().unwrap(), "--report", report.to_str().unwrap(), "--skip-invalid"]);
+        let out = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                examples().join("persons-bad.csv").to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+                "--skip-invalid",
+            ],
+        );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let written = count(&t.db, "persons").await;
         assert!(written > 0 && written < 35, "{written}");
@@ -142,20 +240,51 @@ async fn excel_mangled_ids_are_never_stored() {
         with_regions(&t).await;
         let dir = tempfile::tempdir().unwrap();
         let report = dir.path().join("report.xlsx");
-        let out = jianfu(&t.url, &["import", "persons", examples().join("persons-excel-mangled.xlsx").to_str().unwrap(), "--report", report.to_str().unwrap()]);
+        let out = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                examples()
+                    .join("persons-excel-mangled.xlsx")
+                    .to_str()
+                    .unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert_eq!(count(&t.db, "persons").await, 0);
         let bytes = std::fs::read(&report).unwrap();
         assert!(bytes.starts_with(b"PK"), "an XLSX report");
-        let out = jianfu(&t.url, &["import", "persons", examples().join("persons-excel-mangled.xlsx").to_str().unwrap(), "--report", dir.path().join("r.csv").to_str().unwrap(), "--skip-invalid"]);
+        let out = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                examples()
+                    .join("persons-excel-mangled.xlsx")
+                    .to_str()
+                    .unwrap(),
+                "--report",
+                dir.path().join("r.csv").to_str().unwrap(),
+                "--skip-invalid",
+            ],
+        );
         let csv = std::fs::read_to_string(dir.path().join("r.csv")).unwrap();
         assert!(csv.contains("id_as_number"), "{csv}");
         assert!(csv.contains("unknown_column"), "{csv}");
         assert_eq!(out.status.code(), Some(1));
         // Whatever was written carries only ID numbers that were text in the file.
-        let good: Vec<String> = personal_data().into_iter().filter(|s| s.len() == 18).collect();
+        let good: Vec<String> = personal_data()
+            .into_iter()
+            .filter(|s| s.len() == 18)
+            .collect();
         for (id, ..) in persons_state(&t.db).await {
-            assert!(good.contains(&id), "stored an ID that is not in the original file");
+            assert!(
+                good.contains(&id),
+                "stored an ID that is not in the original file"
+            );
         }
     }
 }
@@ -169,11 +298,22 @@ async fn changes_are_kept_in_history() {
         let file = dir.path().join("p.csv");
         std::fs::write(&file, &original).unwrap();
         let report = dir.path().join("r.csv");
-        let args = ["import", "persons", file.to_str().unwrap(), "--report", report.to_str().unwrap(), "--user", "县卫健局张科长"];
+        let args = [
+            "import",
+            "persons",
+            file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--user",
+            "县卫健局张科长",
+        ];
         assert!(jianfu(&t.url, &args).status.success());
         // The county updates one person's status and one household's income.
         let changed = original
-            .replace("130624196306305342,配偶,,,正常", "130624196306305342,配偶,,,死亡")
+            .replace(
+                "130624196306305342,配偶,,,正常",
+                "130624196306305342,配偶,,,死亡",
+            )
             .replace("10230.76", "11000.00");
         std::fs::write(&file, changed).unwrap();
         let out = jianfu(&t.url, &args);
@@ -182,9 +322,25 @@ async fn changes_are_kept_in_history() {
         let out = jianfu(&t.url, &["history", "--person", "130624196306305342"]);
         let shown = text(&out);
         assert!(out.status.success(), "{shown}");
-        assert!(shown.contains("status\tactive\tdeceased\tp.csv\t县卫健局张科长"), "{shown}");
-        let out = jianfu(&t.url, &["history", "--household", "130624100200001", "--county", "130624"]);
-        assert!(text(&out).contains("income_per_capita\t10230.76\t11000.00"), "{}", text(&out));
+        assert!(
+            shown.contains("status\tactive\tdeceased\tp.csv\t县卫健局张科长"),
+            "{shown}"
+        );
+        let out = jianfu(
+            &t.url,
+            &[
+                "history",
+                "--household",
+                "130624100200001",
+                "--county",
+                "130624",
+            ],
+        );
+        assert!(
+            text(&out).contains("income_per_capita\t10230.76\t11000.00"),
+            "{}",
+            text(&out)
+        );
     }
 }
 
@@ -193,7 +349,16 @@ async fn killed_import_leaves_all_or_nothing() {
     for t in testing::all().await {
         with_regions(&t).await;
         let dir = tempfile::tempdir().unwrap();
-        let generated = jianfu(&t.url, &["generate", "--persons", "60000", "--out", dir.path().to_str().unwrap()]);
+        let generated = jianfu(
+            &t.url,
+            &[
+                "generate",
+                "--persons",
+                "60000",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ],
+        );
         assert!(generated.status.success(), "{}", text(&generated));
         let file = dir.path().join("persons.csv");
         let mut child = Command::new(env!("CARGO_BIN_EXE_jianfu"))
@@ -206,7 +371,9 @@ async fn killed_import_leaves_all_or_nothing() {
         // Wait until the write pass has started (the batch row exists), then kill.
         let started = Instant::now();
         loop {
-            if count(&t.db, "change_batches").await > 0 || started.elapsed() > Duration::from_secs(60) {
+            if count(&t.db, "change_batches").await > 0
+                || started.elapsed() > Duration::from_secs(60)
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -215,7 +382,11 @@ async fn killed_import_leaves_all_or_nothing() {
         child.kill().unwrap();
         child.wait().unwrap();
         let n = count(&t.db, "persons").await;
-        assert!(n == 0 || n == 60_000, "{:?}: half-written import, {n} persons", t.engine());
+        assert!(
+            n == 0 || n == 60_000,
+            "{:?}: half-written import, {n} persons",
+            t.engine()
+        );
         let out = jianfu(&t.url, &["import", "persons", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(count(&t.db, "persons").await, 60_000);
@@ -228,7 +399,10 @@ fn templates_and_bad_paths() {
     let db = format!("sqlite://{}", dir.path().join("t.db").display());
     for kind in ["persons", "diagnoses"] {
         let out_path = dir.path().join(format!("{kind}.xlsx"));
-        let out = jianfu(&db, &["template", kind, "--out", out_path.to_str().unwrap()]);
+        let out = jianfu(
+            &db,
+            &["template", kind, "--out", out_path.to_str().unwrap()],
+        );
         assert!(out.status.success(), "{}", text(&out));
         assert!(std::fs::read(&out_path).unwrap().starts_with(b"PK"));
     }

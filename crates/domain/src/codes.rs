@@ -113,7 +113,10 @@ impl HouseholdType {
 
     /// True for the three monitored categories (三类户).
     pub fn is_monitored(self) -> bool {
-        matches!(self, HouseholdType::Unstable | HouseholdType::Edge | HouseholdType::Sudden)
+        matches!(
+            self,
+            HouseholdType::Unstable | HouseholdType::Edge | HouseholdType::Sudden
+        )
     }
 }
 
@@ -194,7 +197,10 @@ impl GroupSet {
 
     /// The groups in declaration order.
     pub fn iter(self) -> impl Iterator<Item = Group> {
-        Group::ALL.iter().copied().filter(move |g| self.contains(*g))
+        Group::ALL
+            .iter()
+            .copied()
+            .filter(move |g| self.contains(*g))
     }
 
     /// Parses a list separated by `、` `,` `，` `|` `;` or spaces; an empty
@@ -266,14 +272,20 @@ mod tests {
 
     #[test]
     fn parse_chinese_english_and_aliases() {
-        assert_eq!(HouseholdType::parse("脱贫不稳定户").unwrap(), HouseholdType::Unstable);
+        assert_eq!(
+            HouseholdType::parse("脱贫不稳定户").unwrap(),
+            HouseholdType::Unstable
+        );
         assert_eq!(HouseholdType::parse("edge").unwrap(), HouseholdType::Edge);
         assert_eq!(HouseholdType::parse(" EDGE ").unwrap(), HouseholdType::Edge);
         let e = HouseholdType::parse("贫困户").unwrap_err();
         assert!(e.to_string().contains("脱贫户、脱贫不稳定户"));
         assert_eq!(Group::parse("特困人员").unwrap(), Group::ExtremePoor);
         assert_eq!(Relation::parse("户主").unwrap(), Relation::Head);
-        assert_eq!(PersonStatus::parse("moved_out").unwrap(), PersonStatus::MovedOut);
+        assert_eq!(
+            PersonStatus::parse("moved_out").unwrap(),
+            PersonStatus::MovedOut
+        );
     }
 
     #[test]
@@ -281,9 +293,18 @@ mod tests {
         let s = GroupSet::parse_list("低保|因病致贫重病患者").unwrap();
         assert!(s.contains(Group::Subsistence) && s.contains(Group::IllnessPoor));
         assert_eq!(s.codes(), "subsistence|illness_poor");
-        assert_eq!(GroupSet::parse_list("特困、低保，返贫致贫").unwrap().iter().count(), 3);
+        assert_eq!(
+            GroupSet::parse_list("特困、低保，返贫致贫")
+                .unwrap()
+                .iter()
+                .count(),
+            3
+        );
         assert!(GroupSet::parse_list("").unwrap().is_empty());
-        assert_eq!(GroupSet::parse_list("低保户|五保").unwrap_err().value, "低保户");
+        assert_eq!(
+            GroupSet::parse_list("低保户|五保").unwrap_err().value,
+            "低保户"
+        );
         assert_eq!(GroupSet::from_bits(s.bits()), s);
     }
 

@@ -30,7 +30,10 @@ impl Icd10 {
         let s = input.trim();
         let err = || Icd10Error(input.to_string());
         let b = s.as_bytes();
-        if b.len() < 3 || !b[0].is_ascii_alphabetic() || !b[1].is_ascii_digit() || !b[2].is_ascii_digit()
+        if b.len() < 3
+            || !b[0].is_ascii_alphabetic()
+            || !b[1].is_ascii_digit()
+            || !b[2].is_ascii_digit()
         {
             return Err(err());
         }
@@ -149,10 +152,11 @@ pub struct DiseaseList {
 impl DiseaseList {
     /// Reads a list from TOML text; `file` names it in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<Self, CatalogueError> {
-        let mut list: DiseaseList = toml::from_str(text).map_err(|source| CatalogueError::Toml {
-            file: file.to_string(),
-            source,
-        })?;
+        let mut list: DiseaseList =
+            toml::from_str(text).map_err(|source| CatalogueError::Toml {
+                file: file.to_string(),
+                source,
+            })?;
         list.expanded = list
             .diseases
             .iter()
@@ -208,7 +212,11 @@ fn expand_pattern(p: &str) -> Option<Vec<String>> {
         if from > to {
             return None;
         }
-        return Some((from..=to).map(|n| format!("{}{n:02}", a[0] as char)).collect());
+        return Some(
+            (from..=to)
+                .map(|n| format!("{}{n:02}", a[0] as char))
+                .collect(),
+        );
     }
     Icd10::parse(p).ok().map(|c| vec![c.as_str().to_string()])
 }
@@ -278,14 +286,29 @@ mod tests {
         assert_eq!(major.matching(&gastric, Some(50)).unwrap().name, "胃癌");
         let lymphoma = Icd10::parse("C83.3").unwrap();
         assert!(major.matching(&lymphoma, Some(10)).is_some());
-        assert!(major.matching(&lymphoma, Some(40)).is_none(), "childhood only");
-        assert!(major.matching(&Icd10::parse("I10").unwrap(), None).is_none());
+        assert!(
+            major.matching(&lymphoma, Some(40)).is_none(),
+            "childhood only"
+        );
+        assert!(
+            major
+                .matching(&Icd10::parse("I10").unwrap(), None)
+                .is_none()
+        );
         let chronic = cat.list("chronic4", day(2023, 6, 1)).unwrap();
         assert_eq!(chronic.diseases.len(), 4);
         let hyper = Icd10::parse("I10.x00").unwrap();
         assert_eq!(chronic.matching(&hyper, None).unwrap().name, "原发性高血压");
-        assert!(chronic.matching(&Icd10::parse("E11.9").unwrap(), None).is_some());
-        assert!(chronic.matching(&Icd10::parse("E10.9").unwrap(), None).is_none());
+        assert!(
+            chronic
+                .matching(&Icd10::parse("E11.9").unwrap(), None)
+                .is_some()
+        );
+        assert!(
+            chronic
+                .matching(&Icd10::parse("E10.9").unwrap(), None)
+                .is_none()
+        );
     }
 
     #[test]

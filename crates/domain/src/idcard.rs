@@ -295,7 +295,10 @@ mod tests {
     fn worked_examples() {
         let a = IdCardNo::parse_as_of("11010519491231002X", today()).unwrap();
         assert_eq!(a.sex(), Sex::Female);
-        assert_eq!(a.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            a.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(a.area_code(), "110105");
         let b = IdCardNo::parse_as_of("440524188001010014", today()).unwrap();
         assert_eq!(b.sex(), Sex::Male);
@@ -338,9 +341,13 @@ mod tests {
         d[..17].copy_from_slice(body.as_bytes());
         d[17] = check_char(&d);
         let s = std::str::from_utf8(&d).unwrap();
-        assert_eq!(IdCardNo::parse_as_of(s, t).unwrap_err().code(), "id_birth_date");
-        let future = IdCardNo::from_parts("130624", NaiveDate::from_ymd_opt(2030, 5, 1).unwrap(), 11)
-            .unwrap();
+        assert_eq!(
+            IdCardNo::parse_as_of(s, t).unwrap_err().code(),
+            "id_birth_date"
+        );
+        let future =
+            IdCardNo::from_parts("130624", NaiveDate::from_ymd_opt(2030, 5, 1).unwrap(), 11)
+                .unwrap();
         assert!(matches!(
             IdCardNo::parse_as_of(future.as_str(), t),
             Err(IdCardError::BirthDateInFuture { .. })

@@ -14,8 +14,8 @@ pub mod registry;
 
 pub use codes::{CodeError, Group, GroupSet, HouseholdType, PersonStatus, Relation};
 pub use disease::{DiseaseCatalogue, DiseaseList, Icd10, Icd10Error};
+pub use idcard::mask_middle;
 pub use idcard::{IdCardError, IdCardNo, Sex};
 pub use money::{Money, MoneyError, Ratio};
 pub use region::{RegionCode, RegionError, RegionLevel};
 pub use registry::{DiagnosisRecord, HouseholdRecord, PersonRecord};
-pub use idcard::mask_middle;

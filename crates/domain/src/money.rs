@@ -138,7 +138,10 @@ fn parse_fixed(input: &str, max_scale: u32) -> Result<(i64, u32), MoneyError> {
     };
     let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
     let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if (int_part.is_empty() && frac_part.is_empty()) || !all_digits(int_part) || !all_digits(frac_part) {
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
+    {
         return Err(bad());
     }
     let frac = frac_part.trim_end_matches('0');
@@ -152,7 +155,11 @@ fn parse_fixed(input: &str, max_scale: u32) -> Result<(i64, u32), MoneyError> {
     if digits.len() > 18 {
         return Err(MoneyError::OutOfRange(input.to_string()));
     }
-    let units: i64 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| bad())? };
+    let units: i64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().map_err(|_| bad())?
+    };
     Ok((if negative { -units } else { units }, frac.len() as u32))
 }
 
@@ -339,7 +346,9 @@ mod tests {
             Money::from_yuan_str("1.234"),
             Err(MoneyError::TooManyDecimals { .. })
         ));
-        for bad in ["", "abc", "1e5", "1,000.00", "1.2.3", "--1", ".", "-", "１２"] {
+        for bad in [
+            "", "abc", "1e5", "1,000.00", "1.2.3", "--1", ".", "-", "１２",
+        ] {
             assert!(Money::from_yuan_str(bad).is_err(), "{bad}");
         }
         assert!(matches!(
@@ -358,15 +367,28 @@ mod tests {
         // 11,472.50 × 75% = 8,604.375 -> 8,604.38 (E7 claim A)
         assert_eq!(Money::from_fen(1_147_250).mul_ratio(r).fen(), 860_438);
         assert_eq!(Money::from_fen(-1_147_250).mul_ratio(r).fen(), -860_438);
-        assert_eq!(Money::from_fen(1).mul_ratio(Ratio::parse("0.5").unwrap()).fen(), 1);
-        assert_eq!(Money::from_fen(1).mul_ratio(Ratio::parse("0.4999").unwrap()).fen(), 0);
+        assert_eq!(
+            Money::from_fen(1)
+                .mul_ratio(Ratio::parse("0.5").unwrap())
+                .fen(),
+            1
+        );
+        assert_eq!(
+            Money::from_fen(1)
+                .mul_ratio(Ratio::parse("0.4999").unwrap())
+                .fen(),
+            0
+        );
     }
 
     #[test]
     fn ratio_forms() {
         assert_eq!(Ratio::parse("0.65").unwrap().ten_thousandths(), 6500);
         assert_eq!(Ratio::parse("1").unwrap(), Ratio::ONE);
-        assert_eq!(Ratio::parse_percent("65.5%").unwrap().ten_thousandths(), 6550);
+        assert_eq!(
+            Ratio::parse_percent("65.5%").unwrap().ten_thousandths(),
+            6550
+        );
         assert!(Ratio::parse("0.12345").is_err());
         assert!(Ratio::parse("-0.1").is_err());
         assert!(!Ratio::parse("1.01").unwrap().is_at_most_one());

@@ -234,7 +234,12 @@ mod tests {
         let a: Vec<String> = v.ancestors().iter().map(|c| c.to_string()).collect();
         assert_eq!(
             a,
-            ["650000000000", "653100000000", "653126000000", "653126100000"]
+            [
+                "650000000000",
+                "653100000000",
+                "653126000000",
+                "653126100000"
+            ]
         );
         assert_eq!(v.parent().unwrap().level(), RegionLevel::Township);
         let p = RegionCode::parse_prefix("130624").unwrap();
@@ -255,7 +260,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "13062410020", "13062410020x", "000000000000", "1306241002001"] {
+        for bad in [
+            "",
+            "13062410020",
+            "13062410020x",
+            "000000000000",
+            "1306241002001",
+        ] {
             assert!(RegionCode::parse(bad).is_err(), "{bad}");
         }
         assert!(RegionCode::parse_prefix("1306241").is_err());

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::{GroupSet, HouseholdType, IdCardNo, Icd10, Money, PersonStatus, RegionCode, Relation};
+use crate::{GroupSet, HouseholdType, Icd10, IdCardNo, Money, PersonStatus, RegionCode, Relation};
 
 /// A household (户) as described by the household columns of a persons row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,8 @@ pub struct PersonRecord {
 impl PersonRecord {
     /// The person's own groups plus those implied by the household type.
     pub fn all_groups(&self) -> GroupSet {
-        self.groups.union(self.household.household_type.implied_groups())
+        self.groups
+            .union(self.household.household_type.implied_groups())
     }
 
     /// True for the head of household.

@@ -88,7 +88,11 @@ fn parse_line(line: &str) -> Region {
         .and_then(|l| l.parse().ok())
         .and_then(RegionLevel::from_number)
         .expect("shipped region levels are 1-5");
-    Region { code, level, name: name.unwrap_or_default().to_string() }
+    Region {
+        code,
+        level,
+        name: name.unwrap_or_default().to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -100,10 +104,18 @@ mod tests {
         let all: Vec<Region> = regions("130624").collect();
         assert_eq!(all[0].name, "阜平县");
         assert_eq!(all[0].level, RegionLevel::County);
-        let village = all.iter().find(|r| r.code.as_str() == "130624100200").unwrap();
+        let village = all
+            .iter()
+            .find(|r| r.code.as_str() == "130624100200")
+            .unwrap();
         assert_eq!(village.name, "城厢村村民委员会");
         assert_eq!(village.level, RegionLevel::Village);
-        assert!(all.iter().filter(|r| r.level == RegionLevel::Township).count() >= 13);
+        assert!(
+            all.iter()
+                .filter(|r| r.level == RegionLevel::Township)
+                .count()
+                >= 13
+        );
     }
 
     #[test]

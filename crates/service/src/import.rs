@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, mask_middle};
 use jianfu_ingest::{
-    CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader, Progress, ReportFile,
-    ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file, check_persons_file,
+    CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader, Progress,
+    ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
+    check_persons_file,
 };
 use jianfu_store::{Conflict, Db, ImportStats, StoreError};
 use serde::Serialize;
@@ -111,7 +112,10 @@ pub enum ImportError {
 
 /// The default report path: `NAME.错误报告.csv` next to the input.
 pub fn default_report_path(input: &Path) -> PathBuf {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     input.with_file_name(format!("{stem}.错误报告.csv"))
 }
 
@@ -122,7 +126,10 @@ pub async fn import_file(
     req: &ImportRequest,
     progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
 ) -> Result<ImportOutcome, ImportError> {
-    let report_path = req.report.clone().unwrap_or_else(|| default_report_path(&req.path));
+    let report_path = req
+        .report
+        .clone()
+        .unwrap_or_else(|| default_report_path(&req.path));
     let report = ReportFile::create(&report_path).map_err(|source| ImportError::Report {
         path: report_path.clone(),
         source,
@@ -138,20 +145,36 @@ pub async fn import_file(
     let (req1, prog1) = (req.clone(), progress.clone());
     let (mut report, checked) = tokio::task::spawn_blocking(move || {
         let mut report = report;
-        let mut on_progress = |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
+        let mut on_progress =
+            |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
         let checked = match &levels {
             Some(levels) => {
                 let village_check = |c: &RegionCode| village_status(levels, c);
-                check_persons_file(&req1.path, &req1.options, &village_check, &mut report, &mut on_progress)
+                check_persons_file(
+                    &req1.path,
+                    &req1.options,
+                    &village_check,
+                    &mut report,
+                    &mut on_progress,
+                )
             }
-            None => check_diagnoses_file(&req1.path, &req1.options, &|_| true, &mut report, &mut on_progress),
+            None => check_diagnoses_file(
+                &req1.path,
+                &req1.options,
+                &|_| true,
+                &mut report,
+                &mut on_progress,
+            ),
         };
         (report, checked)
     })
     .await
     .map_err(|e| ImportError::Task(e.to_string()))?;
 
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "check pass done");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "check pass done"
+    );
     let file_label = req.options.label_for(&req.path);
     let kind_code = req.kind.name();
     let source = file_label.to_string();
@@ -203,7 +226,15 @@ pub async fn import_file(
     // Pass 2: a reader thread parses accepted rows into chunks while this
     // task writes them.
     let outcome = Arc::new(outcome);
-    let written = write_pass(&mut imp, req, outcome.clone(), progress, &file_label, &mut report).await;
+    let written = write_pass(
+        &mut imp,
+        req,
+        outcome.clone(),
+        progress,
+        &file_label,
+        &mut report,
+    )
+    .await;
     let conflicts = match written {
         Ok(n) => n,
         Err(e) => {
@@ -294,18 +325,24 @@ async fn write_pass(
 ) -> Result<u64, ImportError> {
     let (tx, mut rx) = mpsc::channel::<Result<Chunk, FileError>>(4);
     let (path, opts, kind) = (req.path.clone(), req.options.clone(), req.kind);
-    let reader = tokio::task::spawn_blocking(move || read_chunks(&path, &opts, kind, &outcome, &tx, &progress));
+    let reader = tokio::task::spawn_blocking(move || {
+        read_chunks(&path, &opts, kind, &outcome, &tx, &progress)
+    });
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
         let conflicts = match chunk? {
             Chunk::Persons(rows) => {
                 let c = imp.write_persons(&rows).await?;
-                report_conflicts(&c, file, report, |row| rows.iter().find(|(r, _)| *r == row).map(|(_, p)| p.id));
+                report_conflicts(&c, file, report, |row| {
+                    rows.iter().find(|(r, _)| *r == row).map(|(_, p)| p.id)
+                });
                 c
             }
             Chunk::Diagnoses(rows) => {
                 let c = imp.write_diagnoses(&rows).await?;
-                report_conflicts(&c, file, report, |row| rows.iter().find(|(r, _)| *r == row).map(|(_, d)| d.id));
+                report_conflicts(&c, file, report, |row| {
+                    rows.iter().find(|(r, _)| *r == row).map(|(_, d)| d.id)
+                });
                 c
             }
         };
@@ -323,7 +360,8 @@ fn read_chunks(
     tx: &mpsc::Sender<Result<Chunk, FileError>>,
     progress: &SharedProgress,
 ) {
-    let report_progress = |p: Progress| (progress.lock().expect("progress lock"))(ImportPhase::Writing, p);
+    let report_progress =
+        |p: Progress| (progress.lock().expect("progress lock"))(ImportPhase::Writing, p);
     let result = match kind {
         FileKind::Persons => PersonsReader::open_checked(path, opts, outcome).and_then(|mut r| {
             let mut buf = Vec::with_capacity(CHUNK_ROWS);
@@ -331,7 +369,10 @@ fn read_chunks(
                 buf.push((u64::from(row), p));
                 if buf.len() == CHUNK_ROWS {
                     report_progress(r.progress());
-                    if tx.blocking_send(Ok(Chunk::Persons(std::mem::take(&mut buf)))).is_err() {
+                    if tx
+                        .blocking_send(Ok(Chunk::Persons(std::mem::take(&mut buf))))
+                        .is_err()
+                    {
                         return Ok(());
                     }
                 }
@@ -340,21 +381,26 @@ fn read_chunks(
             let _ = tx.blocking_send(Ok(Chunk::Persons(buf)));
             Ok(())
         }),
-        FileKind::Diagnoses => DiagnosesReader::open_checked(path, opts, outcome).and_then(|mut r| {
-            let mut buf = Vec::with_capacity(CHUNK_ROWS);
-            while let Some((row, d)) = r.next_accepted(outcome)? {
-                buf.push((u64::from(row), d));
-                if buf.len() == CHUNK_ROWS {
-                    report_progress(r.progress());
-                    if tx.blocking_send(Ok(Chunk::Diagnoses(std::mem::take(&mut buf)))).is_err() {
-                        return Ok(());
+        FileKind::Diagnoses => {
+            DiagnosesReader::open_checked(path, opts, outcome).and_then(|mut r| {
+                let mut buf = Vec::with_capacity(CHUNK_ROWS);
+                while let Some((row, d)) = r.next_accepted(outcome)? {
+                    buf.push((u64::from(row), d));
+                    if buf.len() == CHUNK_ROWS {
+                        report_progress(r.progress());
+                        if tx
+                            .blocking_send(Ok(Chunk::Diagnoses(std::mem::take(&mut buf))))
+                            .is_err()
+                        {
+                            return Ok(());
+                        }
                     }
                 }
-            }
-            report_progress(r.progress());
-            let _ = tx.blocking_send(Ok(Chunk::Diagnoses(buf)));
-            Ok(())
-        }),
+                report_progress(r.progress());
+                let _ = tx.blocking_send(Ok(Chunk::Diagnoses(buf)));
+                Ok(())
+            })
+        }
     };
     if let Err(e) = result {
         let _ = tx.blocking_send(Err(e));
@@ -379,7 +425,9 @@ fn report_conflicts(
             file: file.clone(),
             row: u32::try_from(c.row).unwrap_or(u32::MAX),
             column: "身份证号".into(),
-            value: id_of_row(c.row).map(|id| mask_middle(id.as_str())).unwrap_or_default(),
+            value: id_of_row(c.row)
+                .map(|id| mask_middle(id.as_str()))
+                .unwrap_or_default(),
             problem,
             code: c.code,
             severity: Severity::Error,
@@ -402,8 +450,20 @@ mod tests {
         let check = |c: &str| village_status(&levels, &RegionCode::parse(c).unwrap());
         assert_eq!(check("130624100200"), VillageCheck::Ok);
         assert_eq!(check("130624100000"), VillageCheck::NotAVillage);
-        assert_eq!(check("130624100201"), VillageCheck::Unlisted, "merged village, township known");
-        assert_eq!(check("130624100999"), VillageCheck::NotFound, "segment out of range");
-        assert_eq!(check("130624109201"), VillageCheck::NotFound, "township unknown");
+        assert_eq!(
+            check("130624100201"),
+            VillageCheck::Unlisted,
+            "merged village, township known"
+        );
+        assert_eq!(
+            check("130624100999"),
+            VillageCheck::NotFound,
+            "segment out of range"
+        );
+        assert_eq!(
+            check("130624109201"),
+            VillageCheck::NotFound,
+            "township unknown"
+        );
     }
 }

@@ -156,7 +156,12 @@ impl Tx {
         })
     }
 
-    pub(crate) async fn insert<'a>(&mut self, table: &str, columns: &[&str], rows: &'a [Vec<Value<'a>>]) -> Result<()> {
+    pub(crate) async fn insert<'a>(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &'a [Vec<Value<'a>>],
+    ) -> Result<()> {
         match self {
             Tx::Sqlite(tx) => insert_sqlite(tx, table, columns, rows).await,
             Tx::Postgres(tx) => copy_postgres(tx, table, columns, rows).await,

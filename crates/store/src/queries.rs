@@ -119,21 +119,33 @@ const PERSON_SELECT: &str = "SELECT county_code, id_number, household_no, villag
 
 impl Db {
     /// A household by 户编号 within a region prefix (the caller's scope).
-    pub async fn household(&self, scope_prefix: &str, household_no: &str) -> Result<Option<HouseholdRow>> {
+    pub async fn household(
+        &self,
+        scope_prefix: &str,
+        household_no: &str,
+    ) -> Result<Option<HouseholdRow>> {
         let (lo, hi) = prefix_range(scope_prefix);
         let sql = sqlx::AssertSqlSafe(format!(
             "{HOUSEHOLD_SELECT} WHERE h.household_no = $1 AND h.village_code >= $2 AND h.village_code < $3"
         ));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(household_no).bind(lo).bind(hi).fetch_optional(p).await?))
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(household_no).bind(lo).bind(hi).fetch_optional(p).await?),
+        )
     }
 
     /// The members of a household.
-    pub async fn household_members(&self, county: &str, household_no: &str) -> Result<Vec<PersonRow>> {
+    pub async fn household_members(
+        &self,
+        county: &str,
+        household_no: &str,
+    ) -> Result<Vec<PersonRow>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{PERSON_SELECT} WHERE county_code = $1 AND household_no = $2 \
              ORDER BY CASE relation WHEN 'head' THEN 0 ELSE 1 END, birth_date"
         ));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(household_no).fetch_all(p).await?))
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(household_no).fetch_all(p).await?),
+        )
     }
 
     /// A person by ID number within a region prefix (the caller's scope).
@@ -142,14 +154,18 @@ impl Db {
         let sql = sqlx::AssertSqlSafe(format!(
             "{PERSON_SELECT} WHERE id_number = $1 AND village_code >= $2 AND village_code < $3"
         ));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(id_number).bind(lo).bind(hi).fetch_optional(p).await?))
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(id_number).bind(lo).bind(hi).fetch_optional(p).await?),
+        )
     }
 
     /// The diagnoses of a person, newest first.
     pub async fn diagnoses_of(&self, county: &str, id_number: &str) -> Result<Vec<DiagnosisRow>> {
         let sql = "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
                    WHERE county_code = $1 AND id_number = $2 ORDER BY diagnosed_on DESC";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(id_number).fetch_all(p).await?))
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(id_number).fetch_all(p).await?),
+        )
     }
 
     /// Households and persons per child region of `parent` (a stored
@@ -195,13 +211,20 @@ impl Db {
         let ((clo, chi), (lo, hi)) = scope_ranges(prefix);
         let sql = "SELECT COUNT(DISTINCT county_code || household_no), COUNT(*) FROM persons \
                    WHERE county_code >= $1 AND county_code < $2 AND village_code >= $3 AND village_code < $4";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(&clo).bind(&chi).bind(&lo).bind(&hi).fetch_one(p).await?))
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(&clo).bind(&chi).bind(&lo).bind(&hi).fetch_one(p).await?),
+        )
     }
 
     /// The change history of a person (by ID number) or of a household
     /// (by 户编号, including its members' changes), oldest first. Creation
     /// entries (field `*`) come from each row's `created_batch`.
-    pub async fn history(&self, county: &str, household_no: Option<&str>, id_number: Option<&str>) -> Result<Vec<ChangeRow>> {
+    pub async fn history(
+        &self,
+        county: &str,
+        household_no: Option<&str>,
+        id_number: Option<&str>,
+    ) -> Result<Vec<ChangeRow>> {
         const COLS: &str = "b.source_file, b.user_name, b.started_at";
         let null = "CAST(NULL AS TEXT)";
         let created = |table: &str, entity: &str, key: &str, filter: &str| {
@@ -250,5 +273,8 @@ impl Db {
 /// The county-code range and village-code range of a region prefix: the
 /// first narrows by the tables' leading key column, the second exactly.
 fn scope_ranges(prefix: &str) -> ((String, String), (String, String)) {
-    (prefix_range(&prefix[..prefix.len().min(6)]), prefix_range(prefix))
+    (
+        prefix_range(&prefix[..prefix.len().min(6)]),
+        prefix_range(prefix),
+    )
 }

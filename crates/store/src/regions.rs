@@ -48,12 +48,19 @@ impl Db {
         while regions.peek().is_some() {
             batch.clear();
             for r in regions.by_ref().take(CHUNK) {
-                let parent = r.code.ancestors().into_iter().rev().find(|a| seen.contains(a));
+                let parent = r
+                    .code
+                    .ancestors()
+                    .into_iter()
+                    .rev()
+                    .find(|a| seen.contains(a));
                 seen.insert(r.code);
                 batch.push((r, parent));
             }
-            let parents: Vec<Option<String>> =
-                batch.iter().map(|(_, p)| p.map(|c| c.to_string())).collect();
+            let parents: Vec<Option<String>> = batch
+                .iter()
+                .map(|(_, p)| p.map(|c| c.to_string()))
+                .collect();
             let rows: Vec<Vec<Value>> = batch
                 .iter()
                 .zip(&parents)
@@ -94,7 +101,9 @@ impl Db {
         };
         rows.into_iter()
             .map(|(code, level)| {
-                let n = code.parse::<u64>().map_err(|_| StoreError::Corrupt(code.clone()))?;
+                let n = code
+                    .parse::<u64>()
+                    .map_err(|_| StoreError::Corrupt(code.clone()))?;
                 let l = u8::try_from(level)
                     .ok()
                     .and_then(RegionLevel::from_number)
@@ -123,15 +132,32 @@ impl Db {
     }
 
     /// Every region in the subtree of `prefix` at `level`, in code order.
-    pub async fn regions_at_level(&self, prefix: &str, level: RegionLevel) -> Result<Vec<RegionRow>> {
+    pub async fn regions_at_level(
+        &self,
+        prefix: &str,
+        level: RegionLevel,
+    ) -> Result<Vec<RegionRow>> {
         let (lo, hi) = prefix_range(prefix);
         let sql = "SELECT code, level, name, parent_code FROM regions \
                    WHERE code >= $1 AND code < $2 AND level = $3 ORDER BY code";
         let lv = level as i16;
         Ok(match self {
-            Db::Sqlite(p) => sqlx::query_as(sql).bind(lo).bind(hi).bind(lv).fetch_all(p).await?,
-            Db::Postgres(p) => sqlx::query_as(sql).bind(lo).bind(hi).bind(lv).fetch_all(p).await?,
+            Db::Sqlite(p) => {
+                sqlx::query_as(sql)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(lv)
+                    .fetch_all(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(sql)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(lv)
+                    .fetch_all(p)
+                    .await?
+            }
         })
     }
 }
-

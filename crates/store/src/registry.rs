@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use jianfu_domain::{DiagnosisRecord, HouseholdRecord, PersonRecord};
+use jianfu_domain::{DiagnosisRecord, HouseholdRecord, PersonRecord, RegionLevel};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -154,7 +154,12 @@ struct StoredDiagnosis {
 impl Db {
     /// Starts an import of `kind` (`persons`, `diagnoses`) from
     /// `source_file` by `user`: records the batch, opens the transaction.
-    pub async fn begin_import(&self, kind: &str, source_file: &str, user: &str) -> Result<RegistryImport> {
+    pub async fn begin_import(
+        &self,
+        kind: &str,
+        source_file: &str,
+        user: &str,
+    ) -> Result<RegistryImport> {
         let now = Utc::now();
         let sql = "INSERT INTO change_batches \
                    (kind, source_file, user_name, started_at, status, rows_total, rows_written, errors) \
@@ -197,7 +202,9 @@ impl RegistryImport {
     }
 
     fn tx(&mut self) -> &mut Tx {
-        self.tx.as_mut().expect("transaction open until commit or rollback")
+        self.tx
+            .as_mut()
+            .expect("transaction open until commit or rollback")
     }
 
     /// Writes a chunk of persons rows (file row, record) and their
@@ -205,8 +212,12 @@ impl RegistryImport {
     /// numbers, consistent households).
     pub async fn write_persons(&mut self, rows: &[(u64, PersonRecord)]) -> Result<Vec<Conflict>> {
         let mut log = Vec::new();
-        self.write_households(rows.iter().map(|(_, p)| &p.household), &mut log).await?;
-        let ids: Vec<String> = rows.iter().map(|(_, p)| p.id.as_str().to_string()).collect();
+        self.write_households(rows.iter().map(|(_, p)| &p.household), &mut log)
+            .await?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|(_, p)| p.id.as_str().to_string())
+            .collect();
         let stored: HashMap<String, StoredPerson> = self
             .fetch_by_keys::<StoredPerson>(
                 "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
@@ -254,9 +265,8 @@ impl RegistryImport {
             }
         }
         // Key order makes consecutive inserts land on neighbouring index pages.
-        new_rows.sort_unstable_by(|a, b| {
-            (a.household.county_code(), a.id.as_str()).cmp(&(b.household.county_code(), b.id.as_str()))
-        });
+        new_rows
+            .sort_unstable_by_key(|p| (p.household.village.at_level(RegionLevel::County), p.id));
         self.insert_persons(&new_rows).await?;
         self.write_log(log).await?;
         Ok(conflicts)
@@ -279,7 +289,10 @@ impl RegistryImport {
         let mut stored: HashMap<(String, String), StoredHousehold> = HashMap::new();
         let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
         for h in &unique {
-            by_county.entry(h.county_code()).or_default().push(h.household_no.clone());
+            by_county
+                .entry(h.county_code())
+                .or_default()
+                .push(h.household_no.clone());
         }
         for (county, numbers) in by_county {
             let found = self
@@ -290,7 +303,11 @@ impl RegistryImport {
                     &numbers,
                 )
                 .await?;
-            stored.extend(found.into_iter().map(|h| ((county.to_string(), h.household_no.clone()), h)));
+            stored.extend(
+                found
+                    .into_iter()
+                    .map(|h| ((county.to_string(), h.household_no.clone()), h)),
+            );
         }
         let mut new_rows = Vec::new();
         for h in &unique {
@@ -333,7 +350,9 @@ impl RegistryImport {
                 ]
             })
             .collect();
-        self.tx().insert("households", HOUSEHOLD_COLUMNS, &rows).await?;
+        self.tx()
+            .insert("households", HOUSEHOLD_COLUMNS, &rows)
+            .await?;
         // Creation is recorded by `created_batch` on the row itself, not
         // in the change log: a first import of a county writes no history.
         self.stats.households_created += new_rows.len() as u64;
@@ -447,18 +466,32 @@ impl RegistryImport {
 
     /// Writes a chunk of diagnoses rows. Diagnoses are keyed by person,
     /// code and date; a changed name or facility is an update.
-    pub async fn write_diagnoses(&mut self, rows: &[(u64, DiagnosisRecord)]) -> Result<Vec<Conflict>> {
-        let ids: Vec<String> = rows.iter().map(|(_, d)| d.id.as_str().to_string()).collect();
+    pub async fn write_diagnoses(
+        &mut self,
+        rows: &[(u64, DiagnosisRecord)],
+    ) -> Result<Vec<Conflict>> {
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|(_, d)| d.id.as_str().to_string())
+            .collect();
         let counties: HashMap<String, String> = self
-            .fetch_by_keys::<(String, String)>("SELECT id_number, county_code FROM persons WHERE id_number", None, &ids)
+            .fetch_by_keys::<(String, String)>(
+                "SELECT id_number, county_code FROM persons WHERE id_number",
+                None,
+                &ids,
+            )
             .await?
             .into_iter()
             .collect();
         let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
         for (id, county) in &counties {
-            by_county.entry(county.as_str()).or_default().push(id.clone());
+            by_county
+                .entry(county.as_str())
+                .or_default()
+                .push(id.clone());
         }
-        let mut stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> = HashMap::new();
+        let mut stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> =
+            HashMap::new();
         for (county, ids) in by_county {
             let found = self
                 .fetch_by_keys::<StoredDiagnosis>(
@@ -468,7 +501,11 @@ impl RegistryImport {
                     &ids,
                 )
                 .await?;
-            stored.extend(found.into_iter().map(|d| ((d.id_number.clone(), d.icd10.clone(), d.diagnosed_on), d)));
+            stored.extend(
+                found
+                    .into_iter()
+                    .map(|d| ((d.id_number.clone(), d.icd10.clone(), d.diagnosed_on), d)),
+            );
         }
         let mut conflicts = Vec::new();
         let mut log = Vec::new();
@@ -482,14 +519,28 @@ impl RegistryImport {
                 });
                 continue;
             };
-            let key = (d.id.as_str().to_string(), d.icd10.as_str().to_string(), d.diagnosed_on);
+            let key = (
+                d.id.as_str().to_string(),
+                d.icd10.as_str().to_string(),
+                d.diagnosed_on,
+            );
             let Some(s) = stored.get(&key) else {
                 new_rows.push((county, d));
                 continue;
             };
             let mut changes = Vec::new();
-            diff(&mut changes, "disease_name", s.disease_name.clone(), d.disease_name.clone());
-            diff(&mut changes, "facility", s.facility.clone(), d.facility.clone());
+            diff(
+                &mut changes,
+                "disease_name",
+                s.disease_name.clone(),
+                d.disease_name.clone(),
+            );
+            diff(
+                &mut changes,
+                "facility",
+                s.facility.clone(),
+                d.facility.clone(),
+            );
             if changes.is_empty() {
                 self.stats.diagnoses_unchanged += 1;
                 continue;
@@ -523,7 +574,9 @@ impl RegistryImport {
                 ]
             })
             .collect();
-        self.tx().insert("diagnoses", DIAGNOSIS_COLUMNS, &db_rows).await?;
+        self.tx()
+            .insert("diagnoses", DIAGNOSIS_COLUMNS, &db_rows)
+            .await?;
         self.stats.diagnoses_created += new_rows.len() as u64;
         self.write_log(log).await?;
         Ok(conflicts)
@@ -587,7 +640,10 @@ impl RegistryImport {
         keys: &[String],
     ) -> Result<Vec<T>>
     where
-        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
         if keys.is_empty() {
             return Ok(Vec::new());
@@ -624,7 +680,8 @@ impl RegistryImport {
             + self.stats.diagnoses_updated
             + self.stats.diagnoses_unchanged;
         self.tx.take().expect("open").commit().await?;
-        self.finish("committed", rows_total, written, errors).await?;
+        self.finish("committed", rows_total, written, errors)
+            .await?;
         Ok(self.stats)
     }
 
@@ -641,10 +698,26 @@ impl RegistryImport {
         let (t, w, e) = (rows_total as i64, written as i64, errors as i64);
         match &self.db {
             Db::Sqlite(p) => {
-                sqlx::query(sql).bind(status).bind(now).bind(t).bind(w).bind(e).bind(self.batch_id).execute(p).await?;
+                sqlx::query(sql)
+                    .bind(status)
+                    .bind(now)
+                    .bind(t)
+                    .bind(w)
+                    .bind(e)
+                    .bind(self.batch_id)
+                    .execute(p)
+                    .await?;
             }
             Db::Postgres(p) => {
-                sqlx::query(sql).bind(status).bind(now).bind(t).bind(w).bind(e).bind(self.batch_id).execute(p).await?;
+                sqlx::query(sql)
+                    .bind(status)
+                    .bind(now)
+                    .bind(t)
+                    .bind(w)
+                    .bind(e)
+                    .bind(self.batch_id)
+                    .execute(p)
+                    .await?;
             }
         }
         Ok(())
@@ -668,7 +741,12 @@ fn diff(out: &mut Vec<Change>, field: &'static str, old: Option<String>, new: Op
 
 fn household_changes(s: &StoredHousehold, h: &HouseholdRecord) -> Vec<Change> {
     let mut out = Vec::new();
-    diff(&mut out, "village_code", Some(s.village_code.clone()), Some(h.village.to_string()));
+    diff(
+        &mut out,
+        "village_code",
+        Some(s.village_code.clone()),
+        Some(h.village.to_string()),
+    );
     diff(
         &mut out,
         "household_type",
@@ -678,7 +756,8 @@ fn household_changes(s: &StoredHousehold, h: &HouseholdRecord) -> Vec<Change> {
     diff(
         &mut out,
         "income_per_capita",
-        s.income_per_capita.map(|f| jianfu_domain::Money::from_fen(f).to_string()),
+        s.income_per_capita
+            .map(|f| jianfu_domain::Money::from_fen(f).to_string()),
         h.income_per_capita.map(|m| m.to_string()),
     );
     out
@@ -687,9 +766,24 @@ fn household_changes(s: &StoredHousehold, h: &HouseholdRecord) -> Vec<Change> {
 fn person_changes(s: &StoredPerson, p: &PersonRecord) -> Vec<Change> {
     let mut out = Vec::new();
     diff(&mut out, "name", Some(s.name.clone()), Some(p.name.clone()));
-    diff(&mut out, "relation", Some(s.relation.clone()), Some(p.relation.code().to_string()));
-    diff(&mut out, "groups", Some(s.groups.clone()), Some(p.groups.codes()));
+    diff(
+        &mut out,
+        "relation",
+        Some(s.relation.clone()),
+        Some(p.relation.code().to_string()),
+    );
+    diff(
+        &mut out,
+        "groups",
+        Some(s.groups.clone()),
+        Some(p.groups.codes()),
+    );
     diff(&mut out, "phone", s.phone.clone(), p.phone.clone());
-    diff(&mut out, "status", Some(s.status.clone()), Some(p.status.code().to_string()));
+    diff(
+        &mut out,
+        "status",
+        Some(s.status.clone()),
+        Some(p.status.code().to_string()),
+    );
     out
 }

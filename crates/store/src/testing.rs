@@ -32,7 +32,11 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let db = Db::open(&url).await.expect("open SQLite");
-    TestDb { db, url, _dir: Some(dir) }
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A fresh PostgreSQL database, if a server is configured.
@@ -62,7 +66,11 @@ pub async fn postgres() -> Option<TestDb> {
     let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
     let url = format!("{head}/{name}");
     let db = Db::open(&url).await.expect("open PostgreSQL test database");
-    Some(TestDb { db, url, _dir: None })
+    Some(TestDb {
+        db,
+        url,
+        _dir: None,
+    })
 }
 
 /// Every configured engine: SQLite, and PostgreSQL when available.

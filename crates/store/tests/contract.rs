@@ -3,11 +3,11 @@
 
 use chrono::NaiveDate;
 use jianfu_domain::{
-    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, Money, PersonRecord, PersonStatus, RegionCode,
-    RegionLevel, Relation,
+    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, Money, PersonRecord, PersonStatus,
+    RegionCode, RegionLevel, Relation,
 };
-use jianfu_store::testing::{self, TestDb};
 use jianfu_store::Db;
+use jianfu_store::testing::{self, TestDb};
 
 type Schema = Vec<(String, Vec<(String, String, bool)>, Vec<String>)>;
 
@@ -28,8 +28,11 @@ async fn schema(db: &Db) -> Schema {
                         .fetch_all(p)
                         .await
                         .unwrap();
-                let mut pk: Vec<(i64, String)> =
-                    cols.iter().filter(|c| c.5 > 0).map(|c| (c.5, c.1.clone())).collect();
+                let mut pk: Vec<(i64, String)> = cols
+                    .iter()
+                    .filter(|c| c.5 > 0)
+                    .map(|c| (c.5, c.1.clone()))
+                    .collect();
                 pk.sort();
                 let cols = cols
                     .into_iter()
@@ -67,7 +70,10 @@ async fn schema(db: &Db) -> Schema {
                 .fetch_all(p)
                 .await
                 .unwrap();
-                let cols = cols.into_iter().map(|(n, ty, null)| (n, ty, null == "NO")).collect();
+                let cols = cols
+                    .into_iter()
+                    .map(|(n, ty, null)| (n, ty, null == "NO"))
+                    .collect();
                 out.push((t, cols, pk.into_iter().map(|p| p.0).collect()));
             }
         }
@@ -90,7 +96,9 @@ fn normalise_sqlite_type(t: &str) -> String {
 #[tokio::test]
 async fn schemas_of_both_engines_agree() {
     let sqlite = testing::sqlite().await;
-    let Some(pg) = testing::postgres().await else { return };
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
     let a = schema(&sqlite.db).await;
     let b = schema(&pg.db).await;
     assert!(!a.is_empty());
@@ -105,18 +113,22 @@ async fn large_tables_are_keyed_by_county() {
     for t in testing::all().await {
         for (table, _, pk) in schema(&t.db).await {
             if ["households", "persons", "diagnoses", "change_log"].contains(&table.as_str()) {
-                assert_eq!(pk.first().map(String::as_str), Some("county_code"), "{table} on {:?}", t.engine());
+                assert_eq!(
+                    pk.first().map(String::as_str),
+                    Some("county_code"),
+                    "{table} on {:?}",
+                    t.engine()
+                );
             }
         }
     }
 }
 
 async fn load_fuping(t: &TestDb) {
-    let n = t
-        .db
-        .load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-        .await
-        .unwrap();
+    let n =
+        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+            .await
+            .unwrap();
     assert!(n > 200, "{n}");
 }
 
@@ -125,7 +137,10 @@ async fn region_tree_loads_and_answers() {
     for t in testing::all().await {
         // Load a whole province to exercise chunking, then reload one county:
         // loading replaces, never duplicates.
-        let n = t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {}).await.unwrap();
+        let n =
+            t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {})
+                .await
+                .unwrap();
         assert!(n > 50_000, "{n}");
         load_fuping(&t).await;
         let county = t.db.region("130624000000").await.unwrap().unwrap();
@@ -133,16 +148,29 @@ async fn region_tree_loads_and_answers() {
         let towns = t.db.region_children("130624000000").await.unwrap();
         assert!(towns.iter().any(|r| r.name == "阜平镇"));
         assert!(towns.iter().all(|r| r.level == 4));
-        let villages = t.db.regions_at_level("130624", RegionLevel::Village).await.unwrap();
+        let villages =
+            t.db.regions_at_level("130624", RegionLevel::Village)
+                .await
+                .unwrap();
         assert!(villages.len() > 200);
-        assert!(villages.iter().all(|v| v.parent_code.as_deref().is_some_and(|p| p.ends_with("000"))));
+        assert!(
+            villages
+                .iter()
+                .all(|v| v.parent_code.as_deref().is_some_and(|p| p.ends_with("000")))
+        );
         let levels = t.db.region_levels().await.unwrap();
         assert_eq!(levels.get(&130624100200), Some(&RegionLevel::Village));
         assert_eq!(t.db.region_count().await.unwrap() as usize, levels.len());
     }
 }
 
-fn person(household_no: &str, village: &str, id: IdCardNo, relation: Relation, name: &str) -> PersonRecord {
+fn person(
+    household_no: &str,
+    village: &str,
+    id: IdCardNo,
+    relation: Relation,
+    name: &str,
+) -> PersonRecord {
     PersonRecord {
         household: HouseholdRecord {
             household_no: household_no.to_string(),
@@ -168,17 +196,37 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
     for t in testing::all().await {
         load_fuping(&t).await;
         let rows = vec![
-            (2, person("H1", "130624100200", id(11), Relation::Head, "张三")),
-            (3, person("H1", "130624100200", id(12), Relation::Spouse, "李四")),
-            (4, person("H2", "130624100201", id(13), Relation::Head, "王五")),
+            (
+                2,
+                person("H1", "130624100200", id(11), Relation::Head, "张三"),
+            ),
+            (
+                3,
+                person("H1", "130624100200", id(12), Relation::Spouse, "李四"),
+            ),
+            (
+                4,
+                person("H2", "130624100201", id(13), Relation::Head, "王五"),
+            ),
         ];
-        let mut imp = t.db.begin_import("persons", "a.csv", "tester").await.unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "a.csv", "tester")
+                .await
+                .unwrap();
         assert!(imp.write_persons(&rows).await.unwrap().is_empty());
         let stats = imp.commit(3, 0).await.unwrap();
-        assert_eq!((stats.households_created, stats.persons_created), (2, 3), "{:?}", t.engine());
+        assert_eq!(
+            (stats.households_created, stats.persons_created),
+            (2, 3),
+            "{:?}",
+            t.engine()
+        );
 
         // The same rows again: nothing changes.
-        let mut imp = t.db.begin_import("persons", "a.csv", "tester").await.unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "a.csv", "tester")
+                .await
+                .unwrap();
         imp.write_persons(&rows).await.unwrap();
         let stats = imp.commit(3, 0).await.unwrap();
         assert_eq!(stats.persons_unchanged, 3);
@@ -191,18 +239,34 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         for r in &mut changed[..2] {
             r.1.household.income_per_capita = Some(Money::from_yuan(9000));
         }
-        let mut imp = t.db.begin_import("persons", "b.xlsx", "officer").await.unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "b.xlsx", "officer")
+                .await
+                .unwrap();
         imp.write_persons(&changed).await.unwrap();
         let stats = imp.commit(3, 0).await.unwrap();
         assert_eq!((stats.persons_updated, stats.households_updated), (1, 1));
-        let hist = t.db.history("130624", None, Some(id(12).as_str())).await.unwrap();
+        let hist =
+            t.db.history("130624", None, Some(id(12).as_str()))
+                .await
+                .unwrap();
         let fields: Vec<(&str, Option<&str>, Option<&str>)> = hist
             .iter()
-            .map(|c| (c.field.as_str(), c.old_value.as_deref(), c.new_value.as_deref()))
+            .map(|c| {
+                (
+                    c.field.as_str(),
+                    c.old_value.as_deref(),
+                    c.new_value.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             fields,
-            [("*", None, None), ("name", Some("李四"), Some("李四妹")), ("status", Some("active"), Some("deceased"))]
+            [
+                ("*", None, None),
+                ("name", Some("李四"), Some("李四妹")),
+                ("status", Some("active"), Some("deceased"))
+            ]
         );
         assert_eq!(hist[1].source_file.as_deref(), Some("b.xlsx"));
         assert_eq!(hist[1].user_name, "officer");
@@ -212,8 +276,14 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
             && c.new_value.as_deref() == Some("9000.00")));
 
         // An ID number registered in another household is refused.
-        let mut imp = t.db.begin_import("persons", "c.csv", "tester").await.unwrap();
-        let moved = vec![(7, person("H2", "130624100201", id(11), Relation::Child, "张三"))];
+        let mut imp =
+            t.db.begin_import("persons", "c.csv", "tester")
+                .await
+                .unwrap();
+        let moved = vec![(
+            7,
+            person("H2", "130624100201", id(11), Relation::Child, "张三"),
+        )];
         let conflicts = imp.write_persons(&moved).await.unwrap();
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].code, "id_in_other_household");
@@ -227,7 +297,10 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         let town = counts.iter().find(|c| c.code == "130624100000").unwrap();
         assert_eq!((town.households, town.persons), (2, 3));
         assert_eq!(t.db.totals("130624").await.unwrap(), (2, 3));
-        assert!(t.db.household("130625", "H1").await.unwrap().is_none(), "scope limits lookups");
+        assert!(
+            t.db.household("130625", "H1").await.unwrap().is_none(),
+            "scope limits lookups"
+        );
         assert!(t.db.household("130624", "H1").await.unwrap().is_some());
     }
 }
@@ -236,12 +309,28 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
 async fn rolled_back_import_leaves_nothing() {
     for t in testing::all().await {
         load_fuping(&t).await;
-        let mut imp = t.db.begin_import("persons", "x.csv", "tester").await.unwrap();
-        imp.write_persons(&[(2, person("H9", "130624100200", id(21), Relation::Head, "赵六"))])
-            .await
-            .unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "x.csv", "tester")
+                .await
+                .unwrap();
+        imp.write_persons(&[(
+            2,
+            person("H9", "130624100200", id(21), Relation::Head, "赵六"),
+        )])
+        .await
+        .unwrap();
         imp.rollback(1, 1).await.unwrap();
-        assert_eq!(t.db.totals("130624").await.unwrap(), (0, 0), "{:?}", t.engine());
-        assert!(t.db.history("130624", Some("H9"), None).await.unwrap().is_empty());
+        assert_eq!(
+            t.db.totals("130624").await.unwrap(),
+            (0, 0),
+            "{:?}",
+            t.engine()
+        );
+        assert!(
+            t.db.history("130624", Some("H9"), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -4,7 +4,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{
-    Group, GroupSet, HouseholdType, IdCardNo, Money, PersonStatus, RegionCode, Relation, mask_middle,
+    Group, GroupSet, HouseholdType, IdCardNo, Money, PersonStatus, RegionCode, Relation,
+    mask_middle,
 };
 use jianfu_store::queries::{ChangeRow, PersonRow};
 use maud::{DOCTYPE, Markup, html};
@@ -73,17 +74,25 @@ pub(crate) async fn overview(
     let code = match q.region.as_deref().map(RegionCode::parse) {
         None => st.scope,
         Some(Ok(c)) if st.scope.contains(&c) => c,
-        Some(_) => return Err(PageError(StatusCode::NOT_FOUND, "没有找到该地区，或不在您的管辖范围内")),
+        Some(_) => {
+            return Err(PageError(
+                StatusCode::NOT_FOUND,
+                "没有找到该地区，或不在您的管辖范围内",
+            ));
+        }
     };
-    let region = st
-        .db
-        .region(code.as_str())
-        .await?
-        .ok_or(PageError(StatusCode::NOT_FOUND, "区划代码库中没有该地区，请先加载区划"))?;
+    let region = st.db.region(code.as_str()).await?.ok_or(PageError(
+        StatusCode::NOT_FOUND,
+        "区划代码库中没有该地区，请先加载区划",
+    ))?;
     let (households, persons) = st.db.totals(code.prefix()).await?;
     let children = st.db.counts_by_child(code.as_str()).await?;
     let mut crumbs = Vec::new();
-    for a in code.ancestors().into_iter().filter(|a| st.scope.contains(a)) {
+    for a in code
+        .ancestors()
+        .into_iter()
+        .filter(|a| st.scope.contains(a))
+    {
         if let Some(r) = st.db.region(a.as_str()).await? {
             crumbs.push(r);
         }
@@ -146,7 +155,11 @@ pub(crate) async fn household(
     }
     let scope = st.scope.prefix();
     let household_no = match IdCardNo::parse(&term) {
-        Ok(id) => st.db.person(scope, id.as_str()).await?.map(|p| p.household_no),
+        Ok(id) => st
+            .db
+            .person(scope, id.as_str())
+            .await?
+            .map(|p| p.household_no),
         Err(_) => Some(term.clone()),
     };
     let found = match household_no {
@@ -160,14 +173,20 @@ pub(crate) async fn household(
         };
         return Ok((StatusCode::NOT_FOUND, layout("未找到", body)).into_response());
     };
-    let members = st.db.household_members(&h.county_code, &h.household_no).await?;
+    let members = st
+        .db
+        .household_members(&h.county_code, &h.household_no)
+        .await?;
     let mut diagnoses = Vec::new();
     for m in &members {
         for d in st.db.diagnoses_of(&h.county_code, &m.id_number).await? {
             diagnoses.push((m.name.clone(), d));
         }
     }
-    let history = st.db.history(&h.county_code, Some(&h.household_no), None).await?;
+    let history = st
+        .db
+        .history(&h.county_code, Some(&h.household_no), None)
+        .await?;
     let htype = HouseholdType::from_code(&h.household_type).map_or("未知", |t| t.label());
     let body = html! {
         (search_form(""))
@@ -204,7 +223,10 @@ pub(crate) async fn household(
 fn member_row(m: &PersonRow, household_type: &str) -> Markup {
     let groups = GroupSet::parse_list(&m.groups.replace('|', ","))
         .unwrap_or_default()
-        .union(HouseholdType::from_code(household_type).map_or(GroupSet::EMPTY, |t| t.implied_groups()));
+        .union(
+            HouseholdType::from_code(household_type)
+                .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
+        );
     html! {
         tr {
             td { (m.name) }
@@ -239,7 +261,9 @@ fn field_label(field: &str) -> &str {
 fn display_value(field: &str, v: Option<&str>) -> String {
     let Some(v) = v else { return String::new() };
     match field {
-        "household_type" => HouseholdType::from_code(v).map_or(v.to_string(), |t| t.label().to_string()),
+        "household_type" => {
+            HouseholdType::from_code(v).map_or(v.to_string(), |t| t.label().to_string())
+        }
         "relation" => Relation::from_code(v).map_or(v.to_string(), |t| t.label().to_string()),
         "status" => PersonStatus::from_code(v).map_or(v.to_string(), |t| t.label().to_string()),
         "groups" => v
@@ -254,7 +278,11 @@ fn display_value(field: &str, v: Option<&str>) -> String {
 }
 
 fn change_row(c: &ChangeRow) -> Markup {
-    let who = if c.entity == "household" { "家庭".to_string() } else { mask_middle(&c.entity_key) };
+    let who = if c.entity == "household" {
+        "家庭".to_string()
+    } else {
+        mask_middle(&c.entity_key)
+    };
     html! {
         tr {
             td { (c.started_at.format("%Y-%m-%d %H:%M")) }
