@@ -95,10 +95,12 @@ impl Db {
         }
     }
 
-    /// Connects and brings the schema up to date.
+    /// Connects, brings the schema up to date and stores the shipped
+    /// reference data (disease lists) that is not there yet.
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
+        db.seed_disease_lists().await?;
         Ok(db)
     }
 

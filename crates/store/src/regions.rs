@@ -161,3 +161,46 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// Stores each shipped disease list version (id, version, validity and
+    /// its TOML source) unless that version is already there, so the
+    /// database records which lists were in force.
+    pub async fn seed_disease_lists(&self) -> Result<u64> {
+        let sql = "INSERT INTO disease_lists (list_id, version, name, valid_from, valid_to, source) \
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (list_id, version) DO NOTHING";
+        let mut added = 0;
+        for (file, text) in jianfu_domain::disease::BUILT_IN_LISTS {
+            let list = jianfu_domain::DiseaseList::from_toml(file, text)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            macro_rules! run {
+                ($p:expr) => {
+                    sqlx::query(sql)
+                        .bind(&list.id)
+                        .bind(&list.version)
+                        .bind(&list.name)
+                        .bind(list.valid_from)
+                        .bind(list.valid_to)
+                        .bind(*text)
+                        .execute($p)
+                        .await?
+                        .rows_affected()
+                };
+            }
+            added += match self {
+                Db::Sqlite(p) => run!(p),
+                Db::Postgres(p) => run!(p),
+            };
+        }
+        Ok(added)
+    }
+
+    /// The disease lists stored: (id, version, name).
+    pub async fn disease_lists(&self) -> Result<Vec<(String, String, String)>> {
+        let sql = "SELECT list_id, version, name FROM disease_lists ORDER BY list_id, version";
+        Ok(match self {
+            Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
+            Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
+        })
+    }
+}

@@ -109,6 +109,20 @@ async fn schemas_of_both_engines_agree() {
 }
 
 #[tokio::test]
+async fn disease_lists_are_stored_once() {
+    for t in testing::all().await {
+        let lists = t.db.disease_lists().await.unwrap();
+        let ids: Vec<&str> = lists.iter().map(|l| l.0.as_str()).collect();
+        assert_eq!(ids, ["chronic4", "major30"], "{:?}", t.engine());
+        assert_eq!(
+            t.db.seed_disease_lists().await.unwrap(),
+            0,
+            "seeding twice adds nothing"
+        );
+    }
+}
+
+#[tokio::test]
 async fn large_tables_are_keyed_by_county() {
     for t in testing::all().await {
         for (table, _, pk) in schema(&t.db).await {

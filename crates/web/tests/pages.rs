@@ -1,0 +1,100 @@
+//! The first pages through the real router, on SQLite and PostgreSQL:
+//! counts by region, household lookup, and the jurisdiction boundary.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::NaiveDate;
+use http_body_util::BodyExt;
+use jianfu_domain::{
+    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, Money, PersonRecord, PersonStatus,
+    RegionCode, Relation,
+};
+use jianfu_store::testing;
+use jianfu_web::{AppState, router};
+use tower::ServiceExt;
+
+fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord {
+    PersonRecord {
+        household: HouseholdRecord {
+            household_no: no.into(),
+            village: RegionCode::parse(village).unwrap(),
+            household_type: HouseholdType::Edge,
+            income_per_capita: Some(Money::from_yuan(6500)),
+        },
+        name: format!("测试{seq}"),
+        id: IdCardNo::from_parts("130624", NaiveDate::from_ymd_opt(1970, 1, 2).unwrap(), seq)
+            .unwrap(),
+        relation,
+        groups: GroupSet::EMPTY,
+        phone: Some("13912345678".into()),
+        status: PersonStatus::Active,
+    }
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    let res = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn overview_lookup_and_scope() {
+    for t in testing::all().await {
+        t.db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+            .await
+            .unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "p.csv", "tester")
+                .await
+                .unwrap();
+        let rows = vec![
+            (2, person("A1", "130624100200", 11, Relation::Head)),
+            (3, person("A1", "130624100200", 12, Relation::Spouse)),
+            // Another county of the same city: outside the jurisdiction.
+            (4, person("B1", "130625100200", 13, Relation::Head)),
+        ];
+        imp.write_persons(&rows).await.unwrap();
+        imp.commit(3, 0).await.unwrap();
+        let scope = RegionCode::parse_prefix("130624").unwrap();
+        let app = router(AppState {
+            db: t.db.clone(),
+            scope,
+        });
+
+        let (status, html) = get(&app, "/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("阜平县"), "{html}");
+        assert!(html.contains("阜平镇"));
+        let (_, town) = get(&app, "/?region=130624100000").await;
+        assert!(town.contains("城厢村村民委员会"));
+
+        let (status, html) = get(&app, "/household?q=A1").await;
+        assert_eq!(status, StatusCode::OK, "{:?}", t.engine());
+        assert!(html.contains("边缘易致贫户") && html.contains("6500.00"));
+        let id = rows[0].1.id;
+        assert!(html.contains(&id.masked()), "ID numbers are masked");
+        assert!(!html.contains(id.as_str()), "no full ID number on the page");
+        assert!(!html.contains("13912345678") && html.contains("139123*5678"));
+        let (status, by_id) = get(&app, &format!("/household?q={}", id.as_str())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(by_id.contains("家庭 A1"));
+
+        // Outside the jurisdiction: not found, whether by number, ID or region.
+        let (status, html) = get(&app, "/household?q=B1").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!html.contains("测试13"));
+        let (status, _) = get(&app, &format!("/household?q={}", rows[2].1.id.as_str())).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = get(&app, "/?region=130625000000").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Markup in a search term is escaped, SQL in it is just text.
+        let (status, html) = get(&app, "/household?q=%3Cscript%3E'%20OR%201=1--").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!html.contains("<script>"));
+    }
+}
