@@ -79,7 +79,7 @@ impl Db {
             let in_memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists once per connection.
-                .max_connections(if in_memory { 1 } else { 8 })
+                .max_connections(if in_memory { 1 } else { 4 })
                 .connect_with(opts)
                 .await?;
             Ok(Db::Sqlite(pool))

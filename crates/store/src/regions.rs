@@ -94,23 +94,34 @@ impl Db {
     /// The level of every loaded region, keyed by numeric code, for fast
     /// validation of import files.
     pub async fn region_levels(&self) -> Result<HashMap<u64, RegionLevel>> {
+        use futures::TryStreamExt;
         let sql = "SELECT code, level FROM regions";
-        let rows: Vec<(String, i16)> = match self {
-            Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
-            Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
+        let mut out = HashMap::with_capacity(700_000);
+        let mut add = |(code, level): (String, i16)| -> Result<()> {
+            let n = code.parse::<u64>().map_err(|_| StoreError::Corrupt(code.clone()))?;
+            let l = u8::try_from(level)
+                .ok()
+                .and_then(RegionLevel::from_number)
+                .ok_or_else(|| StoreError::Corrupt(format!("region level {level}")))?;
+            out.insert(n, l);
+            Ok(())
         };
-        rows.into_iter()
-            .map(|(code, level)| {
-                let n = code
-                    .parse::<u64>()
-                    .map_err(|_| StoreError::Corrupt(code.clone()))?;
-                let l = u8::try_from(level)
-                    .ok()
-                    .and_then(RegionLevel::from_number)
-                    .ok_or_else(|| StoreError::Corrupt(format!("region level {level}")))?;
-                Ok((n, l))
-            })
-            .collect()
+        // Streamed: the 665,000 rows never sit in memory as strings.
+        match self {
+            Db::Sqlite(p) => {
+                let mut rows = sqlx::query_as::<_, (String, i16)>(sql).fetch(p);
+                while let Some(r) = rows.try_next().await? {
+                    add(r)?;
+                }
+            }
+            Db::Postgres(p) => {
+                let mut rows = sqlx::query_as::<_, (String, i16)>(sql).fetch(p);
+                while let Some(r) = rows.try_next().await? {
+                    add(r)?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One region by code.

@@ -52,7 +52,6 @@ CREATE TABLE households (
     updated_at        TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (county_code, household_no)
 ) PARTITION BY HASH (county_code);
-CREATE INDEX households_village ON households (county_code, village_code);
 
 CREATE TABLE persons (
     county_code   TEXT COLLATE "C"        NOT NULL,

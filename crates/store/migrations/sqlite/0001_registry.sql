@@ -49,7 +49,6 @@ CREATE TABLE households (
     updated_at        TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (county_code, household_no)
 );
-CREATE INDEX households_village ON households (county_code, village_code);
 
 CREATE TABLE persons (
     county_code   TEXT        NOT NULL,
