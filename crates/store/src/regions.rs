@@ -98,7 +98,9 @@ impl Db {
         let sql = "SELECT code, level FROM regions";
         let mut out = HashMap::with_capacity(700_000);
         let mut add = |(code, level): (String, i16)| -> Result<()> {
-            let n = code.parse::<u64>().map_err(|_| StoreError::Corrupt(code.clone()))?;
+            let n = code
+                .parse::<u64>()
+                .map_err(|_| StoreError::Corrupt(code.clone()))?;
             let l = u8::try_from(level)
                 .ok()
                 .and_then(RegionLevel::from_number)
