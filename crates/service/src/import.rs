@@ -227,6 +227,7 @@ pub async fn import_file(
     // task writes them.
     let outcome = Arc::new(outcome);
     let written = write_pass(
+        db,
         &mut imp,
         req,
         outcome.clone(),
@@ -316,6 +317,7 @@ type SharedProgress = Arc<std::sync::Mutex<dyn FnMut(ImportPhase, Progress) + Se
 /// Streams accepted rows into the writer; returns the number of rows the
 /// database refused (each reported).
 async fn write_pass(
+    db: &Db,
     imp: &mut jianfu_store::RegistryImport,
     req: &ImportRequest,
     outcome: Arc<CheckOutcome>,
@@ -328,28 +330,69 @@ async fn write_pass(
     let reader = tokio::task::spawn_blocking(move || {
         read_chunks(&path, &opts, kind, &outcome, &tx, &progress)
     });
+    // Persons chunks are pipelined: while chunk N is written in the
+    // import's transaction, chunk N+1's stored rows are looked up on
+    // another connection.
+    let pipelined = db.can_look_up_alongside();
+    let mut pending: Option<(PersonRows, LookupTask)> = None;
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
-        let conflicts = match chunk? {
+        match chunk? {
+            Chunk::Persons(rows) if pipelined => {
+                let rows = Arc::new(rows);
+                let (db2, rows2) = (db.clone(), rows.clone());
+                let task = tokio::spawn(async move { db2.lookup_persons(&rows2).await });
+                if let Some((prev, prev_task)) = pending.replace((rows, task)) {
+                    refused += apply_persons(imp, &prev, prev_task, file, report).await?;
+                }
+            }
             Chunk::Persons(rows) => {
                 let c = imp.write_persons(&rows).await?;
-                report_conflicts(&c, file, report, |row| {
-                    rows.iter().find(|(r, _)| *r == row).map(|(_, p)| p.id)
-                });
-                c
+                refused += report_persons(&c, &rows, file, report);
             }
             Chunk::Diagnoses(rows) => {
                 let c = imp.write_diagnoses(&rows).await?;
                 report_conflicts(&c, file, report, |row| {
                     rows.iter().find(|(r, _)| *r == row).map(|(_, d)| d.id)
                 });
-                c
+                refused += c.len() as u64;
             }
-        };
-        refused += conflicts.len() as u64;
+        }
+    }
+    if let Some((prev, prev_task)) = pending.take() {
+        refused += apply_persons(imp, &prev, prev_task, file, report).await?;
     }
     reader.await.map_err(|e| ImportError::Task(e.to_string()))?;
     Ok(refused)
+}
+
+type PersonRows = Arc<Vec<(u64, jianfu_domain::PersonRecord)>>;
+type LookupTask = tokio::task::JoinHandle<Result<jianfu_store::PersonsLookup, StoreError>>;
+
+async fn apply_persons(
+    imp: &mut jianfu_store::RegistryImport,
+    rows: &PersonRows,
+    lookup: LookupTask,
+    file: &Arc<str>,
+    report: &mut ReportFile,
+) -> Result<u64, ImportError> {
+    let lookup = lookup
+        .await
+        .map_err(|e| ImportError::Task(e.to_string()))??;
+    let c = imp.apply_persons(rows, lookup).await?;
+    Ok(report_persons(&c, rows, file, report))
+}
+
+fn report_persons(
+    conflicts: &[Conflict],
+    rows: &[(u64, jianfu_domain::PersonRecord)],
+    file: &Arc<str>,
+    report: &mut ReportFile,
+) -> u64 {
+    report_conflicts(conflicts, file, report, |row| {
+        rows.iter().find(|(r, _)| *r == row).map(|(_, p)| p.id)
+    });
+    conflicts.len() as u64
 }
 
 fn read_chunks(

@@ -23,7 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
-pub use registry::{Conflict, ImportStats, RegistryImport};
+pub use registry::{Conflict, ImportStats, PersonsLookup, RegistryImport};
 
 /// A storage failure.
 #[derive(Debug, Error)]

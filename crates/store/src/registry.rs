@@ -9,7 +9,7 @@
 //! [`Conflict`]s for the caller's error report; the rows concerned are not
 //! written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use jianfu_domain::{DiagnosisRecord, HouseholdRecord, PersonRecord, RegionLevel};
@@ -60,6 +60,8 @@ pub struct RegistryImport {
     batch_id: i64,
     seq: i64,
     now: DateTime<Utc>,
+    /// Households already created or compared in this import.
+    handled_households: HashSet<(String, String)>,
     /// What has been written so far.
     pub stats: ImportStats,
 }
@@ -190,6 +192,7 @@ impl Db {
             batch_id,
             seq: 0,
             now,
+            handled_households: HashSet::new(),
             stats: ImportStats::default(),
         })
     }
@@ -211,24 +214,29 @@ impl RegistryImport {
     /// households. Rows must have passed the file checks (no duplicate ID
     /// numbers, consistent households).
     pub async fn write_persons(&mut self, rows: &[(u64, PersonRecord)]) -> Result<Vec<Conflict>> {
+        let tx = self
+            .tx
+            .as_mut()
+            .expect("transaction open until commit or rollback");
+        let lookup = lookup_persons(&mut Exec::Tx(tx), rows).await?;
+        self.apply_persons(rows, lookup).await
+    }
+
+    /// Writes a chunk of persons rows given what was stored for them
+    /// ([`Db::lookup_persons`]).
+    pub async fn apply_persons(
+        &mut self,
+        rows: &[(u64, PersonRecord)],
+        lookup: PersonsLookup,
+    ) -> Result<Vec<Conflict>> {
         let mut log = Vec::new();
-        self.write_households(rows.iter().map(|(_, p)| &p.household), &mut log)
-            .await?;
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|(_, p)| p.id.as_str().to_string())
-            .collect();
-        let stored: HashMap<String, StoredPerson> = self
-            .fetch_by_keys::<StoredPerson>(
-                "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
-                 FROM persons WHERE id_number",
-                None,
-                &ids,
-            )
-            .await?
-            .into_iter()
-            .map(|p| (p.id_number.clone(), p))
-            .collect();
+        self.write_households(
+            rows.iter().map(|(_, p)| &p.household),
+            &lookup.households,
+            &mut log,
+        )
+        .await?;
+        let stored = &lookup.persons;
         let mut conflicts = Vec::new();
         let mut new_rows: Vec<&PersonRecord> = Vec::new();
         for (row, p) in rows {
@@ -275,39 +283,20 @@ impl RegistryImport {
     async fn write_households(
         &mut self,
         households: impl Iterator<Item = &HouseholdRecord>,
+        stored: &HashMap<(String, String), StoredHousehold>,
         log: &mut Vec<LogEntry>,
     ) -> Result<()> {
-        // One entry per household of the chunk; the file checks made the
-        // repeated household columns agree.
+        // One entry per household, handled once per import: the file checks
+        // made the repeated household columns agree, and a household that
+        // spans chunks must not be created or logged twice.
         let mut unique: Vec<&HouseholdRecord> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         for h in households {
-            if seen.insert((h.county_code(), h.household_no.as_str())) {
+            if self
+                .handled_households
+                .insert((h.county_code().to_string(), h.household_no.clone()))
+            {
                 unique.push(h);
             }
-        }
-        let mut stored: HashMap<(String, String), StoredHousehold> = HashMap::new();
-        let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
-        for h in &unique {
-            by_county
-                .entry(h.county_code())
-                .or_default()
-                .push(h.household_no.clone());
-        }
-        for (county, numbers) in by_county {
-            let found = self
-                .fetch_by_keys::<StoredHousehold>(
-                    "SELECT household_no, village_code, household_type, income_per_capita \
-                     FROM households WHERE county_code = $1 AND household_no",
-                    Some(county),
-                    &numbers,
-                )
-                .await?;
-            stored.extend(
-                found
-                    .into_iter()
-                    .map(|h| ((county.to_string(), h.household_no.clone()), h)),
-            );
         }
         let mut new_rows = Vec::new();
         for h in &unique {
@@ -474,15 +463,20 @@ impl RegistryImport {
             .iter()
             .map(|(_, d)| d.id.as_str().to_string())
             .collect();
-        let counties: HashMap<String, String> = self
-            .fetch_by_keys::<(String, String)>(
-                "SELECT id_number, county_code FROM persons WHERE id_number",
-                None,
-                &ids,
-            )
-            .await?
-            .into_iter()
-            .collect();
+        let tx = self
+            .tx
+            .as_mut()
+            .expect("transaction open until commit or rollback");
+        let mut exec = Exec::Tx(tx);
+        let counties: HashMap<String, String> = fetch_by_keys::<(String, String)>(
+            &mut exec,
+            "SELECT id_number, county_code FROM persons WHERE id_number",
+            None,
+            &ids,
+        )
+        .await?
+        .into_iter()
+        .collect();
         let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
         for (id, county) in &counties {
             by_county
@@ -493,14 +487,14 @@ impl RegistryImport {
         let mut stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> =
             HashMap::new();
         for (county, ids) in by_county {
-            let found = self
-                .fetch_by_keys::<StoredDiagnosis>(
-                    "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
+            let found = fetch_by_keys::<StoredDiagnosis>(
+                &mut exec,
+                "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
                      WHERE county_code = $1 AND id_number",
-                    Some(county),
-                    &ids,
-                )
-                .await?;
+                Some(county),
+                &ids,
+            )
+            .await?;
             stored.extend(
                 found
                     .into_iter()
@@ -631,46 +625,6 @@ impl RegistryImport {
         self.tx().insert("change_log", LOG_COLUMNS, &rows).await
     }
 
-    /// Runs `select … WHERE [county_code = $1 AND] <key column>` restricted
-    /// to `keys`: a JSON array on SQLite, a text array on PostgreSQL.
-    async fn fetch_by_keys<T>(
-        &mut self,
-        select_where: &'static str,
-        county: Option<&str>,
-        keys: &[String],
-    ) -> Result<Vec<T>>
-    where
-        T: Send
-            + Unpin
-            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-    {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(match self.tx() {
-            Tx::Sqlite(tx) => {
-                let json = serde_json::to_string(keys).expect("strings serialise");
-                let n = if county.is_some() { 2 } else { 1 };
-                let sql = format!("{select_where} IN (SELECT value FROM json_each(${n}))");
-                let mut q = sqlx::query_as(AssertSqlSafe(sql));
-                if let Some(c) = county {
-                    q = q.bind(c);
-                }
-                q.bind(json).fetch_all(&mut **tx).await?
-            }
-            Tx::Postgres(tx) => {
-                let n = if county.is_some() { 2 } else { 1 };
-                let sql = format!("{select_where} = ANY(${n})");
-                let mut q = sqlx::query_as(AssertSqlSafe(sql));
-                if let Some(c) = county {
-                    q = q.bind(c);
-                }
-                q.bind(keys).fetch_all(&mut **tx).await?
-            }
-        })
-    }
-
     /// Records the outcome and commits everything written.
     pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
         let written = self.stats.persons_created
@@ -786,4 +740,127 @@ fn person_changes(s: &StoredPerson, p: &PersonRecord) -> Vec<Change> {
         Some(p.status.code().to_string()),
     );
     out
+}
+
+/// Where a lookup runs: inside the import's transaction, or on another
+/// pooled connection (seeing what was committed before the import).
+enum Exec<'a> {
+    Tx(&'a mut Tx),
+    Pool(&'a Db),
+}
+
+/// Runs `select … WHERE [county_code = $1 AND] <key column>` restricted to
+/// `keys`: a JSON array on SQLite, a text array on PostgreSQL.
+async fn fetch_by_keys<T>(
+    exec: &mut Exec<'_>,
+    select_where: &'static str,
+    county: Option<&str>,
+    keys: &[String],
+) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = if county.is_some() { 2 } else { 1 };
+    let sqlite_sql = || format!("{select_where} IN (SELECT value FROM json_each(${n}))");
+    let pg_sql = || format!("{select_where} = ANY(${n})");
+    let json = || serde_json::to_string(keys).expect("strings serialise");
+    macro_rules! run {
+        ($sql:expr, $keys:expr, $exec:expr) => {{
+            let mut q = sqlx::query_as(AssertSqlSafe($sql));
+            if let Some(c) = county {
+                q = q.bind(c);
+            }
+            q.bind($keys).fetch_all($exec).await?
+        }};
+    }
+    Ok(match exec {
+        Exec::Tx(Tx::Sqlite(tx)) => run!(sqlite_sql(), json(), &mut **tx),
+        Exec::Tx(Tx::Postgres(tx)) => run!(pg_sql(), keys, &mut **tx),
+        Exec::Pool(Db::Sqlite(p)) => run!(sqlite_sql(), json(), p),
+        Exec::Pool(Db::Postgres(p)) => run!(pg_sql(), keys, p),
+    })
+}
+
+/// What is stored for the households and persons of one chunk, looked up
+/// before the chunk is written (see [`Db::lookup_persons`]).
+pub struct PersonsLookup {
+    households: HashMap<(String, String), StoredHousehold>,
+    persons: HashMap<String, StoredPerson>,
+}
+
+async fn lookup_persons(
+    exec: &mut Exec<'_>,
+    rows: &[(u64, PersonRecord)],
+) -> Result<PersonsLookup> {
+    let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut seen = HashSet::new();
+    for (_, p) in rows {
+        let h = &p.household;
+        if seen.insert((h.county_code(), h.household_no.as_str())) {
+            by_county
+                .entry(h.county_code())
+                .or_default()
+                .push(h.household_no.clone());
+        }
+    }
+    let mut households = HashMap::new();
+    for (county, numbers) in by_county {
+        let found = fetch_by_keys::<StoredHousehold>(
+            exec,
+            "SELECT household_no, village_code, household_type, income_per_capita \
+             FROM households WHERE county_code = $1 AND household_no",
+            Some(county),
+            &numbers,
+        )
+        .await?;
+        households.extend(
+            found
+                .into_iter()
+                .map(|h| ((county.to_string(), h.household_no.clone()), h)),
+        );
+    }
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|(_, p)| p.id.as_str().to_string())
+        .collect();
+    let persons = fetch_by_keys::<StoredPerson>(
+        exec,
+        "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
+         FROM persons WHERE id_number",
+        None,
+        &ids,
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id_number.clone(), p))
+    .collect();
+    Ok(PersonsLookup {
+        households,
+        persons,
+    })
+}
+
+impl Db {
+    /// Looks up what is stored for a chunk of persons rows on a pooled
+    /// connection, so that it can run while an import writes the previous
+    /// chunk. It sees data committed before the import; the import itself
+    /// remembers the households it has already handled.
+    pub async fn lookup_persons(&self, rows: &[(u64, PersonRecord)]) -> Result<PersonsLookup> {
+        lookup_persons(&mut Exec::Pool(self), rows).await
+    }
+
+    /// True when lookups may run on a second connection while an import
+    /// holds one (not for a single-connection in-memory SQLite database).
+    pub fn can_look_up_alongside(&self) -> bool {
+        match self {
+            Db::Sqlite(p) => p.options().get_max_connections() > 1,
+            Db::Postgres(_) => true,
+        }
+    }
 }

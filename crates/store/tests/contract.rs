@@ -320,6 +320,78 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
 }
 
 #[tokio::test]
+async fn pipelined_lookups_handle_households_across_chunks() {
+    for t in testing::all().await {
+        load_fuping(&t).await;
+        // Stored before the import: H2 with one member.
+        let mut imp =
+            t.db.begin_import("persons", "a.csv", "tester")
+                .await
+                .unwrap();
+        imp.write_persons(&[(
+            2,
+            person("H2", "130624100201", id(31), Relation::Head, "甲"),
+        )])
+        .await
+        .unwrap();
+        imp.commit(1, 0).await.unwrap();
+
+        // H1 (new) and H2 (stored, income changed) span both chunks; both
+        // lookups run before either chunk is written, as the import does.
+        let mut h2 = person("H2", "130624100201", id(32), Relation::Spouse, "乙");
+        h2.household.income_per_capita = Some(Money::from_yuan(7000));
+        let mut h2b = person("H2", "130624100201", id(33), Relation::Child, "丙");
+        h2b.household.income_per_capita = Some(Money::from_yuan(7000));
+        let first = vec![
+            (
+                2,
+                person("H1", "130624100200", id(34), Relation::Head, "丁"),
+            ),
+            (3, h2),
+        ];
+        let second = vec![
+            (
+                4,
+                person("H1", "130624100200", id(35), Relation::Child, "戊"),
+            ),
+            (5, h2b),
+        ];
+        assert!(t.db.can_look_up_alongside());
+        let l1 = t.db.lookup_persons(&first).await.unwrap();
+        let mut imp =
+            t.db.begin_import("persons", "b.csv", "tester")
+                .await
+                .unwrap();
+        let l2 = t.db.lookup_persons(&second).await.unwrap();
+        assert!(imp.apply_persons(&first, l1).await.unwrap().is_empty());
+        assert!(imp.apply_persons(&second, l2).await.unwrap().is_empty());
+        let stats = imp.commit(4, 0).await.unwrap();
+        assert_eq!(
+            (
+                stats.households_created,
+                stats.households_updated,
+                stats.persons_created
+            ),
+            (1, 1, 4),
+            "{:?}",
+            t.engine()
+        );
+        let income_changes =
+            t.db.history("130624", Some("H2"), None)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.field == "income_per_capita")
+                .count();
+        assert_eq!(
+            income_changes, 1,
+            "a household spanning chunks is logged once"
+        );
+        assert_eq!(t.db.totals("130624").await.unwrap(), (2, 5));
+    }
+}
+
+#[tokio::test]
 async fn rolled_back_import_leaves_nothing() {
     for t in testing::all().await {
         load_fuping(&t).await;
