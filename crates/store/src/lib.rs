@@ -74,7 +74,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-32768")
                 .pragma("temp_store", "memory");
             let in_memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()

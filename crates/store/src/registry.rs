@@ -855,12 +855,11 @@ impl Db {
         lookup_persons(&mut Exec::Pool(self), rows).await
     }
 
-    /// True when lookups may run on a second connection while an import
-    /// holds one (not for a single-connection in-memory SQLite database).
+    /// True when lookups should run on a second connection while an
+    /// import writes on its own: on PostgreSQL the two backends then work
+    /// in parallel. SQLite's single writer is the bottleneck there, and a
+    /// reader beside a large uncommitted write only adds a page cache.
     pub fn can_look_up_alongside(&self) -> bool {
-        match self {
-            Db::Sqlite(p) => p.options().get_max_connections() > 1,
-            Db::Postgres(_) => true,
-        }
+        matches!(self, Db::Postgres(_))
     }
 }

@@ -356,7 +356,6 @@ async fn pipelined_lookups_handle_households_across_chunks() {
             ),
             (5, h2b),
         ];
-        assert!(t.db.can_look_up_alongside());
         let l1 = t.db.lookup_persons(&first).await.unwrap();
         let mut imp =
             t.db.begin_import("persons", "b.csv", "tester")
