@@ -406,48 +406,77 @@ fn read_chunks(
     let report_progress =
         |p: Progress| (progress.lock().expect("progress lock"))(ImportPhase::Writing, p);
     let result = match kind {
-        FileKind::Persons => PersonsReader::open_checked(path, opts, outcome).and_then(|mut r| {
-            let mut buf = Vec::with_capacity(CHUNK_ROWS);
-            while let Some((row, p)) = r.next_accepted(outcome)? {
-                buf.push((u64::from(row), p));
-                if buf.len() == CHUNK_ROWS {
-                    report_progress(r.progress());
-                    if tx
-                        .blocking_send(Ok(Chunk::Persons(std::mem::take(&mut buf))))
-                        .is_err()
-                    {
-                        return Ok(());
-                    }
-                }
-            }
-            report_progress(r.progress());
-            let _ = tx.blocking_send(Ok(Chunk::Persons(buf)));
-            Ok(())
-        }),
-        FileKind::Diagnoses => {
-            DiagnosesReader::open_checked(path, opts, outcome).and_then(|mut r| {
-                let mut buf = Vec::with_capacity(CHUNK_ROWS);
-                while let Some((row, d)) = r.next_accepted(outcome)? {
-                    buf.push((u64::from(row), d));
-                    if buf.len() == CHUNK_ROWS {
-                        report_progress(r.progress());
-                        if tx
-                            .blocking_send(Ok(Chunk::Diagnoses(std::mem::take(&mut buf))))
-                            .is_err()
-                        {
-                            return Ok(());
-                        }
-                    }
-                }
-                report_progress(r.progress());
-                let _ = tx.blocking_send(Ok(Chunk::Diagnoses(buf)));
-                Ok(())
-            })
-        }
+        FileKind::Persons => PersonsReader::open_checked(path, opts, outcome)
+            .and_then(|mut r| send_chunks(&mut r, outcome, Chunk::Persons, tx, &report_progress)),
+        FileKind::Diagnoses => DiagnosesReader::open_checked(path, opts, outcome)
+            .and_then(|mut r| send_chunks(&mut r, outcome, Chunk::Diagnoses, tx, &report_progress)),
     };
     if let Err(e) = result {
         let _ = tx.blocking_send(Err(e));
     }
+}
+
+/// The second-pass readers of both file kinds.
+trait AcceptedRows {
+    type Record;
+    fn next_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError>;
+    fn read_so_far(&self) -> Progress;
+}
+
+impl AcceptedRows for PersonsReader {
+    type Record = jianfu_domain::PersonRecord;
+    fn next_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError> {
+        self.next_accepted(outcome)
+    }
+    fn read_so_far(&self) -> Progress {
+        self.progress()
+    }
+}
+
+impl AcceptedRows for DiagnosesReader {
+    type Record = jianfu_domain::DiagnosisRecord;
+    fn next_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError> {
+        self.next_accepted(outcome)
+    }
+    fn read_so_far(&self) -> Progress {
+        self.progress()
+    }
+}
+
+/// Reads the accepted rows and sends them in chunks of [`CHUNK_ROWS`];
+/// stops quietly when the writer has gone away.
+fn send_chunks<R: AcceptedRows>(
+    reader: &mut R,
+    outcome: &CheckOutcome,
+    wrap: fn(Vec<(u64, R::Record)>) -> Chunk,
+    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    report_progress: &dyn Fn(Progress),
+) -> Result<(), FileError> {
+    let mut buf = Vec::with_capacity(CHUNK_ROWS);
+    while let Some((row, record)) = reader.next_row(outcome)? {
+        buf.push((u64::from(row), record));
+        if buf.len() == CHUNK_ROWS {
+            report_progress(reader.read_so_far());
+            if tx
+                .blocking_send(Ok(wrap(std::mem::take(&mut buf))))
+                .is_err()
+            {
+                return Ok(());
+            }
+        }
+    }
+    report_progress(reader.read_so_far());
+    let _ = tx.blocking_send(Ok(wrap(buf)));
+    Ok(())
 }
 
 fn report_conflicts(

@@ -385,8 +385,10 @@ impl RegistryImport {
                    WHERE county_code = $5 AND household_no = $6";
         let now = self.now;
         let income = h.income_per_capita.map(|m| m.fen());
-        match self.tx() {
-            Tx::Sqlite(tx) => {
+        let members =
+            "UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3";
+        macro_rules! run {
+            ($tx:expr) => {{
                 sqlx::query(sql)
                     .bind(h.village.as_str())
                     .bind(h.household_type.code())
@@ -394,33 +396,20 @@ impl RegistryImport {
                     .bind(now)
                     .bind(h.county_code())
                     .bind(&h.household_no)
-                    .execute(&mut **tx)
+                    .execute(&mut **$tx)
                     .await?;
                 // Members follow their household's village.
-                sqlx::query("UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3")
+                sqlx::query(members)
                     .bind(h.village.as_str())
                     .bind(h.county_code())
                     .bind(&h.household_no)
-                    .execute(&mut **tx)
+                    .execute(&mut **$tx)
                     .await?;
-            }
-            Tx::Postgres(tx) => {
-                sqlx::query(sql)
-                    .bind(h.village.as_str())
-                    .bind(h.household_type.code())
-                    .bind(income)
-                    .bind(now)
-                    .bind(h.county_code())
-                    .bind(&h.household_no)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3")
-                    .bind(h.village.as_str())
-                    .bind(h.county_code())
-                    .bind(&h.household_no)
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            }};
+        }
+        match self.tx() {
+            Tx::Sqlite(tx) => run!(tx),
+            Tx::Postgres(tx) => run!(tx),
         }
         Ok(())
     }
