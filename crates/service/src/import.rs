@@ -81,6 +81,26 @@ pub struct ImportOutcome {
 }
 
 impl ImportOutcome {
+    /// An import rejected whole: every row counts as rejected.
+    fn nothing_written(
+        data_rows: u64,
+        errors: u64,
+        warnings: u64,
+        report: PathBuf,
+        batch: i64,
+    ) -> Self {
+        ImportOutcome {
+            committed: false,
+            stats: ImportStats::default(),
+            data_rows,
+            rejected_rows: data_rows,
+            errors,
+            warnings,
+            report: Some(report),
+            batch_id: Some(batch),
+        }
+    }
+
     /// True when every row was written and nothing was wrong.
     pub fn is_success(&self) -> bool {
         self.committed && self.errors == 0
@@ -191,16 +211,7 @@ pub async fn import_file(
             let batch = imp.batch_id();
             imp.rollback(0, 1).await?;
             finish_report(report)?;
-            return Ok(ImportOutcome {
-                committed: false,
-                stats: ImportStats::default(),
-                data_rows: 0,
-                rejected_rows: 0,
-                errors: 1,
-                warnings: 0,
-                report: Some(report_path),
-                batch_id: Some(batch),
-            });
+            return Ok(ImportOutcome::nothing_written(0, 1, 0, report_path, batch));
         }
         Ok(outcome) => outcome,
     };
@@ -211,16 +222,13 @@ pub async fn import_file(
     if errors > 0 && !req.skip_invalid {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
-        return Ok(ImportOutcome {
-            committed: false,
-            stats: ImportStats::default(),
-            data_rows: outcome.data_rows,
-            rejected_rows: outcome.data_rows,
+        return Ok(ImportOutcome::nothing_written(
+            outcome.data_rows,
             errors,
-            warnings: outcome.warnings,
-            report: Some(report_path),
-            batch_id: Some(batch),
-        });
+            outcome.warnings,
+            report_path,
+            batch,
+        ));
     }
 
     // Pass 2: a reader thread parses accepted rows into chunks while this
@@ -249,16 +257,13 @@ pub async fn import_file(
     if conflicts > 0 && !req.skip_invalid {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
-        return Ok(ImportOutcome {
-            committed: false,
-            stats: ImportStats::default(),
-            data_rows: outcome.data_rows,
-            rejected_rows: outcome.data_rows,
+        return Ok(ImportOutcome::nothing_written(
+            outcome.data_rows,
             errors,
-            warnings: outcome.warnings,
-            report: Some(report_path),
-            batch_id: Some(batch),
-        });
+            outcome.warnings,
+            report_path,
+            batch,
+        ));
     }
     let stats = imp.commit(outcome.data_rows, errors).await?;
     finish_report(report)?;
