@@ -11,6 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_domain::{IdCardNo, RegionCode};
 use jianfu_ingest::{FileKind, ImportOptions, write_template};
 use jianfu_service::{ImportPhase, ImportRequest, import_file};
@@ -431,21 +432,15 @@ async fn history(
         let who = if r.entity == "household" {
             format!("户 {}", r.entity_key)
         } else {
-            IdCardNo::parse(&r.entity_key)
-                .map(|i| i.masked())
-                .unwrap_or_default()
-        };
-        let masked = |v: Option<String>| match r.field.as_str() {
-            "phone" => v.map(|p| jianfu_domain::mask_middle(&p)),
-            _ => v,
+            jianfu_domain::mask_middle(&r.entity_key)
         };
         println!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
             who,
-            if r.field == "*" { "新建" } else { &r.field },
-            masked(r.old_value.clone()).unwrap_or_default(),
-            masked(r.new_value.clone()).unwrap_or_default(),
+            change_field_label(&r.field),
+            change_value_display(&r.field, r.old_value.as_deref()),
+            change_value_display(&r.field, r.new_value.as_deref()),
             r.source_file.as_deref().unwrap_or(""),
             r.user_name
         );

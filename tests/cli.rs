@@ -323,7 +323,7 @@ async fn changes_are_kept_in_history() {
         let shown = text(&out);
         assert!(out.status.success(), "{shown}");
         assert!(
-            shown.contains("status\tactive\tdeceased\tp.csv\t县卫健局张科长"),
+            shown.contains("人员状态\t正常\t死亡\tp.csv\t县卫健局张科长"),
             "{shown}"
         );
         let out = jianfu(
@@ -337,7 +337,7 @@ async fn changes_are_kept_in_history() {
             ],
         );
         assert!(
-            text(&out).contains("income_per_capita\t10230.76\t11000.00"),
+            text(&out).contains("家庭年人均纯收入\t10230.76\t11000.00"),
             "{}",
             text(&out)
         );

@@ -73,3 +73,68 @@ pub struct DiagnosisRecord {
     /// 确诊机构 (name or facility code).
     pub facility: Option<String>,
 }
+
+/// The Chinese label of a field name of the change history (`*` is the
+/// creation of the record).
+pub fn change_field_label(field: &str) -> &str {
+    match field {
+        "*" => "新建",
+        "village_code" => "行政区划代码",
+        "household_type" => "户类别",
+        "income_per_capita" => "家庭年人均纯收入",
+        "name" => "姓名",
+        "relation" => "与户主关系",
+        "groups" => "人员类别",
+        "phone" => "联系电话",
+        "status" => "人员状态",
+        "disease_name" => "疾病名称",
+        "facility" => "确诊机构",
+        other => other,
+    }
+}
+
+/// A stored value of the change history as a user reads it: Chinese
+/// labels for codes, phone numbers masked.
+pub fn change_value_display(field: &str, value: Option<&str>) -> String {
+    let Some(v) = value else {
+        return String::new();
+    };
+    let label = |l: Option<&'static str>| l.map_or_else(|| v.to_string(), str::to_string);
+    match field {
+        "household_type" => label(HouseholdType::from_code(v).map(HouseholdType::label)),
+        "relation" => label(Relation::from_code(v).map(Relation::label)),
+        "status" => label(PersonStatus::from_code(v).map(PersonStatus::label)),
+        "groups" => v
+            .split('|')
+            .filter_map(crate::Group::from_code)
+            .map(crate::Group::label)
+            .collect::<Vec<_>>()
+            .join("、"),
+        "phone" => crate::mask_middle(v),
+        _ => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_values_read_in_chinese() {
+        assert_eq!(change_field_label("status"), "人员状态");
+        assert_eq!(change_value_display("status", Some("deceased")), "死亡");
+        assert_eq!(
+            change_value_display("groups", Some("subsistence|illness_poor")),
+            "低保、因病致贫重病患者"
+        );
+        assert_eq!(
+            change_value_display("phone", Some("13912345678")),
+            "139123*5678"
+        );
+        assert_eq!(
+            change_value_display("income_per_capita", Some("9000.00")),
+            "9000.00"
+        );
+        assert_eq!(change_value_display("name", None), "");
+    }
+}

@@ -3,9 +3,9 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_domain::{
-    Group, GroupSet, HouseholdType, IdCardNo, Money, PersonStatus, RegionCode, Relation,
-    mask_middle,
+    GroupSet, HouseholdType, IdCardNo, Money, PersonStatus, RegionCode, Relation, mask_middle,
 };
 use jianfu_store::queries::{ChangeRow, PersonRow};
 use maud::{DOCTYPE, Markup, html};
@@ -241,42 +241,6 @@ fn member_row(m: &PersonRow, household_type: &str) -> Markup {
     }
 }
 
-fn field_label(field: &str) -> &str {
-    match field {
-        "*" => "新建",
-        "village_code" => "行政区划代码",
-        "household_type" => "户类别",
-        "income_per_capita" => "家庭年人均纯收入",
-        "name" => "姓名",
-        "relation" => "与户主关系",
-        "groups" => "人员类别",
-        "phone" => "联系电话",
-        "status" => "人员状态",
-        "disease_name" => "疾病名称",
-        "facility" => "确诊机构",
-        other => other,
-    }
-}
-
-fn display_value(field: &str, v: Option<&str>) -> String {
-    let Some(v) = v else { return String::new() };
-    match field {
-        "household_type" => {
-            HouseholdType::from_code(v).map_or(v.to_string(), |t| t.label().to_string())
-        }
-        "relation" => Relation::from_code(v).map_or(v.to_string(), |t| t.label().to_string()),
-        "status" => PersonStatus::from_code(v).map_or(v.to_string(), |t| t.label().to_string()),
-        "groups" => v
-            .split('|')
-            .filter_map(Group::from_code)
-            .map(Group::label)
-            .collect::<Vec<_>>()
-            .join("、"),
-        "phone" => mask_middle(v),
-        _ => v.to_string(),
-    }
-}
-
 fn change_row(c: &ChangeRow) -> Markup {
     let who = if c.entity == "household" {
         "家庭".to_string()
@@ -287,9 +251,9 @@ fn change_row(c: &ChangeRow) -> Markup {
         tr {
             td { (c.started_at.format("%Y-%m-%d %H:%M")) }
             td { (who) }
-            td { (field_label(&c.field)) }
-            td { (display_value(&c.field, c.old_value.as_deref())) }
-            td { (display_value(&c.field, c.new_value.as_deref())) }
+            td { (change_field_label(&c.field)) }
+            td { (change_value_display(&c.field, c.old_value.as_deref())) }
+            td { (change_value_display(&c.field, c.new_value.as_deref())) }
             td { (c.source_file.as_deref().unwrap_or("")) }
             td { (c.user_name) }
         }
