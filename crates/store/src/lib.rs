@@ -12,7 +12,7 @@ mod bulk;
 pub mod queries;
 pub mod regions;
 pub mod registry;
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::str::FromStr;
