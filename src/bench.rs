@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
-use jianfu_ingest::{FileKind, ImportOptions};
+use jianfu_ingest::FileKind;
 use jianfu_service::{ImportRequest, import_file};
 use jianfu_store::Db;
 
@@ -132,14 +132,8 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
 }
 
 async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool> {
-    let req = ImportRequest {
-        path: path.to_path_buf(),
-        kind,
-        options: ImportOptions::new(chrono::Local::now().date_naive()),
-        skip_invalid: false,
-        user: "bench".into(),
-        report: Some(path.with_extension("report.csv")),
-    };
+    let mut req = ImportRequest::new(path.to_path_buf(), kind, "bench");
+    req.report = Some(path.with_extension("report.csv"));
     Ok(import_file(db, &req, |_, _| {}).await?.is_success())
 }
 

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_domain::{IdCardNo, RegionCode};
-use jianfu_ingest::{FileKind, ImportOptions, write_template};
+use jianfu_ingest::{FileKind, write_template};
 use jianfu_service::{ImportPhase, ImportRequest, import_file};
 use jianfu_store::Db;
 
@@ -195,16 +195,10 @@ async fn run(cli: Cli) -> Result<bool> {
         } => {
             let db = open(&cli.db).await?;
             ensure_regions(&db).await?;
-            let mut options = ImportOptions::new(chrono::Local::now().date_naive());
-            options.sheet = sheet;
-            let req = ImportRequest {
-                path: file,
-                kind: kind.into(),
-                options,
-                skip_invalid,
-                user,
-                report,
-            };
+            let mut req = ImportRequest::new(file, kind.into(), user);
+            req.options.sheet = sheet;
+            req.skip_invalid = skip_invalid;
+            req.report = report;
             import(&db, &req).await
         }
         Command::Template { kind, out } => {
@@ -329,18 +323,21 @@ async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
         secs
     );
     if outcome.committed {
-        println!(
-            "已写入：新增 {} 户、{} 人、{} 条诊断；更新 {} 户、{} 人、{} 条诊断；未变 {} 人、{} 条诊断；变更记录 {} 条",
-            s.households_created,
-            s.persons_created,
-            s.diagnoses_created,
-            s.households_updated,
-            s.persons_updated,
-            s.diagnoses_updated,
-            s.persons_unchanged,
-            s.diagnoses_unchanged,
-            s.changes
-        );
+        match req.kind {
+            FileKind::Persons => println!(
+                "已写入：新增 {} 户、{} 人；更新 {} 户、{} 人；未变 {} 人；变更记录 {} 条",
+                s.households_created,
+                s.persons_created,
+                s.households_updated,
+                s.persons_updated,
+                s.persons_unchanged,
+                s.changes
+            ),
+            FileKind::Diagnoses => println!(
+                "已写入：新增 {} 条诊断；更新 {} 条；未变 {} 条；变更记录 {} 条",
+                s.diagnoses_created, s.diagnoses_updated, s.diagnoses_unchanged, s.changes
+            ),
+        }
     } else {
         println!("未写入任何数据。");
     }
@@ -481,14 +478,7 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
             (FileKind::Persons, "persons.csv"),
             (FileKind::Diagnoses, "diagnoses.csv"),
         ] {
-            let req = ImportRequest {
-                path: dir.path().join(file),
-                kind,
-                options: ImportOptions::new(chrono::Local::now().date_naive()),
-                skip_invalid: false,
-                user: "demo".into(),
-                report: None,
-            };
+            let req = ImportRequest::new(dir.path().join(file), kind, "demo");
             if !import(&db, &req).await? {
                 bail!("演示数据导入失败，请查看上面的错误");
             }

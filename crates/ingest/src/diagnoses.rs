@@ -189,19 +189,14 @@ impl DiagnosesReader {
         }
     }
 
-    /// The next row that `outcome` accepted, as a record.
+    /// The next row that `outcome` accepted, as a record; rejected rows
+    /// are skipped unparsed. A row the check accepted that no longer
+    /// parses means the file has changed.
     pub fn next_accepted(
         &mut self,
         outcome: &CheckOutcome,
     ) -> Result<Option<(u32, DiagnosisRecord)>, FileError> {
-        loop {
-            match self.next_diagnosis()? {
-                None => return Ok(None),
-                Some((row, _)) if outcome.rejected.contains(row) => continue,
-                Some((row, Ok(record))) => return Ok(Some((row, record))),
-                Some((_, Err(_))) => return Err(FileError::ChangedSinceCheck),
-            }
-        }
+        self.inner.next_accepted(outcome, parse_diagnosis)
     }
 
     /// How far reading has got.

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use jianfu_domain::{IdCardError, IdCardNo, mask_middle};
 
 use crate::ImportOptions;
+use crate::check::CheckOutcome;
 use crate::columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
 use crate::error::FileError;
 use crate::normalize::{
@@ -378,7 +379,32 @@ impl ImportReader {
     pub fn progress(&self) -> Progress {
         self.table.progress()
     }
+
+    /// The next row the check accepted, parsed by `parse`. Rejected rows
+    /// are skipped without being parsed; an accepted row that no longer
+    /// parses means the file changed since the check.
+    pub fn next_accepted<T>(
+        &mut self,
+        outcome: &CheckOutcome,
+        parse: ParseFn<T>,
+    ) -> Result<Option<(u32, T)>, FileError> {
+        while let Some(row) = self.table.next_row()? {
+            let number = row.number();
+            if outcome.rejected.contains(number) {
+                continue;
+            }
+            return match parse(row, &self.map, &self.file, self.today) {
+                Ok(record) => Ok(Some((number, record))),
+                Err(_) => Err(FileError::ChangedSinceCheck),
+            };
+        }
+        Ok(None)
+    }
 }
+
+/// A row parser of one file kind.
+pub(crate) type ParseFn<T> =
+    fn(&crate::table::Row, &ColumnMap, &Arc<str>, NaiveDate) -> Result<T, Vec<RowError>>;
 
 #[cfg(test)]
 mod tests {

@@ -94,3 +94,43 @@ impl ImportOptions {
         }
     }
 }
+
+/// The second-pass readers of both file kinds, for code that writes
+/// either kind the same way.
+pub trait AcceptedRows {
+    /// The record a row becomes.
+    type Record;
+    /// The next row the check accepted.
+    fn next_accepted_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError>;
+    /// How far reading has got.
+    fn read_so_far(&self) -> Progress;
+}
+
+impl AcceptedRows for PersonsReader {
+    type Record = jianfu_domain::PersonRecord;
+    fn next_accepted_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError> {
+        self.next_accepted(outcome)
+    }
+    fn read_so_far(&self) -> Progress {
+        self.progress()
+    }
+}
+
+impl AcceptedRows for DiagnosesReader {
+    type Record = jianfu_domain::DiagnosisRecord;
+    fn next_accepted_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError> {
+        self.next_accepted(outcome)
+    }
+    fn read_so_far(&self) -> Progress {
+        self.progress()
+    }
+}

@@ -407,20 +407,14 @@ impl PersonsReader {
         }
     }
 
-    /// The next row that `outcome` accepted, as a record. A row the check
-    /// accepted that no longer parses means the file has changed.
+    /// The next row that `outcome` accepted, as a record; rejected rows
+    /// are skipped unparsed. A row the check accepted that no longer
+    /// parses means the file has changed.
     pub fn next_accepted(
         &mut self,
         outcome: &CheckOutcome,
     ) -> Result<Option<(u32, PersonRecord)>, FileError> {
-        loop {
-            match self.next_person()? {
-                None => return Ok(None),
-                Some((row, _)) if outcome.rejected.contains(row) => continue,
-                Some((row, Ok(record))) => return Ok(Some((row, record))),
-                Some((_, Err(_))) => return Err(FileError::ChangedSinceCheck),
-            }
-        }
+        self.inner.next_accepted(outcome, parse_person)
     }
 
     /// How far reading has got.

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, mask_middle};
 use jianfu_ingest::{
-    CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader, Progress,
-    ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
+    AcceptedRows, CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader,
+    Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
     check_persons_file,
 };
 use jianfu_store::{Conflict, Db, ImportStats, StoreError};
@@ -38,6 +38,21 @@ pub struct ImportRequest {
     pub user: String,
     /// Where the error report goes; next to the input when `None`.
     pub report: Option<PathBuf>,
+}
+
+impl ImportRequest {
+    /// An all-or-nothing import of `path` by `user`, judging dates against
+    /// today, first sheet, report next to the file.
+    pub fn new(path: PathBuf, kind: FileKind, user: impl Into<String>) -> Self {
+        ImportRequest {
+            path,
+            kind,
+            options: ImportOptions::new(chrono::Local::now().date_naive()),
+            skip_invalid: false,
+            user: user.into(),
+            report: None,
+        }
+    }
 }
 
 /// Which pass an import is in, for progress display.
@@ -421,42 +436,6 @@ fn read_chunks(
     }
 }
 
-/// The second-pass readers of both file kinds.
-trait AcceptedRows {
-    type Record;
-    fn next_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError>;
-    fn read_so_far(&self) -> Progress;
-}
-
-impl AcceptedRows for PersonsReader {
-    type Record = jianfu_domain::PersonRecord;
-    fn next_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError> {
-        self.next_accepted(outcome)
-    }
-    fn read_so_far(&self) -> Progress {
-        self.progress()
-    }
-}
-
-impl AcceptedRows for DiagnosesReader {
-    type Record = jianfu_domain::DiagnosisRecord;
-    fn next_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError> {
-        self.next_accepted(outcome)
-    }
-    fn read_so_far(&self) -> Progress {
-        self.progress()
-    }
-}
-
 /// Reads the accepted rows and sends them in chunks of [`CHUNK_ROWS`];
 /// stops quietly when the writer has gone away.
 fn send_chunks<R: AcceptedRows>(
@@ -467,7 +446,7 @@ fn send_chunks<R: AcceptedRows>(
     report_progress: &dyn Fn(Progress),
 ) -> Result<(), FileError> {
     let mut buf = Vec::with_capacity(CHUNK_ROWS);
-    while let Some((row, record)) = reader.next_row(outcome)? {
+    while let Some((row, record)) = reader.next_accepted_row(outcome)? {
         buf.push((u64::from(row), record));
         if buf.len() == CHUNK_ROWS {
             report_progress(reader.read_so_far());

@@ -258,17 +258,16 @@ impl RegistryImport {
                     }
                     self.stats.persons_updated += 1;
                     self.update_person(p).await?;
-                    for (field, old, new) in changes {
-                        log.push(LogEntry {
-                            county: h.county_code().to_string(),
-                            entity: "person",
-                            key: p.id.as_str().to_string(),
-                            household_no: Some(h.household_no.clone()),
-                            field,
-                            old,
-                            new,
-                        });
-                    }
+                    log_changes(
+                        &mut log,
+                        (
+                            h.county_code(),
+                            "person",
+                            p.id.as_str(),
+                            Some(&h.household_no),
+                        ),
+                        changes,
+                    );
                 }
             }
         }
@@ -309,17 +308,16 @@ impl RegistryImport {
                     }
                     self.stats.households_updated += 1;
                     self.update_household(h).await?;
-                    for (field, old, new) in changes {
-                        log.push(LogEntry {
-                            county: h.county_code().to_string(),
-                            entity: "household",
-                            key: h.household_no.clone(),
-                            household_no: Some(h.household_no.clone()),
-                            field,
-                            old,
-                            new,
-                        });
-                    }
+                    log_changes(
+                        log,
+                        (
+                            h.county_code(),
+                            "household",
+                            &h.household_no,
+                            Some(&h.household_no),
+                        ),
+                        changes,
+                    );
                 }
             }
         }
@@ -530,17 +528,11 @@ impl RegistryImport {
             }
             self.stats.diagnoses_updated += 1;
             self.update_diagnosis(county, d).await?;
-            for (field, old, new) in changes {
-                log.push(LogEntry {
-                    county: county.clone(),
-                    entity: "diagnosis",
-                    key: d.id.as_str().to_string(),
-                    household_no: None,
-                    field,
-                    old,
-                    new,
-                });
-            }
+            log_changes(
+                &mut log,
+                (county, "diagnosis", d.id.as_str(), None),
+                changes,
+            );
         }
         let batch = self.batch_id;
         let db_rows: Vec<Vec<Value>> = new_rows
@@ -665,6 +657,24 @@ impl RegistryImport {
         }
         Ok(())
     }
+}
+
+/// Adds one change-log entry per changed field of the record identified
+/// by (county, entity, key, household).
+fn log_changes(
+    log: &mut Vec<LogEntry>,
+    (county, entity, key, household_no): (&str, &'static str, &str, Option<&str>),
+    changes: Vec<Change>,
+) {
+    log.extend(changes.into_iter().map(|(field, old, new)| LogEntry {
+        county: county.to_string(),
+        entity,
+        key: key.to_string(),
+        household_no: household_no.map(str::to_string),
+        field,
+        old,
+        new,
+    }));
 }
 
 fn sex_code(p: &PersonRecord) -> &'static str {
