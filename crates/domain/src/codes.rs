@@ -317,3 +317,44 @@ mod tests {
         assert!(!HouseholdType::FormerlyPoor.is_monitored());
     }
 }
+
+code_enum! {
+    /// 就诊类型: the kind of a medical claim, which decides the Tier-1 rule.
+    ClaimKind, "就诊类型" {
+        /// 住院: an admission, with a deductible per admission.
+        Inpatient => "inpatient", "住院";
+        /// 门诊慢特病: chronic or special-disease outpatient care.
+        OutpatientChronic => "outpatient_chronic", "门诊慢特病", ["门诊慢性病", "门诊特殊病"];
+        /// 普通门诊: ordinary outpatient care (Tier 1 only).
+        Outpatient => "outpatient", "普通门诊";
+    }
+}
+
+code_enum! {
+    /// 医疗机构级别: the level of the facility, which decides the inpatient
+    /// deductible and ratio.
+    FacilityLevel, "医疗机构级别" {
+        /// 乡镇卫生院 (level 1, grassroots).
+        Township => "township", "乡镇", ["乡镇卫生院", "乡级"];
+        /// 县级医院 (level 2).
+        County => "county", "县级", ["县级医院"];
+        /// 市级医院 (level 3).
+        City => "city", "市级", ["市级医院"];
+        /// 省级医院 (level 3).
+        Province => "province", "省级", ["省级医院"];
+    }
+}
+
+impl ClaimKind {
+    /// Position in [`ClaimKind::ALL`], for per-kind arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl FacilityLevel {
+    /// Position in [`FacilityLevel::ALL`], for per-level arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}

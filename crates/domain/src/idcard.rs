@@ -226,6 +226,27 @@ impl IdCardNo {
         };
         body * 11 + check
     }
+
+    /// The inverse of [`IdCardNo::packed`] for keys made by it; `None` for
+    /// any other number.
+    pub fn from_packed(key: u64) -> Option<Self> {
+        let check = key % 11;
+        let mut body = key / 11;
+        let mut out = [0u8; 18];
+        for i in (0..17).rev() {
+            out[i] = b'0' + (body % 10) as u8;
+            body /= 10;
+        }
+        if body != 0 {
+            return None;
+        }
+        out[17] = if check == 10 {
+            b'X'
+        } else {
+            b'0' + check as u8
+        };
+        (check_char(&out) == out[17] && birth_date_of(&out).is_ok()).then_some(IdCardNo(out))
+    }
 }
 
 /// Masks the middle of an identifier, keeping the first 6 and last 4
@@ -406,6 +427,13 @@ mod tests {
             let x = IdCardNo::from_parts("130624", birth, a).unwrap();
             let y = IdCardNo::from_parts("130624", birth, b).unwrap();
             prop_assert_eq!(x.packed() == y.packed(), a == b);
+        }
+
+        #[test]
+        fn packed_round_trips(days in 0i64..40_000, seq in 0u16..1000) {
+            let birth = NaiveDate::from_ymd_opt(1920, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let id = IdCardNo::from_parts("130624", birth, seq).unwrap();
+            prop_assert_eq!(IdCardNo::from_packed(id.packed()), Some(id));
         }
     }
 }

@@ -12,7 +12,9 @@ pub mod money;
 pub mod region;
 pub mod registry;
 
-pub use codes::{CodeError, Group, GroupSet, HouseholdType, PersonStatus, Relation};
+pub use codes::{
+    ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, Relation,
+};
 pub use disease::{DiseaseCatalogue, DiseaseList, Icd10, Icd10Error};
 pub use idcard::mask_middle;
 pub use idcard::{IdCardError, IdCardNo, Sex};
