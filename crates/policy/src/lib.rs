@@ -8,10 +8,12 @@
 //! sink receives every step so a settled claim can explain itself.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod engine;
 pub mod explain;
 pub mod params;
 
+pub use batch::{BatchClaim, settle_batch, settle_year};
 pub use engine::{ClaimInput, NoTrace, Step, Tiers, Trace, YearState};
 pub use explain::{Lang, explain};
 pub use params::{
