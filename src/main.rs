@@ -3,6 +3,7 @@
 //! only when everything asked for was done.
 
 mod bench;
+mod settle_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,6 +122,8 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Settle a claims CSV under a policy: tiers per claim, to the cent.
+    Settle(settle_cli::SettleArgs),
     /// Benchmarks that print throughput and peak memory.
     Bench {
         #[command(subcommand)]
@@ -235,6 +238,7 @@ async fn run(cli: Cli) -> Result<bool> {
             persons,
             no_serve,
         } => demo(&cli.db, &addr, &county, persons, no_serve).await,
+        Command::Settle(args) => tokio::task::spawn_blocking(move || settle_cli::run(args)).await?,
         Command::Bench { what } => bench::run(what).await,
     }
 }

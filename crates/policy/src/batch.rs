@@ -25,54 +25,76 @@ pub struct BatchClaim {
 
 /// Settles `claims` under the policy `policy_of` chooses for each claim,
 /// using up to `threads` threads. The result is in input order.
-///
-/// Person-years are independent, so the work splits by person: each thread
-/// sorts and settles the persons whose key falls in its share.
 pub fn settle_batch<'p, F>(claims: &[BatchClaim], threads: usize, policy_of: F) -> Vec<Tiers>
 where
     F: Fn(usize, &BatchClaim) -> &'p Policy + Sync,
 {
+    settle_batch_where(claims, threads, |_| true, policy_of)
+}
+
+/// [`settle_batch`] over the claims whose position `keep` accepts; the
+/// others are left at zero (callers use this for rejected rows, reversals
+/// and reversed claims, which keep their place in the input).
+///
+/// Person-years are independent, so the work splits by person: each thread
+/// sorts and settles the persons whose key falls in its share and sends
+/// the results back in chunks, which keeps memory flat.
+pub fn settle_batch_where<'p, K, F>(
+    claims: &[BatchClaim],
+    threads: usize,
+    keep: K,
+    policy_of: F,
+) -> Vec<Tiers>
+where
+    K: Fn(usize) -> bool + Sync,
+    F: Fn(usize, &BatchClaim) -> &'p Policy + Sync,
+{
+    const CHUNK: usize = 1 << 16;
     let threads = threads.clamp(1, 64);
     let mut out = vec![Tiers::default(); claims.len()];
     if threads == 1 || claims.len() < 100_000 {
-        let order = sorted_keys(claims, |_| true);
+        let order = sorted_keys(claims, |i, _| keep(i));
         settle_run(claims, &order, &policy_of, |i, t| out[i] = t);
         return out;
     }
     let share = |c: &BatchClaim| (mix(c.person) % threads as u64) as usize;
-    let parts: Vec<Vec<(u32, Tiers)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let policy_of = &policy_of;
-                s.spawn(move || {
-                    let order = sorted_keys(claims, |c| share(c) == t);
-                    let mut done = Vec::with_capacity(order.len());
-                    settle_run(claims, &order, policy_of, |i, tiers| {
-                        done.push((i as u32, tiers))
-                    });
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a settlement thread panicked"))
-            .collect()
-    });
-    for part in parts {
-        for (i, t) in part {
-            out[i as usize] = t;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, Tiers)>>(2 * threads);
+        for t in 0..threads {
+            let (tx, keep, policy_of) = (tx.clone(), &keep, &policy_of);
+            s.spawn(move || {
+                let order = sorted_keys(claims, |i, c| share(c) == t && keep(i));
+                let mut chunk = Vec::with_capacity(CHUNK);
+                settle_run(claims, &order, policy_of, |i, tiers| {
+                    chunk.push((i as u32, tiers));
+                    if chunk.len() == CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        // The receiver lives until every sender is gone.
+                        let _ = tx.send(full);
+                    }
+                });
+                let _ = tx.send(chunk);
+            });
         }
-    }
+        drop(tx);
+        for chunk in rx {
+            for (i, t) in chunk {
+                out[i as usize] = t;
+            }
+        }
+    });
     out
 }
 
 /// Sort keys (person, instant, input position) of the claims `keep` selects.
-fn sorted_keys(claims: &[BatchClaim], keep: impl Fn(&BatchClaim) -> bool) -> Vec<(u64, i64, u32)> {
+fn sorted_keys(
+    claims: &[BatchClaim],
+    keep: impl Fn(usize, &BatchClaim) -> bool,
+) -> Vec<(u64, i64, u32)> {
     let mut keys: Vec<(u64, i64, u32)> = claims
         .iter()
         .enumerate()
-        .filter(|(_, c)| keep(c))
+        .filter(|(i, c)| keep(*i, c))
         .map(|(i, c)| (c.person, c.settled_at, i as u32))
         .collect();
     keys.sort_unstable();
@@ -155,6 +177,8 @@ mod tests {
         let one = settle_batch(&c, 1, |_, _| &policy);
         let three = settle_batch(&c, 3, |_, _| &policy);
         assert_eq!(one, three);
+        let odd = settle_batch_where(&c, 2, |i| i % 2 == 1, |_, _| &policy);
+        assert!(odd.iter().step_by(2).all(|t| *t == Tiers::default()));
         assert!(one.iter().any(|t| t.critical > Money::ZERO));
     }
 }

@@ -8,5 +8,7 @@
 //! goes to the error report. A killed import leaves the database as it was.
 
 pub mod import;
+pub mod settle;
 
 pub use import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, import_file};
+pub use settle::{Claims, SettleError, SettleSummary};
