@@ -64,6 +64,7 @@ pub fn run(args: SettleArgs) -> Result<bool> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let today = chrono::Local::now().date_naive();
     let claims = Claims::read(&args.claims, threads, today)?;
+    tracing::info!(elapsed = ?started.elapsed(), "claims read");
     let mut report = match &args.errors {
         Some(p) => {
             Some(ReportFile::create(p).with_context(|| format!("无法写入 {}", p.display()))?)
@@ -81,7 +82,9 @@ pub fn run(args: SettleArgs) -> Result<bool> {
     }
     if let Some(out) = &args.out {
         let tiers = claims.settle(&policy, threads);
-        claims.write_settled(&tiers, out)?;
+        tracing::info!(elapsed = ?started.elapsed(), "claims settled");
+        claims.write_settled(&tiers, out, threads)?;
+        tracing::info!(elapsed = ?started.elapsed(), "settlements written");
     }
     if let Some(id) = &args.explain {
         match claims.explain(&policy, id, lang) {

@@ -151,15 +151,15 @@ fn parse_fixed(input: &str, max_scale: u32) -> Result<(i64, u32), MoneyError> {
             max: max_scale,
         });
     }
-    let digits = format!("{}{frac}", int_part.trim_start_matches('0'));
-    if digits.len() > 18 {
+    let int_digits = int_part.trim_start_matches('0');
+    if int_digits.len() + frac.len() > 18 {
         return Err(MoneyError::OutOfRange(input.to_string()));
     }
-    let units: i64 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().map_err(|_| bad())?
-    };
+    // At most 18 digits: the value fits an i64 without checks.
+    let units = int_digits
+        .bytes()
+        .chain(frac.bytes())
+        .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
     Ok((if negative { -units } else { units }, frac.len() as u32))
 }
 

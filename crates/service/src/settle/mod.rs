@@ -85,7 +85,9 @@ pub struct Claims {
     claims: Vec<BatchClaim>,
     status: Vec<Status>,
     ids: Vec<u8>,
-    id_ends: Vec<usize>,
+    id_ends: Vec<u32>,
+    /// [`fx_hash`] of each claim id.
+    hashes: Vec<u64>,
     /// (row, claim id it reverses) of every reversal row.
     reversals: Vec<(u32, Vec<u8>)>,
     /// (row, problem), sorted by row after [`Claims::resolve`].
@@ -111,14 +113,21 @@ impl Claims {
     /// Reads and parses a claims CSV with `threads` parser threads. ID
     /// numbers are judged against `today`.
     pub fn read(path: &Path, threads: usize, today: NaiveDate) -> Result<Claims, SettleError> {
+        let started = std::time::Instant::now();
         let mut claims = read::read_file(path, threads, today)?;
-        claims.resolve();
+        tracing::debug!(rows = claims.claims.len(), elapsed = ?started.elapsed(), "claims parsed");
+        claims.resolve(threads);
+        tracing::debug!(elapsed = ?started.elapsed(), "claim ids and reversals resolved");
         Ok(claims)
     }
 
     fn id(&self, row: usize) -> &[u8] {
-        let start = if row == 0 { 0 } else { self.id_ends[row - 1] };
-        &self.ids[start..self.id_ends[row]]
+        let start = if row == 0 {
+            0
+        } else {
+            self.id_ends[row - 1] as usize
+        };
+        &self.ids[start..self.id_ends[row] as usize]
     }
 
     fn reject(&mut self, row: usize, p: RowProblem) {
@@ -126,43 +135,79 @@ impl Claims {
         self.problems.push((row as u32, p));
     }
 
+    /// Builds the claim-id index in `parts` tables (one thread each, split
+    /// by hash) and finds the rows that repeat an earlier claim id:
+    /// (row, first row).
+    fn index(&self, parts: usize) -> (Vec<HashTable<u32>>, Vec<(u32, u32)>) {
+        let results: Vec<IndexPart> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..parts)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut table = HashTable::with_capacity(self.claims.len() / parts + 16);
+                        let mut repeats = Vec::new();
+                        for (row, &h) in self.hashes.iter().enumerate() {
+                            if part_of(h, parts) != part || self.id(row).is_empty() {
+                                continue;
+                            }
+                            let id = self.id(row);
+                            match table.find(h, |&r| self.id(r as usize) == id) {
+                                Some(&first) => repeats.push((row as u32, first)),
+                                None => {
+                                    table
+                                        .insert_unique(h, row as u32, |&r| self.hashes[r as usize]);
+                                }
+                            }
+                        }
+                        (table, repeats)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an index thread panicked"))
+                .collect()
+        });
+        let mut tables = Vec::with_capacity(parts);
+        let mut repeats = Vec::new();
+        for (t, r) in results {
+            tables.push(t);
+            repeats.extend(r);
+        }
+        (tables, repeats)
+    }
+
     /// Applies the file-wide rules: unique claim ids, and reversals that
     /// point at a standing claim of the same person.
-    fn resolve(&mut self) {
-        let n = self.claims.len();
-        let mut index: HashTable<u32> = HashTable::with_capacity(n);
-        let hash = |id: &[u8]| fx_hash(id);
-        for row in 0..n {
-            if self.status[row] == Status::Blank || self.id(row).is_empty() {
-                continue;
-            }
-            let id = self.id(row);
-            let h = hash(id);
-            let found = index.find(h, |&r| self.id(r as usize) == id).copied();
-            match found {
-                Some(first) => {
-                    let p = problem_of(
-                        "结算单号",
-                        id,
-                        format!("结算单号与第{}行重复", line_of(first as usize)),
-                        "duplicate_claim_id",
-                    );
-                    self.reject(row, p);
-                }
-                None => {
-                    index.insert_unique(h, row as u32, |&r| hash(self.id(r as usize)));
-                }
-            }
+    fn resolve(&mut self, threads: usize) {
+        let parts = threads.clamp(1, 16);
+        let (tables, mut repeats) = self.index(parts);
+        repeats.sort_unstable();
+        for (row, first) in repeats {
+            let p = problem_of(
+                "结算单号",
+                self.id(row as usize),
+                format!("结算单号与第{}行重复", line_of(first as usize)),
+                "duplicate_claim_id",
+            );
+            self.reject(row as usize, p);
         }
         let reversals = std::mem::take(&mut self.reversals);
-        for (row, target) in &reversals {
+        let found: Vec<Option<usize>> = reversals
+            .iter()
+            .map(|(_, id)| {
+                let h = fx_hash(id);
+                tables[part_of(h, parts)]
+                    .find(h, |&r| self.id(r as usize) == &id[..])
+                    .map(|&r| r as usize)
+            })
+            .collect();
+        drop(tables);
+        let mut outcomes = Vec::new();
+        for ((row, target), found) in reversals.iter().zip(found) {
             let row = *row as usize;
             if self.status[row] != Status::Reversal {
                 continue;
             }
-            let found = index
-                .find(hash(target), |&r| self.id(r as usize) == &target[..])
-                .map(|&r| r as usize);
             let refuse = |why: String, code| problem_of("冲销单号", target, why, code);
             let outcome = match found {
                 None => Err(refuse(
@@ -189,10 +234,17 @@ impl Claims {
                     _ => Ok(t),
                 },
             };
+            // A reversal refused earlier in the file must not count later.
             match outcome {
                 Ok(t) => self.status[t] = Status::Reversed,
-                Err(p) => self.reject(row, p),
+                Err(p) => {
+                    self.status[row] = Status::Rejected;
+                    outcomes.push((row, p));
+                }
             }
+        }
+        for (row, p) in outcomes {
+            self.reject(row, p);
         }
         self.reversals = reversals;
         self.problems.sort_by_key(|(row, _)| *row);
@@ -240,17 +292,70 @@ impl Claims {
     }
 
     /// Writes `claim_id,basic,critical,assistance,supplementary,out_of_pocket`
-    /// for every standing claim, in input order.
-    pub fn write_settled(&self, tiers: &[Tiers], path: &Path) -> Result<(), SettleError> {
-        let file = File::create(path).map_err(|e| SettleError::io(path, e))?;
-        let mut out = Output::new(file);
-        out.buf
-            .extend_from_slice(b"claim_id,basic,critical,assistance,supplementary,out_of_pocket\n");
-        for (row, t) in tiers.iter().enumerate() {
+    /// for every standing claim, in input order. Rows are formatted in
+    /// slices on `threads` threads and written in order.
+    pub fn write_settled(
+        &self,
+        tiers: &[Tiers],
+        path: &Path,
+        threads: usize,
+    ) -> Result<(), SettleError> {
+        const SLICE: usize = 1 << 16;
+        // Written aside and renamed at the end: a failed run leaves no
+        // half-written output under the expected name.
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let mut file = File::create(&partial).map_err(|e| SettleError::io(&partial, e))?;
+        let threads = threads.clamp(1, 16);
+        let slices = tiers.len().div_ceil(SLICE);
+        let mut failure = None;
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(2 * threads);
+            for t in 0..threads {
+                let tx = tx.clone();
+                s.spawn(move || {
+                    for k in (t..slices).step_by(threads) {
+                        let rows = k * SLICE..((k + 1) * SLICE).min(tiers.len());
+                        if tx.send((k, self.format_rows(tiers, rows))).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let header = b"claim_id,basic,critical,assistance,supplementary,out_of_pocket\n";
+            let mut result = file.write_all(header);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0;
+            for (k, buf) in rx {
+                pending.insert(k, buf);
+                while let Some(buf) = pending.remove(&next) {
+                    if result.is_ok() {
+                        result = file.write_all(&buf);
+                    }
+                    next += 1;
+                }
+            }
+            if let Err(e) = result.and_then(|()| file.flush()) {
+                failure = Some(SettleError::io(path, e));
+            }
+        });
+        if let Some(e) = failure {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, path).map_err(|e| SettleError::io(path, e))
+    }
+
+    fn format_rows(&self, tiers: &[Tiers], rows: std::ops::Range<usize>) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(rows.len() * 64);
+        for row in rows {
             if self.status[row] != Status::Standing {
                 continue;
             }
-            write_field(&mut out.buf, self.id(row));
+            let t = &tiers[row];
+            write_field(&mut buf, self.id(row));
             for m in [
                 t.basic,
                 t.critical,
@@ -258,13 +363,12 @@ impl Claims {
                 t.supplementary,
                 t.out_of_pocket,
             ] {
-                out.buf.push(b',');
-                write_money(&mut out.buf, m);
+                buf.push(b',');
+                write_money(&mut buf, m);
             }
-            out.buf.push(b'\n');
-            out.flush_if_full().map_err(|e| SettleError::io(path, e))?;
+            buf.push(b'\n');
         }
-        out.finish().map_err(|e| SettleError::io(path, e))
+        buf
     }
 
     /// Explains how one claim was settled: its row, its place in the
@@ -404,6 +508,15 @@ fn problem_of(
     }
 }
 
+/// One thread's share of the claim-id index, and the repeats it found.
+type IndexPart = (HashTable<u32>, Vec<(u32, u32)>);
+
+/// Which index table a hash belongs to (high bits, which the tables
+/// themselves use least).
+fn part_of(h: u64, parts: usize) -> usize {
+    ((h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize) % parts
+}
+
 /// FxHash-style hashing of claim ids: fast, and good enough for a table
 /// whose equality check is exact.
 fn fx_hash(bytes: &[u8]) -> u64 {
@@ -460,36 +573,6 @@ fn write_money(buf: &mut Vec<u8>, m: Money) {
     buf.extend_from_slice(&digits[i..]);
     let cents = (abs % 100) as u8;
     buf.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
-}
-
-/// A buffered writer that flushes in large writes.
-struct Output {
-    file: File,
-    buf: Vec<u8>,
-}
-
-impl Output {
-    const SIZE: usize = 1 << 20;
-
-    fn new(file: File) -> Self {
-        Output {
-            file,
-            buf: Vec::with_capacity(Self::SIZE + 4096),
-        }
-    }
-
-    fn flush_if_full(&mut self) -> io::Result<()> {
-        if self.buf.len() >= Self::SIZE {
-            self.file.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> io::Result<()> {
-        self.file.write_all(&self.buf)?;
-        self.file.flush()
-    }
 }
 
 #[cfg(test)]

@@ -92,11 +92,7 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// Maps a header row; `Err` lists the missing required columns.
-    pub(crate) fn from_header(header: &[Cow<'_, [u8]>]) -> Result<Layout, Vec<Col>> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect();
+    pub(crate) fn from_header(names: &[Cow<'_, str>]) -> Result<Layout, Vec<Col>> {
         let mut index = [None; 10];
         let mut missing = Vec::new();
         for (k, col) in Col::ALL.into_iter().enumerate() {
@@ -113,64 +109,63 @@ impl Layout {
     }
 
     /// The claim id of a row, trimmed.
-    pub(crate) fn claim_id<'f>(&self, fields: &'f [Cow<'_, [u8]>]) -> &'f [u8] {
+    pub(crate) fn claim_id<'f>(&self, fields: &'f [Cow<'_, str>]) -> &'f str {
         self.get(fields, Col::ClaimId)
     }
 
-    fn get<'f>(&self, fields: &'f [Cow<'_, [u8]>], col: Col) -> &'f [u8] {
+    fn get<'f>(&self, fields: &'f [Cow<'_, str>], col: Col) -> &'f str {
         self.index[col as usize]
             .and_then(|i| fields.get(i))
-            .map_or(&[][..], |f| trim(f))
+            .map_or("", |f| f.trim_ascii())
     }
-}
-
-fn trim(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if first.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if last.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    b
 }
 
 /// Splits the record starting at `pos` into `fields`; returns the position
-/// after its line end. Quotes follow RFC 4180.
-pub(crate) fn split_record<'a>(
-    buf: &'a [u8],
-    mut pos: usize,
-    fields: &mut Vec<Cow<'a, [u8]>>,
-) -> usize {
+/// after its line end. Quotes follow RFC 4180. Separators are ASCII, so
+/// every cut falls on a character boundary.
+pub(crate) fn split_record<'a>(buf: &'a str, pos: usize, fields: &mut Vec<Cow<'a, str>>) -> usize {
     fields.clear();
+    let bytes = buf.as_bytes();
+    let line_end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
+    let line = &bytes[pos..line_end];
+    if memchr::memchr(b'"', line).is_none() {
+        // The common case: no quotes, so the line is the record.
+        let text = &buf[pos..line_end];
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let mut start = 0;
+        for comma in memchr::memchr_iter(b',', text.as_bytes()) {
+            fields.push(Cow::Borrowed(&text[start..comma]));
+            start = comma + 1;
+        }
+        fields.push(Cow::Borrowed(&text[start..]));
+        return (line_end + 1).min(bytes.len());
+    }
+    split_quoted(buf, pos, fields)
+}
+
+fn split_quoted<'a>(buf: &'a str, mut pos: usize, fields: &mut Vec<Cow<'a, str>>) -> usize {
+    let bytes = buf.as_bytes();
     loop {
-        if buf.get(pos) == Some(&b'"') {
+        if bytes.get(pos) == Some(&b'"') {
             let (field, next) = quoted(buf, pos + 1);
             fields.push(field);
             pos = next;
-            // Anything between the closing quote and the separator is kept out.
-            while pos < buf.len() && !matches!(buf[pos], b',' | b'\n') {
+            // Anything between the closing quote and the separator is dropped.
+            while pos < bytes.len() && !matches!(bytes[pos], b',' | b'\n') {
                 pos += 1;
             }
         } else {
             let start = pos;
-            while pos < buf.len() && !matches!(buf[pos], b',' | b'\n') {
+            while pos < bytes.len() && !matches!(bytes[pos], b',' | b'\n') {
                 pos += 1;
             }
             let mut end = pos;
-            if end > start && buf[end - 1] == b'\r' {
+            if end > start && bytes[end - 1] == b'\r' {
                 end -= 1;
             }
             fields.push(Cow::Borrowed(&buf[start..end]));
         }
-        match buf.get(pos) {
+        match bytes.get(pos) {
             Some(b',') => pos += 1,
             Some(_) => return pos + 1,
             None => return pos,
@@ -178,26 +173,53 @@ pub(crate) fn split_record<'a>(
     }
 }
 
-fn quoted(buf: &[u8], start: usize) -> (Cow<'_, [u8]>, usize) {
-    let mut pos = start;
-    let mut owned: Option<Vec<u8>> = None;
-    while pos < buf.len() {
-        if buf[pos] == b'"' {
-            if buf.get(pos + 1) == Some(&b'"') {
-                let o = owned.get_or_insert_with(|| buf[start..pos].to_vec());
-                o.push(b'"');
-                pos += 2;
-                continue;
-            }
-            let field = owned.map_or(Cow::Borrowed(&buf[start..pos]), Cow::Owned);
-            return (field, pos + 1);
-        }
-        if let Some(o) = owned.as_mut() {
-            o.push(buf[pos]);
+/// The end of the record starting at `pos` (after its line break), found
+/// on raw bytes, for blocks that are not valid UTF-8.
+pub(crate) fn record_end(bytes: &[u8], mut pos: usize) -> usize {
+    let mut in_quotes = false;
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => return pos + 1,
+            _ => {}
         }
         pos += 1;
     }
-    let field = owned.map_or(Cow::Borrowed(&buf[start..]), Cow::Owned);
+    pos
+}
+
+fn quoted(buf: &str, start: usize) -> (Cow<'_, str>, usize) {
+    let bytes = buf.as_bytes();
+    let mut pos = start;
+    let mut owned: Option<String> = None;
+    let mut run = start;
+    while pos < bytes.len() {
+        if bytes[pos] == b'"' {
+            if bytes.get(pos + 1) == Some(&b'"') {
+                let o = owned.get_or_insert_with(String::new);
+                o.push_str(&buf[run..=pos]);
+                pos += 2;
+                run = pos;
+                continue;
+            }
+            let field = match owned {
+                Some(mut o) => {
+                    o.push_str(&buf[run..pos]);
+                    Cow::Owned(o)
+                }
+                None => Cow::Borrowed(&buf[start..pos]),
+            };
+            return (field, pos + 1);
+        }
+        pos += 1;
+    }
+    let field = match owned {
+        Some(mut o) => {
+            o.push_str(&buf[run..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(&buf[start..]),
+    };
     (field, pos)
 }
 
@@ -210,10 +232,9 @@ pub(crate) struct RowProblem {
     pub code: &'static str,
 }
 
-fn problem(col: Col, value: &[u8], problem: impl Into<String>, code: &'static str) -> RowProblem {
-    let text = String::from_utf8_lossy(value);
+fn problem(col: Col, text: &str, problem: impl Into<String>, code: &'static str) -> RowProblem {
     let value = if col == Col::PersonId {
-        mask_middle(&text)
+        mask_middle(text)
     } else {
         text.chars().take(60).collect()
     };
@@ -228,33 +249,22 @@ fn problem(col: Col, value: &[u8], problem: impl Into<String>, code: &'static st
 /// The parsed row: the engine input, and the claim it reverses if any.
 pub(crate) struct ParsedRow<'a> {
     pub claim: BatchClaim,
-    pub reverses: &'a [u8],
+    pub reverses: &'a str,
 }
 
 /// Parses one record's fields. The claim id is read by the caller.
 pub(crate) fn parse_row<'a>(
     layout: &Layout,
-    fields: &'a [Cow<'a, [u8]>],
+    fields: &'a [Cow<'a, str>],
     today: NaiveDate,
 ) -> Result<ParsedRow<'a>, RowProblem> {
     let field = |c: Col| layout.get(fields, c);
-    let text = |c: Col| -> Result<&str, RowProblem> {
-        let raw = field(c);
-        std::str::from_utf8(raw).map_err(|_| {
-            problem(
-                c,
-                raw,
-                "含有无法识别的字符（文件应为 UTF-8 编码）",
-                "bad_encoding",
-            )
-        })
-    };
     let required = |c: Col| -> Result<&str, RowProblem> {
-        let t = text(c)?;
+        let t = field(c);
         if t.is_empty() {
             return Err(problem(
                 c,
-                b"",
+                "",
                 format!("缺少{}", c.label()),
                 "missing_value",
             ));
@@ -263,8 +273,8 @@ pub(crate) fn parse_row<'a>(
     };
     let id_text = required(Col::PersonId)?;
     let person = IdCardNo::parse_as_of(id_text, today)
-        .map_err(|e| problem(Col::PersonId, id_text.as_bytes(), e.to_string(), e.code()))?;
-    let groups = groups(text(Col::Groups)?)?;
+        .map_err(|e| problem(Col::PersonId, id_text, e.to_string(), e.code()))?;
+    let groups = groups(field(Col::Groups))?;
     let kind = code_of(required(Col::Kind)?, Col::Kind, kind_fast, ClaimKind::parse)?;
     let level = code_of(
         required(Col::Level)?,
@@ -317,7 +327,7 @@ fn code_of<T, E: std::fmt::Display>(
 ) -> Result<T, RowProblem> {
     match fast(s) {
         Some(v) => Ok(v),
-        None => slow(s).map_err(|e| problem(col, s.as_bytes(), e.to_string(), "unknown_code")),
+        None => slow(s).map_err(|e| problem(col, s, e.to_string(), "unknown_code")),
     }
 }
 
@@ -336,9 +346,8 @@ fn groups(s: &str) -> Result<GroupSet, RowProblem> {
             Some(g) => set.insert(g),
             None if part.is_empty() => {}
             None => {
-                return GroupSet::parse_list(s).map_err(|e| {
-                    problem(Col::Groups, s.as_bytes(), e.to_string(), "unknown_group")
-                });
+                return GroupSet::parse_list(s)
+                    .map_err(|e| problem(Col::Groups, s, e.to_string(), "unknown_group"));
             }
         }
     }
@@ -351,7 +360,7 @@ fn boolean(s: &str) -> Result<bool, RowProblem> {
         "false" | "FALSE" | "False" | "0" | "否" | "N" | "n" | "no" | "NO" => Ok(false),
         _ => Err(problem(
             Col::CountyInternal,
-            s.as_bytes(),
+            s,
             "应为 true 或 false（是/否）",
             "bad_bool",
         )),
@@ -359,15 +368,9 @@ fn boolean(s: &str) -> Result<bool, RowProblem> {
 }
 
 fn money(col: Col, s: &str) -> Result<Money, RowProblem> {
-    let m = Money::from_yuan_str(s)
-        .map_err(|e| problem(col, s.as_bytes(), e.to_string(), "bad_money"))?;
+    let m = Money::from_yuan_str(s).map_err(|e| problem(col, s, e.to_string(), "bad_money"))?;
     if m < Money::ZERO {
-        return Err(problem(
-            col,
-            s.as_bytes(),
-            "金额不能为负数",
-            "negative_amount",
-        ));
+        return Err(problem(col, s, "金额不能为负数", "negative_amount"));
     }
     Ok(m)
 }
@@ -443,10 +446,8 @@ mod tests {
 
     fn split(s: &str) -> Vec<String> {
         let mut f = Vec::new();
-        split_record(s.as_bytes(), 0, &mut f);
-        f.iter()
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect()
+        split_record(s, 0, &mut f);
+        f.iter().map(|c| c.to_string()).collect()
     }
 
     #[test]
@@ -458,6 +459,8 @@ mod tests {
         );
         assert_eq!(split("\"line\nbreak\",2"), ["line\nbreak", "2"]);
         assert_eq!(split(""), [""]);
+        assert_eq!(split("\"a\"\"\"\"b\"\"\",c"), ["a\"\"b\"", "c"]);
+        assert_eq!(record_end(b"a,\"x\ny\"\nb", 0), 8);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 use jianfu_domain::{ClaimKind, FacilityLevel, GroupSet, Money};
 use jianfu_policy::{BatchClaim, ClaimInput};
 
-use super::parse::{Col, Layout, RowProblem, parse_row, split_record};
-use super::{Claims, SettleError, Status};
+use super::parse::{Col, Layout, RowProblem, parse_row, record_end, split_record};
+use super::{Claims, SettleError, Status, fx_hash};
 
 const BLOCK: usize = 4 << 20;
 
@@ -26,7 +26,10 @@ struct Parsed {
     claims: Vec<BatchClaim>,
     status: Vec<Status>,
     ids: Vec<u8>,
-    id_ends: Vec<usize>,
+    id_ends: Vec<u32>,
+    hashes: Vec<u64>,
+    /// Bytes of the block, to estimate the rows of the whole file.
+    bytes: usize,
     reversals: Vec<(u32, Vec<u8>)>,
     problems: Vec<(u32, RowProblem)>,
 }
@@ -60,8 +63,9 @@ pub(super) fn read_file(
     if header_text.iter().all(u8::is_ascii_whitespace) {
         return Err(SettleError::Empty(path.to_path_buf()));
     }
+    let header_text = String::from_utf8_lossy(header_text);
     let mut fields = Vec::new();
-    split_record(header_text, 0, &mut fields);
+    split_record(&header_text, 0, &mut fields);
     let layout = Layout::from_header(&fields).map_err(|missing| SettleError::MissingColumns {
         file: path.to_path_buf(),
         missing: missing
@@ -80,9 +84,11 @@ pub(super) fn read_file(
         status: Vec::new(),
         ids: Vec::new(),
         id_ends: Vec::new(),
+        hashes: Vec::new(),
         reversals: Vec::new(),
         problems: Vec::new(),
     };
+    let file_len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
     let threads = threads.max(1);
     let mut failure = None;
     std::thread::scope(|s| {
@@ -100,6 +106,9 @@ pub(super) fn read_file(
         for parsed in done_rx {
             pending.insert(parsed.seq, parsed);
             while let Some(p) = pending.remove(&next) {
+                if next == 0 {
+                    reserve(&mut out, &p, file_len);
+                }
                 append(&mut out, p);
                 next += 1;
             }
@@ -111,19 +120,35 @@ pub(super) fn read_file(
     if let Some(e) = failure {
         return Err(e);
     }
-    if out.claims.len() >= u32::MAX as usize {
+    if out.claims.len() >= u32::MAX as usize || out.ids.len() >= u32::MAX as usize {
         return Err(SettleError::TooLarge(path.to_path_buf()));
     }
     Ok(out)
 }
 
+/// Sizes the vectors for the whole file from its first block, so that
+/// they are not copied as they grow.
+fn reserve(out: &mut Claims, first: &Parsed, file_len: usize) {
+    let rows = first.claims.len().max(1);
+    let estimate = (file_len as f64 / first.bytes.max(1) as f64 * rows as f64 * 1.02) as usize;
+    let id_bytes = first.ids.len() * estimate / rows;
+    out.claims.reserve(estimate);
+    out.status.reserve(estimate);
+    out.id_ends.reserve(estimate);
+    out.hashes.reserve(estimate);
+    out.ids.reserve(id_bytes + id_bytes / 50);
+}
+
 fn append(out: &mut Claims, p: Parsed) {
     let base = out.claims.len() as u32;
-    let id_base = out.ids.len();
+    // Offsets past 4 GiB of ids wrap; read_file refuses such files.
+    let id_base = out.ids.len() as u32;
     out.claims.extend_from_slice(&p.claims);
     out.status.extend_from_slice(&p.status);
     out.ids.extend_from_slice(&p.ids);
-    out.id_ends.extend(p.id_ends.iter().map(|e| e + id_base));
+    out.hashes.extend_from_slice(&p.hashes);
+    out.id_ends
+        .extend(p.id_ends.iter().map(|e| e.wrapping_add(id_base)));
     out.reversals
         .extend(p.reversals.into_iter().map(|(r, t)| (r + base, t)));
     out.problems
@@ -208,49 +233,94 @@ fn parse_block(seq: usize, block: &[u8], layout: &Layout, today: NaiveDate) -> P
         status: Vec::with_capacity(estimate),
         ids: Vec::with_capacity(estimate * 14),
         id_ends: Vec::with_capacity(estimate),
+        hashes: Vec::with_capacity(estimate),
+        bytes: block.len(),
         reversals: Vec::new(),
         problems: Vec::new(),
     };
-    let mut fields: Vec<Cow<'_, [u8]>> = Vec::with_capacity(16);
-    let mut pos = 0;
-    while pos < block.len() {
-        pos = split_record(block, pos, &mut fields);
-        let row = p.claims.len() as u32;
-        if fields.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            p.claims.push(EMPTY_CLAIM);
-            p.status.push(Status::Blank);
-            p.id_ends.push(p.ids.len());
-            continue;
-        }
-        let id = layout.claim_id(&fields);
-        p.ids.extend_from_slice(id);
-        p.id_ends.push(p.ids.len());
-        let parsed = if id.is_empty() {
-            Err(RowProblem {
-                column: Col::ClaimId.label(),
-                value: String::new(),
-                problem: "缺少结算单号".into(),
-                code: "missing_value",
-            })
-        } else {
-            parse_row(layout, &fields, today)
-        };
-        match parsed {
-            Ok(r) => {
-                p.claims.push(r.claim);
-                if r.reverses.is_empty() {
-                    p.status.push(Status::Standing);
-                } else {
-                    p.status.push(Status::Reversal);
-                    p.reversals.push((row, r.reverses.to_vec()));
-                }
+    let mut fields: Vec<Cow<'_, str>> = Vec::with_capacity(16);
+    match std::str::from_utf8(block) {
+        Ok(text) => {
+            let mut pos = 0;
+            while pos < text.len() {
+                pos = split_record(text, pos, &mut fields);
+                p.record(&fields, layout, today);
             }
-            Err(e) => {
-                p.claims.push(EMPTY_CLAIM);
-                p.status.push(Status::Rejected);
-                p.problems.push((row, e));
+        }
+        // Some row is not UTF-8: find it, and parse the others.
+        Err(_) => {
+            let mut pos = 0;
+            while pos < block.len() {
+                let end = record_end(block, pos);
+                match std::str::from_utf8(&block[pos..end]) {
+                    Ok(text) => {
+                        split_record(text, 0, &mut fields);
+                        p.record(&fields, layout, today);
+                    }
+                    Err(_) => p.undecodable(),
+                }
+                pos = end;
             }
         }
     }
     p
+}
+
+impl Parsed {
+    fn push_id(&mut self, id: &str) {
+        self.ids.extend_from_slice(id.as_bytes());
+        self.id_ends.push(self.ids.len() as u32);
+        self.hashes.push(fx_hash(id.as_bytes()));
+    }
+
+    fn reject(&mut self, problem: RowProblem) {
+        let row = self.claims.len() as u32;
+        self.claims.push(EMPTY_CLAIM);
+        self.status.push(Status::Rejected);
+        self.problems.push((row, problem));
+    }
+
+    fn undecodable(&mut self) {
+        self.push_id("");
+        self.reject(RowProblem {
+            column: "",
+            value: String::new(),
+            problem:
+                "该行含有无法识别的字符：文件应为 UTF-8 编码（可在 Excel 中另存为“CSV UTF-8”）"
+                    .into(),
+            code: "bad_encoding",
+        });
+    }
+
+    fn record(&mut self, fields: &[Cow<'_, str>], layout: &Layout, today: NaiveDate) {
+        if fields.iter().all(|f| f.trim_ascii().is_empty()) {
+            self.push_id("");
+            self.claims.push(EMPTY_CLAIM);
+            self.status.push(Status::Blank);
+            return;
+        }
+        let id = layout.claim_id(fields);
+        self.push_id(id);
+        if id.is_empty() {
+            return self.reject(RowProblem {
+                column: Col::ClaimId.label(),
+                value: String::new(),
+                problem: "缺少结算单号".into(),
+                code: "missing_value",
+            });
+        }
+        match parse_row(layout, fields, today) {
+            Ok(r) => {
+                let row = self.claims.len() as u32;
+                self.claims.push(r.claim);
+                if r.reverses.is_empty() {
+                    self.status.push(Status::Standing);
+                } else {
+                    self.status.push(Status::Reversal);
+                    self.reversals.push((row, r.reverses.as_bytes().to_vec()));
+                }
+            }
+            Err(e) => self.reject(e),
+        }
+    }
 }
