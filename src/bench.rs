@@ -24,6 +24,15 @@ pub enum BenchCommand {
         #[arg(long, env = "JIANFU_TEST_PG")]
         pg: Option<String>,
     },
+    /// Settle generated claims: the engine alone and `jianfu settle` end to end.
+    Settle {
+        /// Claim counts to measure.
+        #[arg(long, value_delimiter = ',', default_value = "1000000,5000000")]
+        claims: Vec<u64>,
+        /// Use this claims CSV (cut to each count) instead of generating one.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -43,11 +52,15 @@ pub async fn run(cmd: BenchCommand) -> Result<bool> {
             engine,
             pg,
         } => bench_import(persons, engine, pg).await,
+        BenchCommand::Settle { claims, file } => {
+            tokio::task::spawn_blocking(move || crate::bench_settle::run(&claims, file.as_deref()))
+                .await?
+        }
     }
 }
 
 /// Peak resident memory of this process since the last reset, in MiB.
-fn peak_rss_mib() -> f64 {
+pub fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()

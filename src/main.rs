@@ -3,6 +3,7 @@
 //! only when everything asked for was done.
 
 mod bench;
+mod bench_settle;
 mod settle_cli;
 
 use std::path::{Path, PathBuf};

@@ -37,6 +37,9 @@ pub struct SettleArgs {
     /// Do not print the summary line.
     #[arg(long)]
     quiet: bool,
+    /// Print the peak memory of the run (Linux) after the summary.
+    #[arg(long)]
+    stats: bool,
 }
 
 /// Reads a policy: a built-in name, or a TOML file.
@@ -103,6 +106,9 @@ pub fn run(args: SettleArgs) -> Result<bool> {
             s.rejected,
             started.elapsed().as_secs_f64()
         );
+    }
+    if args.stats {
+        eprintln!("peak_rss_mib={:.0}", crate::bench::peak_rss_mib());
     }
     Ok(s.rejected == 0)
 }

@@ -130,6 +130,21 @@ fn settle_run<'p, F>(
     }
 }
 
+/// Settles claims that are already in settlement order (grouped by person
+/// and year, by time within), calling `emit` with each position and result.
+/// This is the engine's inner loop, without sorting.
+pub fn settle_in_order(policy: &Policy, claims: &[BatchClaim], mut emit: impl FnMut(usize, Tiers)) {
+    let mut state = YearState::default();
+    let mut current: Option<(u64, i32)> = None;
+    for (i, c) in claims.iter().enumerate() {
+        if current != Some((c.person, c.year)) {
+            current = Some((c.person, c.year));
+            state = YearState::default();
+        }
+        emit(i, policy.settle(&mut state, &c.input));
+    }
+}
+
 /// A cheap 64-bit mixer so persons spread evenly over threads.
 fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;

@@ -9,6 +9,7 @@
 
 pub mod import;
 pub mod settle;
+pub mod simulate;
 
 pub use import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, import_file};
 pub use settle::{Claims, SettleError, SettleSummary};

@@ -281,6 +281,15 @@ impl Claims {
         s
     }
 
+    /// The claims that stand (not rejected, not a reversal, not reversed).
+    pub fn standing(&self) -> impl Iterator<Item = &BatchClaim> + '_ {
+        self.claims
+            .iter()
+            .zip(&self.status)
+            .filter(|(_, s)| **s == Status::Standing)
+            .map(|(c, _)| c)
+    }
+
     /// Settles every standing claim under `policy`.
     pub fn settle(&self, policy: &Policy, threads: usize) -> Vec<Tiers> {
         settle_batch_where(
