@@ -5,6 +5,7 @@
 mod bench;
 mod bench_settle;
 mod settle_cli;
+mod simulate_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -125,6 +126,8 @@ enum Command {
     },
     /// Settle a claims CSV under a policy: tiers per claim, to the cent.
     Settle(settle_cli::SettleArgs),
+    /// Re-settle a year of stored claims under two policies and compare them by region.
+    Simulate(simulate_cli::SimulateArgs),
     /// Benchmarks that print throughput and peak memory.
     Bench {
         #[command(subcommand)]
@@ -240,6 +243,10 @@ async fn run(cli: Cli) -> Result<bool> {
             no_serve,
         } => demo(&cli.db, &addr, &county, persons, no_serve).await,
         Command::Settle(args) => tokio::task::spawn_blocking(move || settle_cli::run(args)).await?,
+        Command::Simulate(args) => {
+            let db = open(&cli.db).await?;
+            simulate_cli::run(&db, args).await
+        }
         Command::Bench { what } => bench::run(what).await,
     }
 }

@@ -12,6 +12,7 @@ mod bulk;
 pub mod queries;
 pub mod regions;
 pub mod registry;
+pub mod simulation;
 #[cfg(feature = "testing")]
 pub mod testing;
 
