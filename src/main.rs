@@ -3,6 +3,8 @@
 //! only when everything asked for was done.
 
 mod bench;
+mod claims_cli;
+mod policy_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,7 +45,7 @@ enum Command {
         #[command(subcommand)]
         action: RegionsAction,
     },
-    /// Import a registry file (CSV or XLSX).
+    /// Import a registry or claims file (CSV or XLSX).
     Import {
         /// What the file holds.
         kind: Kind,
@@ -121,6 +123,11 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Settlement parameter sets (政策参数) stored in the database.
+    Policy {
+        #[command(subcommand)]
+        action: policy_cli::PolicyAction,
+    },
     /// Benchmarks that print throughput and peak memory.
     Bench {
         #[command(subcommand)]
@@ -144,6 +151,8 @@ enum Kind {
     Persons,
     /// 诊断 (diagnoses)
     Diagnoses,
+    /// 医保结算记录 (claims)
+    Claims,
 }
 
 impl From<Kind> for FileKind {
@@ -151,6 +160,7 @@ impl From<Kind> for FileKind {
         match k {
             Kind::Persons => FileKind::Persons,
             Kind::Diagnoses => FileKind::Diagnoses,
+            Kind::Claims => FileKind::Claims,
         }
     }
 }
@@ -235,6 +245,7 @@ async fn run(cli: Cli) -> Result<bool> {
             persons,
             no_serve,
         } => demo(&cli.db, &addr, &county, persons, no_serve).await,
+        Command::Policy { action } => policy_cli::run(&open(&cli.db).await?, action).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }
@@ -337,6 +348,7 @@ async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
                 "已写入：新增 {} 条诊断；更新 {} 条；未变 {} 条；变更记录 {} 条",
                 s.diagnoses_created, s.diagnoses_updated, s.diagnoses_unchanged, s.changes
             ),
+            FileKind::Claims => claims_cli::print_written(s),
         }
     } else {
         println!("未写入任何数据。");
