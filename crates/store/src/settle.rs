@@ -432,7 +432,7 @@ impl Settler {
         for r in &work.reversed {
             full.insert(r.py_key()?);
         }
-        let touched: Vec<PyKey> = appended.keys().chain(full.iter()).copied().collect();
+        let touched: HashSet<PyKey> = appended.keys().chain(full.iter()).copied().collect();
         self.load_states(tx, &touched).await?;
         for (key, lines) in &appended {
             let last = self.years.get(key).and_then(|s| s.last);
@@ -563,7 +563,7 @@ impl Settler {
         Ok((policy.id, tiers))
     }
 
-    async fn load_states(&mut self, tx: &mut Tx, keys: &[PyKey]) -> Result<()> {
+    async fn load_states(&mut self, tx: &mut Tx, keys: &HashSet<PyKey>) -> Result<()> {
         let mut groups: HashMap<(u32, i16), Vec<(u64, String)>> = HashMap::new();
         for &(county, person, year) in keys {
             if !self.years.contains_key(&(county, person, year)) {
