@@ -6,6 +6,8 @@ mod bench;
 mod bench_settle;
 mod settle_cli;
 mod simulate_cli;
+mod claims_cli;
+mod policy_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,7 +48,7 @@ enum Command {
         #[command(subcommand)]
         action: RegionsAction,
     },
-    /// Import a registry file (CSV or XLSX).
+    /// Import a registry or claims file (CSV or XLSX).
     Import {
         /// What the file holds.
         kind: Kind,
@@ -128,6 +130,11 @@ enum Command {
     Settle(settle_cli::SettleArgs),
     /// Re-settle a year of stored claims under two policies and compare them by region.
     Simulate(simulate_cli::SimulateArgs),
+    /// Settlement parameter sets (政策参数) stored in the database.
+    Policy {
+        #[command(subcommand)]
+        action: policy_cli::PolicyAction,
+    },
     /// Benchmarks that print throughput and peak memory.
     Bench {
         #[command(subcommand)]
@@ -151,6 +158,8 @@ enum Kind {
     Persons,
     /// 诊断 (diagnoses)
     Diagnoses,
+    /// 医保结算记录 (claims)
+    Claims,
 }
 
 impl From<Kind> for FileKind {
@@ -158,6 +167,7 @@ impl From<Kind> for FileKind {
         match k {
             Kind::Persons => FileKind::Persons,
             Kind::Diagnoses => FileKind::Diagnoses,
+            Kind::Claims => FileKind::Claims,
         }
     }
 }
@@ -247,6 +257,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             simulate_cli::run(&db, args).await
         }
+        Command::Policy { action } => policy_cli::run(&open(&cli.db).await?, action).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }
@@ -349,6 +360,7 @@ async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
                 "已写入：新增 {} 条诊断；更新 {} 条；未变 {} 条；变更记录 {} 条",
                 s.diagnoses_created, s.diagnoses_updated, s.diagnoses_unchanged, s.changes
             ),
+            FileKind::Claims => claims_cli::print_written(s),
         }
     } else {
         println!("未写入任何数据。");

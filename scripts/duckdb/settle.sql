@@ -61,121 +61,149 @@ CREATE OR REPLACE TEMP MACRO asst_g(b, ag) AS
         ELSE 0
     END;
 
--- yuan with 2 decimals from fen >= 0
-CREATE OR REPLACE TEMP MACRO yuan(f) AS printf('%d.%02d', f // 100, f % 100);
+-- yuan with 2 decimals from fen (written by the CSV writer as 2385.00)
+CREATE OR REPLACE TEMP MACRO yuan(f) AS CAST(f AS DECIMAL(18, 0)) * 0.01;  -- DECIMAL(18,2), exact
 
 -- ------------------------------------------------------------------ input
--- Only the contract's columns are read (extra columns are ignored), all as
--- text, then parsed here. The table's rowid is the input position.
+-- Only the contract's columns are read (extra columns are ignored); the
+-- reader parses times and amounts (DECIMAL(18,2), exact), the rest is text
+-- turned into compact values here, so the windows below sort and carry
+-- little. Fields are taken as written (no padding, as the generator writes).
+-- The table's rowid is the input position: with preserve_insertion_order a
+-- plain scan + projection keeps the file's order, but a join does not, so no
+-- join may creep in here (an `x IN (...)` of many constants is planned as a
+-- join and scrambled the order in DuckDB 1.5.6).
 CREATE OR REPLACE TEMP TABLE claims AS
 SELECT
-    trim(claim_id)                                           AS claim_id,
-    upper(trim(person_id))                                   AS person,
-    CAST(trim(settled_at) AS TIMESTAMP)                      AS ts,
-    trim(kind)                                               AS kind,
-    trim(level)                                              AS level,
-    trim(county_internal) IN ('true', 'TRUE', 'True', '1', '是', 'Y', 'y', 'yes', 'YES') AS internal,
-    string_split(coalesce(trim(groups), ''), '|')            AS groups,
-    CAST(CAST(trim(total) AS DECIMAL(18, 2)) * 100 AS BIGINT)        AS total,
-    CAST(CAST(trim(policy_scope) AS DECIMAL(18, 2)) * 100 AS BIGINT) AS policy,
-    coalesce(trim(reverses), '')                             AS reverses
-FROM read_csv(getvariable('claims'), header = true, all_varchar = true);
+    claim_id,
+    -- the 18-character ID as one BIGINT (17 digits × 11 + check digit, X = 10),
+    -- the same person for any ID, and much cheaper to sort than the text
+    CAST(left(person_id, 17) AS BIGINT) * 11
+        + CASE upper(right(person_id, 1)) WHEN 'X' THEN 10
+                                          ELSE CAST(right(person_id, 1) AS BIGINT) END AS person,
+    ts,
+    year(ts)                                                 AS yr,
+    CASE kind WHEN 'inpatient' THEN 1 WHEN 'outpatient_chronic' THEN 2
+              WHEN 'outpatient' THEN 3 END::TINYINT          AS kind,
+    -- inpatient deductible (fen) and ratio (1/10000) of the facility level
+    CASE level WHEN 'township' THEN 20000 WHEN 'county' THEN 50000
+               WHEN 'city' THEN 100000 WHEN 'province' THEN 150000 END AS ded,
+    CASE level WHEN 'township' THEN 9000 WHEN 'county' THEN 8000
+               WHEN 'city' THEN 6500 WHEN 'province' THEN 6000 END     AS ratio,
+    -- Tier 2 schedule: tilted when holding any of the tilted groups
+    list_has_any(g, ['extreme_poor', 'subsistence', 'returned_poor']) AS tilted,
+    -- Tier 3 rule: the first group of `order` held (0 = none)
+    CASE WHEN list_contains(g, 'extreme_poor') THEN 1
+         WHEN list_contains(g, 'subsistence') THEN 2
+         WHEN list_contains(g, 'returned_poor') THEN 3
+         WHEN list_contains(g, 'monitored') THEN 4
+         WHEN list_contains(g, 'subsistence_edge') THEN 5
+         WHEN list_contains(g, 'illness_poor') THEN 6
+         ELSE 0 END::TINYINT                                 AS ag,
+    -- Tier 4: inpatient, inside the county, holding any of its groups
+    kind = 'inpatient'
+        AND list_contains(['true', 'TRUE', 'True', '1', '是', 'Y', 'y', 'yes', 'YES'], county_internal)
+        AND list_has_any(g, ['formerly_poor', 'monitored'])  AS supp_ok,
+    CAST(total * 100 AS BIGINT)                              AS total,
+    CAST(policy_scope * 100 AS BIGINT)                       AS policy,
+    reverses
+FROM (
+    SELECT claim_id, person_id, settled_at AS ts, kind, level, county_internal,
+           string_split(coalesce(groups, ''), '|') AS g,
+           total, policy_scope, coalesce(reverses, '') AS reverses
+    FROM read_csv(getvariable('claims'), header = true, all_varchar = true,
+                  types = {'settled_at': 'TIMESTAMP',
+                           'total': 'DECIMAL(18,2)', 'policy_scope': 'DECIMAL(18,2)'})
+);
 
 -- ------------------------------------------------------------- settlement
+-- Every running quantity of the person-year is a window sum over
+--   w = (PARTITION BY person, year ORDER BY settled_at, input position),
+-- and all window functions of one SELECT with the same w share one sort, so
+-- the whole computation takes two sorts (plus the final one by position):
+--
+-- pass 1. Tier 1. The deductible of an admission depends only on whether it
+--   is the first of the year, so each inpatient claim has two candidate raw
+--   amounts, raw_first and raw_rep (deductible × 0.5, rounded); Σ raw over
+--   the inpatient claims so far = Σ raw_rep + (raw_first − raw_rep) of the
+--   first admission (first_value). With S_k = Σ raw_1..k of the claim's kind,
+--   the capped payments telescope: used_k = min(cap, S_k), so
+--   basic_k = min(cap, S_k) − min(cap, S_k − raw_k). Tier 2: the base is
+--   Σ (policy − basic) over non-outpatient claims = Σ policy − used_inpatient
+--   − used_chronic; critical_k = F(base_k) − F(base_k − res1_k) with the
+--   claim's own schedule.
+-- pass 2. Tier 3: base = Tier-2 base − Σ critical so far (it grows whether
+--   or not the person holds a group); assistance_k = G(base_k) − G(base_k −
+--   res2_k) with the claim's own rule. Tier 4 (target_ratio) needs no window.
 COPY (
 WITH
 -- claims that stand: not a reversal, not reversed
 standing AS (
     SELECT c.rowid AS rn, c.*
     FROM claims c
+    ANTI JOIN (SELECT reverses AS id FROM claims WHERE reverses <> '') r ON r.id = c.claim_id
     WHERE c.reverses = ''
-      AND NOT EXISTS (SELECT 1 FROM claims r WHERE r.reverses <> '' AND r.reverses = c.claim_id)
 ),
--- admission number within the person-year (inpatient claims only)
-s1 AS (
+cand AS (
     SELECT *,
-        year(ts) AS yr,
-        count(*) FILTER (WHERE kind = 'inpatient') OVER (
-            PARTITION BY person, year(ts) ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS adm
+        CASE kind WHEN 1 THEN rnd((policy - least(policy, ded)) * ratio)
+                  WHEN 2 THEN rnd(policy * 6500)      -- outpatient_chronic 0.65
+                  WHEN 3 THEN rnd(policy * 5000)      -- outpatient 0.50
+        END AS raw_first,
+        CASE kind WHEN 1 THEN rnd((policy - least(policy, rnd(ded * 5000))) * ratio)  -- repeat factor 0.5
+                  WHEN 2 THEN rnd(policy * 6500)
+                  WHEN 3 THEN rnd(policy * 5000)
+        END AS raw_rep
     FROM standing
 ),
--- Tier 1 before the cap; the annual cap of the claim's kind;
--- Tier-2 schedule and Tier-3 group from the claim's groups
-s2 AS (
+pass1 AS (
     SELECT *,
-        CASE kind
-            WHEN 'inpatient' THEN
-                rnd((policy - least(policy,
-                        CASE WHEN adm > 1 THEN rnd(ded * 5000) ELSE ded END))  -- repeat factor 0.5
-                    * CASE level WHEN 'township' THEN 9000 WHEN 'county' THEN 8000
-                                 WHEN 'city' THEN 6500 WHEN 'province' THEN 6000 END)
-            WHEN 'outpatient_chronic' THEN rnd(policy * 6500)
-            WHEN 'outpatient' THEN rnd(policy * 5000)
-        END AS raw,
-        CASE kind WHEN 'inpatient' THEN 15000000          -- 150000.00
-                  WHEN 'outpatient_chronic' THEN 2000000  --  20000.00
-                  WHEN 'outpatient' THEN 50000            --    500.00
-        END AS cap,
-        list_has_any(groups, ['extreme_poor', 'subsistence', 'returned_poor']) AS tilted,
-        CASE WHEN list_contains(groups, 'extreme_poor') THEN 1
-             WHEN list_contains(groups, 'subsistence') THEN 2
-             WHEN list_contains(groups, 'returned_poor') THEN 3
-             WHEN list_contains(groups, 'monitored') THEN 4
-             WHEN list_contains(groups, 'subsistence_edge') THEN 5
-             WHEN list_contains(groups, 'illness_poor') THEN 6
-             ELSE 0 END AS ag,
-        kind = 'inpatient' AND internal
-            AND list_has_any(groups, ['formerly_poor', 'monitored']) AS supp_ok
-    FROM (SELECT *, CASE level WHEN 'township' THEN 20000 WHEN 'county' THEN 50000
-                               WHEN 'city' THEN 100000 WHEN 'province' THEN 150000 END AS ded
-          FROM s1)
+        count(*) FILTER (WHERE kind = 1) OVER w                        AS adm,
+        coalesce(sum(raw_rep) FILTER (WHERE kind = 1) OVER w, 0)
+            + coalesce(first_value(CASE WHEN kind = 1 THEN raw_first - raw_rep END IGNORE NULLS) OVER w, 0)
+                                                                       AS s_in,
+        coalesce(sum(raw_rep) FILTER (WHERE kind = 2) OVER w, 0)       AS s_ch,
+        coalesce(sum(raw_rep) FILTER (WHERE kind = 3) OVER w, 0)       AS s_out,
+        coalesce(sum(policy) FILTER (WHERE kind <> 3) OVER w, 0)       AS p_cum
+    FROM cand
+    WINDOW w AS (PARTITION BY person, yr ORDER BY ts, rn ROWS UNBOUNDED PRECEDING)
 ),
--- Tier 1 with the cap: used_k = min(cap, Σ raw_1..k) per person-year and kind
-s3 AS (
-    SELECT *,
-        CAST(sum(raw) OVER (PARTITION BY person, yr, kind ORDER BY ts, rn
-                            ROWS UNBOUNDED PRECEDING) AS BIGINT) AS raw_cum
-    FROM s2
-),
-s4 AS (
-    SELECT *, policy - basic AS res1
-    FROM (SELECT *, least(cap, raw_cum) - least(cap, raw_cum - raw) AS basic FROM s3)
-),
--- Tier 2 on the cumulative base (ordinary outpatient claims add nothing)
-s5 AS (
-    SELECT *,
-        CAST(sum(CASE WHEN kind <> 'outpatient' THEN res1 ELSE 0 END) OVER (
-            PARTITION BY person, yr ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS BIGINT) AS crit_base
-    FROM s4
-),
-s6 AS (
+tier12 AS (
     SELECT *, res1 - critical AS res2
     FROM (SELECT *,
-            CASE WHEN kind = 'outpatient' THEN 0
+            CASE WHEN kind = 3 THEN 0
                  ELSE crit_f(crit_base, tilted) - crit_f(crit_base - res1, tilted) END AS critical
-          FROM s5)
+          FROM (SELECT *, policy - basic AS res1
+                FROM (SELECT *,
+                        CASE kind   -- annual caps: 150000.00, 20000.00, 500.00
+                            WHEN 1 THEN least(15000000, s_in) - least(15000000, s_in - raw)
+                            WHEN 2 THEN least(2000000, s_ch) - least(2000000, s_ch - raw)
+                            WHEN 3 THEN least(50000, s_out) - least(50000, s_out - raw)
+                        END AS basic,
+                        p_cum - least(15000000, s_in) - least(2000000, s_ch) AS crit_base
+                      FROM (SELECT *, CASE WHEN adm = 1 THEN raw_first ELSE raw_rep END AS raw
+                            FROM pass1))))
 ),
--- Tier 3 on the cumulative base, which grows whether or not a group applies
-s7 AS (
+pass2 AS (
     SELECT *,
-        CAST(sum(CASE WHEN kind <> 'outpatient' THEN res2 ELSE 0 END) OVER (
-            PARTITION BY person, yr ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS BIGINT) AS asst_base
-    FROM s6
+        crit_base - coalesce(sum(critical) FILTER (WHERE kind <> 3) OVER w, 0) AS asst_base
+    FROM tier12
+    WINDOW w AS (PARTITION BY person, yr ORDER BY ts, rn ROWS UNBOUNDED PRECEDING)
 ),
-s8 AS (
+tier3 AS (
     SELECT *, res2 - assistance AS res3
     FROM (SELECT *,
-            CASE WHEN kind = 'outpatient' THEN 0
+            CASE WHEN kind = 3 THEN 0
                  ELSE asst_g(asst_base, ag) - asst_g(asst_base - res2, ag) END AS assistance
-          FROM s7)
+          FROM pass2)
 ),
 -- Tier 4, target_ratio design: up to round(total × 0.90) overall, at most res3
-s9 AS (
+tier4 AS (
     SELECT *,
         CASE WHEN supp_ok
              THEN least(res3, greatest(0, rnd(total * 9000) - (basic + critical + assistance)))
              ELSE 0 END AS supplementary
-    FROM s8
+    FROM tier3
 )
 SELECT
     claim_id,
@@ -184,6 +212,6 @@ SELECT
     yuan(assistance)    AS assistance,
     yuan(supplementary) AS supplementary,
     yuan(total - basic - critical - assistance - supplementary) AS out_of_pocket
-FROM s9
+FROM tier4
 ORDER BY rn
 ) TO (getvariable('out')) (FORMAT csv, HEADER true);

@@ -5,6 +5,7 @@
 //! ask again whether it is valid. This crate does no I/O.
 #![deny(missing_docs)]
 
+pub mod claim;
 pub mod codes;
 pub mod disease;
 pub mod idcard;
@@ -12,6 +13,7 @@ pub mod money;
 pub mod region;
 pub mod registry;
 
+pub use claim::ClaimRecord;
 pub use codes::{
     ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, Relation,
 };

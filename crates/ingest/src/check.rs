@@ -132,6 +132,9 @@ pub struct CheckOutcome {
     pub data_rows: u64,
     /// Rows that must not be imported.
     pub rejected: RowSet,
+    /// Accepted rows to write after all others (claims files: reversals
+    /// that come before the claim they reverse).
+    pub deferred: RowSet,
     /// Problems of severity error reported.
     pub errors: u64,
     /// Warnings reported.
@@ -764,6 +767,7 @@ fn run_persons(
         header_row,
         data_rows: summary.rows,
         rejected: summary.rejected,
+        deferred: RowSet::new(),
         errors: sink.errors,
         warnings: sink.warnings,
         households: summary.households,
@@ -818,6 +822,7 @@ fn run_diagnoses(
         header_row,
         data_rows: rows,
         rejected,
+        deferred: RowSet::new(),
         errors: sink.errors,
         warnings: sink.warnings,
         households: 0,

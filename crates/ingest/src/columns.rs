@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use jianfu_domain::{Group, HouseholdType, PersonStatus, Relation};
+use jianfu_domain::{ClaimKind, FacilityLevel, Group, HouseholdType, PersonStatus, Relation};
 
 use crate::error::FileError;
 use crate::normalize::normalize_text;
@@ -39,6 +39,16 @@ pub enum ValueKind {
     Icd10,
     /// A calendar date.
     Date,
+    /// A date with a time of day (结算时间).
+    DateTime,
+    /// An identifier such as 结算单号 or 医疗机构编码 (may be all digits).
+    Identifier,
+    /// 就诊类型 code list.
+    ClaimKind,
+    /// 医疗机构级别 code list.
+    FacilityLevel,
+    /// Yes or no (是/否, true/false, 1/0, Y/N).
+    Flag,
 }
 
 impl ValueKind {
@@ -52,6 +62,7 @@ impl ValueKind {
                 | ValueKind::IdNumber
                 | ValueKind::Phone
                 | ValueKind::Icd10
+                | ValueKind::Identifier
         )
     }
 
@@ -70,6 +81,9 @@ impl ValueKind {
             ValueKind::Relation => Relation::ALL.iter().map(|v| v.label()).collect(),
             ValueKind::Status => PersonStatus::ALL.iter().map(|v| v.label()).collect(),
             ValueKind::Groups => RECORDED_GROUPS.iter().map(|v| v.label()).collect(),
+            ValueKind::ClaimKind => ClaimKind::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::FacilityLevel => FacilityLevel::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::Flag => vec!["是", "否"],
             _ => Vec::new(),
         }
     }
@@ -142,6 +156,17 @@ impl ColumnDef {
             ValueKind::Phone => "数字，手机11位或带区号的固定电话".into(),
             ValueKind::Icd10 => "ICD-10编码，如 I10、C16.9，可用国家临床版扩展码如 I10.x00".into(),
             ValueKind::Date => "日期，如 2023-04-30、2023/4/30、20230430、2023年4月30日".into(),
+            ValueKind::DateTime => {
+                "日期和时间，如 2023-03-01 10:00:00、2023-03-01T10:00:00、2023/3/1 10:00；只填日期视为当天0点".into()
+            }
+            ValueKind::Identifier => "文字或数字".into(),
+            ValueKind::ClaimKind => {
+                label_code_list(ClaimKind::ALL, ClaimKind::label, ClaimKind::code)
+            }
+            ValueKind::FacilityLevel => {
+                label_code_list(FacilityLevel::ALL, FacilityLevel::label, FacilityLevel::code)
+            }
+            ValueKind::Flag => "是/否（也可填 true/false、1/0、Y/N）".into(),
         }
     }
 }
@@ -153,6 +178,8 @@ pub enum FileKind {
     Persons,
     /// 诊断: one row per diagnosis of a registered person.
     Diagnoses,
+    /// 医保结算记录: one row per claim or reversal of a registered person.
+    Claims,
 }
 
 impl FileKind {
@@ -161,6 +188,7 @@ impl FileKind {
         match self {
             FileKind::Persons => &PERSON_COLUMNS,
             FileKind::Diagnoses => &DIAGNOSIS_COLUMNS,
+            FileKind::Claims => &CLAIM_COLUMNS,
         }
     }
 
@@ -169,14 +197,16 @@ impl FileKind {
         match self {
             FileKind::Persons => "人员",
             FileKind::Diagnoses => "诊断",
+            FileKind::Claims => "医保结算",
         }
     }
 
-    /// English name (`persons`, `diagnoses`).
+    /// English name (`persons`, `diagnoses`, `claims`).
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Persons => "persons",
             FileKind::Diagnoses => "diagnoses",
+            FileKind::Claims => "claims",
         }
     }
 
@@ -229,6 +259,40 @@ pub mod diagnosis {
     pub const DIAGNOSED_ON: usize = 3;
     /// 确诊机构
     pub const FACILITY: usize = 4;
+}
+
+/// Indices into [`CLAIM_COLUMNS`].
+pub mod claim {
+    /// 结算单号
+    pub const CLAIM_ID: usize = 0;
+    /// 身份证号
+    pub const PERSON_ID: usize = 1;
+    /// 人员类别
+    pub const GROUPS: usize = 2;
+    /// 就诊类型
+    pub const KIND: usize = 3;
+    /// 医疗机构级别
+    pub const LEVEL: usize = 4;
+    /// 是否县域内
+    pub const COUNTY_INTERNAL: usize = 5;
+    /// 结算时间
+    pub const SETTLED_AT: usize = 6;
+    /// 医疗总费用
+    pub const TOTAL: usize = 7;
+    /// 政策范围内费用
+    pub const POLICY_SCOPE: usize = 8;
+    /// 冲销单号
+    pub const REVERSES: usize = 9;
+    /// 主诊断编码
+    pub const ICD10: usize = 10;
+    /// 医疗机构编码
+    pub const FACILITY_CODE: usize = 11;
+    /// 入院日期
+    pub const ADMITTED_ON: usize = 12;
+    /// 是否先诊疗后付费
+    pub const PAY_LATER: usize = 13;
+    /// 是否一站式结算
+    pub const ONE_STOP: usize = 14;
 }
 
 /// The persons (人员) file, as in `data-formats.md`.
@@ -371,6 +435,146 @@ pub const DIAGNOSIS_COLUMNS: [ColumnDef; 5] = [
         description: "确诊的医疗机构名称或机构编码",
         example: "阜平县医院",
         width: 20.0,
+    },
+];
+
+/// The claims (医保结算记录) file, as in `data-formats.md` and
+/// `settlement.md` §2.
+pub const CLAIM_COLUMNS: [ColumnDef; 15] = [
+    ColumnDef {
+        header: "结算单号",
+        alias: "claim_id",
+        required: true,
+        kind: ValueKind::Identifier,
+        description: "医保结算记录的唯一编号",
+        example: "C202300000001",
+        width: 18.0,
+    },
+    ColumnDef {
+        header: "身份证号",
+        alias: "person_id",
+        required: true,
+        kind: ValueKind::IdNumber,
+        description: "参保人的公民身份号码，须已在台账中登记；请将本列设置为“文本”格式",
+        example: "11010519491231002X",
+        width: 21.0,
+    },
+    ColumnDef {
+        header: "人员类别",
+        alias: "groups",
+        required: false,
+        kind: ValueKind::Groups,
+        description: "结算时参保人的人员类别；不填时按台账中该人在结算时间的人员类别（含户类别带来的脱贫人口、监测对象）",
+        example: "脱贫人口|低保",
+        width: 22.0,
+    },
+    ColumnDef {
+        header: "就诊类型",
+        alias: "kind",
+        required: true,
+        kind: ValueKind::ClaimKind,
+        description: "住院、门诊慢特病或普通门诊",
+        example: "住院",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "医疗机构级别",
+        alias: "level",
+        required: true,
+        kind: ValueKind::FacilityLevel,
+        description: "就诊医疗机构的级别",
+        example: "县级",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "是否县域内",
+        alias: "county_internal",
+        required: true,
+        kind: ValueKind::Flag,
+        description: "医疗机构是否在参保人所在县域内",
+        example: "是",
+        width: 10.0,
+    },
+    ColumnDef {
+        header: "结算时间",
+        alias: "settled_at",
+        required: true,
+        kind: ValueKind::DateTime,
+        description: "医保结算的日期和时间（北京时间），决定结算顺序和所属年度",
+        example: "2023-03-01 10:00:00",
+        width: 20.0,
+    },
+    ColumnDef {
+        header: "医疗总费用",
+        alias: "total",
+        required: true,
+        kind: ValueKind::Money,
+        description: "本次就诊的医疗总费用（元）",
+        example: "12000.00",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "政策范围内费用",
+        alias: "policy_scope",
+        required: true,
+        kind: ValueKind::Money,
+        description: "政策范围内费用（元），不能大于医疗总费用",
+        example: "10800.00",
+        width: 14.0,
+    },
+    ColumnDef {
+        header: "冲销单号",
+        alias: "reverses",
+        required: false,
+        kind: ValueKind::Identifier,
+        description: "冲销记录填被冲销的结算单号；普通结算记录不填",
+        example: "",
+        width: 18.0,
+    },
+    ColumnDef {
+        header: "主诊断编码",
+        alias: "icd10",
+        required: false,
+        kind: ValueKind::Icd10,
+        description: "主要诊断的 ICD-10 编码",
+        example: "I63.9",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "医疗机构编码",
+        alias: "facility_code",
+        required: false,
+        kind: ValueKind::Identifier,
+        description: "就诊医疗机构的编码",
+        example: "H13062400001",
+        width: 16.0,
+    },
+    ColumnDef {
+        header: "入院日期",
+        alias: "admitted_on",
+        required: false,
+        kind: ValueKind::Date,
+        description: "住院的入院日期",
+        example: "2023-02-20",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "是否先诊疗后付费",
+        alias: "pay_later",
+        required: false,
+        kind: ValueKind::Flag,
+        description: "是否按“先诊疗后付费”办理",
+        example: "是",
+        width: 10.0,
+    },
+    ColumnDef {
+        header: "是否一站式结算",
+        alias: "one_stop",
+        required: false,
+        kind: ValueKind::Flag,
+        description: "是否在“一站式”结算窗口结算",
+        example: "是",
+        width: 10.0,
     },
 ];
 

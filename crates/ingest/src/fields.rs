@@ -5,16 +5,17 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
-use jianfu_domain::{IdCardError, IdCardNo, mask_middle};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use jianfu_domain::{IdCardError, IdCardNo, Money, MoneyError, mask_middle};
 
 use crate::ImportOptions;
 use crate::check::CheckOutcome;
 use crate::columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
 use crate::error::FileError;
 use crate::normalize::{
-    MAX_CELL_CHARS, compact, excel_serial_to_date, float_to_decimal_text, float_to_integer_text,
-    looks_scientific, normalize_text, parse_date_text, truncate_chars, within_length,
+    MAX_CELL_CHARS, compact, excel_serial_to_date, excel_serial_to_datetime, float_to_decimal_text,
+    float_to_integer_text, looks_scientific, normalize_text, parse_date_text, parse_datetime_text,
+    parse_flag, truncate_chars, within_length,
 };
 use crate::report::{RowError, Severity};
 use crate::table::{CellRef, FileFingerprint, Progress, TableReader};
@@ -149,12 +150,14 @@ impl<'a> RowCtx<'a> {
                     self.id_as_number(def, &shown);
                     Field::Bad
                 }
-                ValueKind::HouseholdNo | ValueKind::VillageCode | ValueKind::Phone => {
-                    match float_to_integer_text(f) {
-                        Some(s) => Field::Value(Cow::Owned(s)),
-                        None => {
-                            let shown = float_to_decimal_text(f).unwrap_or_default();
-                            self.error(
+                ValueKind::HouseholdNo
+                | ValueKind::VillageCode
+                | ValueKind::Phone
+                | ValueKind::Identifier => match float_to_integer_text(f) {
+                    Some(s) => Field::Value(Cow::Owned(s)),
+                    None => {
+                        let shown = float_to_decimal_text(f).unwrap_or_default();
+                        self.error(
                                 def,
                                 &shown,
                                 format!(
@@ -164,10 +167,9 @@ impl<'a> RowCtx<'a> {
                                 ),
                                 "precision_lost",
                             );
-                            Field::Bad
-                        }
+                        Field::Bad
                     }
-                }
+                },
                 _ => match float_to_decimal_text(f) {
                     Some(s) => Field::Value(Cow::Owned(s)),
                     None => Field::Bad,
@@ -266,6 +268,119 @@ impl<'a> RowCtx<'a> {
             return None;
         }
         Some(date)
+    }
+
+    /// A date-time cell: an Excel date-time (serial) or text in one of the
+    /// accepted forms, on a day not after `today`.
+    pub fn datetime(
+        &mut self,
+        def: &ColumnDef,
+        cell: CellRef<'_>,
+        today: NaiveDate,
+    ) -> Option<NaiveDateTime> {
+        let (at, shown) = match cell {
+            CellRef::Number(f) | CellRef::DateTime(f) => {
+                let shown = float_to_decimal_text(f).unwrap_or_default();
+                (excel_serial_to_datetime(f), shown)
+            }
+            _ => match self.text(def, cell) {
+                Field::Value(t) => (parse_datetime_text(&t), t.into_owned()),
+                Field::Empty | Field::Bad => return None,
+            },
+        };
+        let Some(at) = at.filter(|t| t.year() >= 1900) else {
+            self.error(
+                def,
+                &shown,
+                format!(
+                    "“{}”的“{}”不是有效的日期时间，请按 2023-03-01 10:00:00 或 2023-03-01T10:00:00 的格式填写",
+                    def.header,
+                    short(&shown)
+                ),
+                "bad_datetime",
+            );
+            return None;
+        };
+        if at.date() > today {
+            self.error(
+                def,
+                &shown,
+                format!(
+                    "“{}”{}晚于今天（{}），请核对",
+                    def.header,
+                    at.format("%Y-%m-%d %H:%M:%S"),
+                    today.format("%Y-%m-%d")
+                ),
+                "date_in_future",
+            );
+            return None;
+        }
+        Some(at)
+    }
+
+    /// A yes/no cell; `Some(None)` when empty (and not required).
+    pub fn flag(&mut self, def: &ColumnDef, cell: CellRef<'_>) -> Option<Option<bool>> {
+        match self.text(def, cell) {
+            Field::Value(v) => match parse_flag(&v) {
+                Some(b) => Some(Some(b)),
+                None => {
+                    self.error(
+                        def,
+                        &v,
+                        format!(
+                            "“{}”应填“是”或“否”（也可填 true/false、1/0、Y/N），这里是“{}”",
+                            def.header,
+                            short(&v)
+                        ),
+                        "bad_flag",
+                    );
+                    None
+                }
+            },
+            Field::Empty => Some(None),
+            Field::Bad => None,
+        }
+    }
+
+    /// An amount of money in yuan, not negative; `Some(None)` when empty
+    /// (and not required).
+    pub fn money(&mut self, def: &ColumnDef, cell: CellRef<'_>) -> Option<Option<Money>> {
+        let v = match self.text(def, cell) {
+            Field::Value(v) => v,
+            Field::Empty => return Some(None),
+            Field::Bad => return None,
+        };
+        match Money::from_yuan_str_non_negative(&v) {
+            Ok(m) => Some(Some(m)),
+            Err(MoneyError::Negative(_)) => {
+                self.error(
+                    def,
+                    &v,
+                    format!("“{}”不能为负数，这里是“{}”", def.header, short(&v)),
+                    "negative_money",
+                );
+                None
+            }
+            Err(e) => {
+                let why = match e {
+                    MoneyError::TooManyDecimals { .. } => "小数超过2位",
+                    MoneyError::OutOfRange(_) => "数额超出范围",
+                    _ => "不是数字",
+                };
+                self.error(
+                    def,
+                    &v,
+                    format!(
+                        "“{}”的“{}”{}；请填写以元为单位的金额，最多2位小数，不带千分位逗号和“元”字",
+                        def.header,
+                        short(&v),
+                        why
+                    ),
+                    "bad_money",
+                );
+                None
+            }
+        }
     }
 
     /// An ID number cell.

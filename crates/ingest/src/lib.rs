@@ -1,5 +1,5 @@
 //! Readers for the Excel and CSV files other departments send to jianfu
-//! (健扶): the persons (人员) and diagnoses (诊断) imports of
+//! (健扶): the persons (人员), diagnoses (诊断) and claims (医保结算) imports of
 //! `data-formats.md`, turning each row into a domain record or a list of
 //! row-level errors for the error report.
 //!
@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod claims;
 pub mod columns;
 pub mod diagnoses;
 pub mod error;
@@ -43,6 +44,9 @@ use chrono::NaiveDate;
 pub use check::{
     CheckOutcome, DiagnosesCheck, PersonsCheck, RowSet, VillageCheck, check_diagnoses_file,
     check_persons_file,
+};
+pub use claims::{
+    ClaimResult, ClaimRow, ClaimsCheck, ClaimsReader, check_claims_file, parse_claim,
 };
 pub use columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
 pub use diagnoses::{DiagnosesReader, DiagnosisResult, DiagnosisRow, parse_diagnosis};
@@ -111,6 +115,19 @@ pub trait AcceptedRows {
 
 impl AcceptedRows for PersonsReader {
     type Record = jianfu_domain::PersonRecord;
+    fn next_accepted_row(
+        &mut self,
+        outcome: &CheckOutcome,
+    ) -> Result<Option<(u32, Self::Record)>, FileError> {
+        self.next_accepted(outcome)
+    }
+    fn read_so_far(&self) -> Progress {
+        self.progress()
+    }
+}
+
+impl AcceptedRows for ClaimsReader {
+    type Record = jianfu_domain::ClaimRecord;
     fn next_accepted_row(
         &mut self,
         outcome: &CheckOutcome,

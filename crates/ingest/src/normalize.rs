@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Longest cell accepted, in characters. Longer cells are reported as
 /// `cell_too_long`.
@@ -235,6 +235,68 @@ pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
     ymd_text(y, m, d)
 }
 
+/// Parses a date and time written as text: any date form of
+/// [`parse_date_text`], then optionally `T` or spaces and `H:MM`,
+/// `H:MM:SS` or `H:MM:SS.fff` (fractions are dropped). A date alone is
+/// midnight. The text should be normalised first.
+pub fn parse_datetime_text(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    let date = parse_date_text(s)?;
+    let time = match s.find(['T', ' ']) {
+        None => NaiveTime::MIN,
+        Some(i) => parse_time_text(s[i + 1..].trim())?,
+    };
+    Some(date.and_time(time))
+}
+
+fn parse_time_text(s: &str) -> Option<NaiveTime> {
+    let s = s.split_once('.').map_or(s, |(whole, frac)| {
+        if frac.bytes().all(|b| b.is_ascii_digit()) {
+            whole
+        } else {
+            ""
+        }
+    });
+    let mut parts = s.split(':');
+    let h = num(parts.next()?)?;
+    let m = num(parts.next()?)?;
+    let sec = match parts.next() {
+        Some(p) => num(p)?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveTime::from_hms_opt(h, m, sec)
+}
+
+/// The date and time of an Excel serial number (1900 date system), to the
+/// nearest second.
+pub fn excel_serial_to_datetime(serial: f64) -> Option<NaiveDateTime> {
+    let date = excel_serial_to_date(serial)?;
+    let secs = ((serial - serial.floor()) * 86_400.0).round() as u32;
+    let (date, secs) = if secs >= 86_400 {
+        (date.succ_opt()?, secs - 86_400)
+    } else {
+        (date, secs)
+    };
+    Some(date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(secs, 0)?))
+}
+
+/// Parses a yes/no cell: 是/否, true/false, 1/0, Y/N, yes/no (any case).
+pub fn parse_flag(s: &str) -> Option<bool> {
+    let s = s.trim();
+    const YES: [&str; 5] = ["是", "true", "1", "y", "yes"];
+    const NO: [&str; 5] = ["否", "false", "0", "n", "no"];
+    if YES.iter().any(|y| s.eq_ignore_ascii_case(y)) {
+        Some(true)
+    } else if NO.iter().any(|n| s.eq_ignore_ascii_case(n)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 fn num(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -277,6 +339,46 @@ mod tests {
         assert_eq!(normalize_text("２０２３－０１－０２"), "2023-01-02");
         assert!(matches!(normalize_text(" plain "), Cow::Borrowed("plain")));
         assert!(matches!(normalize_text("中文"), Cow::Borrowed("中文")));
+    }
+
+    #[test]
+    fn date_times_flags() {
+        let at = |s: &str| parse_datetime_text(s).map(|t| t.to_string());
+        assert_eq!(
+            at("2023-03-01T10:00:00").as_deref(),
+            Some("2023-03-01 10:00:00")
+        );
+        assert_eq!(at("2023/3/1 9:05").as_deref(), Some("2023-03-01 09:05:00"));
+        assert_eq!(
+            at("2023-03-01 10:00:59.123").as_deref(),
+            Some("2023-03-01 10:00:59")
+        );
+        assert_eq!(at("20230301").as_deref(), Some("2023-03-01 00:00:00"));
+        for bad in [
+            "2023-03-01 25:00",
+            "2023-02-30 10:00",
+            "2023-03-01 10",
+            "10:00",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+        // 2023-03-01 12:00 is serial 44986.5.
+        assert_eq!(
+            excel_serial_to_datetime(44986.5)
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("2023-03-01 12:00:00")
+        );
+        for (s, v) in [
+            ("是", true),
+            ("否", false),
+            ("TRUE", true),
+            ("0", false),
+            ("y", true),
+        ] {
+            assert_eq!(parse_flag(s), Some(v), "{s}");
+        }
+        assert_eq!(parse_flag("对"), None);
     }
 
     #[test]

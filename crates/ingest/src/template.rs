@@ -29,7 +29,7 @@ pub fn write_template(kind: FileKind, path: &Path) -> Result<(), XlsxError> {
     for (i, col) in kind.columns().iter().enumerate() {
         let c = i as u16;
         sheet.set_column_width(c, col.width)?;
-        if col.kind.is_identifier() || col.kind == ValueKind::Date {
+        if col.kind.is_identifier() || matches!(col.kind, ValueKind::Date | ValueKind::DateTime) {
             // Text: Excel then keeps ID numbers, codes and typed dates as
             // written instead of turning them into floats.
             sheet.set_column_format(c, &text)?;

@@ -1,4 +1,5 @@
-//! Registry import (建档立卡台账导入): persons or diagnoses from CSV/XLSX.
+//! Registry import (建档立卡台账导入): persons or diagnoses from CSV/XLSX
+//! (claims files are handed to [`crate::claims`]).
 //!
 //! All-or-nothing by default: one bad row rejects the file and nothing is
 //! written. With `skip_invalid`, the good rows are written. Either way the
@@ -97,7 +98,7 @@ pub struct ImportOutcome {
 
 impl ImportOutcome {
     /// An import rejected whole: every row counts as rejected.
-    fn nothing_written(
+    pub(crate) fn nothing_written(
         data_rows: u64,
         errors: u64,
         warnings: u64,
@@ -161,6 +162,9 @@ pub async fn import_file(
     req: &ImportRequest,
     progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
 ) -> Result<ImportOutcome, ImportError> {
+    if req.kind == FileKind::Claims {
+        return crate::claims::import_claims(db, req, progress).await;
+    }
     let report_path = req
         .report
         .clone()
@@ -172,7 +176,7 @@ pub async fn import_file(
     let progress = Arc::new(std::sync::Mutex::new(progress));
     let levels = match req.kind {
         FileKind::Persons => Some(Arc::new(db.region_levels().await?)),
-        FileKind::Diagnoses => None,
+        FileKind::Diagnoses | FileKind::Claims => None,
     };
 
     // Pass 1 on a blocking thread: the readers are synchronous.
@@ -430,6 +434,7 @@ fn read_chunks(
             .and_then(|mut r| send_chunks(&mut r, outcome, Chunk::Persons, tx, &report_progress)),
         FileKind::Diagnoses => DiagnosesReader::open_checked(path, opts, outcome)
             .and_then(|mut r| send_chunks(&mut r, outcome, Chunk::Diagnoses, tx, &report_progress)),
+        FileKind::Claims => unreachable!("claims files are imported by crate::claims"),
     };
     if let Err(e) = result {
         let _ = tx.blocking_send(Err(e));

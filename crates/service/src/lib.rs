@@ -6,7 +6,9 @@
 //! one transaction (second pass: a reader thread parses chunks while the
 //! database writes the previous one). Every problem, from either pass,
 //! goes to the error report. A killed import leaves the database as it was.
+//! Claims files follow the same shape and are settled as they are written.
 
+mod claims;
 pub mod import;
 pub mod settle;
 pub mod simulate;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sqlx::{AssertSqlSafe, Postgres, Sqlite, Transaction};
 
 use crate::{Db, Result};
@@ -16,6 +16,9 @@ pub(crate) enum Value<'a> {
     Int(i64),
     Date(NaiveDate),
     Timestamp(DateTime<Utc>),
+    /// A local time without zone (`TIMESTAMP`).
+    LocalTime(NaiveDateTime),
+    Bool(bool),
     Null,
 }
 
@@ -40,6 +43,24 @@ impl From<i64> for Value<'_> {
 impl From<Option<i64>> for Value<'_> {
     fn from(v: Option<i64>) -> Self {
         v.map_or(Value::Null, Value::Int)
+    }
+}
+
+impl From<Option<bool>> for Value<'_> {
+    fn from(v: Option<bool>) -> Self {
+        v.map_or(Value::Null, Value::Bool)
+    }
+}
+
+impl From<Option<NaiveDate>> for Value<'_> {
+    fn from(v: Option<NaiveDate>) -> Self {
+        v.map_or(Value::Null, Value::Date)
+    }
+}
+
+impl From<Option<NaiveDateTime>> for Value<'_> {
+    fn from(v: Option<NaiveDateTime>) -> Self {
+        v.map_or(Value::Null, Value::LocalTime)
     }
 }
 
@@ -79,6 +100,8 @@ pub(crate) async fn insert_sqlite<'a>(
                     Value::Int(i) => q.bind(i),
                     Value::Date(d) => q.bind(d),
                     Value::Timestamp(t) => q.bind(t),
+                    Value::LocalTime(t) => q.bind(t),
+                    Value::Bool(b) => q.bind(b),
                     Value::Null => q.bind(Option::<String>::None),
                 };
             }
@@ -115,6 +138,10 @@ pub(crate) async fn copy_postgres(
                 Value::Timestamp(t) => {
                     let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
                 }
+                Value::LocalTime(t) => {
+                    let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.f"));
+                }
+                Value::Bool(b) => buf.push(if b { 't' } else { 'f' }),
                 Value::Null => buf.push_str("\\N"),
             }
         }

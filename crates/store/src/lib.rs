@@ -9,10 +9,14 @@
 //! every key (see `docs/ARCHITECTURE.md`).
 
 mod bulk;
+pub mod claims;
+pub mod claims_query;
+pub mod policies;
 pub mod queries;
 pub mod regions;
 pub mod registry;
 pub mod simulation;
+mod settle;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -24,6 +28,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
+pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
+pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
+pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
 pub use registry::{Conflict, ImportStats, PersonsLookup, RegistryImport};
 
 /// A storage failure.
@@ -97,11 +104,13 @@ impl Db {
     }
 
     /// Connects, brings the schema up to date and stores the shipped
-    /// reference data (disease lists) that is not there yet.
+    /// reference data (disease lists, the built-in policy) that is not
+    /// there yet.
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
         db.seed_disease_lists().await?;
+        db.seed_policies().await?;
         Ok(db)
     }
 

@@ -40,6 +40,18 @@ pub struct ImportStats {
     pub diagnoses_unchanged: u64,
     /// Change-log entries written.
     pub changes: u64,
+    /// Claims stored and settled.
+    pub claims_created: u64,
+    /// Reversals (冲销) stored.
+    pub reversals_created: u64,
+    /// Claims present and identical (a re-import).
+    pub claims_unchanged: u64,
+    /// Stored claims whose amounts changed (late claims, reversals, policies).
+    pub claims_resettled: u64,
+    /// Adjustment records written for claims of earlier batches.
+    pub adjustments: u64,
+    /// Person-year accumulators written.
+    pub person_years: u64,
 }
 
 /// A row the database refused.
@@ -154,7 +166,7 @@ struct StoredDiagnosis {
 }
 
 impl Db {
-    /// Starts an import of `kind` (`persons`, `diagnoses`) from
+    /// Starts an import of `kind` (`persons`, `diagnoses`, `claims`, `policy`) from
     /// `source_file` by `user`: records the batch, opens the transaction.
     pub async fn begin_import(
         &self,
@@ -204,7 +216,7 @@ impl RegistryImport {
         self.batch_id
     }
 
-    fn tx(&mut self) -> &mut Tx {
+    pub(crate) fn tx(&mut self) -> &mut Tx {
         self.tx
             .as_mut()
             .expect("transaction open until commit or rollback")
@@ -613,7 +625,10 @@ impl RegistryImport {
             + self.stats.persons_unchanged
             + self.stats.diagnoses_created
             + self.stats.diagnoses_updated
-            + self.stats.diagnoses_unchanged;
+            + self.stats.diagnoses_unchanged
+            + self.stats.claims_created
+            + self.stats.reversals_created
+            + self.stats.claims_unchanged;
         self.tx.take().expect("open").commit().await?;
         self.finish("committed", rows_total, written, errors)
             .await?;

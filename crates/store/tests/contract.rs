@@ -88,6 +88,8 @@ fn normalise_sqlite_type(t: &str) -> String {
         "BIGINT" | "INTEGER" => "bigint",
         "DATE" => "date",
         "TIMESTAMPTZ" => "timestamp with time zone",
+        "TIMESTAMP" => "timestamp without time zone",
+        "BOOLEAN" => "boolean",
         other => panic!("SQLite column type {other} has no PostgreSQL counterpart in this test"),
     }
     .to_string()
@@ -126,7 +128,17 @@ async fn disease_lists_are_stored_once() {
 async fn large_tables_are_keyed_by_county() {
     for t in testing::all().await {
         for (table, _, pk) in schema(&t.db).await {
-            if ["households", "persons", "diagnoses", "change_log"].contains(&table.as_str()) {
+            if [
+                "households",
+                "persons",
+                "diagnoses",
+                "change_log",
+                "claims",
+                "person_years",
+                "claim_adjustments",
+            ]
+            .contains(&table.as_str())
+            {
                 assert_eq!(
                     pk.first().map(String::as_str),
                     Some("county_code"),
