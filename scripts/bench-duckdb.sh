@@ -5,9 +5,10 @@
 #
 #   scripts/bench-duckdb.sh CLAIMS.csv [RUNS]
 #
-# Prints each run's wall time and peak memory (RSS), the best and the spread
-# of both tools, and checks that the two outputs are identical byte for byte
-# (exit status 1 when they differ; the two files are then kept).
+# Prints each run's wall time, CPU time (user + system) and peak memory (RSS),
+# the best wall time and the spread of both tools, and checks that the two
+# outputs are identical byte for byte (exit status 1 when they differ; the
+# two files are then kept). The machine may be shared: run several times.
 #
 # Environment:
 #   JIANFU   the jianfu binary (default: target/release/jianfu of this repo,
@@ -108,12 +109,13 @@ con.execute(open(sys.argv[2], encoding="utf-8").read())
 fi
 jianfu_cmd=("$jianfu" settle --policy reference-2023 --claims "$claims" --out "$a" --quiet)
 
-# Runs the command "$@" once; prints "SECONDS KB" (KB empty when not measurable).
+# Runs the command "$@" once; prints "WALL KB CPU" (seconds, peak RSS in KB,
+# user + system seconds; the last two empty when not measurable).
 measure() {
   local f="$work/.time"
   if [ -n "$timer" ]; then
-    "$timer" -o "$f" -f '%e %M' "$@" >/dev/null
-    tail -n 1 "$f"
+    "$timer" -o "$f" -f '%e %M %U %S' "$@" >/dev/null
+    tail -n 1 "$f" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
   else
     local t0 t1
     t0=$(date +%s%N)
@@ -124,13 +126,17 @@ measure() {
 }
 
 declare -a jt jm dt dm
+report() { # run name wall kb cpu
+  printf 'run %d  %-6s wall %7.2f s  cpu %7s s  peak RSS %6s MB\n' "$1" "$2" "$3" "${5:-?}" \
+    "$([ -n "${4:-}" ] && echo $(($4 / 1024)) || echo '?')"
+}
 for ((i = 1; i <= runs; i++)); do
-  read -r t m < <(measure "${jianfu_cmd[@]}")
+  read -r t m c < <(measure "${jianfu_cmd[@]}")
   jt+=("$t"); jm+=("${m:-0}")
-  printf 'run %d  jianfu %7.2f s %8s MB\n' "$i" "$t" "$([ -n "${m:-}" ] && echo $((m / 1024)) || echo '?')"
-  read -r t m < <(measure "${duckdb_cmd[@]}")
+  report "$i" jianfu "$t" "${m:-}" "${c:-}"
+  read -r t m c < <(measure "${duckdb_cmd[@]}")
   dt+=("$t"); dm+=("${m:-0}")
-  printf 'run %d  duckdb %7.2f s %8s MB\n' "$i" "$t" "$([ -n "${m:-}" ] && echo $((m / 1024)) || echo '?')"
+  report "$i" duckdb "$t" "${m:-}" "${c:-}"
 done
 
 summary() {
@@ -148,7 +154,7 @@ summary jianfu "${jt[@]}" "${jm[@]}"
 summary duckdb "${dt[@]}" "${dm[@]}"
 
 echo "== outputs"
-wc -l "$a" "$b" | head -n 2
+wc -l "$a" "$b" | sed -n 1,2p
 if cmp "$a" "$b"; then
   echo "IDENTICAL: jianfu and DuckDB agree byte for byte"
   [ -n "${WORK:-}" ] || rm -rf "$work"

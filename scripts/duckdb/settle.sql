@@ -19,7 +19,9 @@
 -- Input is assumed valid (the engine's row checks are not repeated here):
 -- rows that are reversals (`reverses` not empty) and the claims they reverse
 -- are dropped; everything else is settled and written in input order.
--- Times sort as timestamps; ties are broken by input position.
+-- Times sort as timestamps; ties are broken by input position. (jianfu reads
+-- whole seconds of the wall time as written, dropping fractions and UTC
+-- offsets; the generator writes neither, so the two orders agree.)
 
 SET preserve_insertion_order = true;
 
