@@ -4,10 +4,10 @@
 
 mod bench;
 mod bench_settle;
-mod settle_cli;
-mod simulate_cli;
 mod claims_cli;
 mod policy_cli;
+mod settle_cli;
+mod simulate_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -357,7 +357,6 @@ struct Seen {
 #[derive(Debug)]
 struct Forward {
     row: u32,
-    target: Box<str>,
     person: u64,
 }
 
@@ -366,13 +365,15 @@ struct Forward {
 /// Reports `duplicate_claim_id` (on the later row), `reverses_itself`,
 /// `reversal_of_reversal`, `duplicate_reversal` (a second reversal of
 /// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`.
-/// A reversal read before the claim it reverses is judged at the end and,
-/// when accepted, listed in [`CheckOutcome::deferred`] so that the write
-/// pass applies it after every claim.
+/// A reversal read before the claim it reverses is judged when that
+/// claim is read and, when accepted, listed in [`CheckOutcome::deferred`]
+/// so that the write pass applies it after every claim. Of two reversals
+/// of one claim, the earlier row wins.
 pub struct ClaimsCheck {
     file: Arc<str>,
     seen: FastMap<Box<str>, Seen>,
-    forward: Vec<Forward>,
+    forward: FastMap<Box<str>, Vec<Forward>>,
+    deferred: Vec<(u32, u32)>,
     rejected: Vec<(u32, u32)>,
     rows: u64,
 }
@@ -383,7 +384,8 @@ impl ClaimsCheck {
         ClaimsCheck {
             file,
             seen: FastMap::default(),
-            forward: Vec::new(),
+            forward: FastMap::default(),
+            deferred: Vec::new(),
             rejected: Vec::new(),
             rows: 0,
         }
@@ -514,6 +516,7 @@ impl ClaimsCheck {
                 rejected,
                 reversed_by: 0,
             });
+            self.judge_forward(id, sink);
         }
         if rejected {
             return;
@@ -521,11 +524,35 @@ impl ClaimsCheck {
         if let Some(target) = reverses {
             match self.seen.get_mut(target) {
                 Some(t) => t.reversed_by = row,
-                None => self.forward.push(Forward {
-                    row,
-                    target: Box::from(target),
-                    person,
-                }),
+                None => self
+                    .forward
+                    .entry(Box::from(target))
+                    .or_default()
+                    .push(Forward { row, person }),
+            }
+        }
+    }
+
+    /// Judges the reversals read before claim `id`, now that it is known.
+    fn judge_forward(&mut self, id: &str, sink: &mut dyn ReportSink) {
+        let Some(waiting) = self.forward.remove(id) else {
+            return;
+        };
+        for f in waiting {
+            let Some(t) = self.seen.get(id).copied() else {
+                return;
+            };
+            match self.judge_reversal(f.row, f.person, id, &t) {
+                Some(e) => {
+                    sink.push(e);
+                    self.rejected.push((f.row, f.row));
+                }
+                None => {
+                    if let Some(t) = self.seen.get_mut(id) {
+                        t.reversed_by = f.row;
+                    }
+                    self.deferred.push((f.row, f.row));
+                }
             }
         }
     }
@@ -537,31 +564,12 @@ impl ClaimsCheck {
         }
     }
 
-    /// Ends the check: judges the reversals read before their claims and
-    /// returns (rejected rows, deferred rows, rows fed).
-    pub fn finish(mut self, sink: &mut dyn ReportSink) -> (RowSet, RowSet, u64) {
-        let mut deferred = Vec::new();
-        for f in std::mem::take(&mut self.forward) {
-            let Some(t) = self.seen.get(&*f.target).copied() else {
-                // Not in the file: the database must hold it.
-                continue;
-            };
-            match self.judge_reversal(f.row, f.person, &f.target, &t) {
-                Some(e) => {
-                    sink.push(e);
-                    self.rejected.push((f.row, f.row));
-                }
-                None => {
-                    if let Some(t) = self.seen.get_mut(&*f.target) {
-                        t.reversed_by = f.row;
-                    }
-                    deferred.push((f.row, f.row));
-                }
-            }
-        }
+    /// Ends the check and returns (rejected rows, deferred rows, rows
+    /// fed). Reversals of claims not in the file are left to the database.
+    pub fn finish(self) -> (RowSet, RowSet, u64) {
         (
             RowSet::from_runs(self.rejected),
-            RowSet::from_runs(deferred),
+            RowSet::from_runs(self.deferred),
             self.rows,
         )
     }
@@ -604,7 +612,7 @@ fn run_claims(
         }
     }
     progress(reader.progress());
-    let (rejected, deferred, rows) = check.finish(sink);
+    let (rejected, deferred, rows) = check.finish();
     Ok(CheckOutcome {
         kind: FileKind::Claims,
         header_row,

@@ -15,8 +15,8 @@ pub mod policies;
 pub mod queries;
 pub mod regions;
 pub mod registry;
-pub mod simulation;
 mod settle;
+pub mod simulation;
 #[cfg(feature = "testing")]
 pub mod testing;
 
