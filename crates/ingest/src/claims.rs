@@ -477,14 +477,16 @@ impl ClaimsCheck {
                     "冲销单号与本行的结算单号相同：一条记录不能冲销它自己".into(),
                     "reverses_itself",
                 ));
-            } else if let Some(t) = self.seen.get(target) {
-                if let Some(e) = self.judge_reversal(row, person, target, t) {
-                    errors.push(e);
-                }
+            } else if let Some(t) = self.seen.get(target)
+                && let Some(e) = self.judge_reversal(row, person, target, t)
+            {
+                errors.push(e);
             }
         }
-        if let Some(id) = c.claim_id.as_deref() {
-            if let Some(first) = self.seen.get(id) {
+        if let Some(id) = c.claim_id.as_deref()
+            && let Some(first) = self.seen.get(id)
+        {
+            {
                 errors.push(self.error(
                     row,
                     claim::CLAIM_ID,

@@ -58,11 +58,14 @@ struct GroupChange {
     started_at: DateTime<Utc>,
 }
 
+/// Changes of one field, oldest first: (when, old value).
+type Changes = Vec<(DateTime<Utc>, Option<String>)>;
+
 /// Group history of the persons of one chunk, oldest change first.
 #[derive(Default)]
 struct History {
-    persons: HashMap<String, Vec<(DateTime<Utc>, Option<String>)>>,
-    households: HashMap<(String, String), Vec<(DateTime<Utc>, Option<String>)>>,
+    persons: HashMap<String, Changes>,
+    households: HashMap<(String, String), Changes>,
 }
 
 /// Beijing time, in which the platform writes `settled_at`.

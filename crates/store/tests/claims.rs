@@ -244,8 +244,8 @@ async fn assert_equals_batch(
     }
 
     // Person-years: sums of the settled claims and the engine's final state.
-    let mut years: std::collections::BTreeMap<(String, i32), (YearState, [i64; 5], i64, i64)> =
-        Default::default();
+    type YearSums = (YearState, [i64; 5], i64, i64);
+    let mut years: std::collections::BTreeMap<(String, i32), YearSums> = Default::default();
     let mut order: Vec<usize> = (0..standing.len()).collect();
     order.sort_by_key(|&i| (standing[i].settled_at, i));
     for i in order {
