@@ -357,3 +357,34 @@ async fn simulate_on(t: &TestDb) {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The demo database has claims of both generated years, each settled
+/// under a labelled demo policy, so simulation works on it at once.
+#[test]
+fn demo_database_has_settled_claims_of_both_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = jianfu(&["--db", &url, "demo", "--persons", "400", "--no-serve"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = jianfu(&["--db", &url, "policy", "list"]);
+    assert!(stdout(&o).contains("演示：130624 2024"), "{}", stdout(&o));
+    for year in ["2023", "2024"] {
+        let o = jianfu(&[
+            "--db",
+            &url,
+            "simulate",
+            "--alternative",
+            "reference-2023",
+            "--year",
+            year,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let claims = stdout(&o)
+            .lines()
+            .find(|l| l.starts_with("结算笔数"))
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .unwrap();
+        assert!(claims[1].parse::<u64>().unwrap() > 100, "{claims:?}");
+        assert_eq!(claims[3], "0");
+    }
+}
