@@ -477,26 +477,26 @@ impl ClaimsCheck {
                     "冲销单号与本行的结算单号相同：一条记录不能冲销它自己".into(),
                     "reverses_itself",
                 ));
-            } else if let Some(t) = self.seen.get(target) {
-                if let Some(e) = self.judge_reversal(row, person, target, t) {
-                    errors.push(e);
-                }
+            } else if let Some(t) = self.seen.get(target)
+                && let Some(e) = self.judge_reversal(row, person, target, t)
+            {
+                errors.push(e);
             }
         }
-        if let Some(id) = c.claim_id.as_deref() {
-            if let Some(first) = self.seen.get(id) {
-                errors.push(self.error(
-                    row,
-                    claim::CLAIM_ID,
-                    id,
-                    format!(
-                        "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
-                        short(id),
-                        first.row
-                    ),
-                    "duplicate_claim_id",
-                ));
-            }
+        if let Some(id) = c.claim_id.as_deref()
+            && let Some(first) = self.seen.get(id)
+        {
+            errors.push(self.error(
+                row,
+                claim::CLAIM_ID,
+                id,
+                format!(
+                    "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
+                    short(id),
+                    first.row
+                ),
+                "duplicate_claim_id",
+            ));
         }
         let rejected = errors.iter().any(|e| e.severity == Severity::Error);
         for e in errors {

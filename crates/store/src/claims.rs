@@ -37,7 +37,15 @@ pub struct ClaimConflict {
 pub struct ClaimsImport {
     inner: RegistryImport,
     settler: Settler,
+    /// Registered persons already looked up by this import (the registry
+    /// does not change during it), at most [`MAX_INSURED_CACHED`].
+    insured: HashMap<String, Insured>,
 }
+
+/// Persons kept between chunks: a person's claims are spread over the
+/// whole file, and one lookup per person instead of per chunk saves a
+/// fifth of the write pass.
+const MAX_INSURED_CACHED: usize = 300_000;
 
 /// A registered person as a claim needs them.
 #[derive(sqlx::FromRow)]
@@ -58,11 +66,14 @@ struct GroupChange {
     started_at: DateTime<Utc>,
 }
 
+/// Logged changes of one field: (time of the change, old value).
+type Changes = Vec<(DateTime<Utc>, Option<String>)>;
+
 /// Group history of the persons of one chunk, oldest change first.
 #[derive(Default)]
 struct History {
-    persons: HashMap<String, Vec<(DateTime<Utc>, Option<String>)>>,
-    households: HashMap<(String, String), Vec<(DateTime<Utc>, Option<String>)>>,
+    persons: HashMap<String, Changes>,
+    households: HashMap<(String, String), Changes>,
 }
 
 /// Beijing time, in which the platform writes `settled_at`.
@@ -72,11 +83,7 @@ fn beijing() -> FixedOffset {
 
 /// The value a logged field had at `at`: the old value of the first change
 /// after `at`, else the current value.
-fn value_at<'a>(
-    changes: Option<&'a Vec<(DateTime<Utc>, Option<String>)>>,
-    at: DateTime<Utc>,
-    current: &'a str,
-) -> &'a str {
+fn value_at<'a>(changes: Option<&'a Changes>, at: DateTime<Utc>, current: &'a str) -> &'a str {
     changes
         .and_then(|c| c.iter().find(|(t, _)| *t > at))
         .map_or(current, |(_, old)| old.as_deref().unwrap_or(""))
@@ -107,7 +114,11 @@ impl Db {
         let policies = self.policy_set().await?;
         let inner = self.begin_import("claims", source_file, user).await?;
         let settler = Settler::new(policies, inner.batch_id(), Reason::LateClaim);
-        Ok(ClaimsImport { inner, settler })
+        Ok(ClaimsImport {
+            inner,
+            settler,
+            insured: HashMap::new(),
+        })
     }
 }
 
@@ -125,10 +136,13 @@ impl ClaimsImport {
         rows: &[(u64, ClaimRecord)],
     ) -> Result<Vec<ClaimConflict>> {
         let batch = self.inner.batch_id();
+        let started = std::time::Instant::now();
         let tx = self.inner.tx();
-        let insured = lookup_insured(tx, rows).await?;
-        let history = lookup_history(tx, rows, &insured).await?;
-        let stored = lookup_stored(tx, rows, &insured).await?;
+        lookup_insured(tx, rows, &mut self.insured).await?;
+        let insured = &self.insured;
+        let history = lookup_history(tx, rows, insured).await?;
+        let stored = lookup_stored(tx, rows, insured).await?;
+        let looked_up = started.elapsed();
 
         let mut conflicts = Vec::new();
         let mut work = Work::default();
@@ -199,6 +213,13 @@ impl ClaimsImport {
             work.new_lines.push(line);
         }
         self.settler.process(self.inner.tx(), work).await?;
+        tracing::debug!(
+            batch,
+            rows = rows.len(),
+            lookup_ms = looked_up.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "claims chunk written"
+        );
         Ok(conflicts)
     }
 
@@ -301,14 +322,19 @@ fn new_line(
     }
 }
 
+/// Adds the registered persons of `rows` that `cache` lacks.
 async fn lookup_insured(
     tx: &mut Tx,
     rows: &[(u64, ClaimRecord)],
-) -> Result<HashMap<String, Insured>> {
+    cache: &mut HashMap<String, Insured>,
+) -> Result<()> {
+    if cache.len() > MAX_INSURED_CACHED {
+        cache.clear();
+    }
     let mut seen = HashSet::new();
     let ids: Vec<String> = rows
         .iter()
-        .filter(|(_, r)| seen.insert(r.person.packed()))
+        .filter(|(_, r)| !cache.contains_key(r.person.as_str()) && seen.insert(r.person.packed()))
         .map(|(_, r)| r.person.as_str().to_string())
         .collect();
     let found: Vec<Insured> = fetch_keyed(
@@ -321,10 +347,8 @@ async fn lookup_insured(
         &ids,
     )
     .await?;
-    Ok(found
-        .into_iter()
-        .map(|p| (p.id_number.clone(), p))
-        .collect())
+    cache.extend(found.into_iter().map(|p| (p.id_number.clone(), p)));
+    Ok(())
 }
 
 /// The logged group and household-type changes of the persons whose rows
