@@ -111,8 +111,10 @@ impl Db {
     /// Starts an import of claims from `source_file` by `user`: records
     /// the change batch, opens the transaction, reads the policies.
     pub async fn begin_claims_import(&self, source_file: &str, user: &str) -> Result<ClaimsImport> {
+        let mut inner = self.begin_import("claims", source_file, user).await?;
+        lock_settlement(inner.tx()).await?;
+        // Read after the lock: a policy added meanwhile has committed.
         let policies = self.policy_set().await?;
-        let inner = self.begin_import("claims", source_file, user).await?;
         let settler = Settler::new(policies, inner.batch_id(), Reason::LateClaim);
         Ok(ClaimsImport {
             inner,
@@ -447,6 +449,21 @@ pub struct PolicyAdded {
     pub person_years: u64,
 }
 
+/// Serialises the transactions that settle claims (claims imports,
+/// policy additions) until they end. On PostgreSQL two of them would
+/// otherwise each settle from what the other has not committed yet (a
+/// claim settled under a policy list that misses the policy being added);
+/// SQLite has a single writer anyway.
+async fn lock_settlement(tx: &mut Tx) -> Result<()> {
+    if let Tx::Postgres(tx) = tx {
+        // An arbitrary application-wide key: "jianfu settle".
+        sqlx::query("SELECT pg_advisory_xact_lock(7202300001)")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Person-years re-settled per round when a policy is added.
 const RESETTLE_CHUNK: usize = 4000;
 
@@ -471,8 +488,9 @@ impl Db {
                 person_years: 0,
             });
         }
-        let mut policies = self.policy_set().await?;
         let mut imp = self.begin_import("policy", &policy.name, user).await?;
+        lock_settlement(imp.tx()).await?;
+        let mut policies = self.policy_set().await?;
         let batch = imp.batch_id();
         let (id, loaded_at) = insert_policy(imp.tx(), &policy, source, user).await?;
         let (from, to) = (policy.valid_from, policy.valid_to);
