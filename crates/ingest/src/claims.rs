@@ -486,19 +486,17 @@ impl ClaimsCheck {
         if let Some(id) = c.claim_id.as_deref()
             && let Some(first) = self.seen.get(id)
         {
-            {
-                errors.push(self.error(
-                    row,
-                    claim::CLAIM_ID,
-                    id,
-                    format!(
-                        "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
-                        short(id),
-                        first.row
-                    ),
-                    "duplicate_claim_id",
-                ));
-            }
+            errors.push(self.error(
+                row,
+                claim::CLAIM_ID,
+                id,
+                format!(
+                    "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
+                    short(id),
+                    first.row
+                ),
+                "duplicate_claim_id",
+            ));
         }
         let rejected = errors.iter().any(|e| e.severity == Severity::Error);
         for e in errors {

@@ -196,8 +196,13 @@ fn report_conflicts(
     file: &Arc<str>,
     report: &mut ReportFile,
 ) {
+    if conflicts.is_empty() {
+        return;
+    }
+    let by_row: std::collections::HashMap<u64, &ClaimRecord> =
+        rows.iter().map(|(r, c)| (*r, c)).collect();
     for c in conflicts {
-        let Some((_, rec)) = rows.iter().find(|(r, _)| *r == c.row) else {
+        let Some(rec) = by_row.get(&c.row) else {
             continue;
         };
         let target = rec.reverses.as_deref().unwrap_or("");

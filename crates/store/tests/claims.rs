@@ -4,7 +4,7 @@
 //! recorded, re-imports change nothing, policies are chosen by prefix and
 //! date, and every refusal has its code.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use jianfu_domain::{
     ClaimKind, ClaimRecord, FacilityLevel, Group, GroupSet, HouseholdRecord, HouseholdType,
     IdCardNo, Money, PersonRecord, PersonStatus, RegionCode, Relation,
@@ -244,8 +244,9 @@ async fn assert_equals_batch(
     }
 
     // Person-years: sums of the settled claims and the engine's final state.
-    type YearSums = (YearState, [i64; 5], i64, i64);
-    let mut years: std::collections::BTreeMap<(String, i32), YearSums> = Default::default();
+    // (person, year) → (engine state, tier sums, claims, total).
+    type Expected = (YearState, [i64; 5], i64, i64);
+    let mut years: std::collections::BTreeMap<(String, i32), Expected> = Default::default();
     let mut order: Vec<usize> = (0..standing.len()).collect();
     order.sort_by_key(|&i| (standing[i].settled_at, i));
     for i in order {
@@ -683,6 +684,5 @@ async fn empty_groups_come_from_the_registry_as_it_was_when_settled() {
             groups(2099).await,
             [("A".to_string(), "formerly_poor".to_string(), true)]
         );
-        let _ = NaiveDate::year;
     }
 }
