@@ -110,44 +110,66 @@ pub async fn run(db: &Db, args: SimulateArgs) -> Result<bool> {
     Ok(true)
 }
 
+/// The overall comparison as a table on stdout (a closed pipe is not an error).
 fn print_overall(b: &Totals, a: &Totals) {
-    println!(
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{:<24}{:>18}{:>18}{:>18}",
         "指标", "基准政策", "备选政策", "差额"
     );
-    let money = |label: &str, x: Money, y: Money| {
-        println!(
+    let money = |out: &mut String, label: &str, x: Money, y: Money| {
+        let _ = writeln!(
+            out,
             "{label:<24}{:>18}{:>18}{:>18}",
             x.to_string(),
             y.to_string(),
             (y - x).to_string()
         );
     };
-    let count = |label: &str, x: u64, y: u64| {
-        println!("{label:<24}{x:>18}{y:>18}{:>18}", y as i64 - x as i64);
+    let count = |out: &mut String, label: &str, x: u64, y: u64| {
+        let _ = writeln!(out, "{label:<24}{x:>18}{y:>18}{:>18}", y as i64 - x as i64);
     };
-    count("结算笔数", b.claims, a.claims);
-    count("有结算的户数", b.households, a.households);
-    money("医疗总费用", b.total, a.total);
-    money("基本医保", b.basic, a.basic);
-    money("大病保险", b.critical, a.critical);
-    money("医疗救助", b.assistance, a.assistance);
-    money("补充保障", b.supplementary, a.supplementary);
-    money("个人自付", b.out_of_pocket, a.out_of_pocket);
+    count(&mut out, "结算笔数", b.claims, a.claims);
+    count(&mut out, "有结算的户数", b.households, a.households);
+    money(&mut out, "医疗总费用", b.total, a.total);
+    money(&mut out, "基本医保", b.basic, a.basic);
+    money(&mut out, "大病保险", b.critical, a.critical);
+    money(&mut out, "医疗救助", b.assistance, a.assistance);
+    money(&mut out, "补充保障", b.supplementary, a.supplementary);
+    money(&mut out, "个人自付", b.out_of_pocket, a.out_of_pocket);
     let (rb, ra) = (
         b.actual_ratio().unwrap_or(0.0),
         a.actual_ratio().unwrap_or(0.0),
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:<24}{:>17.2}%{:>17.2}%{:>17.2}%",
         "实际报销比例",
         rb,
         ra,
         ra - rb
     );
-    count("R2 相对负担线以上户数", b.over_relative, a.over_relative);
-    count("R3 绝对负担线以上户数", b.over_absolute, a.over_absolute);
+    count(
+        &mut out,
+        "年自付达到相对负担线（R2）的户数",
+        b.over_relative,
+        a.over_relative,
+    );
+    count(
+        &mut out,
+        "年自付达到绝对负担线（R3）的户数",
+        b.over_absolute,
+        a.over_absolute,
+    );
     for (k, label) in BUCKET_LABELS.iter().enumerate() {
-        count(&format!("户年自付 {label} 元"), b.buckets[k], a.buckets[k]);
+        count(
+            &mut out,
+            &format!("家庭年自付 {label} 元的户数"),
+            b.buckets[k],
+            a.buckets[k],
+        );
     }
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }

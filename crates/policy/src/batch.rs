@@ -113,20 +113,34 @@ fn settle_run<'p, F>(
     // copy loop overlaps its cache misses, the engine loop then reads
     // memory in order.
     const SLICE: usize = 4096;
-    let mut state = YearState::default();
-    let mut current: Option<(u64, i32)> = None;
+    let mut cursor = YearCursor::default();
     let mut gathered: Vec<BatchClaim> = Vec::with_capacity(SLICE);
     for keys in order.chunks(SLICE) {
         gathered.clear();
         gathered.extend(keys.iter().map(|k| claims[k.2 as usize]));
         for (k, c) in keys.iter().zip(&gathered) {
             let i = k.2 as usize;
-            if current != Some((c.person, c.year)) {
-                current = Some((c.person, c.year));
-                state = YearState::default();
-            }
-            emit(i, policy_of(i, c).settle(&mut state, &c.input));
+            emit(i, cursor.settle(policy_of(i, c), c));
         }
+    }
+}
+
+/// The accumulators of the person-year being settled, started afresh
+/// when the next claim belongs to another person or year.
+#[derive(Default)]
+struct YearCursor {
+    current: Option<(u64, i32)>,
+    state: YearState,
+}
+
+impl YearCursor {
+    #[inline]
+    fn settle(&mut self, policy: &Policy, c: &BatchClaim) -> Tiers {
+        if self.current != Some((c.person, c.year)) {
+            self.current = Some((c.person, c.year));
+            self.state = YearState::default();
+        }
+        policy.settle(&mut self.state, &c.input)
     }
 }
 
@@ -134,14 +148,9 @@ fn settle_run<'p, F>(
 /// and year, by time within), calling `emit` with each position and result.
 /// This is the engine's inner loop, without sorting.
 pub fn settle_in_order(policy: &Policy, claims: &[BatchClaim], mut emit: impl FnMut(usize, Tiers)) {
-    let mut state = YearState::default();
-    let mut current: Option<(u64, i32)> = None;
+    let mut cursor = YearCursor::default();
     for (i, c) in claims.iter().enumerate() {
-        if current != Some((c.person, c.year)) {
-            current = Some((c.person, c.year));
-            state = YearState::default();
-        }
-        emit(i, policy.settle(&mut state, &c.input));
+        emit(i, cursor.settle(policy, c));
     }
 }
 
@@ -150,19 +159,6 @@ fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^ (x >> 33)
-}
-
-/// The settlement of the claims of one person-year in the given order,
-/// for callers that already hold them sorted (stored claims, explanations).
-pub fn settle_year<'a>(
-    policy: &Policy,
-    claims: impl IntoIterator<Item = &'a ClaimInput>,
-) -> Vec<Tiers> {
-    let mut state = YearState::default();
-    claims
-        .into_iter()
-        .map(|c| policy.settle(&mut state, c))
-        .collect()
 }
 
 #[cfg(test)]

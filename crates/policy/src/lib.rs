@@ -13,7 +13,7 @@ pub mod engine;
 pub mod explain;
 pub mod params;
 
-pub use batch::{BatchClaim, settle_batch, settle_batch_where, settle_in_order, settle_year};
+pub use batch::{BatchClaim, settle_batch, settle_batch_where, settle_in_order};
 pub use engine::{ClaimInput, NoTrace, Step, Tiers, Trace, YearState};
 pub use explain::{Lang, explain};
 pub use params::{

@@ -24,6 +24,8 @@ pub struct StoredClaim {
     pub household_no: String,
     /// The household's village.
     pub village_code: String,
+    /// The household's type code (户类别).
+    pub household_type: String,
     /// Year of settlement.
     pub year: i16,
     /// Group codes joined by `|`, as settled.
@@ -239,10 +241,11 @@ macro_rules! on_pool {
 }
 
 const YEAR_SELECT: &str = "SELECT c.county_code, c.claim_id, c.person_id, p.household_no, \
-    p.village_code, c.year, c.groups, c.kind, c.level, c.county_internal, c.settled_at, \
+    p.village_code, h.household_type, c.year, c.groups, c.kind, c.level, c.county_internal, c.settled_at, \
     c.input_seq, c.total, c.policy_scope, c.policy_id, c.basic, c.critical, c.assistance, \
     c.supplementary, c.out_of_pocket, c.pay_later, c.one_stop \
     FROM claims c JOIN persons p ON p.county_code = c.county_code AND p.id_number = c.person_id \
+    JOIN households h ON h.county_code = p.county_code AND h.household_no = p.household_no \
     WHERE c.county_code >= $1 AND c.county_code < $2 AND c.year = $3 \
     AND p.village_code >= $4 AND p.village_code < $5 \
     AND c.reverses IS NULL AND c.reversed_by IS NULL \

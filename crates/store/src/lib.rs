@@ -16,7 +16,6 @@ pub mod queries;
 pub mod regions;
 pub mod registry;
 mod settle;
-pub mod simulation;
 #[cfg(feature = "testing")]
 pub mod testing;
 

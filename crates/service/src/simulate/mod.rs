@@ -13,13 +13,10 @@ mod report;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
-use jianfu_domain::{
-    ClaimKind, FacilityLevel, Group, GroupSet, HouseholdType, IdCardNo, Money, RegionCode,
-};
-use jianfu_policy::{BatchClaim, ClaimInput, Policy, Tiers, settle_batch};
+use jianfu_domain::{Group, GroupSet, HouseholdType, Money, RegionCode};
+use jianfu_policy::{BatchClaim, Policy, Tiers, settle_batch};
 use jianfu_store::Db;
-use jianfu_store::simulation::YearClaimRow;
+use jianfu_store::claims_query::StoredClaim;
 
 pub use report::{ReportContext, write_xlsx};
 
@@ -199,23 +196,15 @@ pub async fn load_year(
     let mut households: HashMap<(String, String), u32> = HashMap::new();
     let mut bad = None;
     let vulnerable_groups = GroupSet::of(&VULNERABLE);
-    // Stored ID numbers were checked on import; any birth date is past.
-    let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
-    db.year_claims(region_prefix, year, |r: YearClaimRow| {
-        let parsed = (
-            IdCardNo::parse_as_of(&r.person_id, far).ok(),
-            ClaimKind::from_code(&r.kind),
-            FacilityLevel::from_code(&r.level),
-            GroupSet::parse_list(&r.groups).ok(),
-            RegionCode::parse(&r.village_code).ok(),
-        );
-        let (Some(id), Some(kind), Some(level), Some(groups), Some(village)) = parsed else {
-            bad.get_or_insert_with(|| format!("结算记录的编码无法识别（县 {}）", r.county_code));
+    db.for_each_claim_of_year(region_prefix, year, |c: StoredClaim| {
+        let parsed = (c.batch_claim(), RegionCode::parse(&c.village_code).ok());
+        let (Some(claim), Some(village)) = parsed else {
+            bad.get_or_insert_with(|| format!("结算记录的编码无法识别（县 {}）", c.county_code));
             return;
         };
         let next = households.len() as u32;
         let h = *households
-            .entry((r.county_code, r.household_no))
+            .entry((c.county_code, c.household_no))
             .or_insert_with(|| {
                 input.households.push(SimHousehold {
                     village,
@@ -224,23 +213,11 @@ pub async fn load_year(
                 next
             });
         let household = &mut input.households[h as usize];
-        household.vulnerable |= HouseholdType::from_code(&r.household_type)
+        household.vulnerable |= HouseholdType::from_code(&c.household_type)
             .is_some_and(|t| t != HouseholdType::Ordinary)
-            || groups.contains_any(vulnerable_groups);
+            || claim.input.groups.contains_any(vulnerable_groups);
         input.household_of.push(h);
-        input.claims.push(BatchClaim {
-            person: id.packed(),
-            settled_at: r.settled_at.and_utc().timestamp(),
-            year,
-            input: ClaimInput {
-                kind,
-                level,
-                county_internal: r.county_internal,
-                groups,
-                total: Money::from_fen(r.total),
-                policy_scope: Money::from_fen(r.policy_scope),
-            },
-        });
+        input.claims.push(claim);
     })
     .await?;
     match bad {
