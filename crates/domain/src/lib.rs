@@ -5,6 +5,7 @@
 //! ask again whether it is valid. This crate does no I/O.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod claim;
 pub mod codes;
 pub mod disease;
@@ -13,6 +14,7 @@ pub mod money;
 pub mod region;
 pub mod registry;
 
+pub use access::{AccessError, Permission, Role, Scope};
 pub use claim::ClaimRecord;
 pub use codes::{
     ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, Relation,
