@@ -8,6 +8,7 @@ mod claims_cli;
 mod policy_cli;
 mod settle_cli;
 mod simulate_cli;
+mod user_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,8 +17,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use jianfu_domain::IdCardNo;
 use jianfu_domain::registry::{change_field_label, change_value_display};
-use jianfu_domain::{IdCardNo, RegionCode};
 use jianfu_ingest::{FileKind, write_template};
 use jianfu_service::{ImportPhase, ImportRequest, import_file};
 use jianfu_store::Db;
@@ -107,9 +108,15 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Jurisdiction served (region code or prefix).
-        #[arg(long, default_value = "130624")]
-        region: String,
+        /// Send cookies without the Secure flag even on a non-loopback
+        /// address (only behind a proxy that itself speaks HTTPS).
+        #[arg(long)]
+        insecure_cookies: bool,
+    },
+    /// User accounts: add, disable, enable, reset-password, list.
+    User {
+        #[command(subcommand)]
+        action: user_cli::UserAction,
     },
     /// Build a demo database (regions + a generated county) and serve it.
     Demo {
@@ -241,11 +248,18 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             history(&db, person, household, county).await
         }
-        Command::Serve { addr, region } => {
+        Command::Serve {
+            addr,
+            insecure_cookies,
+        } => {
             let db = open(&cli.db).await?;
-            serve(db, &addr, &region).await?;
+            if db.user_count().await? == 0 {
+                println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
+            }
+            serve(db, &addr, insecure_cookies).await?;
             Ok(true)
         }
+        Command::User { action } => user_cli::run(&open(&cli.db).await?, action).await,
         Command::Demo {
             addr,
             county,
@@ -469,21 +483,35 @@ async fn history(
     Ok(true)
 }
 
-async fn serve(db: Db, addr: &str, region: &str) -> Result<()> {
-    let scope = RegionCode::parse_prefix(region).map_err(|e| anyhow::anyhow!("{e}"))?;
+async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("无法监听 {addr}"))?;
-    println!("健扶已启动：http://{}/", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    // Browsers refuse Secure cookies over plain HTTP except on loopback,
+    // where they are allowed; elsewhere HTTPS is expected in front.
+    let secure = !insecure_cookies;
+    println!("健扶已启动：http://{local}/");
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            if let Ok(mut s) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
+                s.recv().await;
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        println!("正在停止……");
     };
     jianfu_web::serve(
         listener,
-        jianfu_web::AppState {
-            db: db.clone(),
-            scope,
-        },
+        jianfu_web::AppState::new(db.clone(), secure),
         shutdown,
     )
     .await?;
@@ -543,9 +571,16 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     } else {
         println!("数据库中已有 {households} 户，直接使用。");
     }
+    let users = user_cli::demo_users(&db, county).await?;
+    if !users.is_empty() {
+        println!("演示账户（密码均为 {}）：", user_cli::DEMO_PASSWORD);
+        for (name, role, scope) in &users {
+            println!("  {name:<9} {}，{scope}", role.label());
+        }
+    }
     if no_serve {
         return Ok(true);
     }
-    serve(db, addr, county).await?;
+    serve(db, addr, false).await?;
     Ok(true)
 }

@@ -8,6 +8,7 @@
 //! goes to the error report. A killed import leaves the database as it was.
 //! Claims files follow the same shape and are settled as they are written.
 
+pub mod accounts;
 mod claims;
 pub mod import;
 pub mod settle;

@@ -8,6 +8,18 @@
 //! Money is stored as `BIGINT` fen; large tables carry `county_code` in
 //! every key (see `docs/ARCHITECTURE.md`).
 
+/// Runs `$body` with `$p` bound to the pool of whichever engine `$db` is.
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            Db::Sqlite($p) => $body,
+            Db::Postgres($p) => $body,
+        }
+    };
+}
+
+pub mod accounts;
+pub mod audit;
 mod bulk;
 pub mod claims;
 pub mod claims_query;
@@ -27,6 +39,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
+pub use accounts::{NewUser, SessionRow, UserRow};
+pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
 pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
 pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};

@@ -217,3 +217,14 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// The lowest-coded village of `county` that has households (the
+    /// demo binds its village doctor there).
+    pub async fn first_village_with_households(&self, county: &str) -> Result<Option<String>> {
+        let sql = "SELECT MIN(village_code) FROM households WHERE county_code = $1";
+        let v: Option<String> =
+            on_pool!(self, p => sqlx::query_scalar(sql).bind(county).fetch_one(p).await?);
+        Ok(v)
+    }
+}

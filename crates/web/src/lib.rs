@@ -1,39 +1,115 @@
 //! The web application of jianfu (健扶): server-rendered pages in
-//! Simplified Chinese on axum.
+//! Simplified Chinese (English as a second catalogue) and a JSON API, on
+//! axum.
 //!
-//! This first version serves the registry overview of one jurisdiction
-//! (counts by township with drill-down along the region tree) and a
-//! household lookup by 户编号 or ID number. Every people-data query is
-//! bounded by the jurisdiction's region prefix; ID and phone numbers are
-//! shown masked. Login, roles and the JSON API come with the web issue.
+//! Every route but sign-in, the health check, static assets and the
+//! OpenAPI document sits behind [`auth::require_user`], which finds the
+//! caller, checks the anti-forgery token of state-changing requests, and
+//! hands handlers a [`auth::CurrentUser`] carrying the role and the
+//! jurisdiction [`jianfu_domain::Scope`]. The store's people-data queries
+//! take that scope, so a handler cannot read outside it.
 
-mod pages;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+pub mod tables;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
-use jianfu_domain::RegionCode;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use axum::{Router, middleware};
 use jianfu_store::Db;
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest request body: imports upload whole files.
+pub const BODY_LIMIT: usize = 256 << 20;
+/// Longest a request may take before it is answered with 408; long work
+/// (imports) runs in the background and is polled.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Shared state of the application.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The database.
     pub db: Db,
-    /// The jurisdiction served: only people registered under this region
-    /// are ever read.
-    pub scope: RegionCode,
+    /// Whether cookies carry the `Secure` flag (on unless serving plain
+    /// HTTP on a loopback address).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State over `db`.
+    pub fn new(db: Db, secure_cookies: bool) -> Self {
+        AppState { db, secure_cookies }
+    }
 }
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::overview))
-        .route("/household", get(pages::household))
+    let protected = Router::new()
+        .route("/", get(pages::registry::overview))
+        .route("/household", get(pages::registry::household))
+        .route("/logout", post(pages::login::logout))
+        .route("/account", get(pages::account::show))
+        .route(
+            "/account/password",
+            get(pages::account::password_form).post(pages::account::change_password),
+        )
+        .route("/account/tokens", post(pages::account::issue_token))
+        .merge(api::protected())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_user,
+        ));
+    let public = Router::new()
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/lang", get(pages::login::switch_lang))
+        .route("/static/{name}", get(layout::asset))
         .route("/health", get(|| async { "ok" }))
+        .merge(api::public());
+    protected
+        .merge(public)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        // Pages carry personal data: never cached (static assets say otherwise).
+        .layer(header_layer(header::CACHE_CONTROL, "no-store"))
         .with_state(state)
+}
+
+fn header_layer(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+async fn not_found(uri: axum::http::Uri, lang: i18n::Lang) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        error::ApiError(error::AppError::NotFound).into_response()
+    } else {
+        error::PageError(error::AppError::NotFound, lang).into_response()
+    }
 }
 
 /// Serves the application on `listener` until `shutdown` completes.
@@ -44,7 +120,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -1,17 +1,16 @@
 //! The first pages through the real router, on SQLite and PostgreSQL:
 //! counts by region, household lookup, and the jurisdiction boundary.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
-use http_body_util::BodyExt;
 use jianfu_domain::{
     GroupSet, HouseholdRecord, HouseholdType, IdCardNo, Money, PersonRecord, PersonStatus,
     RegionCode, Relation,
 };
 use jianfu_store::testing;
-use jianfu_web::{AppState, router};
-use tower::ServiceExt;
+
+mod support;
+use support::Client;
 
 fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord {
     PersonRecord {
@@ -29,17 +28,6 @@ fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord
         phone: Some("13912345678".into()),
         status: PersonStatus::Active,
     }
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
-    let res = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 #[tokio::test]
@@ -60,40 +48,42 @@ async fn overview_lookup_and_scope() {
         ];
         imp.write_persons(&rows).await.unwrap();
         imp.commit(3, 0).await.unwrap();
-        let scope = RegionCode::parse_prefix("130624").unwrap();
-        let app = router(AppState {
-            db: t.db.clone(),
-            scope,
-        });
+        support::add_user(&t.db, "county", jianfu_domain::Role::CountyAdmin, "130624").await;
+        let app = support::app(&t.db);
+        let mut c = Client::signed_in(&app, "county").await;
+        let mut get = async |uri: &str| {
+            let a = c.get(uri).await;
+            (a.status, a.body)
+        };
 
-        let (status, html) = get(&app, "/").await;
+        let (status, html) = get("/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("阜平县"), "{html}");
         assert!(html.contains("阜平镇"));
-        let (_, town) = get(&app, "/?region=130624100000").await;
+        let (_, town) = get("/?region=130624100000").await;
         assert!(town.contains("城厢村村民委员会"));
 
-        let (status, html) = get(&app, "/household?q=A1").await;
+        let (status, html) = get("/household?q=A1").await;
         assert_eq!(status, StatusCode::OK, "{:?}", t.engine());
         assert!(html.contains("边缘易致贫户") && html.contains("6500.00"));
         let id = rows[0].1.id;
         assert!(html.contains(&id.masked()), "ID numbers are masked");
         assert!(!html.contains(id.as_str()), "no full ID number on the page");
         assert!(!html.contains("13912345678") && html.contains("139123*5678"));
-        let (status, by_id) = get(&app, &format!("/household?q={}", id.as_str())).await;
+        let (status, by_id) = get(&format!("/household?q={}", id.as_str())).await;
         assert_eq!(status, StatusCode::OK);
         assert!(by_id.contains("家庭 A1"));
 
         // Outside the jurisdiction: not found, whether by number, ID or region.
-        let (status, html) = get(&app, "/household?q=B1").await;
+        let (status, html) = get("/household?q=B1").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(!html.contains("测试13"));
-        let (status, _) = get(&app, &format!("/household?q={}", rows[2].1.id.as_str())).await;
+        let (status, _) = get(&format!("/household?q={}", rows[2].1.id.as_str())).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = get(&app, "/?region=130625000000").await;
+        let (status, _) = get("/?region=130625000000").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // Markup in a search term is escaped, SQL in it is just text.
-        let (status, html) = get(&app, "/household?q=%3Cscript%3E'%20OR%201=1--").await;
+        let (status, html) = get("/household?q=%3Cscript%3E'%20OR%201=1--").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(!html.contains("<script>"));
     }

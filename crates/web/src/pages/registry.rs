@@ -69,11 +69,15 @@ pub(crate) struct RegionQuery {
 /// Counts of households and persons under a region, by child region.
 pub(crate) async fn overview(
     State(st): State<AppState>,
+    user: crate::auth::CurrentUser,
     Query(q): Query<RegionQuery>,
 ) -> Result<Markup, PageError> {
     let code = match q.region.as_deref().map(RegionCode::parse) {
-        None => st.scope,
-        Some(Ok(c)) if st.scope.contains(&c) => c,
+        None => user
+            .scope()
+            .bound_region()
+            .unwrap_or(RegionCode::parse_prefix("11").expect("Beijing")),
+        Some(Ok(c)) if user.scope().contains(&c) => c,
         Some(_) => {
             return Err(PageError(
                 StatusCode::NOT_FOUND,
@@ -91,7 +95,7 @@ pub(crate) async fn overview(
     for a in code
         .ancestors()
         .into_iter()
-        .filter(|a| st.scope.contains(a))
+        .filter(|a| user.scope().contains(a))
     {
         if let Some(r) = st.db.region(a.as_str()).await? {
             crumbs.push(r);
@@ -147,13 +151,14 @@ pub(crate) struct HouseholdQuery {
 /// 户编号 or by a member's ID number, inside the jurisdiction only.
 pub(crate) async fn household(
     State(st): State<AppState>,
+    user: crate::auth::CurrentUser,
     Query(q): Query<HouseholdQuery>,
 ) -> Result<Response, PageError> {
     let term = q.q.unwrap_or_default().trim().to_string();
     if term.is_empty() {
         return Ok(layout("查询家庭", search_form("")).into_response());
     }
-    let scope = st.scope.prefix();
+    let scope = user.scope().prefix();
     let household_no = match IdCardNo::parse(&term) {
         Ok(id) => st
             .db

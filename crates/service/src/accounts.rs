@@ -1,0 +1,468 @@
+//! Accounts (用户): creating, disabling and resetting users, signing in
+//! with throttling, sessions and API tokens.
+//!
+//! The rules live here so the web pages, the JSON API and the command line
+//! apply the same ones: the password policy, who may manage whom (only
+//! users bound inside the manager's own region), which region each role may
+//! be bound to, and an audit entry for every change and every sign-in.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use jianfu_domain::{AccessError, Permission, Role, Scope};
+use jianfu_store::{AuditEntry, Db, NewUser, SessionRow, StoreError, UserRow};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// How long a session lives without a request.
+pub const SESSION_IDLE: Duration = Duration::hours(8);
+/// Failed sign-ins per user name within [`THROTTLE_WINDOW`] before the
+/// name is locked for the rest of the window.
+pub const MAX_FAILURES_PER_USER: i64 = 5;
+/// Failed sign-ins per client address within the window.
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+/// The throttling window.
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+
+/// Who is acting: a signed-in user, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user's id; `None` for the command line.
+    pub user_id: Option<i64>,
+    /// User name (or `命令行`).
+    pub username: String,
+    /// Role; the command line acts as a national administrator.
+    pub role: Role,
+    /// Jurisdiction.
+    pub scope: Scope,
+    /// Client address, when over the network.
+    pub client_ip: Option<String>,
+}
+
+impl Actor {
+    /// The command line, run by whoever may run the binary on the server.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            username: "命令行".into(),
+            role: Role::NationalAdmin,
+            scope: Scope::NATIONAL,
+            client_ip: None,
+        }
+    }
+
+    /// The actor of a signed-in user.
+    pub fn of(user: &UserRow, client_ip: Option<String>) -> Option<Actor> {
+        Some(Actor {
+            user_id: Some(user.id),
+            username: user.username.clone(),
+            role: Role::from_code(&user.role)?,
+            scope: Scope::parse(&user.region)?,
+            client_ip,
+        })
+    }
+
+    /// An audit entry of this actor doing `action` in `region`.
+    pub fn entry(&self, action: &str, region: &str) -> AuditEntry {
+        AuditEntry {
+            user_id: self.user_id,
+            username: self.username.clone(),
+            role: Some(self.role.code().to_string()),
+            action: action.to_string(),
+            region: region.to_string(),
+            client_ip: self.client_ip.clone(),
+            ..AuditEntry::default()
+        }
+    }
+
+    /// True when this actor's role has `p`.
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.may(p)
+    }
+}
+
+/// Why an account operation was refused.
+#[derive(Debug, Error)]
+pub enum AccountError {
+    /// The password breaks the policy.
+    #[error("密码不符合要求：{0}")]
+    WeakPassword(&'static str),
+    /// The user name has characters outside the allowed set.
+    #[error("用户名须为3至32位字母、数字、下划线、点或连字符")]
+    BadUsername,
+    /// The name is taken.
+    #[error("用户名“{0}”已存在")]
+    UsernameTaken(String),
+    /// No such user (or outside the actor's region).
+    #[error("没有找到该用户，或该用户不在您的管辖范围内")]
+    NoSuchUser,
+    /// The actor may not manage users, or not this one.
+    #[error("您没有管理该用户的权限")]
+    Forbidden,
+    /// Role and region do not fit.
+    #[error(transparent)]
+    RoleRegion(#[from] AccessError),
+    /// The old password given for a change is wrong.
+    #[error("原密码不正确")]
+    WrongPassword,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a sign-in failed. The messages never say whether the name exists.
+#[derive(Debug, Error)]
+pub enum LoginError {
+    /// Wrong name or password, or a disabled user.
+    #[error("用户名或密码错误")]
+    Invalid,
+    /// Too many failures recently.
+    #[error("登录失败次数过多，请15分钟后再试")]
+    Throttled,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks the password policy: 10–128 characters, with letters and digits,
+/// not containing the user name.
+pub fn check_password(password: &str, username: &str) -> Result<(), AccountError> {
+    let n = password.chars().count();
+    if n < 10 {
+        return Err(AccountError::WeakPassword("至少10个字符"));
+    }
+    if n > 128 {
+        return Err(AccountError::WeakPassword("不超过128个字符"));
+    }
+    let letters = password.chars().any(|c| c.is_ascii_alphabetic());
+    let digits = password.chars().any(|c| c.is_ascii_digit());
+    if !letters || !digits {
+        return Err(AccountError::WeakPassword("须同时包含字母和数字"));
+    }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err(AccountError::WeakPassword("不能包含用户名"));
+    }
+    Ok(())
+}
+
+fn check_username(name: &str) -> Result<(), AccountError> {
+    let ok = (3..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::BadUsername)
+    }
+}
+
+/// An argon2id hash of `password` in PHC form.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default parameters hashes any password")
+        .to_string()
+}
+
+/// True when `password` matches the stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh random secret: 32 bytes as 64 hex digits.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// The SHA-256 of a secret, as stored.
+pub fn secret_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Login name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Bound region.
+    pub scope: Scope,
+    /// Initial password.
+    pub password: String,
+    /// Whether the first sign-in must change it.
+    pub must_change_password: bool,
+}
+
+/// Creates a user bound inside the actor's region.
+pub async fn add_user(db: &Db, actor: &Actor, new: &NewAccount) -> Result<i64, AccountError> {
+    if !actor.may(Permission::ManageUsers) || !actor.scope.covers(&new.scope) {
+        return Err(AccountError::Forbidden);
+    }
+    check_username(&new.username)?;
+    new.role.check_scope(&new.scope)?;
+    check_password(&new.password, &new.username)?;
+    let mut audit = actor.entry("user.add", new.scope.code());
+    audit.target_kind = Some("user".into());
+    audit.target_key = Some(new.username.clone());
+    audit.new_value = Some(format!("{} {}", new.role.code(), new.scope.code()));
+    let row = NewUser {
+        username: new.username.clone(),
+        display_name: new.display_name.trim().to_string(),
+        role: new.role.code().to_string(),
+        region: new.scope.code().to_string(),
+        password_hash: hash_password(&new.password),
+        must_change_password: new.must_change_password,
+    };
+    db.add_user(&row, &audit)
+        .await?
+        .ok_or_else(|| AccountError::UsernameTaken(new.username.clone()))
+}
+
+/// The user named `username` when the actor may manage them.
+pub async fn managed_user(db: &Db, actor: &Actor, username: &str) -> Result<UserRow, AccountError> {
+    if !actor.may(Permission::ManageUsers) {
+        return Err(AccountError::Forbidden);
+    }
+    let user = db
+        .user_by_name(username)
+        .await?
+        .ok_or(AccountError::NoSuchUser)?;
+    let scope = Scope::parse(&user.region).ok_or(AccountError::NoSuchUser)?;
+    if !actor.scope.covers(&scope) {
+        return Err(AccountError::NoSuchUser);
+    }
+    Ok(user)
+}
+
+/// Disables (or enables again) a user; disabling ends their sessions and
+/// revokes their API tokens.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    disabled: bool,
+) -> Result<(), AccountError> {
+    let user = managed_user(db, actor, username).await?;
+    if actor.user_id == Some(user.id) {
+        return Err(AccountError::Forbidden);
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    let mut audit = actor.entry(action, &user.region);
+    audit.target_kind = Some("user".into());
+    audit.target_key = Some(user.username.clone());
+    audit.old_value = Some(if user.disabled { "停用" } else { "启用" }.into());
+    audit.new_value = Some(if disabled { "停用" } else { "启用" }.into());
+    db.set_user_disabled(user.id, disabled, &audit).await?;
+    Ok(())
+}
+
+/// An administrator sets a new password; the user must change it at the
+/// next sign-in and every session of theirs ends.
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    new_password: &str,
+) -> Result<(), AccountError> {
+    let user = managed_user(db, actor, username).await?;
+    check_password(new_password, &user.username)?;
+    let mut audit = actor.entry("user.reset_password", &user.region);
+    audit.target_kind = Some("user".into());
+    audit.target_key = Some(user.username.clone());
+    db.set_password(user.id, &hash_password(new_password), true, &audit)
+        .await?;
+    Ok(())
+}
+
+/// A user changes their own password; every session ends (the caller
+/// opens a new one).
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    old: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    let id = actor.user_id.ok_or(AccountError::NoSuchUser)?;
+    let user = db.user_by_id(id).await?.ok_or(AccountError::NoSuchUser)?;
+    if !verify_password(old, &user.password_hash) {
+        return Err(AccountError::WrongPassword);
+    }
+    check_password(new, &user.username)?;
+    if old == new {
+        return Err(AccountError::WeakPassword("新密码不能与原密码相同"));
+    }
+    let mut audit = actor.entry("user.change_password", &user.region);
+    audit.target_kind = Some("user".into());
+    audit.target_key = Some(user.username.clone());
+    db.set_password(id, &hash_password(new), false, &audit)
+        .await?;
+    Ok(())
+}
+
+/// A stored hash to verify against when the name is unknown, so a wrong
+/// name costs as much time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not-a-password-0"))
+}
+
+/// Checks a sign-in. Failures are counted per user name and per client
+/// address; past the limits every attempt is refused until the window
+/// passes, whether the password is right or not.
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client_ip: &str,
+) -> Result<UserRow, LoginError> {
+    let now = Utc::now();
+    let since = now - THROTTLE_WINDOW;
+    let user_key = format!("user:{}", username.to_lowercase());
+    let ip_key = format!("ip:{client_ip}");
+    if db.login_failures_since(&user_key, since).await? >= MAX_FAILURES_PER_USER
+        || db.login_failures_since(&ip_key, since).await? >= MAX_FAILURES_PER_CLIENT
+    {
+        audit_login(db, None, username, client_ip, "login.throttled").await?;
+        return Err(LoginError::Throttled);
+    }
+    let user = db.user_by_name(username).await?;
+    let hash = user
+        .as_ref()
+        .map_or(dummy_hash(), |u| u.password_hash.as_str());
+    let password_ok = verify_password(password, hash);
+    match user {
+        Some(u) if password_ok && !u.disabled => {
+            db.clear_login_failures(&user_key).await?;
+            audit_login(db, Some(&u), username, client_ip, "login").await?;
+            Ok(u)
+        }
+        u => {
+            db.record_login_failure(&user_key, now).await?;
+            db.record_login_failure(&ip_key, now).await?;
+            audit_login(db, u.as_ref(), username, client_ip, "login.failed").await?;
+            Err(LoginError::Invalid)
+        }
+    }
+}
+
+async fn audit_login(
+    db: &Db,
+    user: Option<&UserRow>,
+    username: &str,
+    client_ip: &str,
+    action: &str,
+) -> Result<(), StoreError> {
+    db.audit(&AuditEntry {
+        user_id: user.map(|u| u.id),
+        username: username.chars().take(64).collect(),
+        role: user.map(|u| u.role.clone()),
+        action: action.into(),
+        region: user.map_or("national".into(), |u| u.region.clone()),
+        client_ip: Some(client_ip.into()),
+        ..AuditEntry::default()
+    })
+    .await
+}
+
+/// A new session: the cookie value to hand out (never stored) and the
+/// stored row.
+pub async fn open_session(db: &Db, user: &UserRow) -> Result<(String, SessionRow), StoreError> {
+    let token = new_secret();
+    let now = Utc::now();
+    let row = SessionRow {
+        token_hash: secret_hash(&token),
+        user_id: user.id,
+        csrf_token: new_secret(),
+        created_at: now,
+        expires_at: now + SESSION_IDLE,
+        last_seen_at: now,
+    };
+    db.create_session(&row).await?;
+    Ok((token, row))
+}
+
+/// The session and user behind a cookie value, sliding its expiry.
+pub async fn resume_session(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(SessionRow, UserRow)>, StoreError> {
+    let hash = secret_hash(token);
+    let Some((s, u)) = db.session(&hash, now).await? else {
+        return Ok(None);
+    };
+    // Touch at most once a minute: a page of many requests writes once.
+    if now - s.last_seen_at > Duration::minutes(1) {
+        db.touch_session(&hash, now, now + SESSION_IDLE).await?;
+    }
+    Ok(Some((s, u)))
+}
+
+/// Issues an API token for the actor's own account; the token is shown
+/// once and only its hash is kept.
+pub async fn issue_api_token(db: &Db, actor: &Actor, label: &str) -> Result<String, AccountError> {
+    let id = actor.user_id.ok_or(AccountError::NoSuchUser)?;
+    let token = new_secret();
+    let mut audit = actor.entry("api_token.issue", actor.scope.code());
+    audit.target_kind = Some("user".into());
+    audit.target_key = Some(actor.username.clone());
+    audit.detail = Some(label.chars().take(64).collect());
+    db.create_api_token(&secret_hash(&token), id, label, &audit)
+        .await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password("short1", "u").is_err());
+        assert!(check_password("onlyletterslong", "u").is_err());
+        assert!(check_password("1234567890123", "u").is_err());
+        assert!(check_password("zhangsan2024abc", "zhangsan").is_err());
+        assert!(check_password("Jianfu-2026-ok", "zhangsan").is_ok());
+    }
+
+    #[test]
+    fn hashes_verify_and_secrets_differ() {
+        let h = hash_password("Jianfu-2026-ok");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Jianfu-2026-ok", &h));
+        assert!(!verify_password("Jianfu-2026-no", &h));
+        assert!(!verify_password("x", "not a hash"));
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+    }
+}

@@ -1,0 +1,30 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at
+//! `/api/openapi.json`.
+//!
+//! Clients sign in with `POST /api/v1/session` (the session cookie and
+//! the anti-forgery token to send as `X-CSRF-Token` come back), or send a
+//! per-user API token as `Authorization: Bearer …` (no anti-forgery token
+//! needed). Every failure answers with the envelope of
+//! [`crate::error::Envelope`].
+
+pub mod openapi;
+mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// Routes that need no caller.
+pub fn public() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/v1/session", post(session::sign_in))
+}
+
+/// Routes behind the sign-in middleware.
+pub fn protected() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/session/end", post(session::sign_out))
+}

@@ -1,0 +1,132 @@
+//! The OpenAPI 3.1 document of the JSON API, served at
+//! `/api/openapi.json`.
+//!
+//! Each area of the API adds its paths in [`paths`]; a test walks the
+//! document and calls every documented `GET` path so a documented route
+//! that does not exist fails the build.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+/// The error envelope's schema and the standard error answers.
+fn components() -> Value {
+    json!({
+        "securitySchemes": {
+            "session": { "type": "apiKey", "in": "cookie", "name": "jianfu_session",
+                "description": "会话 Cookie；修改类请求还须在 X-CSRF-Token 请求头中带上登录时返回的 csrf_token" },
+            "token": { "type": "http", "scheme": "bearer",
+                "description": "在“我的账户”页面生成的接口令牌" }
+        },
+        "schemas": {
+            "Error": {
+                "type": "object", "required": ["error"],
+                "properties": { "error": {
+                    "type": "object", "required": ["code", "message", "details"],
+                    "properties": {
+                        "code": { "type": "string", "enum": ["unauthorized", "forbidden", "not_found", "csrf",
+                            "throttled", "bad_request", "invalid", "conflict", "too_large", "internal"] },
+                        "message": { "type": "string", "description": "中文说明" },
+                        "details": { "type": "array", "items": { "type": "string" } }
+                    }
+                } }
+            },
+            "Me": {
+                "type": "object",
+                "properties": {
+                    "username": { "type": "string" }, "display_name": { "type": "string" },
+                    "role": { "type": "string" }, "region": { "type": "string" },
+                    "permissions": { "type": "array", "items": { "type": "string" } },
+                    "csrf_token": { "type": "string" }
+                }
+            }
+        },
+        "responses": {
+            "Error": { "description": "错误（统一错误结构）",
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+        }
+    })
+}
+
+/// An operation answering `schema` as JSON, with the standard errors.
+pub fn op(summary: &str, schema: Value) -> Value {
+    json!({
+        "summary": summary,
+        "responses": {
+            "200": { "description": "成功", "content": { "application/json": { "schema": schema } } },
+            "400": { "$ref": "#/components/responses/Error" },
+            "401": { "$ref": "#/components/responses/Error" },
+            "403": { "$ref": "#/components/responses/Error" },
+            "404": { "$ref": "#/components/responses/Error" }
+        }
+    })
+}
+
+/// A query parameter.
+pub fn query(name: &str, description: &str, ty: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description,
+            "schema": { "type": ty } })
+}
+
+/// A path parameter.
+pub fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description,
+            "schema": { "type": "string" } })
+}
+
+fn session_paths() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "/api/v1/session",
+            json!({ "post": {
+                "summary": "登录，返回当前用户和 csrf_token，并设置会话 Cookie",
+                "security": [],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["username", "password"],
+                    "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+                "responses": {
+                    "200": { "description": "成功", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Me" } } } },
+                    "400": { "$ref": "#/components/responses/Error" },
+                    "429": { "$ref": "#/components/responses/Error" }
+                }
+            } }),
+        ),
+        (
+            "/api/v1/session/end",
+            json!({ "post": op("退出登录", json!({ "type": "object" })) }),
+        ),
+        (
+            "/api/v1/me",
+            json!({ "get": op("当前用户、角色、管辖地区与权限", json!({ "$ref": "#/components/schemas/Me" })) }),
+        ),
+    ]
+}
+
+/// Every documented path with its operations.
+pub fn paths() -> Map<String, Value> {
+    let mut out = Map::new();
+    for (path, item) in session_paths() {
+        out.insert(path.to_string(), item);
+    }
+    out
+}
+
+/// The whole document.
+pub fn spec() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "健扶 jianfu API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "健康帮扶动态管理信息系统的 JSON 接口。所有人员数据只在调用者的管辖地区内可见；证件号和电话默认脱敏。"
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "session": [] }, { "token": [] }],
+        "paths": Value::Object(paths()),
+        "components": components()
+    })
+}
+
+/// `GET /api/openapi.json`
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,286 @@
+//! Who is asking: sessions, API tokens, anti-forgery tokens and the
+//! [`CurrentUser`] every handler for people data takes.
+//!
+//! One middleware runs in front of every protected route. It finds the
+//! caller from the session cookie (browsers) or an `Authorization: Bearer`
+//! token (API clients), refuses anyone else (a redirect to the sign-in page
+//! for pages, the 401 envelope for the API), and for state-changing
+//! requests made with a session it demands the session's anti-forgery
+//! token in the `X-CSRF-Token` header, the `_csrf` form field or, for file
+//! uploads, the `_csrf` query parameter. API tokens are not sent
+//! automatically by browsers, so they need no anti-forgery token.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use jianfu_domain::{Permission, Role, Scope};
+use jianfu_service::accounts::{self, Actor};
+use jianfu_store::UserRow;
+
+use crate::AppState;
+use crate::error::{ApiError, AppError, PageError};
+use crate::i18n::Lang;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "jianfu_session";
+/// Name of the pre-sign-in anti-forgery cookie.
+pub const LOGIN_COOKIE: &str = "jianfu_login";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "jianfu_lang";
+/// Largest urlencoded form body read to find its `_csrf` field.
+const FORM_LIMIT: usize = 1 << 20;
+
+/// The signed-in caller.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The stored user.
+    pub user: UserRow,
+    /// The same, as the actor of use cases and audit entries.
+    pub actor: Actor,
+    /// The session's anti-forgery token (empty for API-token clients).
+    pub csrf: String,
+    /// Page language.
+    pub lang: Lang,
+}
+
+impl CurrentUser {
+    /// The caller's jurisdiction.
+    pub fn scope(&self) -> &Scope {
+        &self.actor.scope
+    }
+
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        self.actor.role
+    }
+
+    /// True when the caller's role has `p`.
+    pub fn may(&self, p: Permission) -> bool {
+        self.actor.may(p)
+    }
+
+    /// `Ok` when the caller's role has `p`, else the forbidden error.
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        if self.may(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// An audit entry of this caller doing `action` in `region`.
+    pub fn audit(&self, action: &str, region: &str) -> jianfu_store::AuditEntry {
+        self.actor.entry(action, region)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(&parts.headers);
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or_else(|| refuse(parts.uri.path(), AppError::Unauthorized, lang))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(lang_of(&parts.headers))
+    }
+}
+
+/// The language chosen by cookie, else Chinese.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_default()
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the flags every cookie of ours carries.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The client's address as seen by the server.
+pub fn client_ip(req_ext: &axum::http::Extensions) -> String {
+    req_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn refuse(path: &str, e: AppError, lang: Lang) -> Response {
+    if is_api(path) {
+        return ApiError(e).into_response();
+    }
+    if matches!(e, AppError::Unauthorized) {
+        let next = if path == "/" {
+            String::new()
+        } else {
+            format!("?next={}", encode(path))
+        };
+        return Redirect::to(&format!("/login{next}")).into_response();
+    }
+    PageError(e, lang).into_response()
+}
+
+/// Percent-encodes a path for a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The middleware in front of every protected route.
+pub async fn require_user(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let lang = lang_of(req.headers());
+    let ip = client_ip(req.extensions());
+    let found = match identify(&st, req.headers(), &ip, lang).await {
+        Ok(f) => f,
+        Err(e) => return refuse(&path, e, lang),
+    };
+    let Some(user) = found else {
+        return refuse(&path, AppError::Unauthorized, lang);
+    };
+    let req = if is_unsafe(req.method()) && !user.csrf.is_empty() {
+        match check_csrf(req, &user.csrf).await {
+            Ok(req) => req,
+            Err(e) => {
+                tracing::warn!(path = %path, "request refused: anti-forgery token missing or wrong");
+                return refuse(&path, e, lang);
+            }
+        }
+    } else {
+        req
+    };
+    // A reset password must be changed before anything else.
+    if user.user.must_change_password
+        && !is_api(&path)
+        && !matches!(path.as_str(), "/account/password" | "/logout")
+    {
+        return Redirect::to("/account/password").into_response();
+    }
+    let mut req = req;
+    req.extensions_mut().insert(user);
+    next.run(req).await
+}
+
+async fn identify(
+    st: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+    lang: Lang,
+) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        let user = st
+            .db
+            .api_token_user(&accounts::secret_hash(token.trim()))
+            .await?;
+        return Ok(user.and_then(|u| current(u, String::new(), ip, lang)));
+    }
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let found = accounts::resume_session(&st.db, token, Utc::now()).await?;
+    Ok(found.and_then(|(s, u)| current(u, s.csrf_token, ip, lang)))
+}
+
+fn current(user: UserRow, csrf: String, ip: &str, lang: Lang) -> Option<CurrentUser> {
+    let actor = Actor::of(&user, Some(ip.to_string()))?;
+    Some(CurrentUser {
+        user,
+        actor,
+        csrf,
+        lang,
+    })
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Finds the anti-forgery token of a state-changing request and compares
+/// it with the session's; urlencoded bodies are read and handed on intact.
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
+    let ok = |t: &str| same_secret(t, expected);
+    if let Some(t) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if ok(t) { Ok(req) } else { Err(AppError::Csrf) };
+    }
+    if let Some(q) = req.uri().query() {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
+        if let Some((_, t)) = pairs.iter().find(|(k, _)| k == "_csrf") {
+            return if ok(t) { Ok(req) } else { Err(AppError::Csrf) };
+        }
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    match pairs.iter().find(|(k, _)| k == "_csrf") {
+        Some((_, t)) if ok(t) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(AppError::Csrf),
+    }
+}

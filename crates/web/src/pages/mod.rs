@@ -1,0 +1,5 @@
+//! Server-rendered pages, one module per area of the application.
+
+pub mod account;
+pub mod login;
+pub mod registry;
