@@ -244,3 +244,11 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
     let v = tag.find("value=\"")? + 7;
     Some(tag[v..v + tag[v..].find('"')?].to_string())
 }
+
+/// The text inside the element with `id`.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find('<')?;
+    Some(html[start..end].to_string())
+}
