@@ -77,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::public());
     protected
         .merge(public)
+        // A route layer: the route template is known by then.
+        .route_layer(middleware::from_fn(log_request))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -94,6 +96,29 @@ pub fn router(state: AppState) -> Router {
         // Pages carry personal data: never cached (static assets say otherwise).
         .layer(header_layer(header::CACHE_CONTROL, "no-store"))
         .with_state(state)
+}
+
+/// Logs each request by its route template (`/persons/{id}`), never the
+/// concrete path or query, which can hold ID numbers and names.
+async fn log_request(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)".to_string(), |m| m.as_str().to_string());
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(
+        %method,
+        route,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    res
 }
 
 fn header_layer(

