@@ -33,6 +33,8 @@ pub enum BenchCommand {
         #[arg(long)]
         file: Option<std::path::PathBuf>,
     },
+    /// Load the web application: 32 clients on dashboard, search and household pages.
+    Web(crate::bench_web::WebBenchArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +58,7 @@ pub async fn run(cmd: BenchCommand) -> Result<bool> {
             tokio::task::spawn_blocking(move || crate::bench_settle::run(&claims, file.as_deref()))
                 .await?
         }
+        BenchCommand::Web(args) => crate::bench_web::run(args).await,
     }
 }
 
@@ -70,7 +73,7 @@ pub fn peak_rss_mib() -> f64 {
 }
 
 /// Resets the kernel's peak-RSS mark so each phase is measured alone.
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
@@ -144,7 +147,7 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     Ok(true)
 }
 
-async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool> {
+pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool> {
     let mut req = ImportRequest::new(path.to_path_buf(), kind, "bench");
     req.report = Some(path.with_extension("report.csv"));
     Ok(import_file(db, &req, |_, _| {}).await?.is_success())

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_settle;
+mod bench_web;
 mod claims_cli;
 mod policy_cli;
 mod settle_cli;
