@@ -23,6 +23,7 @@ pub mod audit;
 mod bulk;
 pub mod claims;
 pub mod claims_query;
+mod person_view;
 pub mod policies;
 pub mod queries;
 pub mod regions;

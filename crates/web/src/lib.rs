@@ -57,6 +57,16 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .route("/", get(pages::registry::overview))
         .route("/household", get(pages::registry::household))
+        .route("/households/{county}/{no}", get(pages::people::household))
+        .route("/persons/{county}/{no}/{k}", get(pages::people::person))
+        .route(
+            "/persons/{county}/{no}/{k}/unmask",
+            get(pages::people::unmask_form).post(pages::people::unmask),
+        )
+        .route(
+            "/persons/{county}/{no}/{k}/claims/{claim}",
+            get(pages::people::claim),
+        )
         .route("/logout", post(pages::login::logout))
         .route("/account", get(pages::account::show))
         .route(

@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod login;
+pub mod people;
 pub mod registry;
