@@ -8,6 +8,7 @@
 //! [`crate::error::Envelope`].
 
 pub mod openapi;
+mod registry;
 mod session;
 
 use axum::Router;
@@ -27,4 +28,10 @@ pub fn protected() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/session/end", post(session::sign_out))
+        .route("/api/v1/households/{county}/{no}", get(registry::household))
+        .route("/api/v1/persons/{county}/{no}/{k}", get(registry::person))
+        .route(
+            "/api/v1/persons/{county}/{no}/{k}/unmask",
+            post(registry::unmask),
+        )
 }

@@ -61,6 +61,14 @@ pub fn op(summary: &str, schema: Value) -> Value {
     })
 }
 
+/// `op` with the members of `extra` (parameters, request body) added.
+pub fn with(mut op: Value, extra: Value) -> Value {
+    if let (Some(o), Value::Object(e)) = (op.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    op
+}
+
 /// A query parameter.
 pub fn query(name: &str, description: &str, ty: &str) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description,
@@ -104,7 +112,7 @@ fn session_paths() -> Vec<(&'static str, Value)> {
 /// Every documented path with its operations.
 pub fn paths() -> Map<String, Value> {
     let mut out = Map::new();
-    for (path, item) in session_paths() {
+    for (path, item) in session_paths().into_iter().chain(super::registry::paths()) {
         out.insert(path.to_string(), item);
     }
     out

@@ -34,35 +34,42 @@ fn money(fen: i64) -> String {
 }
 
 /// The household `no` of `county`, when inside the caller's scope.
+pub(crate) async fn find_household(
+    st: &AppState,
+    user: &CurrentUser,
+    county: &str,
+    no: &str,
+) -> Result<HouseholdRow, AppError> {
+    let h = st
+        .db
+        .household(user.scope().prefix(), no)
+        .await?
+        .filter(|h| h.county_code == county && user.scope().contains_str(&h.village_code));
+    h.ok_or(AppError::NotFound)
+}
+
 async fn household_in(
     st: &AppState,
     user: &CurrentUser,
     county: &str,
     no: &str,
 ) -> Result<HouseholdRow, PageError> {
-    let lang = user.lang;
-    let h = st
-        .db
-        .household(user.scope().prefix(), no)
+    find_household(st, user, county, no)
         .await
-        .map_err(fail(lang))?
-        .filter(|h| h.county_code == county && user.scope().contains_str(&h.village_code));
-    h.ok_or(PageError(AppError::NotFound, lang))
+        .map_err(|e| PageError(e, user.lang))
 }
 
 /// The members of a household in a stable order: head first, then by
 /// birth date and ID number. A person's address is the household and the
 /// position in this order, so no ID number ever appears in a URL.
-async fn members_of(
+pub(crate) async fn find_members(
     st: &AppState,
-    lang: Lang,
     h: &HouseholdRow,
-) -> Result<Vec<PersonRow>, PageError> {
+) -> Result<Vec<PersonRow>, AppError> {
     let mut m = st
         .db
         .household_members(&h.county_code, &h.household_no)
-        .await
-        .map_err(fail(lang))?;
+        .await?;
     m.sort_by(|a, b| {
         (a.relation != "head", a.birth_date, &a.id_number).cmp(&(
             b.relation != "head",
@@ -71,6 +78,14 @@ async fn members_of(
         ))
     });
     Ok(m)
+}
+
+async fn members_of(
+    st: &AppState,
+    lang: Lang,
+    h: &HouseholdRow,
+) -> Result<Vec<PersonRow>, PageError> {
+    find_members(st, h).await.map_err(|e| PageError(e, lang))
 }
 
 /// Member `k` (1-based) of household `no` of `county`, when inside the
