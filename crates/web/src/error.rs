@@ -188,3 +188,61 @@ impl IntoResponse for PageError {
 
 /// Result of a JSON handler.
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Wraps an extractor so that its rejection answers with the envelope.
+macro_rules! api_extractor {
+    ($name:ident, $inner:ident, $what:literal) => {
+        /// Like the axum extractor of the same kind, but a rejection
+        /// answers with the API's error envelope.
+        #[derive(Debug)]
+        pub struct $name<T>(pub T);
+
+        impl<S, T> axum::extract::FromRequestParts<S> for $name<T>
+        where
+            S: Send + Sync,
+            axum::extract::$inner<T>: axum::extract::FromRequestParts<S>,
+            <axum::extract::$inner<T> as axum::extract::FromRequestParts<S>>::Rejection:
+                IntoResponse + std::fmt::Display,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                axum::extract::$inner::<T>::from_request_parts(parts, state)
+                    .await
+                    .map(|axum::extract::$inner(v)| $name(v))
+                    .map_err(|e| ApiError(AppError::BadRequest(format!(concat!($what, "：{}"), e))))
+            }
+        }
+    };
+}
+
+api_extractor!(ApiPath, Path, "路径参数无效");
+api_extractor!(ApiQuery, Query, "查询参数无效");
+
+/// Like [`Json`], but a body that is not the expected JSON answers with
+/// the envelope.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e| {
+                ApiError(AppError::BadRequest(format!(
+                    "请求体不是有效的 JSON：{}",
+                    e.body_text()
+                )))
+            })
+    }
+}

@@ -3,7 +3,7 @@
 //! person takes a reason and is audited.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
 use jianfu_store::PersonClaim;
 use jianfu_store::queries::{DiagnosisRow, PersonRow};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError};
 use crate::pages::people::{find_household, find_members};
 
 /// A member as the API shows it.
@@ -69,7 +69,7 @@ fn member(k: usize, p: &PersonRow, household_type: &str, unmask: bool) -> Member
 pub async fn household(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no)): Path<(String, String)>,
+    ApiPath((county, no)): ApiPath<(String, String)>,
 ) -> ApiResult<Value> {
     user.require(Permission::ViewRegistry)?;
     let h = find_household(&st, &user, &county, &no).await?;
@@ -187,8 +187,8 @@ async fn person_json(
 pub async fn person(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k)): Path<(String, String, usize)>,
-    Query(q): Query<YearQuery>,
+    ApiPath((county, no, k)): ApiPath<(String, String, usize)>,
+    ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Value> {
     user.require(Permission::ViewRegistry)?;
     Ok(Json(
@@ -207,8 +207,8 @@ pub struct UnmaskBody {
 pub async fn unmask(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k)): Path<(String, String, usize)>,
-    Json(body): Json<UnmaskBody>,
+    ApiPath((county, no, k)): ApiPath<(String, String, usize)>,
+    ApiJson(body): ApiJson<UnmaskBody>,
 ) -> ApiResult<Value> {
     user.require(Permission::Unmask)?;
     let reason = body.reason.trim();

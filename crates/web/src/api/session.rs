@@ -58,9 +58,8 @@ pub async fn sign_in(
     State(st): State<AppState>,
     headers: HeaderMap,
     ext: axum::http::Extensions,
-    body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
+    crate::error::ApiJson(req): crate::error::ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| AppError::BadRequest(format!("请求体应为 JSON：{e}")))?;
     let ip = client_ip(&ext);
     let user = accounts::authenticate(&st.db, req.username.trim(), &req.password, &ip)
         .await
