@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: formatting, lints, and every test on SQLite and
-# PostgreSQL. Installs what it needs (PostgreSQL via apt-get), starts a
+# PostgreSQL, and the browser tests in headless Chromium. Installs what it
+# needs (PostgreSQL, Chromium and its WebDriver via apt-get), starts a
 # throwaway PostgreSQL server on a free loopback port and stops it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,16 @@ eval "$(scripts/pg.sh)"
 trap 'scripts/pg.sh stop "$JIANFU_PG_DIR"' EXIT
 export JIANFU_REQUIRE_PG=1
 echo "server at ${JIANFU_TEST_PG}"
+
+echo "== Chromium for the browser tests"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "installing chromium, chromium-driver and CJK fonts with apt-get…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+fi
+chromium --version
+export JIANFU_REQUIRE_BROWSER=1
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

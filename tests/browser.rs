@@ -193,6 +193,34 @@ async fn wait_for(c: &Client, ok: impl Fn(&str) -> bool) -> String {
     }
 }
 
+/// A household of the doctor's village and one of another village.
+async fn households(url: &str) -> ((String, String), (String, String)) {
+    let db = jianfu_store::Db::open(url).await.unwrap();
+    let jianfu_store::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let village: (String,) = sqlx::query_as("SELECT region FROM users WHERE username = 'doctor'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let own: (String, String) = sqlx::query_as(
+        "SELECT county_code, household_no FROM households WHERE village_code = $1 ORDER BY household_no LIMIT 1",
+    )
+    .bind(&village.0)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let other: (String, String) = sqlx::query_as(
+        "SELECT county_code, household_no FROM households WHERE village_code <> $1 ORDER BY household_no LIMIT 1",
+    )
+    .bind(&village.0)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    db.close().await;
+    (own, other)
+}
+
 /// What the database holds about people, to search the log for.
 async fn personal_data(url: &str) -> Vec<String> {
     let db = jianfu_store::Db::open(url).await.unwrap();
@@ -288,14 +316,83 @@ async fn officers_and_doctors_in_the_browser() {
 
     // County officer: the dashboard of the county.
     sign_in(&c, base, "county").await;
-    let src = wait_for(&c, |src| src.contains("阜平县")).await;
+    wait_for(&c, |src| src.contains("阜平县")).await;
     shot(&c, "02-dashboard-county").await;
+
+    // A household, a member, and the member's data unmasked with a reason.
+    let ((county, own), (_, other)) = households(&s.url).await;
+    c.goto(&format!("{base}/households/{county}/{own}"))
+        .await
+        .unwrap();
+    let src = wait_for(&c, |src| src.contains("家庭成员")).await;
+    assert!(src.contains("变更记录"));
+    shot(&c, "03-household").await;
+    c.find(Locator::Css("td[data-label='姓名'] a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, |src| src.contains("id=\"id-number\"")).await;
+    shot(&c, "04-person").await;
+    let masked = c
+        .find(Locator::Id("id-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(masked.contains('*'), "masked by default: {masked}");
+    c.find(Locator::Id("unmask"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, |src| src.contains("confirm-unmask")).await;
+    c.find(Locator::Id("confirm-unmask"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, |src| src.contains("审计日志")).await;
+    let full = c
+        .find(Locator::Id("id-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(full.len(), 18, "unmasked after stating a reason");
+    assert!(!full.contains('*'));
     c.close().await.unwrap();
 
-    // Village doctor on a phone.
+    // Village doctor on a phone: their own village's household, and
+    // nothing of another village through the pages or the API.
     let d = browser(&s.driver, &s.downloads, true).await;
     sign_in(&d, base, "doctor").await;
     shot(&d, "10-dashboard-doctor-phone").await;
+    d.goto(&format!("{base}/households/{county}/{own}"))
+        .await
+        .unwrap();
+    wait_for(&d, |src| src.contains("家庭成员")).await;
+    shot(&d, "11-household-doctor-phone").await;
+    d.goto(&format!("{base}/households/{county}/{other}"))
+        .await
+        .unwrap();
+    let src = wait_for(&d, |src| src.contains("没有找到")).await;
+    assert!(!src.contains("家庭成员"));
+    shot(&d, "12-other-village-refused").await;
+    d.goto(&format!("{base}/api/v1/households/{county}/{other}"))
+        .await
+        .unwrap();
+    let src = wait_for(&d, |src| src.contains("not_found")).await;
+    assert!(!src.contains("members"));
+    d.goto(&format!("{base}/persons/{county}/{other}/1"))
+        .await
+        .unwrap();
+    wait_for(&d, |src| src.contains("没有找到")).await;
     d.close().await.unwrap();
 
     // Nothing personal in the server's log.
