@@ -47,6 +47,8 @@ pub struct CurrentUser {
     pub csrf: String,
     /// Page language.
     pub lang: Lang,
+    /// Name of the bound region (全国 for national users).
+    pub region_name: String,
 }
 
 impl CurrentUser {
@@ -185,9 +187,16 @@ pub async fn require_user(State(st): State<AppState>, req: Request, next: Next) 
         Ok(f) => f,
         Err(e) => return refuse(&path, e, lang),
     };
-    let Some(user) = found else {
+    let Some(mut user) = found else {
         return refuse(&path, AppError::Unauthorized, lang);
     };
+    if let Some(code) = user.scope().bound_region() {
+        match st.db.region(code.as_str()).await {
+            Ok(Some(r)) => user.region_name = r.name,
+            Ok(None) => user.region_name = code.as_str().to_string(),
+            Err(e) => return refuse(&path, e.into(), lang),
+        }
+    }
     let req = if is_unsafe(req.method()) && !user.csrf.is_empty() {
         match check_csrf(req, &user.csrf).await {
             Ok(req) => req,
@@ -242,6 +251,7 @@ fn current(user: UserRow, csrf: String, ip: &str, lang: Lang) -> Option<CurrentU
         actor,
         csrf,
         lang,
+        region_name: "全国".into(),
     })
 }
 

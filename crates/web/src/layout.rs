@@ -104,7 +104,7 @@ pub fn page(user: &CurrentUser, current: &str, title: &str, body: Markup) -> Mar
                         }
                     }
                     span.who {
-                        (user.user.display_name) " · " (role_label(user)) " · " (user.scope().to_string())
+                        (user.user.display_name) " · " (role_label(user)) " · " (user.region_name)
                     }
                     a href={ "/lang?to=" (other.0) } { (other.1) }
                     form method="post" action="/logout" {

@@ -34,7 +34,7 @@ fn account_page(user: &CurrentUser, token: Option<&str>) -> Markup {
                 dt { (t(lang, "用户名")) } dd { (user.user.username) }
                 dt { (t(lang, "姓名")) } dd { (user.user.display_name) }
                 dt { (t(lang, "角色")) } dd { (user.role().label()) }
-                dt { (t(lang, "管辖地区")) } dd { (user.scope().to_string()) }
+                dt { (t(lang, "管辖地区")) } dd { (user.region_name) " (" (user.scope().to_string()) ")" }
                 dt { (t(lang, "权限")) } dd {
                     @for p in Permission::ALL { @if user.may(p) { (p.label()) "； " } }
                 }

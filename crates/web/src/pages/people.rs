@@ -220,9 +220,11 @@ fn timeline(lang: Lang, history: &[ChangeRow]) -> Markup {
                     li {
                         strong { (c.started_at.format("%Y-%m-%d %H:%M")) }
                         " · " (if c.entity == "household" { t(lang, "家庭").to_string() } else { mask_middle(&c.entity_key) })
-                        " · " (change_field_label(&c.field)) "："
-                        (change_value_display(&c.field, c.old_value.as_deref())) " → "
-                        (change_value_display(&c.field, c.new_value.as_deref()))
+                        " · " (change_field_label(&c.field))
+                        @if c.field != "*" {
+                            "：" (change_value_display(&c.field, c.old_value.as_deref())) " → "
+                            (change_value_display(&c.field, c.new_value.as_deref()))
+                        }
                         br;
                         span.muted.small { (c.source_file.as_deref().unwrap_or("")) " · " (c.user_name) }
                     }
