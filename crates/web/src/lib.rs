@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .route("/", get(pages::registry::overview))
         .route("/household", get(pages::registry::household))
+        .route("/search", get(pages::search::search))
         .route("/households/{county}/{no}", get(pages::people::household))
         .route("/persons/{county}/{no}/{k}", get(pages::people::person))
         .route(

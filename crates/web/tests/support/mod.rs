@@ -252,3 +252,8 @@ pub fn text_of(html: &str, id: &str) -> Option<String> {
     let end = start + html[start..].find('<')?;
     Some(html[start..end].to_string())
 }
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    jianfu_web::auth::encode(s)
+}
