@@ -162,6 +162,21 @@ pub async fn import_file(
     req: &ImportRequest,
     progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
 ) -> Result<ImportOutcome, ImportError> {
+    let outcome = import_unrefreshed(db, req, progress).await?;
+    // The dashboard's rollups of every county the file wrote to.
+    if let (true, Some(batch)) = (outcome.committed, outcome.batch_id) {
+        for county in db.counties_of_batch(batch).await? {
+            db.refresh_rollups(&county).await?;
+        }
+    }
+    Ok(outcome)
+}
+
+async fn import_unrefreshed(
+    db: &Db,
+    req: &ImportRequest,
+    progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
+) -> Result<ImportOutcome, ImportError> {
     if req.kind == FileKind::Claims {
         return crate::claims::import_claims(db, req, progress).await;
     }

@@ -28,6 +28,7 @@ pub mod policies;
 pub mod queries;
 pub mod regions;
 pub mod registry;
+pub mod rollups;
 pub mod search;
 mod settle;
 #[cfg(feature = "testing")]

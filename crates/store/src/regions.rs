@@ -228,3 +228,12 @@ impl Db {
         Ok(v)
     }
 }
+
+impl Db {
+    /// The provinces.
+    pub async fn region_children_of_root(&self) -> Result<Vec<RegionRow>> {
+        let sql =
+            "SELECT code, level, name, parent_code FROM regions WHERE level = 1 ORDER BY code";
+        Ok(on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?))
+    }
+}

@@ -55,8 +55,7 @@ impl AppState {
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     let protected = Router::new()
-        .route("/", get(pages::registry::overview))
-        .route("/household", get(pages::registry::household))
+        .route("/", get(pages::dashboard::dashboard))
         .route("/search", get(pages::search::search))
         .route("/households/{county}/{no}", get(pages::people::household))
         .route("/persons/{county}/{no}/{k}", get(pages::people::person))

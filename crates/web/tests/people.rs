@@ -66,6 +66,23 @@ async fn household_person_claims_and_unmasking() {
     for t in testing::all().await {
         load(&t.db, dir.path()).await;
         let (id, no, village, other_no) = pick(&t.db).await;
+        // The rollups the imports refreshed agree with the stored rows.
+        let county_code = jianfu_domain::RegionCode::parse_prefix("130624").unwrap();
+        let d =
+            t.db.dashboard(&Scope::NATIONAL, &county_code, 2024)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(d.figures.persons, 600);
+        let claims = t.db.claims_of_year("130624", 2024).await.unwrap();
+        assert_eq!(d.figures.claims, claims.len() as i64);
+        assert_eq!(d.figures.total, claims.iter().map(|c| c.total).sum::<i64>());
+        assert_eq!(
+            d.figures.out_of_pocket,
+            claims.iter().map(|c| c.out_of_pocket).sum::<i64>()
+        );
+        let by_child: i64 = d.children.iter().map(|c| c.figures.persons).sum();
+        assert_eq!(by_child, 600, "every village falls under one township");
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         add_user(&t.db, "doctor", Role::VillageDoctor, &village).await;
         add_user(&t.db, "auditor", Role::Auditor, "130624").await;

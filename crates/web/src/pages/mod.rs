@@ -1,7 +1,7 @@
 //! Server-rendered pages, one module per area of the application.
 
 pub mod account;
+pub mod dashboard;
 pub mod login;
 pub mod people;
-pub mod registry;
 pub mod search;

@@ -1,0 +1,259 @@
+//! Per-village rollups behind the dashboard: counts of households and
+//! persons by group, and each year's claims and fund payments.
+//!
+//! A page view sums the village rows under a region code (a few hundred
+//! for a county, tens of thousands for a province), never the persons or
+//! claims themselves. The rows of a county are rebuilt in one transaction
+//! after each import that wrote to it, so readers see the old or the new
+//! figures, never a mixture.
+
+use jianfu_domain::{RegionCode, Scope};
+use serde::Serialize;
+
+use crate::{Db, Result, prefix_range};
+
+const REGISTRY: &str = "INSERT INTO village_stats (county_code, village_code, households, persons, \
+    active, formerly_poor, monitored, extreme_poor, subsistence, returned_poor, with_diagnosis) \
+    SELECT p.county_code, p.village_code, COUNT(DISTINCT p.household_no), COUNT(*), \
+    SUM(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN h.household_type IN ('formerly_poor', 'unstable') \
+        OR '|' || p.groups || '|' LIKE '%|formerly_poor|%' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN h.household_type IN ('unstable', 'edge', 'sudden') \
+        OR '|' || p.groups || '|' LIKE '%|monitored|%' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|extreme_poor|%' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|subsistence|%' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|returned_poor|%' THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM diagnoses d WHERE d.county_code = p.county_code \
+        AND d.id_number = p.id_number) THEN 1 ELSE 0 END) \
+    FROM persons p JOIN households h ON h.county_code = p.county_code \
+        AND h.household_no = p.household_no \
+    WHERE p.county_code = $1 GROUP BY p.county_code, p.village_code";
+
+const CLAIMS: &str = "INSERT INTO village_claim_stats (county_code, village_code, year, claims, \
+    persons, total, basic, critical, assistance, supplementary, out_of_pocket) \
+    SELECT c.county_code, COALESCE(p.village_code, c.county_code || '000000'), c.year, COUNT(*), \
+    COUNT(DISTINCT c.person_id), SUM(c.total), SUM(COALESCE(c.basic, 0)), \
+    SUM(COALESCE(c.critical, 0)), SUM(COALESCE(c.assistance, 0)), \
+    SUM(COALESCE(c.supplementary, 0)), SUM(COALESCE(c.out_of_pocket, 0)) \
+    FROM claims c LEFT JOIN persons p ON p.county_code = c.county_code AND p.id_number = c.person_id \
+    WHERE c.county_code = $1 AND c.reverses IS NULL AND c.reversed_by IS NULL \
+    GROUP BY c.county_code, COALESCE(p.village_code, c.county_code || '000000'), c.year";
+
+/// The figures of one region (or the sum over several).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Figures {
+    /// Households.
+    pub households: i64,
+    /// Persons registered.
+    pub persons: i64,
+    /// Persons with status 正常.
+    pub active: i64,
+    /// 脱贫人口.
+    pub formerly_poor: i64,
+    /// 监测对象.
+    pub monitored: i64,
+    /// 特困人员.
+    pub extreme_poor: i64,
+    /// 低保对象.
+    pub subsistence: i64,
+    /// 返贫致贫人口.
+    pub returned_poor: i64,
+    /// Persons with at least one diagnosis.
+    pub with_diagnosis: i64,
+    /// Standing claims of the year.
+    pub claims: i64,
+    /// Persons with claims in the year.
+    pub claimants: i64,
+    /// Total cost, fen.
+    pub total: i64,
+    /// Basic insurance, fen.
+    pub basic: i64,
+    /// Critical-illness insurance, fen.
+    pub critical: i64,
+    /// Medical assistance, fen.
+    pub assistance: i64,
+    /// Supplementary cover, fen.
+    pub supplementary: i64,
+    /// Out of pocket, fen.
+    pub out_of_pocket: i64,
+}
+
+/// A child region's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildFigures {
+    /// Region code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Its figures.
+    pub figures: Figures,
+}
+
+/// The dashboard of one region and one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    /// The region.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The year of the claim figures.
+    pub year: i32,
+    /// The region's figures.
+    pub figures: Figures,
+    /// Each child region's (one level down), with zero rows included.
+    pub children: Vec<ChildFigures>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VillageRow {
+    village_code: String,
+    households: i64,
+    persons: i64,
+    active: i64,
+    formerly_poor: i64,
+    monitored: i64,
+    extreme_poor: i64,
+    subsistence: i64,
+    returned_poor: i64,
+    with_diagnosis: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    village_code: String,
+    claims: i64,
+    persons: i64,
+    total: i64,
+    basic: i64,
+    critical: i64,
+    assistance: i64,
+    supplementary: i64,
+    out_of_pocket: i64,
+}
+
+impl Figures {
+    fn add_registry(&mut self, r: &VillageRow) {
+        self.households += r.households;
+        self.persons += r.persons;
+        self.active += r.active;
+        self.formerly_poor += r.formerly_poor;
+        self.monitored += r.monitored;
+        self.extreme_poor += r.extreme_poor;
+        self.subsistence += r.subsistence;
+        self.returned_poor += r.returned_poor;
+        self.with_diagnosis += r.with_diagnosis;
+    }
+
+    fn add_claims(&mut self, r: &ClaimRow) {
+        self.claims += r.claims;
+        self.claimants += r.persons;
+        self.total += r.total;
+        self.basic += r.basic;
+        self.critical += r.critical;
+        self.assistance += r.assistance;
+        self.supplementary += r.supplementary;
+        self.out_of_pocket += r.out_of_pocket;
+    }
+}
+
+impl Db {
+    /// Rebuilds the rollups of `county` from persons and claims.
+    pub async fn refresh_rollups(&self, county: &str) -> Result<()> {
+        macro_rules! run {
+            ($p:expr) => {{
+                let mut tx = $p.begin().await?;
+                for sql in [
+                    "DELETE FROM village_stats WHERE county_code = $1",
+                    REGISTRY,
+                    "DELETE FROM village_claim_stats WHERE county_code = $1",
+                    CLAIMS,
+                ] {
+                    sqlx::query(sql).bind(county).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        on_pool!(self, p => run!(p));
+        Ok(())
+    }
+
+    /// Counties with persons or claims written by import batch `batch`.
+    pub async fn counties_of_batch(&self, batch: i64) -> Result<Vec<String>> {
+        let sql = "SELECT county_code FROM change_log WHERE batch_id = $1 \
+                   UNION SELECT county_code FROM claims WHERE settled_batch = $1 OR created_batch = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar(sql).bind(batch).fetch_all(p).await?))
+    }
+
+    /// The dashboard of `region` for `year`, when inside `scope`.
+    pub async fn dashboard(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        year: i32,
+    ) -> Result<Option<Dashboard>> {
+        if !scope.contains(region) {
+            return Ok(None);
+        }
+        let Some(row) = self.region(region.as_str()).await? else {
+            return Ok(None);
+        };
+        let (lo, hi) = prefix_range(region.prefix());
+        let villages: Vec<VillageRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT village_code, households, persons, active, formerly_poor, monitored, extreme_poor, \
+             subsistence, returned_poor, with_diagnosis FROM village_stats \
+             WHERE village_code >= $1 AND village_code < $2")
+            .bind(&lo).bind(&hi).fetch_all(p).await?);
+        let year16 = i16::try_from(year).unwrap_or(i16::MAX);
+        let claims: Vec<ClaimRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT village_code, claims, persons, total, basic, critical, assistance, supplementary, \
+             out_of_pocket FROM village_claim_stats WHERE year = $1 AND village_code >= $2 AND village_code < $3")
+            .bind(year16).bind(&lo).bind(&hi).fetch_all(p).await?);
+        let mut children: Vec<ChildFigures> = self
+            .region_children(region.as_str())
+            .await?
+            .into_iter()
+            .map(|r| ChildFigures {
+                code: r.code,
+                name: r.name,
+                figures: Figures::default(),
+            })
+            .collect();
+        // Children of one parent share a level, so a village belongs to the
+        // child whose significant digits start its code.
+        let index: std::collections::HashMap<String, usize> = children
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ch)| Some((RegionCode::parse(&ch.code).ok()?.prefix().to_string(), i)))
+            .collect();
+        let plen = index.keys().next().map_or(0, String::len);
+        let child_of = |code: &str| code.get(..plen).and_then(|p| index.get(p).copied());
+        let mut figures = Figures::default();
+        let mut reg_idx = Vec::with_capacity(villages.len());
+        for v in &villages {
+            figures.add_registry(v);
+            reg_idx.push(child_of(&v.village_code));
+        }
+        let mut claim_idx = Vec::with_capacity(claims.len());
+        for c in &claims {
+            figures.add_claims(c);
+            claim_idx.push(child_of(&c.village_code));
+        }
+        for (v, i) in villages.iter().zip(reg_idx) {
+            if let Some(i) = i {
+                children[i].figures.add_registry(v);
+            }
+        }
+        for (c, i) in claims.iter().zip(claim_idx) {
+            if let Some(i) = i {
+                children[i].figures.add_claims(c);
+            }
+        }
+        Ok(Some(Dashboard {
+            code: row.code,
+            name: row.name,
+            year,
+            figures,
+            children,
+        }))
+    }
+}

@@ -1,0 +1,229 @@
+//! The home page: the jurisdiction's figures (households, persons by group,
+//! the year's claims and out-of-pocket) with a drill-down along the region
+//! tree, read from the per-village rollups.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use jianfu_domain::{Money, Permission, RegionCode};
+use jianfu_store::rollups::{ChildFigures, Figures};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::i18n::{Lang, t};
+use crate::layout::page;
+use crate::tables::{self, Cell, Column, ListParams, Table};
+
+/// Query of the home page.
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    region: Option<String>,
+    year: Option<i32>,
+}
+
+fn yuan(fen: i64) -> String {
+    Money::from_fen(fen).to_string()
+}
+
+fn ratio(f: &Figures) -> String {
+    if f.total > 0 {
+        format!(
+            "{:.1}%",
+            (f.total - f.out_of_pocket) as f64 * 100.0 / f.total as f64
+        )
+    } else {
+        "—".into()
+    }
+}
+
+const COLUMNS: [Column; 9] = [
+    Column::text("name", "地区"),
+    Column::num("households", "户数"),
+    Column::num("persons", "人数"),
+    Column::num("formerly_poor", "脱贫人口"),
+    Column::num("monitored", "监测对象"),
+    Column::num("claims", "结算笔数"),
+    Column::num("total", "医疗总费用"),
+    Column::num("oop", "个人自付"),
+    Column::plain("实际报销比例"),
+];
+
+fn sort_children(children: &mut [ChildFigures], key: &str, desc: bool) {
+    children.sort_by(|a, b| {
+        let (x, y) = (&a.figures, &b.figures);
+        let o = match key {
+            "households" => x.households.cmp(&y.households),
+            "persons" => x.persons.cmp(&y.persons),
+            "formerly_poor" => x.formerly_poor.cmp(&y.formerly_poor),
+            "monitored" => x.monitored.cmp(&y.monitored),
+            "claims" => x.claims.cmp(&y.claims),
+            "total" => x.total.cmp(&y.total),
+            "oop" => x.out_of_pocket.cmp(&y.out_of_pocket),
+            "name" => a.name.cmp(&b.name),
+            _ => a.code.cmp(&b.code),
+        };
+        if desc { o.reverse() } else { o }
+    });
+}
+
+fn row(c: &ChildFigures, year: i32, drill: bool) -> Vec<Cell> {
+    let f = &c.figures;
+    let name = if drill {
+        Cell::link(&c.name, format!("/?region={}&year={year}", c.code))
+    } else {
+        c.name.clone().into()
+    };
+    vec![
+        name,
+        f.households.to_string().into(),
+        f.persons.to_string().into(),
+        f.formerly_poor.to_string().into(),
+        f.monitored.to_string().into(),
+        f.claims.to_string().into(),
+        yuan(f.total).into(),
+        yuan(f.out_of_pocket).into(),
+        ratio(f).into(),
+    ]
+}
+
+fn cards(lang: Lang, f: &Figures, year: i32) -> Markup {
+    html! {
+        div.cards #registry-cards {
+            div.card { span.muted { (t(lang, "户数")) } b #households { (f.households) } }
+            div.card { span.muted { (t(lang, "人数")) } b #persons { (f.persons) } }
+            div.card { span.muted { (t(lang, "脱贫人口")) } b { (f.formerly_poor) } }
+            div.card { span.muted { (t(lang, "监测对象")) } b { (f.monitored) } }
+            div.card { span.muted { (t(lang, "特困人员")) } b { (f.extreme_poor) } }
+            div.card { span.muted { (t(lang, "低保对象")) } b { (f.subsistence) } }
+            div.card { span.muted { (t(lang, "返贫致贫人口")) } b { (f.returned_poor) } }
+            div.card { span.muted { (t(lang, "有疾病诊断")) } b { (f.with_diagnosis) } }
+        }
+        h2 { (year) " " (t(lang, "年医疗费用结算")) }
+        div.cards #claim-cards {
+            div.card { span.muted { (t(lang, "结算笔数")) } b { (f.claims) } }
+            div.card { span.muted { (t(lang, "就医人数")) } b { (f.claimants) } }
+            div.card { span.muted { (t(lang, "医疗总费用")) } b { (yuan(f.total)) } }
+            div.card { span.muted { (t(lang, "基本医保")) } b { (yuan(f.basic)) } }
+            div.card { span.muted { (t(lang, "大病保险")) } b { (yuan(f.critical)) } }
+            div.card { span.muted { (t(lang, "医疗救助")) } b { (yuan(f.assistance)) } }
+            div.card { span.muted { (t(lang, "补充保障")) } b { (yuan(f.supplementary)) } }
+            div.card { span.muted { (t(lang, "个人自付")) } b { (yuan(f.out_of_pocket)) } }
+            div.card { span.muted { (t(lang, "实际报销比例")) } b { (ratio(f)) } }
+        }
+    }
+}
+
+/// `GET /`
+pub async fn dashboard(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+    Query(list): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let err = |e: AppError| PageError(e, lang);
+    user.require(Permission::ViewRegistry).map_err(err)?;
+    let region = match (q.region.as_deref(), user.scope().bound_region()) {
+        (Some(r), _) => RegionCode::parse_prefix(r).map_err(|_| err(AppError::NotFound))?,
+        (None, Some(own)) => own,
+        // National users start from the province list.
+        (None, None) => return national(&st, &user).await,
+    };
+    let year = q.year.unwrap_or_else(|| chrono::Local::now().year());
+    let mut d = st
+        .db
+        .dashboard(user.scope(), &region, year)
+        .await
+        .map_err(|e| err(e.into()))?
+        .ok_or(err(AppError::NotFound))?;
+    // No claims yet this year: show the last year that has some.
+    if q.year.is_none() && d.figures.claims == 0 {
+        for y in (year - 3..year).rev() {
+            let prev = st
+                .db
+                .dashboard(user.scope(), &region, y)
+                .await
+                .map_err(|e| err(e.into()))?;
+            if let Some(prev) = prev.filter(|p| p.figures.claims > 0) {
+                d = prev;
+                break;
+            }
+        }
+    }
+    let year = d.year;
+    let drill = region.level() < jianfu_domain::RegionLevel::Village;
+    sort_children(
+        &mut d.children,
+        list.sort.as_deref().unwrap_or(""),
+        list.desc(),
+    );
+    let rows: Vec<Vec<Cell>> = d.children.iter().map(|c| row(c, year, drill)).collect();
+    if let Some(format) = list.export().map_err(err)? {
+        let name = format!("{}{}{}", d.name, year, t(lang, "年统计"));
+        return tables::export(lang, format, &name, &COLUMNS, &rows).map_err(err);
+    }
+    let mut crumbs = Vec::new();
+    for a in region
+        .ancestors()
+        .into_iter()
+        .filter(|a| user.scope().contains(a))
+    {
+        if let Some(r) = st.db.region(a.as_str()).await.map_err(|e| err(e.into()))? {
+            crumbs.push(r);
+        }
+    }
+    let total = rows.len() as i64;
+    let all = ListParams {
+        per: Some(200),
+        ..list.clone()
+    };
+    let body = html! {
+        nav.crumbs.muted {
+            @for c in &crumbs { a href={ "/?region=" (c.code) "&year=" (year) } { (c.name) } " › " }
+            (d.name)
+        }
+        h1 { (d.name) }
+        form.inline method="get" action="/search" {
+            input name="name" placeholder=(t(lang, "姓名")) aria-label=(t(lang, "姓名"));
+            input name="id_number" placeholder=(t(lang, "身份证号")) aria-label=(t(lang, "身份证号"));
+            button type="submit" { (t(lang, "查询")) }
+        }
+        (cards(lang, &d.figures, year))
+        p.pager {
+            (t(lang, "年度")) ":"
+            @for y in (year - 2)..=(year + 1) {
+                @if y == year { strong { (y) } } @else { a href={ "/?region=" (region.as_str()) "&year=" (y) } { (y) } }
+            }
+        }
+        @if !d.children.is_empty() {
+            h2 { (t(lang, "下级地区")) }
+            (tables::render(lang, &Table {
+                columns: &COLUMNS,
+                rows,
+                total,
+                params: &all,
+                base: format!("/?region={}&year={year}", region.as_str()),
+                exportable: true,
+            }))
+        }
+    };
+    Ok(page(&user, "/", &d.name, body).into_response())
+}
+
+async fn national(st: &AppState, user: &CurrentUser) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let provinces = st
+        .db
+        .region_children_of_root()
+        .await
+        .map_err(|e| PageError(e.into(), lang))?;
+    let body = html! {
+        h1 { (t(lang, "全国")) }
+        p.muted { (t(lang, "请选择省份查看统计。")) }
+        ul { @for p in &provinces { li { a href={ "/?region=" (p.code) } { (p.name) } } } }
+    };
+    Ok(page(user, "/", t(lang, "全国"), body).into_response())
+}
