@@ -221,6 +221,24 @@ async fn households(url: &str) -> ((String, String), (String, String)) {
     (own, other)
 }
 
+/// The name of the head of a household.
+async fn head_name(url: &str, county: &str, no: &str) -> String {
+    let db = jianfu_store::Db::open(url).await.unwrap();
+    let jianfu_store::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let (name,): (String,) = sqlx::query_as(
+        "SELECT name FROM persons WHERE county_code = $1 AND household_no = $2 AND relation = 'head'",
+    )
+    .bind(county)
+    .bind(no)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    db.close().await;
+    name
+}
+
 /// What the database holds about people, to search the log for.
 async fn personal_data(url: &str) -> Vec<String> {
     let db = jianfu_store::Db::open(url).await.unwrap();
@@ -316,17 +334,39 @@ async fn officers_and_doctors_in_the_browser() {
 
     // County officer: the dashboard of the county.
     sign_in(&c, base, "county").await;
-    wait_for(&c, |src| src.contains("阜平县")).await;
+    let src = wait_for(&c, |src| src.contains("阜平县")).await;
+    assert!(src.contains("id=\"logout\"") && src.contains("id=\"households\""));
     shot(&c, "02-dashboard-county").await;
 
-    // A household, a member, and the member's data unmasked with a reason.
+    // Search by name, open the household from the results.
     let ((county, own), (_, other)) = households(&s.url).await;
-    c.goto(&format!("{base}/households/{county}/{own}"))
+    let name = head_name(&s.url, &county, &own).await;
+    c.goto(&format!("{base}/search")).await.unwrap();
+    c.find(Locator::Id("q-name"))
+        .await
+        .unwrap()
+        .send_keys(&name)
         .await
         .unwrap();
+    c.find(Locator::Id("search"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, |src| src.contains("条")).await;
+    shot(&c, "03-search").await;
+    c.find(Locator::Css(&format!(
+        "a[href='/households/{county}/{own}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     let src = wait_for(&c, |src| src.contains("家庭成员")).await;
     assert!(src.contains("变更记录"));
-    shot(&c, "03-household").await;
+    shot(&c, "04-household").await;
     c.find(Locator::Css("td[data-label='姓名'] a"))
         .await
         .unwrap()
@@ -334,7 +374,7 @@ async fn officers_and_doctors_in_the_browser() {
         .await
         .unwrap();
     wait_for(&c, |src| src.contains("id=\"id-number\"")).await;
-    shot(&c, "04-person").await;
+    shot(&c, "05-person").await;
     let masked = c
         .find(Locator::Id("id-number"))
         .await

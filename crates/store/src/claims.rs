@@ -515,6 +515,9 @@ impl Db {
         let s = settler.stats;
         add_settle_stats(&mut imp.stats, s);
         imp.commit(0, 0).await?;
+        if s.resettled > 0 {
+            self.refresh_rollups_under(&region).await?;
+        }
         tracing::info!(
             batch,
             policy = id,

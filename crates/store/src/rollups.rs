@@ -177,6 +177,20 @@ impl Db {
         Ok(())
     }
 
+    /// Rebuilds the rollups of every county with persons or claims under
+    /// `prefix` (after a parameter set re-settled the claims it governs).
+    pub async fn refresh_rollups_under(&self, prefix: &str) -> Result<()> {
+        let (lo, hi) = prefix_range(prefix);
+        let sql = "SELECT county_code FROM village_stats WHERE county_code >= $1 AND county_code < $2 \
+                   UNION SELECT county_code FROM village_claim_stats WHERE county_code >= $1 AND county_code < $2";
+        let counties: Vec<String> =
+            on_pool!(self, p => sqlx::query_scalar(sql).bind(&lo).bind(&hi).fetch_all(p).await?);
+        for c in counties {
+            self.refresh_rollups(&c).await?;
+        }
+        Ok(())
+    }
+
     /// Counties with persons or claims written by import batch `batch`.
     pub async fn counties_of_batch(&self, batch: i64) -> Result<Vec<String>> {
         let sql = "SELECT county_code FROM change_log WHERE batch_id = $1 \
