@@ -7,7 +7,9 @@
 //! needed). Every failure answers with the envelope of
 //! [`crate::error::Envelope`].
 
+mod imports;
 pub mod openapi;
+mod policies;
 mod session;
 
 use axum::Router;
@@ -27,4 +29,12 @@ pub fn protected() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/session/end", post(session::sign_out))
+        .route("/api/v1/imports", post(imports::start))
+        .route("/api/v1/imports/{job}", get(imports::status))
+        .route("/api/v1/imports/{job}/report", get(imports::report))
+        .route(
+            "/api/v1/policies",
+            get(policies::list).post(policies::create),
+        )
+        .route("/api/v1/policies/{id}", get(policies::get))
 }
