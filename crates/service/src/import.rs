@@ -444,9 +444,8 @@ async fn write_pass(
     while let Some(chunk) = rx.recv().await {
         let chunk = match chunk? {
             Chunk::Persons(rows) => {
-                let (rows, outside) = jurisdiction.split(rows, |p| {
-                    (p.household.village.as_str(), p.id.as_str())
-                });
+                let (rows, outside) =
+                    jurisdiction.split(rows, |p| (p.household.village.as_str(), p.id.as_str()));
                 refused += jurisdiction.report(&outside, file, report, |p| {
                     ("行政区划代码", p.household.village.as_str().to_string())
                 });

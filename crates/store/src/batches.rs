@@ -86,9 +86,7 @@ impl Db {
              WHERE {cond} ORDER BY {} {dir}, b.id DESC LIMIT $5 OFFSET $6",
             sort.column()
         ));
-        let count = (format!(
-            "SELECT COUNT(*) FROM change_batches b WHERE {cond}"
-        ));
+        let count = (format!("SELECT COUNT(*) FROM change_batches b WHERE {cond}"));
         macro_rules! binds {
             ($q:expr) => {
                 $q.bind(user_name).bind(admin).bind(&lo).bind(&hi)
@@ -99,8 +97,7 @@ impl Db {
             .bind(offset)
             .fetch_all(p)
             .await?);
-        let total: i64 =
-            on_pool!(self, p => binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))).fetch_one(p).await?);
+        let total: i64 = on_pool!(self, p => binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))).fetch_one(p).await?);
         Ok((rows, total))
     }
 

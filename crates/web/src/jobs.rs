@@ -182,9 +182,10 @@ impl ImportJobs {
         let mut jobs = self.jobs.lock().expect("jobs lock");
         jobs.push(job);
         while jobs.len() > KEEP {
-            let Some(at) = jobs.iter().position(|j| {
-                !matches!(j.lock().expect("job lock").state, JobState::Running)
-            }) else {
+            let Some(at) = jobs
+                .iter()
+                .position(|j| !matches!(j.lock().expect("job lock").state, JobState::Running))
+            else {
                 break;
             };
             let old = jobs.remove(at);
@@ -228,7 +229,9 @@ async fn run(db: Db, req: ImportRequest, job: Arc<Mutex<Job>>, mut entry: AuditE
             tracing::error!(kind, error = %e, "web import failed");
             entry.detail = Some(format!("kind={kind} failed"));
             JobState::Failed(match e {
-                jianfu_service::ImportError::Store(_) => "数据库出错，未写入任何数据；请稍后重试".into(),
+                jianfu_service::ImportError::Store(_) => {
+                    "数据库出错，未写入任何数据；请稍后重试".into()
+                }
                 other => other.to_string(),
             })
         }

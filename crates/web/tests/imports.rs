@@ -21,10 +21,13 @@ fn persons(rows: &[&str]) -> Vec<u8> {
     s.into_bytes()
 }
 
-const H1_HEAD: &str = "H1,130624100200,脱贫不稳定户,10230.76,孙文华,130624196603233058,户主,特困,13944633904,正常";
-const H1_SPOUSE: &str = "H1,130624100200,脱贫不稳定户,10230.76,孙德明,130624196306305342,配偶,,,正常";
+const H1_HEAD: &str =
+    "H1,130624100200,脱贫不稳定户,10230.76,孙文华,130624196603233058,户主,特困,13944633904,正常";
+const H1_SPOUSE: &str =
+    "H1,130624100200,脱贫不稳定户,10230.76,孙德明,130624196306305342,配偶,,,正常";
 /// A household of 定兴县: another county of the same city.
-const OTHER_COUNTY: &str = "H2,130626100001,边缘易致贫户,10200.36,林浩然,130624197001087553,户主,低保,,正常";
+const OTHER_COUNTY: &str =
+    "H2,130626100001,边缘易致贫户,10200.36,林浩然,130624197001087553,户主,低保,,正常";
 /// A wrong check digit.
 const BAD_ID: &str = "H3,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常";
 
@@ -43,9 +46,19 @@ async fn persons_count(db: &Db) -> i64 {
 
 /// Uploads through the page and follows the redirect to the job page
 /// until it is finished; returns the job id and the final page.
-async fn import(c: &mut Client, kind: &str, mode: &str, name: &str, bytes: &[u8]) -> (String, String) {
+async fn import(
+    c: &mut Client,
+    kind: &str,
+    mode: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (String, String) {
     let a = c
-        .upload("/imports", &[("kind", kind), ("mode", mode)], ("file", name, bytes))
+        .upload(
+            "/imports",
+            &[("kind", kind), ("mode", mode)],
+            ("file", name, bytes),
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let loc = a.location().unwrap().to_string();
@@ -69,7 +82,7 @@ fn card(html: &str, id: &str) -> u64 {
     rest[start..end].trim().parse().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn upload_progress_result_and_report() {
     for t in testing::all().await {
         setup(&t.db).await;
@@ -79,7 +92,10 @@ async fn upload_progress_result_and_report() {
         let page = c.get("/imports").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("enctype=\"multipart/form-data\""));
-        assert!(page.body.contains(&format!("action=\"/imports?_csrf={}\"", c.csrf)));
+        assert!(
+            page.body
+                .contains(&format!("action=\"/imports?_csrf={}\"", c.csrf))
+        );
 
         // All-or-nothing with a bad row: nothing written, the report says why.
         let file = persons(&[H1_HEAD, H1_SPOUSE, BAD_ID]);
@@ -90,13 +106,20 @@ async fn upload_progress_result_and_report() {
         assert_eq!(persons_count(&t.db).await, 0, "{:?}", t.engine());
         let report = c.get(&format!("/imports/{job}/report.csv")).await;
         assert_eq!(report.status, StatusCode::OK);
-        assert!(report.body.contains("文件,行号,列,值,问题"), "{}", report.body);
+        assert!(
+            report.body.contains("文件,行号,列,值,问题"),
+            "{}",
+            report.body
+        );
         let line = report
             .body
             .lines()
             .find(|l| l.contains(",4,身份证号,"))
             .unwrap_or_else(|| panic!("row 4 in {}", report.body));
-        assert!(line.starts_with("人员.csv,") && line.contains("校验"), "{line}");
+        assert!(
+            line.starts_with("人员.csv,") && line.contains("校验"),
+            "{line}"
+        );
         let xlsx = c.get(&format!("/imports/{job}/report.xlsx")).await;
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX is a zip");
@@ -108,9 +131,8 @@ async fn upload_progress_result_and_report() {
         assert_eq!(persons_count(&t.db).await, 2);
 
         // The import is audited with its file, kind and counts.
-        let (entries, _) = t
-            .db
-            .audit_search(
+        let (entries, _) =
+            t.db.audit_search(
                 &jianfu_domain::Scope::NATIONAL,
                 &jianfu_store::AuditFilter {
                     action: Some("import".into()),
@@ -124,7 +146,10 @@ async fn upload_progress_result_and_report() {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].target_key.as_deref(), Some("人员2.csv"));
         let detail = entries[0].detail.as_deref().unwrap();
-        assert!(detail.contains("kind=persons") && detail.contains("rows=3"), "{detail}");
+        assert!(
+            detail.contains("kind=persons") && detail.contains("rows=3"),
+            "{detail}"
+        );
 
         // The list of recent imports shows both batches and exports.
         let list = c.get("/imports").await;
@@ -135,16 +160,22 @@ async fn upload_progress_result_and_report() {
 
         // Another county's administrator sees neither the job nor its report.
         let mut other = Client::signed_in(&app, "other").await;
-        assert_eq!(other.get(&format!("/imports/{job}")).await.status, StatusCode::NOT_FOUND);
         assert_eq!(
-            other.get(&format!("/imports/{job}/report.csv")).await.status,
+            other.get(&format!("/imports/{job}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            other
+                .get(&format!("/imports/{job}/report.csv"))
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
         assert!(!other.get("/imports").await.body.contains("人员2.csv"));
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn jurisdiction_and_permissions() {
     for t in testing::all().await {
         setup(&t.db).await;
@@ -154,11 +185,19 @@ async fn jurisdiction_and_permissions() {
         let mut town = Client::signed_in(&app, "town").await;
         assert_eq!(town.get("/imports").await.status, StatusCode::FORBIDDEN);
         let a = town
-            .upload("/imports", &[("kind", "persons")], ("file", "p.csv", &persons(&[H1_HEAD])))
+            .upload(
+                "/imports",
+                &[("kind", "persons")],
+                ("file", "p.csv", &persons(&[H1_HEAD])),
+            )
             .await;
         assert_eq!(a.status, StatusCode::FORBIDDEN);
         let a = town
-            .upload("/api/v1/imports", &[("kind", "persons")], ("file", "p.csv", &persons(&[H1_HEAD])))
+            .upload(
+                "/api/v1/imports",
+                &[("kind", "persons")],
+                ("file", "p.csv", &persons(&[H1_HEAD])),
+            )
             .await;
         assert_eq!(a.status, StatusCode::FORBIDDEN);
         assert_eq!(a.json()["error"]["code"], "forbidden");
@@ -172,15 +211,26 @@ async fn jurisdiction_and_permissions() {
         assert!(html.contains("整个文件未导入"), "{html}");
         assert_eq!(persons_count(&t.db).await, 0, "{:?}", t.engine());
         let report = c.get(&format!("/imports/{job}/report.csv")).await.body;
-        let line = report.lines().find(|l| l.contains(",4,")).unwrap_or_else(|| panic!("{report}"));
-        assert!(line.contains("行政区划代码") && line.contains("不在您的管辖范围内"), "{line}");
+        let line = report
+            .lines()
+            .find(|l| l.contains(",4,"))
+            .unwrap_or_else(|| panic!("{report}"));
+        assert!(
+            line.contains("行政区划代码") && line.contains("不在您的管辖范围内"),
+            "{line}"
+        );
         assert!(line.contains("outside_jurisdiction"));
 
         let (_, html) = import(&mut c, "persons", "skip", "p.csv", &file).await;
         assert_eq!(card(&html, "written"), 2, "{html}");
         assert_eq!(card(&html, "rejected"), 1);
         assert_eq!(persons_count(&t.db).await, 2);
-        assert!(t.db.person("130626", "130624197001087553").await.unwrap().is_none());
+        assert!(
+            t.db.person("130626", "130624197001087553")
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // Diagnoses of a person outside the jurisdiction are refused too.
         let diag = "身份证号,疾病编码,疾病名称,确诊日期,确诊机构\n\
@@ -190,7 +240,10 @@ async fn jurisdiction_and_permissions() {
         let (job, html) = import(&mut other, "diagnoses", "skip", "d.csv", diag.as_bytes()).await;
         assert_eq!(card(&html, "written"), 0, "{html}");
         let report = other.get(&format!("/imports/{job}/report.csv")).await.body;
-        assert!(report.contains(",2,身份证号,") && report.contains("您的管辖范围内没有该身份证号"), "{report}");
+        assert!(
+            report.contains(",2,身份证号,") && report.contains("您的管辖范围内没有该身份证号"),
+            "{report}"
+        );
     }
 }
 
@@ -205,7 +258,10 @@ async fn templates_and_api() {
             assert_eq!(a.status, StatusCode::OK, "{kind}");
             assert!(a.bytes.starts_with(b"PK"));
             assert!(
-                a.headers["content-type"].to_str().unwrap().contains("spreadsheetml"),
+                a.headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .contains("spreadsheetml"),
                 "{kind}"
             );
         }
@@ -217,7 +273,11 @@ async fn templates_and_api() {
         // The API: start, poll, report.
         let file = persons(&[H1_HEAD, BAD_ID]);
         let a = c
-            .upload("/api/v1/imports", &[("kind", "persons"), ("mode", "skip")], ("file", "api.csv", &file))
+            .upload(
+                "/api/v1/imports",
+                &[("kind", "persons"), ("mode", "skip")],
+                ("file", "api.csv", &file),
+            )
             .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
         let job = a.json()["job"].as_str().unwrap().to_string();
@@ -243,12 +303,20 @@ async fn templates_and_api() {
         assert_eq!(a.status, StatusCode::NOT_FOUND);
         assert_eq!(a.json()["error"]["code"], "not_found");
         let a = c
-            .upload("/api/v1/imports", &[("kind", "nothing")], ("file", "x.csv", b"a"))
+            .upload(
+                "/api/v1/imports",
+                &[("kind", "nothing")],
+                ("file", "x.csv", b"a"),
+            )
             .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST);
         assert_eq!(a.json()["error"]["code"], "bad_request");
         let a = c
-            .upload("/api/v1/imports", &[("kind", "persons")], ("file", "x.pdf", b"a"))
+            .upload(
+                "/api/v1/imports",
+                &[("kind", "persons")],
+                ("file", "x.pdf", b"a"),
+            )
             .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST);
         // The document describes the routes.

@@ -35,18 +35,29 @@ pub struct Added {
 }
 
 /// `GET /api/v1/policies`
-pub async fn list(State(st): State<AppState>, user: CurrentUser) -> ApiResult<Vec<jianfu_store::PolicyRow>> {
+pub async fn list(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Vec<jianfu_store::PolicyRow>> {
     Ok(Json(visible(&st, &user).await?))
 }
 
 /// `GET /api/v1/policies/{id}`
-pub async fn get(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> ApiResult<PolicyDetail> {
+pub async fn get(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult<PolicyDetail> {
     let (row, source) = one(&st, &user, id).await?;
     Ok(Json(PolicyDetail { row, source }))
 }
 
 /// `POST /api/v1/policies` (TOML body).
-pub async fn create(State(st): State<AppState>, user: CurrentUser, body: String) -> ApiResult<Added> {
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    body: String,
+) -> ApiResult<Added> {
     let a = add(&st, &user, &body).await?;
     Ok(Json(Added {
         id: a.id,

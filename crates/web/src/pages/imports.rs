@@ -371,15 +371,21 @@ fn report_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, AppError> {
         for (c, v) in rec.iter().enumerate() {
             let (r, c) = (r as u32, c as u16);
             if r == 0 {
-                ws.write_string_with_format(r, c, v, &bold).map_err(internal)?;
-            } else if c == 1 && let Ok(n) = v.parse::<f64>() {
+                ws.write_string_with_format(r, c, v, &bold)
+                    .map_err(internal)?;
+            } else if c == 1
+                && let Ok(n) = v.parse::<f64>()
+            {
                 ws.write_number(r, c, n).map_err(internal)?;
             } else {
                 ws.write_string(r, c, v).map_err(internal)?;
             }
         }
     }
-    for (c, w) in [24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0].into_iter().enumerate() {
+    for (c, w) in [24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0]
+        .into_iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, w).map_err(internal)?;
     }
     ws.set_freeze_panes(1, 0).map_err(internal)?;
@@ -458,5 +464,9 @@ pub async fn template(user: CurrentUser, Path(file): Path<String>) -> Result<Res
         tracing::error!(error = %e, "template failed");
         PageError(AppError::Internal, lang)
     })?;
-    Ok(download(bytes, &format!("{}导入模板.xlsx", kind.label()), XLSX))
+    Ok(download(
+        bytes,
+        &format!("{}导入模板.xlsx", kind.label()),
+        XLSX,
+    ))
 }

@@ -20,7 +20,9 @@ use crate::tables::{self, Cell, Column, ListParams, Table};
 /// True when the set concerns the caller's jurisdiction (it lies inside,
 /// or the jurisdiction lies inside its region).
 pub(crate) fn concerns(scope: &Scope, p: &PolicyRow) -> bool {
-    scope.contains_str(&p.region_prefix) || p.region_prefix.starts_with(scope.prefix()) || scope.prefix().starts_with(&p.region_prefix)
+    scope.contains_str(&p.region_prefix)
+        || p.region_prefix.starts_with(scope.prefix())
+        || scope.prefix().starts_with(&p.region_prefix)
 }
 
 const COLUMNS: [Column; 6] = [
@@ -67,7 +69,11 @@ pub async fn index(
             Cell::from(p.region_prefix.clone()),
             Cell::from(p.valid_from.to_string()),
             Cell::from(p.valid_to.to_string()),
-            Cell::from(format!("{} {}", p.loaded_at.format("%Y-%m-%d %H:%M"), p.loaded_by)),
+            Cell::from(format!(
+                "{} {}",
+                p.loaded_at.format("%Y-%m-%d %H:%M"),
+                p.loaded_by
+            )),
         ]
     };
     if let Some(f) = params.export().map_err(|e| PageError(e, lang))? {
@@ -116,13 +122,21 @@ fn upload_form(user: &CurrentUser, source: &str, errors: &[String]) -> Markup {
 
 /// Stores a new set for the caller: checked, inside the jurisdiction,
 /// audited. Errors are the key-path messages of the checker.
-pub(crate) async fn add(st: &AppState, user: &CurrentUser, source: &str) -> Result<jianfu_store::PolicyAdded, AppError> {
+pub(crate) async fn add(
+    st: &AppState,
+    user: &CurrentUser,
+    source: &str,
+) -> Result<jianfu_store::PolicyAdded, AppError> {
     user.require(Permission::ManagePolicies)?;
     let policy = check_policy_source(source).map_err(|e| invalid(&e))?;
     if !user.scope().contains_str(&policy.region) {
         return Err(AppError::Invalid(
             "政策参数的地区不在您的管辖范围内".into(),
-            vec![format!("region = “{}”：不在您的管辖范围 {} 内", policy.region, user.scope())],
+            vec![format!(
+                "region = “{}”：不在您的管辖范围 {} 内",
+                policy.region,
+                user.scope()
+            )],
         ));
     }
     let added = st
@@ -136,18 +150,30 @@ pub(crate) async fn add(st: &AppState, user: &CurrentUser, source: &str) -> Resu
     let mut entry = user.audit("policy.add", &policy.region);
     entry.target_kind = Some("policy".into());
     entry.target_key = Some(added.id.to_string());
-    entry.new_value = Some(format!("{} {}–{}", policy.name, policy.valid_from, policy.valid_to));
+    entry.new_value = Some(format!(
+        "{} {}–{}",
+        policy.name, policy.valid_from, policy.valid_to
+    ));
     entry.detail = Some(format!(
         "existed={} person_years={} claims_resettled={} adjustments={}",
         added.existed, added.person_years, added.claims_resettled, added.adjustments
     ));
     st.db.audit(&entry).await?;
-    tracing::info!(policy = added.id, resettled = added.claims_resettled, "policy added");
+    tracing::info!(
+        policy = added.id,
+        resettled = added.claims_resettled,
+        "policy added"
+    );
     Ok(added)
 }
 
 fn invalid(e: &AddPolicyError) -> AppError {
-    let details: Vec<String> = e.to_string().lines().map(str::to_string).filter(|l| !l.is_empty()).collect();
+    let details: Vec<String> = e
+        .to_string()
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
     AppError::Invalid("政策参数无效".into(), details)
 }
 
@@ -158,7 +184,8 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<Response, PageError> {
     let lang = user.lang;
-    user.require(Permission::ManagePolicies).map_err(|e| PageError(e, lang))?;
+    user.require(Permission::ManagePolicies)
+        .map_err(|e| PageError(e, lang))?;
     let mut source = String::new();
     while let Ok(Some(field)) = form.next_field().await {
         match field.name().unwrap_or("") {
@@ -173,21 +200,37 @@ pub async fn upload(
         }
     }
     match add(&st, &user, &source).await {
-        Ok(added) => Ok(axum::response::Redirect::to(&format!("/policies/{}?added={}", added.id, added.claims_resettled)).into_response()),
+        Ok(added) => Ok(axum::response::Redirect::to(&format!(
+            "/policies/{}?added={}",
+            added.id, added.claims_resettled
+        ))
+        .into_response()),
         Err(AppError::Invalid(_, details)) => {
             let body = html! {
                 h1 { (t(lang, "政策参数")) }
                 (upload_form(&user, &source, &details))
             };
-            Ok((axum::http::StatusCode::BAD_REQUEST, page(&user, "/policies", t(lang, "政策参数"), body)).into_response())
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                page(&user, "/policies", t(lang, "政策参数"), body),
+            )
+                .into_response())
         }
         Err(e) => Err(PageError(e, lang)),
     }
 }
 
 /// A set and its source, if the caller may read it.
-pub(crate) async fn one(st: &AppState, user: &CurrentUser, id: i64) -> Result<(PolicyRow, String), AppError> {
-    let row = visible(st, user).await?.into_iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
+pub(crate) async fn one(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(PolicyRow, String), AppError> {
+    let row = visible(st, user)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
     let source = st.db.policy_source(id).await?.ok_or(AppError::NotFound)?;
     Ok((row, source))
 }
@@ -219,7 +262,12 @@ pub async fn show(
 
 fn summary(user: &CurrentUser, p: &Policy) -> Markup {
     let lang = user.lang;
-    let levels = [t(lang, "一级及以下"), t(lang, "二级"), t(lang, "三级"), t(lang, "省级及以上")];
+    let levels = [
+        t(lang, "一级及以下"),
+        t(lang, "二级"),
+        t(lang, "三级"),
+        t(lang, "省级及以上"),
+    ];
     html! {
         h2 { (t(lang, "基本医保")) }
         p { (t(lang, "住院年度封顶线")) " " (p.basic.annual_cap) " " (t(lang, "元")) }
