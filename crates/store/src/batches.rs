@@ -80,13 +80,13 @@ impl Db {
         let cond = "(b.user_name = $1 OR ($2 AND EXISTS (SELECT 1 FROM users u \
                     WHERE u.username = b.user_name AND u.region >= $3 AND u.region < $4)))";
         let dir = if desc { "DESC" } else { "ASC" };
-        let list = (format!(
+        let list = format!(
             "SELECT b.id, b.kind, b.source_file, b.user_name, b.started_at, b.finished_at, \
              b.status, b.rows_total, b.rows_written, b.errors FROM change_batches b \
              WHERE {cond} ORDER BY {} {dir}, b.id DESC LIMIT $5 OFFSET $6",
             sort.column()
-        ));
-        let count = (format!("SELECT COUNT(*) FROM change_batches b WHERE {cond}"));
+        );
+        let count = format!("SELECT COUNT(*) FROM change_batches b WHERE {cond}");
         macro_rules! binds {
             ($q:expr) => {
                 $q.bind(user_name).bind(admin).bind(&lo).bind(&hi)
