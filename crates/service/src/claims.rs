@@ -17,7 +17,9 @@ use jianfu_ingest::{
 use jianfu_store::{ClaimConflict, ClaimsImport, Db};
 use tokio::sync::mpsc;
 
-use crate::import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, default_report_path};
+use crate::import::{
+    ImportError, ImportOutcome, ImportPhase, ImportRequest, Jurisdiction, default_report_path,
+};
 
 /// Rows written per database round.
 const CHUNK_ROWS: usize = 8000;
@@ -41,6 +43,7 @@ pub(crate) async fn import_claims(
         source,
     })?;
     let progress: SharedProgress = Arc::new(std::sync::Mutex::new(progress));
+    let jurisdiction = Jurisdiction::load(db, req).await?;
     let (req1, prog1) = (req.clone(), progress.clone());
     let (mut report, checked) = tokio::task::spawn_blocking(move || {
         let mut report = report;
@@ -88,6 +91,7 @@ pub(crate) async fn import_claims(
         progress,
         &file_label,
         &mut report,
+        &jurisdiction,
     )
     .await
     {
@@ -138,6 +142,7 @@ async fn write_pass(
     progress: SharedProgress,
     file: &Arc<str>,
     report: &mut ReportFile,
+    jurisdiction: &Jurisdiction,
 ) -> Result<u64, ImportError> {
     let (tx, mut rx) = mpsc::channel::<Result<Rows, FileError>>(4);
     let (path, opts) = (req.path.clone(), req.options.clone());
@@ -148,7 +153,10 @@ async fn write_pass(
     });
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
-        let rows = chunk?;
+        let (rows, outside) = jurisdiction.split(chunk?, |c| ("", c.person.as_str()));
+        refused += jurisdiction.report(&outside, file, report, |c| {
+            ("身份证号", mask_middle(c.person.as_str()))
+        });
         let conflicts = imp.write_claims(&rows).await?;
         refused += conflicts.len() as u64;
         report_conflicts(&conflicts, &rows, file, report);

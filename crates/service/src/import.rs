@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, mask_middle};
+use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, Scope, mask_middle};
 use jianfu_ingest::{
     AcceptedRows, CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader,
     Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
@@ -39,6 +39,10 @@ pub struct ImportRequest {
     pub user: String,
     /// Where the error report goes; next to the input when `None`.
     pub report: Option<PathBuf>,
+    /// The importer's jurisdiction: rows of persons (for diagnoses and
+    /// claims, of the person named) outside it are reported as row errors
+    /// and never written. `None` (the command line) imports anywhere.
+    pub scope: Option<Scope>,
 }
 
 impl ImportRequest {
@@ -52,6 +56,7 @@ impl ImportRequest {
             skip_invalid: false,
             user: user.into(),
             report: None,
+            scope: None,
         }
     }
 }
@@ -189,6 +194,7 @@ async fn import_unrefreshed(
         source,
     })?;
     let progress = Arc::new(std::sync::Mutex::new(progress));
+    let jurisdiction = Jurisdiction::load(db, req).await?;
     let levels = match req.kind {
         FileKind::Persons => Some(Arc::new(db.region_levels().await?)),
         FileKind::Diagnoses | FileKind::Claims => None,
@@ -276,6 +282,7 @@ async fn import_unrefreshed(
         progress,
         &file_label,
         &mut report,
+        &jurisdiction,
     )
     .await;
     let conflicts = match written {
@@ -321,6 +328,78 @@ async fn import_unrefreshed(
     })
 }
 
+/// The importer's jurisdiction as the write pass applies it: persons by
+/// the village in the row, diagnoses and claims by the stored village of
+/// the person named.
+pub(crate) struct Jurisdiction {
+    scope: Option<Scope>,
+    /// ID numbers of the persons inside the scope (diagnoses and claims).
+    ids: Option<std::collections::HashSet<String>>,
+}
+
+impl Jurisdiction {
+    /// The jurisdiction of `req` (nothing to check for a national or
+    /// unscoped import).
+    pub(crate) async fn load(db: &Db, req: &ImportRequest) -> Result<Self, StoreError> {
+        let scope = req.scope.clone().filter(|s| !s.prefix().is_empty());
+        let ids = match (&scope, req.kind) {
+            (Some(s), FileKind::Diagnoses | FileKind::Claims) => {
+                Some(db.person_ids_in(s.prefix()).await?.into_iter().collect())
+            }
+            _ => None,
+        };
+        Ok(Jurisdiction { scope, ids })
+    }
+
+    /// Splits rows into those inside and those outside; `keys` gives a
+    /// row's village (empty when the file has none) and ID number.
+    pub(crate) fn split<T>(
+        &self,
+        rows: Vec<(u64, T)>,
+        keys: impl Fn(&T) -> (&str, &str),
+    ) -> (Vec<(u64, T)>, Vec<(u64, T)>) {
+        let Some(scope) = &self.scope else {
+            return (rows, Vec::new());
+        };
+        rows.into_iter().partition(|(_, r)| {
+            let (village, id) = keys(r);
+            if village.is_empty() {
+                self.ids.as_ref().is_none_or(|ids| ids.contains(id))
+            } else {
+                scope.contains_str(village)
+            }
+        })
+    }
+
+    /// Reports the rows kept out; returns how many.
+    pub(crate) fn report<T>(
+        &self,
+        outside: &[(u64, T)],
+        file: &Arc<str>,
+        report: &mut ReportFile,
+        cell: impl Fn(&T) -> (&'static str, String),
+    ) -> u64 {
+        for (row, r) in outside {
+            let (column, value) = cell(r);
+            let problem = if column == "行政区划代码" {
+                "该村不在您的管辖范围内；只能导入本辖区的人员，请核对行政区划代码，或由上级管理员导入"
+            } else {
+                "您的管辖范围内没有该身份证号对应的人员；只能导入本辖区人员的记录，请核对身份证号，或由上级管理员导入"
+            };
+            report.push(RowError {
+                file: file.clone(),
+                row: u32::try_from(*row).unwrap_or(u32::MAX),
+                column: column.into(),
+                value,
+                problem: problem.to_string(),
+                code: "outside_jurisdiction",
+                severity: Severity::Error,
+            });
+        }
+        outside.len() as u64
+    }
+}
+
 /// Judges a village code against the loaded region tree. A code missing
 /// from the edition is still accepted (with a warning) when its township
 /// exists and its village segment is in the statistical ranges (001–199
@@ -354,7 +433,8 @@ enum Chunk {
 type SharedProgress = Arc<std::sync::Mutex<dyn FnMut(ImportPhase, Progress) + Send>>;
 
 /// Streams accepted rows into the writer; returns the number of rows the
-/// database refused (each reported).
+/// database refused or the jurisdiction kept out (each reported).
+#[allow(clippy::too_many_arguments)]
 async fn write_pass(
     db: &Db,
     imp: &mut jianfu_store::RegistryImport,
@@ -363,6 +443,7 @@ async fn write_pass(
     progress: SharedProgress,
     file: &Arc<str>,
     report: &mut ReportFile,
+    jurisdiction: &Jurisdiction,
 ) -> Result<u64, ImportError> {
     let (tx, mut rx) = mpsc::channel::<Result<Chunk, FileError>>(4);
     let (path, opts, kind) = (req.path.clone(), req.options.clone(), req.kind);
@@ -376,7 +457,24 @@ async fn write_pass(
     let mut pending: Option<(PersonRows, LookupTask)> = None;
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
-        match chunk? {
+        let chunk = match chunk? {
+            Chunk::Persons(rows) => {
+                let (rows, outside) =
+                    jurisdiction.split(rows, |p| (p.household.village.as_str(), p.id.as_str()));
+                refused += jurisdiction.report(&outside, file, report, |p| {
+                    ("行政区划代码", p.household.village.as_str().to_string())
+                });
+                Chunk::Persons(rows)
+            }
+            Chunk::Diagnoses(rows) => {
+                let (rows, outside) = jurisdiction.split(rows, |d| ("", d.id.as_str()));
+                refused += jurisdiction.report(&outside, file, report, |d| {
+                    ("身份证号", mask_middle(d.id.as_str()))
+                });
+                Chunk::Diagnoses(rows)
+            }
+        };
+        match chunk {
             Chunk::Persons(rows) if pipelined => {
                 let rows = Arc::new(rows);
                 let (db2, rows2) = (db.clone(), rows.clone());

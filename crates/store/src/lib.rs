@@ -20,6 +20,7 @@ macro_rules! on_pool {
 
 pub mod accounts;
 pub mod audit;
+pub mod batches;
 mod bulk;
 pub mod claims;
 pub mod claims_query;
@@ -44,6 +45,7 @@ use thiserror::Error;
 
 pub use accounts::{NewUser, SessionRow, UserRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use batches::{BatchRow, BatchSort};
 pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
 pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
 pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};

@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod layout;
 pub mod pages;
 pub mod tables;
@@ -43,12 +44,18 @@ pub struct AppState {
     /// Whether cookies carry the `Secure` flag (on unless serving plain
     /// HTTP on a loopback address).
     pub secure_cookies: bool,
+    /// Imports running in the background.
+    pub jobs: std::sync::Arc<jobs::ImportJobs>,
 }
 
 impl AppState {
     /// State over `db`.
     pub fn new(db: Db, secure_cookies: bool) -> Self {
-        AppState { db, secure_cookies }
+        AppState {
+            db,
+            secure_cookies,
+            jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
+        }
     }
 }
 
@@ -74,6 +81,18 @@ pub fn router(state: AppState) -> Router {
             get(pages::account::password_form).post(pages::account::change_password),
         )
         .route("/account/tokens", post(pages::account::issue_token))
+        .route(
+            "/imports",
+            get(pages::imports::index).post(pages::imports::upload),
+        )
+        .route("/imports/template/{file}", get(pages::imports::template))
+        .route("/imports/{job}", get(pages::imports::show))
+        .route("/imports/{job}/{file}", get(pages::imports::report))
+        .route(
+            "/policies",
+            get(pages::policies::index).post(pages::policies::upload),
+        )
+        .route("/policies/{id}", get(pages::policies::show))
         .merge(api::protected())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

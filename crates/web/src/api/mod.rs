@@ -7,7 +7,9 @@
 //! needed). Every failure answers with the envelope of
 //! [`crate::error::Envelope`].
 
+mod imports;
 pub mod openapi;
+mod policies;
 mod registry;
 mod session;
 
@@ -34,4 +36,12 @@ pub fn protected() -> Router<AppState> {
             "/api/v1/persons/{county}/{no}/{k}/unmask",
             post(registry::unmask),
         )
+        .route("/api/v1/imports", post(imports::start))
+        .route("/api/v1/imports/{job}", get(imports::status))
+        .route("/api/v1/imports/{job}/report", get(imports::report))
+        .route(
+            "/api/v1/policies",
+            get(policies::list).post(policies::create),
+        )
+        .route("/api/v1/policies/{id}", get(policies::get))
 }

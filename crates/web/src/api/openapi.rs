@@ -109,10 +109,73 @@ fn session_paths() -> Vec<(&'static str, Value)> {
     ]
 }
 
+fn imports_paths() -> Vec<(&'static str, Value)> {
+    let status = json!({ "type": "object", "properties": {
+        "job": { "type": "string" }, "kind": { "type": "string", "enum": ["persons", "diagnoses", "claims"] },
+        "file": { "type": "string" }, "status": { "type": "string", "enum": ["running", "done", "failed"] },
+        "phase": { "type": ["string", "null"], "enum": ["checking", "writing", null] },
+        "percent": { "type": "integer" }, "committed": { "type": "boolean" },
+        "rows_read": { "type": "integer" }, "rows_written": { "type": "integer" },
+        "rows_rejected": { "type": "integer" }, "errors": { "type": "integer" },
+        "warnings": { "type": "integer" }, "batch": { "type": ["integer", "null"] },
+        "message": { "type": ["string", "null"] }, "has_report": { "type": "boolean" } } });
+    let mut upload = op(
+        "上传 CSV/XLSX 文件并在后台导入；只能导入调用者管辖范围内的行，范围外的行作为错误行报告",
+        json!({ "type": "object", "properties": { "job": { "type": "string" } } }),
+    );
+    upload["requestBody"] = json!({ "required": true, "content": { "multipart/form-data": { "schema": {
+        "type": "object", "required": ["kind", "file"],
+        "properties": {
+            "kind": { "type": "string", "enum": ["persons", "diagnoses", "claims"] },
+            "mode": { "type": "string", "enum": ["all", "skip"], "description": "all：全部正确才导入（默认）；skip：跳过错误行" },
+            "file": { "type": "string", "format": "binary" } } } } } });
+    let mut st = op("导入任务的状态和行数", status);
+    st["parameters"] = json!([path_param("job", "导入任务编号")]);
+    let mut report = op("错误报告（CSV，UTF-8 带 BOM）", json!({ "type": "string" }));
+    report["parameters"] = json!([path_param("job", "导入任务编号")]);
+    report["responses"]["200"] = json!({ "description": "错误报告", "content": { "text/csv": { "schema": { "type": "string" } } } });
+    vec![
+        ("/api/v1/imports", json!({ "post": upload })),
+        ("/api/v1/imports/{job}", json!({ "get": st })),
+        ("/api/v1/imports/{job}/report", json!({ "get": report })),
+    ]
+}
+
+fn policies_paths() -> Vec<(&'static str, Value)> {
+    let row = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "name": { "type": "string" }, "region_prefix": { "type": "string" },
+        "valid_from": { "type": "string", "format": "date" }, "valid_to": { "type": "string", "format": "date" },
+        "loaded_at": { "type": "string", "format": "date-time" }, "loaded_by": { "type": "string" } } });
+    let mut detail = row.clone();
+    detail["properties"]["source"] = json!({ "type": "string", "description": "TOML 原文" });
+    let mut create = op(
+        "添加政策参数（TOML 原文作请求体）；校验失败时 details 给出键路径；保存后重新结算相关结算记录",
+        json!({ "type": "object", "properties": { "id": { "type": "integer" }, "existed": { "type": "boolean" },
+            "person_years": { "type": "integer" }, "claims_resettled": { "type": "integer" }, "adjustments": { "type": "integer" } } }),
+    );
+    create["requestBody"] = json!({ "required": true, "content": { "application/toml": { "schema": { "type": "string" } } } });
+    let mut one = op("一套政策参数及其原文", detail);
+    one["parameters"] = json!([path_param("id", "政策参数编号")]);
+    vec![
+        (
+            "/api/v1/policies",
+            json!({
+            "get": op("与管辖地区相关的政策参数", json!({ "type": "array", "items": row })),
+            "post": create }),
+        ),
+        ("/api/v1/policies/{id}", json!({ "get": one })),
+    ]
+}
+
 /// Every documented path with its operations.
 pub fn paths() -> Map<String, Value> {
     let mut out = Map::new();
-    for (path, item) in session_paths().into_iter().chain(super::registry::paths()) {
+    for (path, item) in session_paths()
+        .into_iter()
+        .chain(super::registry::paths())
+        .chain(imports_paths())
+        .chain(policies_paths())
+    {
         out.insert(path.to_string(), item);
     }
     out

@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod imports;
 pub mod login;
 pub mod people;
+pub mod policies;
 pub mod search;

@@ -1,0 +1,472 @@
+//! Imports (数据导入): upload a file of persons, diagnoses or claims, follow
+//! the import in the background, download the error report and the
+//! templates, and list the recent imports.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jianfu_domain::Permission;
+use jianfu_ingest::FileKind;
+use jianfu_store::BatchSort;
+use maud::html;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, encode};
+use crate::error::{AppError, PageError};
+use crate::i18n::{Lang, t};
+use crate::jobs::{Job, JobState, NewImport};
+use crate::layout::page;
+use crate::tables::{self, Cell, Column, ListParams, Table};
+
+/// The kinds the caller may import.
+pub(crate) fn kinds_for(user: &CurrentUser) -> Vec<FileKind> {
+    let mut out = Vec::new();
+    if user.may(Permission::ImportRegistry) {
+        out.extend([FileKind::Persons, FileKind::Diagnoses]);
+    }
+    if user.may(Permission::ImportClaims) {
+        out.push(FileKind::Claims);
+    }
+    out
+}
+
+fn require_any(user: &CurrentUser) -> Result<(), AppError> {
+    if kinds_for(user).is_empty() {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+fn kind_of(code: &str) -> Option<FileKind> {
+    match code {
+        "persons" => Some(FileKind::Persons),
+        "diagnoses" => Some(FileKind::Diagnoses),
+        "claims" => Some(FileKind::Claims),
+        _ => None,
+    }
+}
+
+fn kind_label(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "persons" => t(lang, "人员"),
+        "diagnoses" => t(lang, "诊断"),
+        "claims" => t(lang, "医保结算"),
+        _ => t(lang, "其他"),
+    }
+}
+
+/// Reads an upload (`kind`, `mode`, `file`) and starts its job; the job
+/// id comes back.
+pub(crate) async fn start_upload(
+    st: &AppState,
+    user: &CurrentUser,
+    mut form: Multipart,
+) -> Result<String, AppError> {
+    require_any(user)?;
+    let bad = |m: &str| AppError::BadRequest(m.to_string());
+    let (mut kind, mut skip, mut file) = (None, false, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("上传内容无法读取：{e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "kind" => kind = kind_of(field.text().await.unwrap_or_default().trim()),
+            "mode" => skip = field.text().await.unwrap_or_default().trim() == "skip",
+            "file" => {
+                let name = field
+                    .file_name()
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
+                    .unwrap_or_default();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(format!("上传内容无法读取：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or_else(|| bad("请选择导入类型（persons、diagnoses 或 claims）"))?;
+    if !kinds_for(user).contains(&kind) {
+        return Err(AppError::Forbidden);
+    }
+    let Some((file_name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+        return Err(bad("请选择要导入的文件（CSV 或 XLSX）"));
+    };
+    let lower = file_name.to_ascii_lowercase();
+    if !(lower.ends_with(".csv") || lower.ends_with(".xlsx")) {
+        return Err(bad("只能导入 CSV 或 XLSX 文件"));
+    }
+    let size = bytes.len();
+    let id = st
+        .jobs
+        .start(
+            &st.db,
+            user,
+            NewImport {
+                kind,
+                file_name,
+                bytes,
+                skip_invalid: skip,
+            },
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot save upload");
+            AppError::Internal
+        })?;
+    tracing::info!(job = %id, kind = kind.name(), bytes = size, "import started");
+    Ok(id)
+}
+
+const BATCH_COLUMNS: [Column; 8] = [
+    Column::num("id", "批次"),
+    Column::text("started", "开始时间"),
+    Column::text("kind", "类型"),
+    Column::text("file", "文件"),
+    Column::text("user", "导入人"),
+    Column::plain("状态"),
+    Column::num("rows", "数据行"),
+    Column::num("errors", "错误数"),
+];
+
+fn batch_sort(key: Option<&str>) -> BatchSort {
+    match key {
+        Some("kind") => BatchSort::Kind,
+        Some("file") => BatchSort::File,
+        Some("user") => BatchSort::User,
+        Some("rows") => BatchSort::Rows,
+        Some("errors") => BatchSort::Errors,
+        _ => BatchSort::Started,
+    }
+}
+
+fn status_label(lang: Lang, s: &str) -> &'static str {
+    match s {
+        "committed" => t(lang, "已写入"),
+        "rolled_back" => t(lang, "未写入"),
+        "running" => t(lang, "进行中"),
+        _ => t(lang, "其他"),
+    }
+}
+
+/// `GET /imports`: the upload form, this session's jobs and the recent
+/// imports.
+pub async fn index(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    require_any(&user).map_err(|e| PageError(e, lang))?;
+    let admin = user
+        .may(Permission::ManageUsers)
+        .then(|| user.scope().prefix().to_string());
+    let export = params.export().map_err(|e| PageError(e, lang))?;
+    let (offset, limit) = match export {
+        Some(_) => (0, tables::EXPORT_LIMIT),
+        None => (params.offset(), params.limit()),
+    };
+    let sort = batch_sort(params.sort.as_deref());
+    let desc = params.sort.is_none() || params.desc();
+    let (batches, total) = st
+        .db
+        .import_batches(
+            &user.user.username,
+            admin.as_deref(),
+            sort,
+            desc,
+            offset,
+            limit,
+        )
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let rows: Vec<Vec<Cell>> = batches
+        .iter()
+        .map(|b| {
+            vec![
+                Cell::from(b.id.to_string()),
+                Cell::from(b.started_at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(kind_label(lang, &b.kind)),
+                Cell::from(b.source_file.clone().unwrap_or_default()),
+                Cell::from(b.user_name.clone()),
+                Cell::from(status_label(lang, &b.status)),
+                Cell::from(b.rows_total.to_string()),
+                Cell::from(b.errors.to_string()),
+            ]
+        })
+        .collect();
+    if let Some(f) = export {
+        return tables::export(lang, f, "imports", &BATCH_COLUMNS, &rows)
+            .map_err(|e| PageError(e, lang));
+    }
+    let jobs = st.jobs.visible(&user);
+    let kinds = kinds_for(&user);
+    let table = Table {
+        columns: &BATCH_COLUMNS,
+        rows,
+        total,
+        params: &params,
+        base: "/imports".into(),
+        exportable: true,
+    };
+    let body = html! {
+        h1 { (t(lang, "数据导入")) }
+        form.stack method="post" enctype="multipart/form-data" action={"/imports?_csrf=" (user.csrf)} {
+            label { (t(lang, "导入类型"))
+                select name="kind" required {
+                    @for k in &kinds { option value=(k.name()) { (kind_label(lang, k.name())) } }
+                }
+            }
+            label { (t(lang, "导入方式"))
+                select name="mode" {
+                    option value="all" selected { (t(lang, "全部正确才导入（默认）")) }
+                    option value="skip" { (t(lang, "跳过错误行，只导入正确的行")) }
+                }
+            }
+            label { (t(lang, "文件（CSV 或 XLSX）"))
+                input type="file" name="file" required accept=".csv,.xlsx";
+            }
+            button type="submit" { (t(lang, "开始导入")) }
+        }
+        p.muted {
+            (t(lang, "下载模板：")) " "
+            @for k in &kinds {
+                a href={ "/imports/template/" (k.name()) ".xlsx" } { (kind_label(lang, k.name())) } " "
+            }
+        }
+        @if !jobs.is_empty() {
+            h2 { (t(lang, "本次运行中的导入")) }
+            div.tablewrap { table.cards-sm {
+                thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
+                tbody { @for j in &jobs {
+                    tr {
+                        td data-label=(t(lang, "文件")) { a href={ "/imports/" (j.id) } { (j.file_name) } }
+                        td data-label=(t(lang, "类型")) { (kind_label(lang, j.kind.name())) }
+                        td data-label=(t(lang, "进度")) { (state_text(lang, j)) }
+                    }
+                } }
+            } }
+        }
+        h2 { (t(lang, "最近的导入")) }
+        (tables::render(lang, &table))
+    };
+    Ok(page(&user, "/imports", t(lang, "数据导入"), body).into_response())
+}
+
+fn state_text(lang: Lang, j: &Job) -> String {
+    match &j.state {
+        JobState::Running => format!("{}%", j.percent()),
+        JobState::Done(o) if o.committed => t(lang, "已写入").to_string(),
+        JobState::Done(_) => t(lang, "未写入").to_string(),
+        JobState::Failed(_) => t(lang, "失败").to_string(),
+    }
+}
+
+/// `POST /imports` (multipart): starts the import, then shows its progress.
+pub async fn upload(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let id = start_upload(&st, &user, form)
+        .await
+        .map_err(|e| PageError(e, user.lang))?;
+    Ok(Redirect::to(&format!("/imports/{id}")).into_response())
+}
+
+/// `GET /imports/{job}`: progress, then the result.
+pub async fn show(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let job = st
+        .jobs
+        .get(&id, &user)
+        .ok_or(PageError(AppError::NotFound, lang))?;
+    let running = matches!(job.state, JobState::Running);
+    let phase = match job.phase {
+        Some(jianfu_service::ImportPhase::Checking) => t(lang, "检查"),
+        Some(jianfu_service::ImportPhase::Writing) => t(lang, "写入"),
+        None => t(lang, "排队"),
+    };
+    let body = html! {
+        @if running { meta http-equiv="refresh" content="2"; }
+        h1 { (t(lang, "导入")) " · " (job.file_name) }
+        dl.kv {
+            dt { (t(lang, "类型")) } dd { (kind_label(lang, job.kind.name())) }
+            dt { (t(lang, "导入方式")) } dd {
+                (if job.skip_invalid { t(lang, "跳过错误行，只导入正确的行") } else { t(lang, "全部正确才导入（默认）") })
+            }
+            dt { (t(lang, "开始时间")) } dd { (job.started.format("%Y-%m-%d %H:%M:%S")) }
+        }
+        @match &job.state {
+            JobState::Running => {
+                p { (t(lang, "正在")) (phase) " · " (job.percent()) "%" }
+                progress max="100" value=(job.percent()) { (job.percent()) "%" }
+                p.muted { (t(lang, "页面每两秒自动刷新。")) }
+            }
+            JobState::Failed(msg) => { p.err role="alert" { (t(lang, "导入失败：")) (msg) } }
+            JobState::Done(o) => {
+                @if o.is_success() {
+                    p.ok id="result" { (t(lang, "导入完成，全部写入。")) }
+                } @else if o.committed {
+                    p.warn id="result" { (t(lang, "已写入正确的行；有问题的行未写入，详见错误报告。")) }
+                } @else {
+                    p.err id="result" { (t(lang, "整个文件未导入：发现错误。请修正后重新导入，或选择跳过错误行。")) }
+                }
+                div.cards {
+                    div.card { span.muted { (t(lang, "数据行")) } b #rows { (o.data_rows) } }
+                    div.card { span.muted { (t(lang, "写入行")) } b #written {
+                        (if o.committed { o.data_rows.saturating_sub(o.rejected_rows) } else { 0 })
+                    } }
+                    div.card { span.muted { (t(lang, "未写入行")) } b #rejected { (if o.committed { o.rejected_rows } else { o.data_rows }) } }
+                    div.card { span.muted { (t(lang, "错误")) } b { (o.errors) } }
+                    div.card { span.muted { (t(lang, "警告")) } b { (o.warnings) } }
+                }
+                @if (o.errors > 0 || o.warnings > 0) && job.report().is_some() {
+                    div.exports {
+                        a.button href={ "/imports/" (job.id) "/report.xlsx" } { (t(lang, "下载错误报告 Excel")) }
+                        a.button.secondary href={ "/imports/" (job.id) "/report.csv" } { (t(lang, "下载错误报告 CSV")) }
+                    }
+                }
+            }
+        }
+        p { a href="/imports" { (t(lang, "返回导入")) } }
+    };
+    Ok(page(&user, "/imports", t(lang, "导入"), body).into_response())
+}
+
+/// The error report of a finished job, as CSV bytes.
+pub(crate) fn report_csv(job: &Job) -> Result<Vec<u8>, AppError> {
+    let path = job.report().ok_or(AppError::NotFound)?;
+    std::fs::read(path).map_err(|e| {
+        tracing::error!(error = %e, "cannot read import report");
+        AppError::Internal
+    })
+}
+
+/// The same report as an XLSX workbook (what `jianfu import --report
+/// x.xlsx` writes: the same columns, bold frozen header).
+fn report_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let internal = |e: rust_xlsxwriter::XlsxError| {
+        tracing::error!(error = %e, "xlsx report failed");
+        AppError::Internal
+    };
+    let bytes = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("错误报告").map_err(internal)?;
+    let bold = Format::new().set_bold();
+    for (r, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|_| AppError::Internal)?;
+        for (c, v) in rec.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            if r == 0 {
+                ws.write_string_with_format(r, c, v, &bold)
+                    .map_err(internal)?;
+            } else if c == 1
+                && let Ok(n) = v.parse::<f64>()
+            {
+                ws.write_number(r, c, n).map_err(internal)?;
+            } else {
+                ws.write_string(r, c, v).map_err(internal)?;
+            }
+        }
+    }
+    for (c, w) in [24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0]
+        .into_iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, w).map_err(internal)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(internal)?;
+    wb.save_to_buffer().map_err(internal)
+}
+
+/// A download answer.
+pub(crate) fn download(bytes: Vec<u8>, file: &str, ty: &str) -> Response {
+    let ext = file.rsplit('.').next().unwrap_or("bin");
+    let disposition = format!(
+        "attachment; filename=\"download.{ext}\"; filename*=UTF-8''{}",
+        encode(file)
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, ty.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// MIME type of XLSX.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `GET /imports/{job}/report.csv` and `…/report.xlsx`.
+pub async fn report(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let nf = || PageError(AppError::NotFound, lang);
+    let job = st.jobs.get(&id, &user).ok_or_else(nf)?;
+    let csv = report_csv(&job).map_err(|e| PageError(e, lang))?;
+    let stem = job
+        .file_name
+        .rsplit_once('.')
+        .map_or(job.file_name.as_str(), |(s, _)| s);
+    match file.as_str() {
+        "report.csv" => Ok(download(
+            csv,
+            &format!("{stem}.错误报告.csv"),
+            "text/csv; charset=utf-8",
+        )),
+        "report.xlsx" => Ok(download(
+            report_xlsx(&csv).map_err(|e| PageError(e, lang))?,
+            &format!("{stem}.错误报告.xlsx"),
+            XLSX,
+        )),
+        _ => Err(nf()),
+    }
+}
+
+/// `GET /imports/template/{persons|diagnoses|claims}.xlsx`
+pub async fn template(user: CurrentUser, Path(file): Path<String>) -> Result<Response, PageError> {
+    let lang = user.lang;
+    require_any(&user).map_err(|e| PageError(e, lang))?;
+    let kind = file
+        .strip_suffix(".xlsx")
+        .and_then(kind_of)
+        .ok_or(PageError(AppError::NotFound, lang))?;
+    let dir = std::env::temp_dir().join(format!(
+        "jianfu-template-{}",
+        &jianfu_service::accounts::new_secret()[..16]
+    ));
+    let made = std::fs::create_dir_all(&dir).and_then(|()| {
+        let path = dir.join("template.xlsx");
+        jianfu_ingest::write_template(kind, &path).map_err(std::io::Error::other)?;
+        std::fs::read(&path)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = made.map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        PageError(AppError::Internal, lang)
+    })?;
+    Ok(download(
+        bytes,
+        &format!("{}导入模板.xlsx", kind.label()),
+        XLSX,
+    ))
+}
