@@ -406,6 +406,64 @@ async fn officers_and_doctors_in_the_browser() {
         .unwrap();
     assert_eq!(full.len(), 18, "unmasked after stating a reason");
     assert!(!full.contains('*'));
+
+    // An import with an error: nothing written, the report downloads.
+    let file = s.downloads.parent().unwrap().join("导入测试.csv");
+    std::fs::write(
+        &file,
+        "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n\
+         WEB1,130624100200,边缘易致贫户,10200.36,林浩然,130624197001087553,户主,低保,,正常\n\
+         WEB2,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常\n",
+    )
+    .unwrap();
+    c.goto(&format!("{base}/imports")).await.unwrap();
+    wait_for(&c, |src| src.contains("multipart/form-data")).await;
+    shot(&c, "06-imports").await;
+    c.find(Locator::Css("input[type='file']"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "form[enctype='multipart/form-data'] button[type='submit']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let src = wait_for(&c, |src| src.contains("id=\"result\"")).await;
+    assert!(
+        src.contains("整个文件未导入"),
+        "all-or-nothing refused the file"
+    );
+    shot(&c, "07-import-result").await;
+    c.find(Locator::Css("a[href$='/report.csv']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let report = loop {
+        let found = std::fs::read_dir(&s.downloads)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "csv"));
+        if let Some(p) = found {
+            break std::fs::read_to_string(p).unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no report downloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        report.contains("身份证号") && report.contains("校验"),
+        "{report}"
+    );
     c.close().await.unwrap();
 
     // Village doctor on a phone: their own village's household, and
