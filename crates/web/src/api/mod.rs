@@ -7,8 +7,10 @@
 //! needed). Every failure answers with the envelope of
 //! [`crate::error::Envelope`].
 
+mod audit;
 pub mod openapi;
 mod session;
+mod users;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -27,4 +29,13 @@ pub fn protected() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/session/end", post(session::sign_out))
+        .route("/api/v1/users", get(users::list).post(users::add))
+        .route("/api/v1/users/{username}", get(users::show))
+        .route("/api/v1/users/{username}/disable", post(users::disable))
+        .route("/api/v1/users/{username}/enable", post(users::enable))
+        .route(
+            "/api/v1/users/{username}/reset-password",
+            post(users::reset_password),
+        )
+        .route("/api/v1/audit", get(audit::search))
 }
