@@ -31,10 +31,18 @@ async fn audit_log_refuses_update_and_delete() {
 
         let update = raw(&t.db, "UPDATE audit_log SET username = 'someone else'").await;
         let e = update.expect_err("UPDATE must be refused");
-        assert!(e.to_string().contains("append-only"), "{:?}: {e}", t.engine());
+        assert!(
+            e.to_string().contains("append-only"),
+            "{:?}: {e}",
+            t.engine()
+        );
         let delete = raw(&t.db, "DELETE FROM audit_log").await;
         let e = delete.expect_err("DELETE must be refused");
-        assert!(e.to_string().contains("append-only"), "{:?}: {e}", t.engine());
+        assert!(
+            e.to_string().contains("append-only"),
+            "{:?}: {e}",
+            t.engine()
+        );
         if matches!(t.db, Db::Postgres(_)) {
             let e = raw(&t.db, "TRUNCATE audit_log").await;
             assert!(e.is_err(), "TRUNCATE must be refused");

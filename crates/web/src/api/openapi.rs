@@ -129,7 +129,11 @@ fn users_paths() -> Vec<(&'static str, Value)> {
             "items": { "type": "array", "items": user_schema() } } }),
     );
     let mut params = list_params();
-    params.push(query("sort", "排序列：username、name、role、region、status、created；其他值按用户名", "string"));
+    params.push(query(
+        "sort",
+        "排序列：username、name、role、region、status、created；其他值按用户名",
+        "string",
+    ));
     params.push(query("dir", "asc 或 desc", "string"));
     list["parameters"] = Value::Array(params);
     let mut add = op("在管辖地区内新增用户（首次登录须改密码）", user_schema());
@@ -143,7 +147,10 @@ fn users_paths() -> Vec<(&'static str, Value)> {
     let responses = add["responses"].as_object_mut().expect("responses");
     let ok = responses.remove("200").expect("200");
     responses.insert("201".into(), ok);
-    responses.insert("409".into(), json!({ "$ref": "#/components/responses/Error" }));
+    responses.insert(
+        "409".into(),
+        json!({ "$ref": "#/components/responses/Error" }),
+    );
     let with_name = |mut v: Value| {
         v["parameters"] = json!([name.clone()]);
         v
@@ -187,7 +194,11 @@ fn audit_paths() -> Vec<(&'static str, Value)> {
     );
     let mut params = vec![
         query("user", "用户名（完全匹配）", "string"),
-        query("action", "操作代码（完全匹配），如 login、user.add", "string"),
+        query(
+            "action",
+            "操作代码（完全匹配），如 login、user.add",
+            "string",
+        ),
         query("target", "对象（完全匹配），如完整身份证号", "string"),
         query("from", "起始日期 YYYY-MM-DD", "string"),
         query("to", "截止日期 YYYY-MM-DD（含）", "string"),

@@ -92,8 +92,9 @@ impl AuditQuery {
         let day = |s: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
             some(s)
                 .map(|d| {
-                    NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                        .map_err(|_| AppError::BadRequest("日期格式应为 年-月-日，如 2026-01-31".into()))
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                        AppError::BadRequest("日期格式应为 年-月-日，如 2026-01-31".into())
+                    })
                 })
                 .transpose()
         };
@@ -202,7 +203,12 @@ pub fn rows(lang: Lang, list: &[AuditRow]) -> Vec<Vec<Cell>> {
 }
 
 /// A table of entries (also used on a user's page).
-pub fn entries_table(lang: Lang, list: &[AuditRow], params: &ListParams, base: String) -> maud::Markup {
+pub fn entries_table(
+    lang: Lang,
+    list: &[AuditRow],
+    params: &ListParams,
+    base: String,
+) -> maud::Markup {
     tables::render(
         lang,
         &Table {
@@ -229,7 +235,11 @@ pub async fn show(
     let filter = match q.filter() {
         Ok(f) => f,
         Err(e) => {
-            let body = audit_page(&user, &q, html! { p.err role="alert" { (e.message(lang)) } });
+            let body = audit_page(
+                &user,
+                &q,
+                html! { p.err role="alert" { (e.message(lang)) } },
+            );
             return Ok((StatusCode::BAD_REQUEST, body).into_response());
         }
     };
@@ -244,12 +254,15 @@ pub async fn show(
         entry.detail = Some(format!(
             "rows={} of {total}; format={}; filters={}",
             list.len(),
-            if format == tables::ExportFormat::Csv { "csv" } else { "xlsx" },
+            if format == tables::ExportFormat::Csv {
+                "csv"
+            } else {
+                "xlsx"
+            },
             q.used()
         ));
         st.db.audit(&entry).await.map_err(|e| err(e.into()))?;
-        return tables::export(lang, format, "审计日志", &COLUMNS, &rows(lang, &list))
-            .map_err(err);
+        return tables::export(lang, format, "审计日志", &COLUMNS, &rows(lang, &list)).map_err(err);
     }
     let (list, total) = st
         .db
@@ -322,7 +335,10 @@ mod tests {
 
     #[test]
     fn personal_keys_are_masked() {
-        assert_eq!(shown_key("130624197001020011"), mask_middle("130624197001020011"));
+        assert_eq!(
+            shown_key("130624197001020011"),
+            mask_middle("130624197001020011")
+        );
         assert_eq!(shown_key("13912345678"), "139123*5678");
         assert_eq!(shown_key("county_admin"), "county_admin");
         assert_eq!(shown_key("130624000000"), "130624000000");

@@ -12,8 +12,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jianfu_domain::{Permission, Role, Scope};
 use jianfu_domain::region::RegionLevel;
+use jianfu_domain::{Permission, Role, Scope};
 use jianfu_service::accounts::{self, NewAccount};
 use jianfu_store::{AuditFilter, UserRow};
 use maud::{Markup, html};
@@ -151,8 +151,8 @@ pub struct NewUserForm {
 /// the password at first sign-in.
 pub async fn create(st: &AppState, user: &CurrentUser, f: &NewUserForm) -> Result<(), AppError> {
     user.require(Permission::ManageUsers)?;
-    let role = Role::from_code(f.role.trim())
-        .ok_or_else(|| AppError::BadRequest("请选择角色".into()))?;
+    let role =
+        Role::from_code(f.role.trim()).ok_or_else(|| AppError::BadRequest("请选择角色".into()))?;
     let scope = Scope::parse(f.region.trim()).ok_or_else(|| {
         AppError::BadRequest("地区代码无效：应为 national 或 2 至 12 位行政区划代码".into())
     })?;
@@ -226,8 +226,10 @@ pub async fn add(
     let err = |e: AppError| PageError(e, lang);
     user.require(Permission::ManageUsers).map_err(err)?;
     match create(&st, &user, &f).await {
-        Ok(()) => Ok(Redirect::to(&format!("/users/{}?done=added", encode(f.username.trim())))
-            .into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/users/{}?done=added", encode(f.username.trim())))
+                .into_response(),
+        ),
         Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
             let p = ListParams::default();
             let all = sorted_users(&st, &user, &p).await.map_err(err)?;
