@@ -47,7 +47,7 @@ pub fn action_label(lang: Lang, code: &str) -> String {
     ACTIONS
         .iter()
         .find(|(c, _)| *c == code)
-        .map_or_else(|| code.to_string(), |(_, zh)| t(lang, *zh).to_string())
+        .map_or_else(|| code.to_string(), |(_, zh)| t(lang, zh).to_string())
 }
 
 /// A stored key as shown: ID numbers (18 characters) and phone numbers

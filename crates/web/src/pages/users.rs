@@ -419,7 +419,7 @@ async fn recent_entries(
     let (mut list, _) = st.db.audit_search(user.scope(), &by, 0, 20).await?;
     let (more, _) = st.db.audit_search(user.scope(), &about, 0, 20).await?;
     list.extend(more);
-    list.sort_by(|a, b| b.id.cmp(&a.id));
+    list.sort_by_key(|r| std::cmp::Reverse(r.id));
     list.dedup_by_key(|r| r.id);
     list.truncate(20);
     Ok(list)
