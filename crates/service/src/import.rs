@@ -162,6 +162,9 @@ pub fn default_report_path(input: &Path) -> PathBuf {
 
 /// Imports one file. `progress` is called from the importing task with
 /// the phase and how far it has got.
+/// Rows with their row numbers in the file.
+pub(crate) type Numbered<T> = Vec<(u64, T)>;
+
 pub async fn import_file(
     db: &Db,
     req: &ImportRequest,
@@ -341,7 +344,7 @@ impl Jurisdiction {
     /// The jurisdiction of `req` (nothing to check for a national or
     /// unscoped import).
     pub(crate) async fn load(db: &Db, req: &ImportRequest) -> Result<Self, StoreError> {
-        let scope = req.scope.clone().filter(|s| !s.prefix().is_empty());
+        let scope = req.scope.filter(|s| !s.prefix().is_empty());
         let ids = match (&scope, req.kind) {
             (Some(s), FileKind::Diagnoses | FileKind::Claims) => {
                 Some(db.person_ids_in(s.prefix()).await?.into_iter().collect())
@@ -357,7 +360,7 @@ impl Jurisdiction {
         &self,
         rows: Vec<(u64, T)>,
         keys: impl Fn(&T) -> (&str, &str),
-    ) -> (Vec<(u64, T)>, Vec<(u64, T)>) {
+    ) -> (Numbered<T>, Numbered<T>) {
         let Some(scope) = &self.scope else {
             return (rows, Vec::new());
         };

@@ -155,11 +155,11 @@ impl ImportJobs {
         req.options.file_label = Some(new.file_name.clone());
         req.skip_invalid = new.skip_invalid;
         req.report = Some(dir.join("report.csv"));
-        req.scope = Some(user.scope().clone());
+        req.scope = Some(*user.scope());
         let job = Arc::new(Mutex::new(Job {
             id: id.clone(),
             owner: user.user.id,
-            owner_scope: user.scope().clone(),
+            owner_scope: *user.scope(),
             kind: new.kind,
             file_name: new.file_name.clone(),
             skip_invalid: new.skip_invalid,

@@ -93,6 +93,16 @@ pub fn router(state: AppState) -> Router {
             get(pages::policies::index).post(pages::policies::upload),
         )
         .route("/policies/{id}", get(pages::policies::show))
+        .route("/users", get(pages::users::list).post(pages::users::add))
+        .route("/users/{username}", get(pages::users::show))
+        .route("/users/{username}/disable", post(pages::users::disable))
+        .route("/users/{username}/enable", post(pages::users::enable))
+        .route(
+            "/users/{username}/reset-password",
+            post(pages::users::reset_password),
+        )
+        // Read only: the log has no route that edits or deletes.
+        .route("/audit", get(pages::audit::show))
         .merge(api::protected())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

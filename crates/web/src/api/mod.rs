@@ -7,11 +7,13 @@
 //! needed). Every failure answers with the envelope of
 //! [`crate::error::Envelope`].
 
+mod audit;
 mod imports;
 pub mod openapi;
 mod policies;
 mod registry;
 mod session;
+mod users;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -44,4 +46,13 @@ pub fn protected() -> Router<AppState> {
             get(policies::list).post(policies::create),
         )
         .route("/api/v1/policies/{id}", get(policies::get))
+        .route("/api/v1/users", get(users::list).post(users::add))
+        .route("/api/v1/users/{username}", get(users::show))
+        .route("/api/v1/users/{username}/disable", post(users::disable))
+        .route("/api/v1/users/{username}/enable", post(users::enable))
+        .route(
+            "/api/v1/users/{username}/reset-password",
+            post(users::reset_password),
+        )
+        .route("/api/v1/audit", get(audit::search))
 }

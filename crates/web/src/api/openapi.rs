@@ -167,6 +167,113 @@ fn policies_paths() -> Vec<(&'static str, Value)> {
     ]
 }
 
+fn user_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "username": { "type": "string" }, "display_name": { "type": "string" },
+            "role": { "type": "string" }, "region": { "type": "string" },
+            "disabled": { "type": "boolean" }, "must_change_password": { "type": "boolean" },
+            "created_at": { "type": "string", "format": "date-time" }
+        }
+    })
+}
+
+fn list_params() -> Vec<Value> {
+    vec![
+        query("page", "页码，从1开始", "integer"),
+        query("per", "每页条数（默认50，最多200）", "integer"),
+    ]
+}
+
+fn users_paths() -> Vec<(&'static str, Value)> {
+    let name = path_param("username", "用户名");
+    let mut list = op(
+        "管辖地区内的用户（分页、排序）",
+        json!({ "type": "object", "properties": {
+            "total": { "type": "integer" },
+            "items": { "type": "array", "items": user_schema() } } }),
+    );
+    let mut params = list_params();
+    params.push(query(
+        "sort",
+        "排序列：username、name、role、region、status、created；其他值按用户名",
+        "string",
+    ));
+    params.push(query("dir", "asc 或 desc", "string"));
+    list["parameters"] = Value::Array(params);
+    let mut add = op("在管辖地区内新增用户（首次登录须改密码）", user_schema());
+    add["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": {
+        "type": "object", "required": ["username", "display_name", "role", "region", "password"],
+        "properties": {
+            "username": { "type": "string" }, "display_name": { "type": "string" },
+            "role": { "type": "string", "description": "角色代码，如 village_doctor" },
+            "region": { "type": "string", "description": "national 或行政区划代码" },
+            "password": { "type": "string", "description": "初始密码：至少10个字符，含字母和数字，不含用户名" } } } } } });
+    let responses = add["responses"].as_object_mut().expect("responses");
+    let ok = responses.remove("200").expect("200");
+    responses.insert("201".into(), ok);
+    responses.insert(
+        "409".into(),
+        json!({ "$ref": "#/components/responses/Error" }),
+    );
+    let with_name = |mut v: Value| {
+        v["parameters"] = json!([name.clone()]);
+        v
+    };
+    vec![
+        ("/api/v1/users", json!({ "get": list, "post": add })),
+        (
+            "/api/v1/users/{username}",
+            json!({ "get": with_name(op("一个用户（管辖地区外的用户为 404）", user_schema())) }),
+        ),
+        (
+            "/api/v1/users/{username}/disable",
+            json!({ "post": with_name(op("停用用户：结束其所有会话并吊销接口令牌", user_schema())) }),
+        ),
+        (
+            "/api/v1/users/{username}/enable",
+            json!({ "post": with_name(op("启用用户", user_schema())) }),
+        ),
+        (
+            "/api/v1/users/{username}/reset-password",
+            json!({ "post": with_name(op("重置密码：返回临时密码（只返回一次），下次登录须修改",
+                json!({ "type": "object", "properties": {
+                    "username": { "type": "string" }, "temporary_password": { "type": "string" } } }))) }),
+        ),
+    ]
+}
+
+fn audit_paths() -> Vec<(&'static str, Value)> {
+    let entry = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
+        "username": { "type": "string" }, "role": { "type": ["string", "null"] },
+        "action": { "type": "string" }, "action_label": { "type": "string" },
+        "target_kind": { "type": ["string", "null"] },
+        "target_key": { "type": ["string", "null"], "description": "身份证号和电话已脱敏" },
+        "region": { "type": "string" }, "reason": { "type": ["string", "null"] },
+        "detail": { "type": ["string", "null"] }, "client_ip": { "type": ["string", "null"] } } });
+    let mut get = op(
+        "查询审计日志（只读，最新在前，只含管辖地区内的记录）",
+        json!({ "type": "object", "properties": {
+            "total": { "type": "integer" }, "items": { "type": "array", "items": entry } } }),
+    );
+    let mut params = vec![
+        query("user", "用户名（完全匹配）", "string"),
+        query(
+            "action",
+            "操作代码（完全匹配），如 login、user.add",
+            "string",
+        ),
+        query("target", "对象（完全匹配），如完整身份证号", "string"),
+        query("from", "起始日期 YYYY-MM-DD", "string"),
+        query("to", "截止日期 YYYY-MM-DD（含）", "string"),
+    ];
+    params.extend(list_params());
+    get["parameters"] = Value::Array(params);
+    vec![("/api/v1/audit", json!({ "get": get }))]
+}
+
 /// Every documented path with its operations.
 pub fn paths() -> Map<String, Value> {
     let mut out = Map::new();
@@ -175,6 +282,8 @@ pub fn paths() -> Map<String, Value> {
         .chain(super::registry::paths())
         .chain(imports_paths())
         .chain(policies_paths())
+        .chain(users_paths())
+        .chain(audit_paths())
     {
         out.insert(path.to_string(), item);
     }

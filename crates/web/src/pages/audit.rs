@@ -1,0 +1,352 @@
+//! The audit log page (审计日志): search by user, action, target and date,
+//! newest first, with export; the export is itself audited.
+//!
+//! The log is append-only: there is no route that edits or deletes an
+//! entry, and the database refuses it too. Only entries whose region lies
+//! inside the viewer's jurisdiction are found (the store's
+//! `audit_search` takes the scope). Target keys that look like ID or
+//! phone numbers are shown masked, on screen and in exports.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{FixedOffset, NaiveDate};
+use jianfu_domain::{Permission, Role, mask_middle};
+use jianfu_store::{AuditFilter, AuditRow};
+use maud::html;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, encode};
+use crate::error::{AppError, PageError};
+use crate::i18n::{Lang, t};
+use crate::layout::page;
+use crate::tables::{self, Cell, Column, ListParams, Table};
+
+/// Action codes and their Chinese labels: the one table of them.
+pub const ACTIONS: [(&str, &str); 15] = [
+    ("login", "登录"),
+    ("login.failed", "登录失败"),
+    ("login.throttled", "登录被限制"),
+    ("user.add", "新增用户"),
+    ("user.disable", "停用用户"),
+    ("user.enable", "启用用户"),
+    ("user.reset_password", "重置密码"),
+    ("user.change_password", "修改密码"),
+    ("api_token.issue", "生成接口令牌"),
+    ("unmask", "查看完整信息"),
+    ("export", "导出"),
+    ("import", "导入"),
+    ("policy.add", "新增政策参数"),
+    ("simulate", "政策模拟"),
+    ("audit.export", "导出审计日志"),
+];
+
+/// The label of an action code in `lang`; unknown codes are shown raw.
+pub fn action_label(lang: Lang, code: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, zh)| t(lang, zh).to_string())
+}
+
+/// A stored key as shown: ID numbers (18 characters) and phone numbers
+/// masked, anything else as stored.
+pub fn shown_key(key: &str) -> String {
+    let b = key.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let id_like = b.len() == 18 && digits(&b[..17]) && matches!(b[17], b'0'..=b'9' | b'X' | b'x');
+    let phone_like = b.len() == 11 && b[0] == b'1' && digits(b);
+    if id_like || phone_like {
+        mask_middle(key)
+    } else {
+        key.to_string()
+    }
+}
+
+/// The search of the audit log, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuditQuery {
+    /// User name (exact).
+    pub user: Option<String>,
+    /// Action code (exact).
+    pub action: Option<String>,
+    /// Target key (exact, e.g. an ID number typed in full).
+    pub target: Option<String>,
+    /// From this day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// To this day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl AuditQuery {
+    /// The store filter; a malformed date is refused with a message.
+    pub fn filter(&self) -> Result<AuditFilter, AppError> {
+        let day = |s: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
+            some(s)
+                .map(|d| {
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                        AppError::BadRequest("日期格式应为 年-月-日，如 2026-01-31".into())
+                    })
+                })
+                .transpose()
+        };
+        Ok(AuditFilter {
+            username: some(&self.user),
+            action: some(&self.action),
+            target_key: some(&self.target),
+            from: day(&self.from)?,
+            to: day(&self.to)?,
+        })
+    }
+
+    /// The query string of the filters (for links that keep them).
+    pub fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("user", &self.user),
+            ("action", &self.action),
+            ("target", &self.target),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| some(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    /// Names of the filters used (for the export's audit entry: names
+    /// only, the values may be personal).
+    fn used(&self) -> String {
+        let names = [
+            ("user", &self.user),
+            ("action", &self.action),
+            ("target", &self.target),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        names
+            .into_iter()
+            .filter(|(_, v)| some(v).is_some())
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+const COLUMNS: [Column; 8] = [
+    Column::plain("时间"),
+    Column::plain("用户"),
+    Column::plain("角色"),
+    Column::plain("操作"),
+    Column::plain("对象"),
+    Column::plain("地区"),
+    Column::plain("说明"),
+    Column::plain("来源地址"),
+];
+
+/// China Standard Time, in which times are shown.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+fn cells(lang: Lang, r: &AuditRow) -> Vec<Cell> {
+    let role = r.role.as_deref().and_then(Role::from_code).map_or(
+        r.role.clone().unwrap_or_default(),
+        |role| match lang {
+            Lang::Zh => role.label().to_string(),
+            Lang::En => role.label_en().to_string(),
+        },
+    );
+    let target = match (&r.target_kind, &r.target_key) {
+        (_, Some(k)) => shown_key(k),
+        (Some(kind), None) => kind.clone(),
+        _ => String::new(),
+    };
+    let mut note = Vec::new();
+    if let (Some(old), Some(new)) = (&r.old_value, &r.new_value) {
+        note.push(format!("{} → {}", shown_key(old), shown_key(new)));
+    } else if let Some(new) = &r.new_value {
+        note.push(shown_key(new));
+    }
+    if let Some(reason) = &r.reason {
+        note.push(reason.clone());
+    }
+    if let Some(d) = &r.detail {
+        note.push(d.clone());
+    }
+    vec![
+        r.at.with_timezone(&beijing())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+            .into(),
+        r.username.clone().into(),
+        role.into(),
+        action_label(lang, &r.action).into(),
+        target.into(),
+        r.region.clone().into(),
+        note.join("；").into(),
+        r.client_ip.clone().unwrap_or_default().into(),
+    ]
+}
+
+/// The rows of an audit table, as shown and exported.
+pub fn rows(lang: Lang, list: &[AuditRow]) -> Vec<Vec<Cell>> {
+    list.iter().map(|r| cells(lang, r)).collect()
+}
+
+/// A table of entries (also used on a user's page).
+pub fn entries_table(
+    lang: Lang,
+    list: &[AuditRow],
+    params: &ListParams,
+    base: String,
+) -> maud::Markup {
+    tables::render(
+        lang,
+        &Table {
+            columns: &COLUMNS,
+            rows: rows(lang, list),
+            total: list.len() as i64,
+            params,
+            base,
+            exportable: false,
+        },
+    )
+}
+
+/// `GET /audit`
+pub async fn show(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+    Query(p): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let err = |e: AppError| PageError(e, lang);
+    user.require(Permission::ViewAudit).map_err(err)?;
+    let filter = match q.filter() {
+        Ok(f) => f,
+        Err(e) => {
+            let body = audit_page(
+                &user,
+                &q,
+                html! { p.err role="alert" { (e.message(lang)) } },
+            );
+            return Ok((StatusCode::BAD_REQUEST, body).into_response());
+        }
+    };
+    if let Some(format) = p.export().map_err(err)? {
+        let (list, total) = st
+            .db
+            .audit_search(user.scope(), &filter, 0, tables::EXPORT_LIMIT)
+            .await
+            .map_err(|e| err(e.into()))?;
+        let mut entry = user.audit("audit.export", user.scope().code());
+        entry.target_kind = Some("audit_log".into());
+        entry.detail = Some(format!(
+            "rows={} of {total}; format={}; filters={}",
+            list.len(),
+            if format == tables::ExportFormat::Csv {
+                "csv"
+            } else {
+                "xlsx"
+            },
+            q.used()
+        ));
+        st.db.audit(&entry).await.map_err(|e| err(e.into()))?;
+        return tables::export(lang, format, "审计日志", &COLUMNS, &rows(lang, &list)).map_err(err);
+    }
+    let (list, total) = st
+        .db
+        .audit_search(user.scope(), &filter, p.offset(), p.limit())
+        .await
+        .map_err(|e| err(e.into()))?;
+    let qs = q.query_string();
+    let base = if qs.is_empty() {
+        "/audit".to_string()
+    } else {
+        format!("/audit?{qs}")
+    };
+    let table = tables::render(
+        lang,
+        &Table {
+            columns: &COLUMNS,
+            rows: rows(lang, &list),
+            total,
+            params: &p,
+            base,
+            exportable: true,
+        },
+    );
+    Ok(audit_page(&user, &q, table).into_response())
+}
+
+fn audit_page(user: &CurrentUser, q: &AuditQuery, results: maud::Markup) -> maud::Markup {
+    let lang = user.lang;
+    let v = |s: &Option<String>| s.clone().unwrap_or_default();
+    let chosen = v(&q.action);
+    page(
+        user,
+        "/audit",
+        t(lang, "审计日志"),
+        html! {
+            h1 { (t(lang, "审计日志")) }
+            p.muted {
+                (t(lang, "审计日志只能追加，任何人都不能修改或删除。")) " "
+                (t(lang, "只显示您管辖地区内的记录，最新的在前；时间为北京时间。"))
+            }
+            form.inline method="get" action="/audit" {
+                label { (t(lang, "用户名")) input name="user" value=(v(&q.user)) maxlength="64"; }
+                label { (t(lang, "操作"))
+                    select name="action" {
+                        option value="" { (t(lang, "全部")) }
+                        @for (code, _) in ACTIONS {
+                            option value=(code) selected[chosen == code] { (action_label(lang, code)) }
+                        }
+                    }
+                }
+                label { (t(lang, "对象（如完整身份证号）")) input name="target" value=(v(&q.target)) maxlength="64"; }
+                label { (t(lang, "起始日期")) input type="date" name="from" value=(v(&q.from)); }
+                label { (t(lang, "截止日期")) input type="date" name="to" value=(v(&q.to)); }
+                button type="submit" { (t(lang, "查询")) }
+                a.button.secondary href="/audit" { (t(lang, "清除条件")) }
+            }
+            (results)
+        },
+    )
+}
+
+/// A link to the audit log filtered by user name.
+pub fn user_link(username: &str) -> String {
+    format!("/audit?user={}", encode(username))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_keys_are_masked() {
+        assert_eq!(
+            shown_key("130624197001020011"),
+            mask_middle("130624197001020011")
+        );
+        assert_eq!(shown_key("13912345678"), "139123*5678");
+        assert_eq!(shown_key("county_admin"), "county_admin");
+        assert_eq!(shown_key("130624000000"), "130624000000");
+    }
+
+    #[test]
+    fn unknown_actions_show_raw() {
+        assert_eq!(action_label(Lang::Zh, "user.add"), "新增用户");
+        assert_eq!(action_label(Lang::Zh, "something.new"), "something.new");
+    }
+}
