@@ -76,16 +76,29 @@ pub async fn run(args: WebBenchArgs) -> Result<bool> {
     prepare(&db, &args).await?;
     let targets = Arc::new(targets(&db, &args.county).await?);
     let officer = session(&db, "bench-county", Role::CountyAdmin, &args.county).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(jianfu_web::serve(
-        listener,
-        jianfu_web::AppState::new(db.clone(), false),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
+    // The server runs as its own process, as in production; this process
+    // only generates load.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "--db",
+            &url,
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--insecure-cookies",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().context("server stdout")?),
+        &mut line,
+    )?;
+    let addr = format!("127.0.0.1:{port}");
     let base = format!("http://{addr}");
     crate::bench::reset_peak_rss();
     let started = Instant::now();
@@ -105,9 +118,11 @@ pub async fn run(args: WebBenchArgs) -> Result<bool> {
         }
     }
     let wall = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    server.await??;
+    let server_peak = peak_of(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
     report(&lat, wall, args.clients);
+    println!("server peak RSS {server_peak:.0} MiB");
     Ok(true)
 }
 
@@ -242,6 +257,18 @@ async fn client(
     Ok(lat)
 }
 
+/// Peak resident memory of another process, in MiB (Linux).
+fn peak_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -280,7 +307,7 @@ fn report(lat: &[Vec<u32>], wall: f64, clients: usize) {
         pct(&all, 0.99)
     );
     println!(
-        "throughput {:.0} requests/s, peak RSS {:.0} MiB",
+        "throughput {:.0} requests/s, load generator peak RSS {:.0} MiB",
         all.len() as f64 / wall,
         crate::bench::peak_rss_mib()
     );

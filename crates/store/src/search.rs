@@ -105,12 +105,6 @@ pub struct PersonHit {
     pub household_type: String,
 }
 
-const WHERE: &str = "p.village_code >= $1 AND p.village_code < $2 \
-    AND p.village_code >= $3 AND p.village_code < $4 \
-    AND ($5 IS NULL OR p.id_number = $5) \
-    AND ($6 IS NULL OR (p.name{C} >= $6 AND p.name{C} < $7)) \
-    AND ($8 IS NULL OR p.household_no = $8)";
-
 impl Db {
     /// Persons inside `scope` matching `q`, a page of them in `sort` order,
     /// with the number of all matches.
@@ -122,46 +116,69 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<PersonHit>, i64)> {
+        // Only the criteria given become conditions, so each can use its
+        // index (`x IS NULL OR …` would defeat it). Values are all bound.
+        let c = match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => " COLLATE \"C\"",
+        };
         let (lo, hi) = prefix_range(scope.prefix());
-        let (rlo, rhi) = prefix_range(q.region.as_deref().unwrap_or(""));
-        let name_hi = q.name.as_ref().map(|n| format!("{n}\u{10FFFF}"));
+        let mut conds = vec![
+            "p.village_code >= $1".to_string(),
+            "p.village_code < $2".to_string(),
+        ];
+        let mut values = vec![lo, hi];
+        let mut add = |cond: String, v: String| {
+            values.push(v);
+            conds.push(cond.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(id) = &q.id_number {
+            add("p.id_number = ?".into(), id.clone());
+        }
+        if let Some(name) = &q.name {
+            add(format!("p.name{c} >= ?"), name.clone());
+            add(format!("p.name{c} < ?"), format!("{name}\u{10FFFF}"));
+        }
+        if let Some(no) = &q.household_no {
+            add("p.household_no = ?".into(), no.clone());
+        }
+        if let Some(region) = &q.region {
+            let (rlo, rhi) = prefix_range(region);
+            add("p.village_code >= ?".into(), rlo);
+            add("p.village_code < ?".into(), rhi);
+        }
+        let cond = conds.join(" AND ");
+        let n = values.len();
         let list = format!(
             "SELECT p.county_code, p.household_no, p.village_code, r.name AS village_name, p.name, \
              p.id_number, p.relation, p.groups, p.status, p.sex, p.birth_date, h.household_type \
              FROM persons p \
              JOIN households h ON h.county_code = p.county_code AND h.household_no = p.household_no \
              LEFT JOIN regions r ON r.code = p.village_code \
-             WHERE {WHERE} ORDER BY {} LIMIT $9 OFFSET $10",
-            sort.sql(desc)
+             WHERE {cond} ORDER BY {} LIMIT ${} OFFSET ${}",
+            sort.sql(desc),
+            n + 1,
+            n + 2
         );
-        let count = format!("SELECT COUNT(*) FROM persons p WHERE {WHERE}");
-        // Code-point order on PostgreSQL too, so the prefix range is exact
-        // and the index (built with the same collation) serves it.
-        let c = match self {
-            Db::Sqlite(_) => "",
-            Db::Postgres(_) => " COLLATE \"C\"",
-        };
-        let (list, count) = (list.replace("{C}", c), count.replace("{C}", c));
-        macro_rules! binds {
-            ($q:expr) => {
-                $q.bind(&lo)
-                    .bind(&hi)
-                    .bind(&rlo)
-                    .bind(&rhi)
-                    .bind(&q.id_number)
-                    .bind(&q.name)
-                    .bind(&name_hi)
-                    .bind(&q.household_no)
-            };
+        let count = format!("SELECT COUNT(*) FROM persons p WHERE {cond}");
+        macro_rules! run {
+            ($p:expr) => {{
+                let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(list));
+                let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count));
+                for v in &values {
+                    lq = lq.bind(v.clone());
+                    cq = cq.bind(v.clone());
+                }
+                let rows: Vec<PersonHit> = lq
+                    .bind(limit.clamp(1, 100_000))
+                    .bind(offset.max(0))
+                    .fetch_all($p)
+                    .await?;
+                let total: i64 = cq.fetch_one($p).await?;
+                (rows, total)
+            }};
         }
-        let rows: Vec<PersonHit> = on_pool!(self, p => binds!(sqlx::query_as(sqlx::AssertSqlSafe(list.clone())))
-            .bind(limit.clamp(1, 100_000))
-            .bind(offset.max(0))
-            .fetch_all(p)
-            .await?);
-        let total: i64 = on_pool!(self, p => binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())))
-            .fetch_one(p)
-            .await?);
+        let (rows, total) = on_pool!(self, p => run!(p));
         Ok((rows, total))
     }
 }
