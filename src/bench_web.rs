@@ -173,22 +173,25 @@ async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<St
 }
 
 async fn targets(db: &Db, county: &str) -> Result<Targets> {
-    let Db::Sqlite(pool) = db else {
-        bail!("bench web samples its targets from SQLite only");
+    let persons = "SELECT id_number, name, village_code, household_no FROM persons \
+                   WHERE county_code = $1 ORDER BY id_number LIMIT 2000";
+    let towns = "SELECT DISTINCT substr(village_code, 1, 9) || '000' FROM households \
+                 WHERE county_code = $1";
+    macro_rules! sample {
+        ($pool:expr) => {{
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(persons)
+                .bind(county)
+                .fetch_all($pool)
+                .await?;
+            let townships: Vec<(String,)> =
+                sqlx::query_as(towns).bind(county).fetch_all($pool).await?;
+            (rows, townships)
+        }};
+    }
+    let (rows, townships) = match db {
+        Db::Sqlite(p) => sample!(p),
+        Db::Postgres(p) => sample!(p),
     };
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT id_number, name, village_code, household_no FROM persons \
-         WHERE county_code = $1 ORDER BY id_number LIMIT 2000",
-    )
-    .bind(county)
-    .fetch_all(pool)
-    .await?;
-    let townships: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT substr(village_code, 1, 9) || '000' FROM households WHERE county_code = $1",
-    )
-    .bind(county)
-    .fetch_all(pool)
-    .await?;
     if rows.is_empty() || townships.is_empty() {
         bail!("no persons in county {county}");
     }

@@ -71,6 +71,18 @@ pub struct SessionRow {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// A session with its user, as one row.
+#[derive(sqlx::FromRow)]
+struct SessionUser {
+    #[sqlx(flatten)]
+    user: UserRow,
+    s_token_hash: String,
+    s_csrf_token: String,
+    s_created_at: DateTime<Utc>,
+    s_expires_at: DateTime<Utc>,
+    s_last_seen_at: DateTime<Utc>,
+}
+
 const USER_COLS: &str = "id, username, display_name, role, region, password_hash, \
     must_change_password, disabled, created_at, password_changed_at";
 
@@ -240,15 +252,27 @@ impl Db {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(SessionRow, UserRow)>> {
-        let s: Option<SessionRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at \
-             FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        // One statement: every request of a signed-in user runs it.
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.region, u.password_hash, \
+             u.must_change_password, u.disabled, u.created_at, u.password_changed_at, \
+             s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, \
+             s.created_at AS s_created_at, s.expires_at AS s_expires_at, \
+             s.last_seen_at AS s_last_seen_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE";
+        let found: Option<SessionUser> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(token_hash).bind(now).fetch_optional(p).await?);
-        let Some(s) = s else { return Ok(None) };
-        match self.user_by_id(s.user_id).await? {
-            Some(u) if !u.disabled => Ok(Some((s, u))),
-            _ => Ok(None),
-        }
+        Ok(found.map(|f| {
+            let s = SessionRow {
+                token_hash: f.s_token_hash,
+                user_id: f.user.id,
+                csrf_token: f.s_csrf_token,
+                created_at: f.s_created_at,
+                expires_at: f.s_expires_at,
+                last_seen_at: f.s_last_seen_at,
+            };
+            (s, f.user)
+        }))
     }
 
     /// Slides a session's expiry forward.

@@ -118,19 +118,21 @@ const PERSON_SELECT: &str = "SELECT county_code, id_number, household_no, villag
      phone, status, sex, birth_date FROM persons";
 
 impl Db {
-    /// A household by 户编号 within a region prefix (the caller's scope).
+    /// The household 户编号 `household_no` of `county`, when inside `scope`.
     pub async fn household(
         &self,
-        scope_prefix: &str,
+        scope: &jianfu_domain::Scope,
+        county: &str,
         household_no: &str,
     ) -> Result<Option<HouseholdRow>> {
-        let (lo, hi) = prefix_range(scope_prefix);
+        let (lo, hi) = prefix_range(scope.prefix());
         let sql = sqlx::AssertSqlSafe(format!(
-            "{HOUSEHOLD_SELECT} WHERE h.household_no = $1 AND h.village_code >= $2 AND h.village_code < $3"
+            "{HOUSEHOLD_SELECT} WHERE h.county_code = $1 AND h.household_no = $2 \
+             AND h.village_code >= $3 AND h.village_code < $4"
         ));
-        Ok(
-            on_pool!(self, p => sqlx::query_as(sql).bind(household_no).bind(lo).bind(hi).fetch_optional(p).await?),
-        )
+        Ok(on_pool!(self, p => sqlx::query_as(sql)
+            .bind(county).bind(household_no).bind(lo).bind(hi)
+            .fetch_optional(p).await?))
     }
 
     /// The members of a household.
@@ -166,6 +168,22 @@ impl Db {
         Ok(
             on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(id_number).fetch_all(p).await?),
         )
+    }
+
+    /// The diagnoses of every member of a household, by ID number and
+    /// newest first.
+    pub async fn diagnoses_of_household(
+        &self,
+        county: &str,
+        household_no: &str,
+    ) -> Result<Vec<DiagnosisRow>> {
+        // The members lead, each found by its key in `diagnoses`.
+        let sql = "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
+                   WHERE county_code = $1 AND id_number IN \
+                   (SELECT id_number FROM persons WHERE county_code = $1 AND household_no = $2) \
+                   ORDER BY id_number, diagnosed_on DESC";
+        Ok(on_pool!(self, p => sqlx::query_as(sql)
+            .bind(county).bind(household_no).fetch_all(p).await?))
     }
 
     /// Households and persons per child region of `parent` (a stored

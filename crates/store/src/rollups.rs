@@ -198,6 +198,17 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_scalar(sql).bind(batch).fetch_all(p).await?))
     }
 
+    /// The latest year up to `up_to` with claims in `region`.
+    pub async fn latest_claim_year(&self, region: &RegionCode, up_to: i32) -> Result<Option<i32>> {
+        let (lo, hi) = prefix_range(region.prefix());
+        let up_to = i16::try_from(up_to).unwrap_or(i16::MAX);
+        let year: Option<i16> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT MAX(year) FROM village_claim_stats \
+             WHERE year <= $1 AND claims > 0 AND village_code >= $2 AND village_code < $3")
+            .bind(up_to).bind(&lo).bind(&hi).fetch_one(p).await?);
+        Ok(year.map(i32::from))
+    }
+
     /// The dashboard of `region` for `year`, when inside `scope`.
     pub async fn dashboard(
         &self,
@@ -211,6 +222,25 @@ impl Db {
         let Some(row) = self.region(region.as_str()).await? else {
             return Ok(None);
         };
+        let children = self.region_children(region.as_str()).await?;
+        self.dashboard_of(scope, &row, children, year).await
+    }
+
+    /// The dashboard of the stored region `row` with its `children`, as
+    /// [`Db::dashboard`] (for callers that keep the region tree at hand).
+    pub async fn dashboard_of(
+        &self,
+        scope: &Scope,
+        row: &crate::regions::RegionRow,
+        children: Vec<crate::regions::RegionRow>,
+        year: i32,
+    ) -> Result<Option<Dashboard>> {
+        let Ok(region) = RegionCode::parse(&row.code) else {
+            return Ok(None);
+        };
+        if !scope.contains(&region) {
+            return Ok(None);
+        }
         let (lo, hi) = prefix_range(region.prefix());
         let villages: Vec<VillageRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT village_code, households, persons, active, formerly_poor, monitored, extreme_poor, \
@@ -222,9 +252,7 @@ impl Db {
             "SELECT village_code, claims, persons, total, basic, critical, assistance, supplementary, \
              out_of_pocket FROM village_claim_stats WHERE year = $1 AND village_code >= $2 AND village_code < $3")
             .bind(year16).bind(&lo).bind(&hi).fetch_all(p).await?);
-        let mut children: Vec<ChildFigures> = self
-            .region_children(region.as_str())
-            .await?
+        let mut children: Vec<ChildFigures> = children
             .into_iter()
             .map(|r| ChildFigures {
                 code: r.code,
@@ -263,8 +291,8 @@ impl Db {
             }
         }
         Ok(Some(Dashboard {
-            code: row.code,
-            name: row.name,
+            code: row.code.clone(),
+            name: row.name.clone(),
             year,
             figures,
             children,

@@ -60,20 +60,47 @@ impl PersonSort {
         })
     }
 
-    fn sql(self, desc: bool) -> &'static str {
-        match (self, desc) {
-            (PersonSort::Village, false) => "p.village_code, p.household_no, p.id_number",
-            (PersonSort::Village, true) => {
-                "p.village_code DESC, p.household_no DESC, p.id_number DESC"
-            }
-            (PersonSort::Name, false) => "p.name, p.id_number",
-            (PersonSort::Name, true) => "p.name DESC, p.id_number DESC",
-            (PersonSort::HouseholdNo, false) => "p.household_no, p.id_number",
-            (PersonSort::HouseholdNo, true) => "p.household_no DESC, p.id_number DESC",
-            (PersonSort::BirthDate, false) => "p.birth_date, p.id_number",
-            (PersonSort::BirthDate, true) => "p.birth_date DESC, p.id_number DESC",
+    /// The column key of the page.
+    pub fn key(self) -> &'static str {
+        match self {
+            PersonSort::Village => "village",
+            PersonSort::Name => "name",
+            PersonSort::HouseholdNo => "household",
+            PersonSort::BirthDate => "birth",
         }
     }
+
+    /// The ORDER BY list; `c` is the collation clause names compare in.
+    fn sql(self, desc: bool, c: &str) -> String {
+        let d = if desc { " DESC" } else { "" };
+        match self {
+            PersonSort::Village => {
+                format!("p.village_code{d}, p.household_no{d}, p.id_number{d}")
+            }
+            PersonSort::Name => format!("p.name{c}{d}, p.id_number{d}"),
+            PersonSort::HouseholdNo => format!("p.household_no{d}, p.id_number{d}"),
+            PersonSort::BirthDate => format!("p.birth_date{d}, p.id_number{d}"),
+        }
+    }
+}
+
+/// Counts stop here: a search matching more says "more than" and is only
+/// listed in the order its index gives (sorting a province's "王" would
+/// read millions of rows for one page).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// A page of a person search.
+#[derive(Debug, Clone)]
+pub struct PersonPage {
+    /// The rows of the page.
+    pub hits: Vec<PersonHit>,
+    /// Matches, counted up to [`COUNT_CAP`].
+    pub total: i64,
+    /// True when there are more than [`COUNT_CAP`] matches.
+    pub more: bool,
+    /// The order the page is in: the one asked for, or the search's own
+    /// when none was asked for or the matches are too many to sort.
+    pub sort: (PersonSort, bool),
 }
 
 /// A person found.
@@ -105,33 +132,91 @@ pub struct PersonHit {
     pub household_type: String,
 }
 
+/// Which criterion finds the rows; the others only filter them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    IdNumber,
+    Household,
+    Name,
+    Region,
+}
+
+impl Driver {
+    fn of(q: &PersonSearch) -> Driver {
+        if q.id_number.is_some() {
+            Driver::IdNumber
+        } else if q.household_no.is_some() {
+            Driver::Household
+        } else if q.name.is_some() {
+            Driver::Name
+        } else {
+            Driver::Region
+        }
+    }
+
+    /// The order its index gives for free.
+    fn natural(self) -> PersonSort {
+        match self {
+            Driver::Name => PersonSort::Name,
+            _ => PersonSort::Village,
+        }
+    }
+}
+
 impl Db {
-    /// Persons inside `scope` matching `q`, a page of them in `sort` order,
-    /// with the number of all matches.
+    /// Persons inside `scope` matching `q`: a page of them, in `sort`
+    /// order when given, and the number of matches up to [`COUNT_CAP`].
+    ///
+    /// Each search is led by one index: ID number, 户编号, name or the
+    /// region range (the jurisdiction and the region asked for, joined into
+    /// one range). Its cost is the page plus at most [`COUNT_CAP`] index
+    /// entries, whatever the size of the jurisdiction.
     pub async fn search_persons(
         &self,
         scope: &Scope,
         q: &PersonSearch,
-        (sort, desc): (PersonSort, bool),
+        sort: Option<(PersonSort, bool)>,
         offset: i64,
         limit: i64,
-    ) -> Result<(Vec<PersonHit>, i64)> {
-        // Only the criteria given become conditions, so each can use its
-        // index (`x IS NULL OR …` would defeat it). Values are all bound.
-        let c = match self {
-            Db::Sqlite(_) => "",
-            Db::Postgres(_) => " COLLATE \"C\"",
+    ) -> Result<PersonPage> {
+        let driver = Driver::of(q);
+        let natural = (driver.natural(), false);
+        let (mut lo, mut hi) = prefix_range(scope.prefix());
+        if let Some(region) = &q.region {
+            let (rlo, rhi) = prefix_range(region);
+            lo = lo.max(rlo);
+            hi = hi.min(rhi);
+        }
+        if lo >= hi {
+            return Ok(PersonPage {
+                hits: Vec::new(),
+                total: 0,
+                more: false,
+                sort: sort.unwrap_or(natural),
+            });
+        }
+        let sqlite = matches!(self, Db::Sqlite(_));
+        let c = if sqlite { "" } else { " COLLATE \"C\"" };
+        // In SQLite a unary `+` keeps the region range from being chosen
+        // as the index when another criterion leads (its planner has no
+        // statistics to know better); PostgreSQL's planner has them.
+        let v = if sqlite && driver != Driver::Region {
+            "+p.village_code"
+        } else {
+            "p.village_code"
         };
-        let (lo, hi) = prefix_range(scope.prefix());
-        let mut conds = vec![
-            "p.village_code >= $1".to_string(),
-            "p.village_code < $2".to_string(),
-        ];
+        // Both bounds come from the narrower of the two ranges; when that is
+        // a county or below, PostgreSQL plans one partition, not all.
+        let county = lo.get(..6).filter(|_| !sqlite).map(str::to_string);
+        let mut conds = vec![format!("{v} >= $1"), format!("{v} < $2")];
         let mut values = vec![lo, hi];
-        let mut add = |cond: String, v: String| {
-            values.push(v);
+        let mut add = |cond: String, val: String| {
+            values.push(val);
             conds.push(cond.replace('?', &format!("${}", values.len())));
         };
+        if let Some(county) = county {
+            add("p.county_code = ?".into(), county);
+        }
         if let Some(id) = &q.id_number {
             add("p.id_number = ?".into(), id.clone());
         }
@@ -142,13 +227,29 @@ impl Db {
         if let Some(no) = &q.household_no {
             add("p.household_no = ?".into(), no.clone());
         }
-        if let Some(region) = &q.region {
-            let (rlo, rhi) = prefix_range(region);
-            add("p.village_code >= ?".into(), rlo);
-            add("p.village_code < ?".into(), rhi);
-        }
         let cond = conds.join(" AND ");
+        // PostgreSQL plans these statements with their values each time
+        // (they are not kept prepared): a generic plan made without them
+        // cannot tell a one-person ID number from a whole county's range,
+        // and walks the county in page order looking for one ID number.
+        // SQLite's plan does not depend on the values, so it keeps them.
         let n = values.len();
+        let count = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM persons p WHERE {cond} LIMIT {}) t",
+            COUNT_CAP + 1
+        );
+        let counted: i64 = on_pool!(self, p => {
+            let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).persistent(sqlite);
+            for val in &values {
+                cq = cq.bind(val.clone());
+            }
+            cq.fetch_one(p).await?
+        });
+        let more = counted > COUNT_CAP;
+        let sort = match sort {
+            Some(s) if !more || s.0 == natural.0 => s,
+            _ => natural,
+        };
         let list = format!(
             "SELECT p.county_code, p.household_no, p.village_code, r.name AS village_name, p.name, \
              p.id_number, p.relation, p.groups, p.status, p.sex, p.birth_date, h.household_type \
@@ -156,29 +257,25 @@ impl Db {
              JOIN households h ON h.county_code = p.county_code AND h.household_no = p.household_no \
              LEFT JOIN regions r ON r.code = p.village_code \
              WHERE {cond} ORDER BY {} LIMIT ${} OFFSET ${}",
-            sort.sql(desc),
+            sort.0.sql(sort.1, c),
             n + 1,
             n + 2
         );
-        let count = format!("SELECT COUNT(*) FROM persons p WHERE {cond}");
-        macro_rules! run {
-            ($p:expr) => {{
-                let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(list));
-                let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count));
-                for v in &values {
-                    lq = lq.bind(v.clone());
-                    cq = cq.bind(v.clone());
-                }
-                let rows: Vec<PersonHit> = lq
-                    .bind(limit.clamp(1, 100_000))
-                    .bind(offset.max(0))
-                    .fetch_all($p)
-                    .await?;
-                let total: i64 = cq.fetch_one($p).await?;
-                (rows, total)
-            }};
-        }
-        let (rows, total) = on_pool!(self, p => run!(p));
-        Ok((rows, total))
+        let hits: Vec<PersonHit> = on_pool!(self, p => {
+            let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(list)).persistent(sqlite);
+            for val in &values {
+                lq = lq.bind(val.clone());
+            }
+            lq.bind(limit.clamp(1, 100_000))
+                .bind(offset.clamp(0, COUNT_CAP))
+                .fetch_all(p)
+                .await?
+        });
+        Ok(PersonPage {
+            hits,
+            total: counted.min(COUNT_CAP),
+            more,
+            sort,
+        })
     }
 }

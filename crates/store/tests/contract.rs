@@ -324,10 +324,10 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         assert_eq!((town.households, town.persons), (2, 3));
         assert_eq!(t.db.totals("130624").await.unwrap(), (2, 3));
         assert!(
-            t.db.household("130625", "H1").await.unwrap().is_none(),
+            t.db.household(&scope("130625"), "130624", "H1").await.unwrap().is_none(),
             "scope limits lookups"
         );
-        assert!(t.db.household("130624", "H1").await.unwrap().is_some());
+        assert!(t.db.household(&scope("130624"), "130624", "H1").await.unwrap().is_some());
     }
 }
 
@@ -430,4 +430,8 @@ async fn rolled_back_import_leaves_nothing() {
                 .is_empty()
         );
     }
+}
+
+fn scope(region: &str) -> jianfu_domain::Scope {
+    jianfu_domain::Scope::parse(region).expect("region")
 }

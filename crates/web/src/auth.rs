@@ -191,7 +191,7 @@ pub async fn require_user(State(st): State<AppState>, req: Request, next: Next) 
         return refuse(&path, AppError::Unauthorized, lang);
     };
     if let Some(code) = user.scope().bound_region() {
-        match st.db.region(code.as_str()).await {
+        match st.regions.region(&st.db, code.as_str()).await {
             Ok(Some(r)) => user.region_name = r.name,
             Ok(None) => user.region_name = code.as_str().to_string(),
             Err(e) => return refuse(&path, e.into(), lang),

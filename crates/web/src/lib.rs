@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod layout;
 pub mod pages;
+pub mod regions;
 pub mod tables;
 
 use std::net::SocketAddr;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Imports running in the background.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
+    /// Region lookups kept in memory.
+    pub regions: std::sync::Arc<regions::RegionCache>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             db,
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
+            regions: std::sync::Arc::default(),
         }
     }
 }

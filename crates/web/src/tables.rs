@@ -146,6 +146,8 @@ pub struct Table<'a> {
     pub rows: Vec<Vec<Cell>>,
     /// Rows in the whole filtered list.
     pub total: i64,
+    /// True when the list has more rows than `total` (a capped count).
+    pub more: bool,
     /// The list's parameters.
     pub params: &'a ListParams,
     /// The page's path and its filter parameters (without the list ones),
@@ -214,7 +216,10 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
         }
         @if table.rows.is_empty() { p.muted { (t(lang, "没有符合条件的记录")) } }
         div.pager {
-            span.muted { (t(lang, "共")) " " (table.total) " " (t(lang, "条")) " · " (page) "/" (last) }
+            span.muted {
+                (t(lang, "共")) " " (table.total) @if table.more { "+" } " " (t(lang, "条")) " · " (page) "/" (last)
+                @if table.more { "（" (t(lang, "结果过多，只列出前面部分，请缩小查询范围")) "）" }
+            }
             @if page > 1 {
                 a href=(with(&table.base, &format!("page={}&per={per}{}", page - 1, keep_sort))) { (t(lang, "上一页")) }
             }

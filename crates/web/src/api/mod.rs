@@ -32,6 +32,8 @@ pub fn protected() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/session/end", post(session::sign_out))
+        .route("/api/v1/dashboard", get(registry::dashboard))
+        .route("/api/v1/persons", get(registry::search))
         .route("/api/v1/households/{county}/{no}", get(registry::household))
         .route("/api/v1/persons/{county}/{no}/{k}", get(registry::person))
         .route(

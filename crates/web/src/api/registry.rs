@@ -235,7 +235,44 @@ pub fn paths() -> Vec<(&'static str, Value)> {
     let no = path_param("no", "户编号");
     let k = path_param("k", "户内成员序号（户主为1，其余按出生日期）");
     let object = || json!({ "type": "object" });
+    let hit = json!({ "type": "object", "properties": {
+        "name": { "type": "string" }, "id_number": { "type": "string", "description": "已脱敏" },
+        "relation": { "type": "string" }, "sex": { "type": "string" },
+        "birth_date": { "type": "string", "format": "date" },
+        "groups": { "type": "array", "items": { "type": "string" } }, "status": { "type": "string" },
+        "county_code": { "type": "string" }, "household_no": { "type": "string" },
+        "household_type": { "type": "string" }, "village_code": { "type": "string" },
+        "village_name": { "type": ["string", "null"] },
+        "household": { "type": "string", "description": "该家庭的接口地址" } } });
+    let found = json!({ "type": "object", "properties": {
+        "total": { "type": "integer", "description": "符合条件的人数，最多计到 10000" },
+        "more": { "type": "boolean", "description": "多于 10000 人时为 true，此时只按默认顺序列出" },
+        "page": { "type": "integer" }, "per": { "type": "integer" },
+        "sort": { "type": "string" }, "dir": { "type": "string", "enum": ["asc", "desc"] },
+        "items": { "type": "array", "items": hit } } });
     vec![
+        (
+            "/api/v1/persons",
+            json!({ "get": with(op("在管辖地区内查询人员（至少给出一个条件；证件号脱敏）", found),
+                json!({ "parameters": [
+                    query("id_number", "身份证号（18位，或15位旧号）", "string"),
+                    query("name", "姓名或姓名开头", "string"),
+                    query("household_no", "户编号", "string"),
+                    query("village", "乡镇（9位）或村（12位）代码", "string"),
+                    query("sort", "排序列：village（默认）、name（按姓名查询时默认）、household、birth", "string"),
+                    query("dir", "asc 或 desc", "string"),
+                    query("page", "页码，从1开始", "integer"),
+                    query("per", "每页条数（默认50，最多200）", "integer"),
+                ] })) }),
+        ),
+        (
+            "/api/v1/dashboard",
+            json!({ "get": with(op("地区统计：户数、各类人员数、当年结算与个人自付，及下级地区", object()),
+                json!({ "parameters": [
+                    query("region", "地区代码；默认为本人管辖地区（全国用户必填）", "string"),
+                    query("year", "年度；默认为当年，当年尚无结算时为此前三年内最近有结算的一年", "integer"),
+                ] })) }),
+        ),
         (
             "/api/v1/households/{county}/{no}",
             json!({ "get": with(op("家庭及成员（证件号、电话脱敏）", object()),
@@ -254,4 +291,123 @@ pub fn paths() -> Vec<(&'static str, Value)> {
                         "properties": { "reason": { "type": "string" } } } } } } })) }),
         ),
     ]
+}
+
+/// A person found by a search, as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct Hit {
+    /// Name.
+    pub name: String,
+    /// ID number, masked.
+    pub id_number: String,
+    /// Relation code.
+    pub relation: String,
+    /// `male` / `female`.
+    pub sex: String,
+    /// Date of birth.
+    pub birth_date: chrono::NaiveDate,
+    /// Group codes, including those implied by the household type.
+    pub groups: Vec<String>,
+    /// Status code.
+    pub status: String,
+    /// County of the household.
+    pub county_code: String,
+    /// 户编号.
+    pub household_no: String,
+    /// Household type code.
+    pub household_type: String,
+    /// Village code.
+    pub village_code: String,
+    /// Village name.
+    pub village_name: Option<String>,
+    /// The household in the API.
+    pub household: String,
+}
+
+/// `GET /api/v1/persons`: the search of the search page, a page at a time.
+pub async fn search(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(form): ApiQuery<crate::pages::search::SearchForm>,
+    ApiQuery(list): ApiQuery<crate::tables::ListParams>,
+) -> ApiResult<Value> {
+    user.require(Permission::ViewRegistry)?;
+    let q = form
+        .query()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if q.is_empty() {
+        return Err(AppError::BadRequest(
+            "请给出身份证号、姓名、户编号或地区代码中的至少一项".into(),
+        )
+        .into());
+    }
+    let sort = match list.sort.as_deref() {
+        None | Some("") => None,
+        Some(key) => Some((
+            jianfu_store::search::PersonSort::from_key(key).ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "无法按 {key} 排序：可用 village、name、household、birth"
+                ))
+            })?,
+            list.desc(),
+        )),
+    };
+    let found = st
+        .db
+        .search_persons(user.scope(), &q, sort, list.offset(), list.limit())
+        .await?;
+    let items: Vec<Hit> = found
+        .hits
+        .iter()
+        .map(|h| Hit {
+            name: h.name.clone(),
+            id_number: mask_middle(&h.id_number),
+            relation: h.relation.clone(),
+            sex: h.sex.clone(),
+            birth_date: h.birth_date,
+            groups: GroupSet::parse_list(&h.groups.replace('|', ","))
+                .unwrap_or_default()
+                .union(
+                    HouseholdType::from_code(&h.household_type)
+                        .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
+                )
+                .iter()
+                .map(|g| g.code().to_string())
+                .collect(),
+            status: h.status.clone(),
+            county_code: h.county_code.clone(),
+            household_no: h.household_no.clone(),
+            household_type: h.household_type.clone(),
+            village_code: h.village_code.clone(),
+            village_name: h.village_name.clone(),
+            household: format!(
+                "/api/v1/households/{}/{}",
+                h.county_code,
+                crate::auth::encode(&h.household_no)
+            ),
+        })
+        .collect();
+    Ok(Json(json!({
+        "total": found.total,
+        "more": found.more,
+        "page": list.page.unwrap_or(1).max(1),
+        "per": list.limit(),
+        "sort": found.sort.0.key(),
+        "dir": if found.sort.1 { "desc" } else { "asc" },
+        "items": items,
+    })))
+}
+
+/// `GET /api/v1/dashboard`: the figures of the home page.
+pub async fn dashboard(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<crate::pages::dashboard::DashboardQuery>,
+) -> ApiResult<Value> {
+    match crate::pages::dashboard::dashboard_of(&st, &user, &q).await? {
+        Some(d) => Ok(Json(
+            serde_json::to_value(d).map_err(|_| AppError::Internal)?,
+        )),
+        None => Err(AppError::BadRequest("全国用户请指定地区代码 region".into()).into()),
+    }
 }

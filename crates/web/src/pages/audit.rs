@@ -217,6 +217,7 @@ pub fn entries_table(
             total: list.len() as i64,
             params,
             base,
+            more: false,
             exportable: false,
         },
     )
@@ -283,6 +284,7 @@ pub async fn show(
             total,
             params: &p,
             base,
+            more: false,
             exportable: true,
         },
     );

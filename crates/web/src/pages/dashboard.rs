@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use jianfu_domain::{Money, Permission, RegionCode};
-use jianfu_store::rollups::{ChildFigures, Figures};
+use jianfu_store::rollups::{ChildFigures, Dashboard, Figures};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -17,11 +17,52 @@ use crate::i18n::{Lang, t};
 use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
-/// Query of the home page.
+/// Query of the home page and of `GET /api/v1/dashboard`.
 #[derive(Debug, Deserialize)]
 pub struct DashboardQuery {
-    region: Option<String>,
-    year: Option<i32>,
+    /// Region code (12 digits or its significant prefix); the caller's own
+    /// region when absent.
+    pub region: Option<String>,
+    /// Year; when absent, the current one, or the latest of the three
+    /// before it with claims when the current one has none yet.
+    pub year: Option<i32>,
+}
+
+/// The dashboard `q` asks for, inside the caller's jurisdiction; `None`
+/// for a national user who named no region.
+pub(crate) async fn dashboard_of(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &DashboardQuery,
+) -> Result<Option<Dashboard>, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let region = match (q.region.as_deref(), user.scope().bound_region()) {
+        (Some(r), _) => RegionCode::parse_prefix(r).map_err(|_| AppError::NotFound)?,
+        (None, Some(own)) => own,
+        (None, None) => return Ok(None),
+    };
+    if !user.scope().contains(&region) {
+        return Err(AppError::NotFound);
+    }
+    let year = match q.year {
+        Some(y) => y,
+        None => {
+            let now = chrono::Local::now().year();
+            st.db
+                .latest_claim_year(&region, now)
+                .await?
+                .filter(|y| *y >= now - 3)
+                .unwrap_or(now)
+        }
+    };
+    let row = st
+        .regions
+        .region(&st.db, region.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let children = st.regions.children(&st.db, region.as_str()).await?;
+    let d = st.db.dashboard_of(user.scope(), &row, children, year).await?;
+    d.map(Some).ok_or(AppError::NotFound)
 }
 
 fn yuan(fen: i64) -> String {
@@ -125,34 +166,11 @@ pub async fn dashboard(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let err = |e: AppError| PageError(e, lang);
-    user.require(Permission::ViewRegistry).map_err(err)?;
-    let region = match (q.region.as_deref(), user.scope().bound_region()) {
-        (Some(r), _) => RegionCode::parse_prefix(r).map_err(|_| err(AppError::NotFound))?,
-        (None, Some(own)) => own,
-        // National users start from the province list.
-        (None, None) => return national(&st, &user).await,
+    // National users start from the province list.
+    let Some(mut d) = dashboard_of(&st, &user, &q).await.map_err(err)? else {
+        return national(&st, &user).await;
     };
-    let year = q.year.unwrap_or_else(|| chrono::Local::now().year());
-    let mut d = st
-        .db
-        .dashboard(user.scope(), &region, year)
-        .await
-        .map_err(|e| err(e.into()))?
-        .ok_or(err(AppError::NotFound))?;
-    // No claims yet this year: show the last year that has some.
-    if q.year.is_none() && d.figures.claims == 0 {
-        for y in (year - 3..year).rev() {
-            let prev = st
-                .db
-                .dashboard(user.scope(), &region, y)
-                .await
-                .map_err(|e| err(e.into()))?;
-            if let Some(prev) = prev.filter(|p| p.figures.claims > 0) {
-                d = prev;
-                break;
-            }
-        }
-    }
+    let region = RegionCode::parse(&d.code).map_err(|_| err(AppError::NotFound))?;
     let year = d.year;
     let drill = region.level() < jianfu_domain::RegionLevel::Village;
     sort_children(
@@ -171,7 +189,7 @@ pub async fn dashboard(
         .into_iter()
         .filter(|a| user.scope().contains(a))
     {
-        if let Some(r) = st.db.region(a.as_str()).await.map_err(|e| err(e.into()))? {
+        if let Some(r) = st.regions.region(&st.db, a.as_str()).await.map_err(|e| err(e.into()))? {
             crumbs.push(r);
         }
     }
@@ -206,6 +224,7 @@ pub async fn dashboard(
                 total,
                 params: &all,
                 base: format!("/?region={}&year={year}", region.as_str()),
+                more: false,
                 exportable: true,
             }))
         }

@@ -209,6 +209,7 @@ pub async fn index(
         total,
         params: &params,
         base: "/imports".into(),
+        more: false,
         exportable: true,
     };
     let body = html! {

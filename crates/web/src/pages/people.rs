@@ -42,9 +42,9 @@ pub(crate) async fn find_household(
 ) -> Result<HouseholdRow, AppError> {
     let h = st
         .db
-        .household(user.scope().prefix(), no)
+        .household(user.scope(), county, no)
         .await?
-        .filter(|h| h.county_code == county && user.scope().contains_str(&h.village_code));
+        .filter(|h| user.scope().contains_str(&h.village_code));
     h.ok_or(AppError::NotFound)
 }
 
@@ -135,16 +135,19 @@ pub async fn household(
         .map_err(|e| PageError(e, lang))?;
     let h = household_in(&st, &user, &county, &no).await?;
     let members = members_of(&st, lang, &h).await?;
-    let mut diagnoses = Vec::new();
+    let mut found = st
+        .db
+        .diagnoses_of_household(&h.county_code, &h.household_no)
+        .await
+        .map_err(fail(lang))?;
+    // In the order of the members, each one's newest first.
+    let mut diagnoses = Vec::with_capacity(found.len());
     for m in &members {
-        for d in st
-            .db
-            .diagnoses_of(&h.county_code, &m.id_number)
-            .await
-            .map_err(fail(lang))?
-        {
-            diagnoses.push((m.name.clone(), d));
-        }
+        diagnoses.extend(
+            found
+                .extract_if(.., |d| d.id_number == m.id_number)
+                .map(|d| (m.name.clone(), d)),
+        );
     }
     let history = st
         .db

@@ -92,6 +92,7 @@ pub async fn index(
         total,
         params: &params,
         base: "/policies".into(),
+        more: false,
         exportable: true,
     };
     let body = html! {

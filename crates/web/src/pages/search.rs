@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
-use jianfu_store::search::{PersonHit, PersonSearch, PersonSort};
+use jianfu_store::search::{PersonHit, PersonPage, PersonSearch, PersonSort};
 use maud::html;
 use serde::Deserialize;
 
@@ -135,13 +135,13 @@ async fn villages(st: &AppState, user: &CurrentUser) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let towns = match code.level() {
         L::County => st
-            .db
-            .region_children(code.as_str())
+            .regions
+            .children(&st.db, code.as_str())
             .await
             .unwrap_or_default(),
         L::Township => st
-            .db
-            .region(code.as_str())
+            .regions
+            .region(&st.db, code.as_str())
             .await
             .ok()
             .flatten()
@@ -151,7 +151,11 @@ async fn villages(st: &AppState, user: &CurrentUser) -> Vec<(String, String)> {
     };
     for town in towns {
         out.push((town.code[..9].to_string(), town.name.clone()));
-        for v in st.db.region_children(&town.code).await.unwrap_or_default() {
+        for v in st
+            .regions
+            .children(&st.db, &town.code)
+            .await
+            .unwrap_or_default() {
             out.push((v.code.clone(), format!("　{}", v.name)));
         }
     }
@@ -170,13 +174,11 @@ pub async fn search(
         .map_err(|e| PageError(e, lang))?;
     let query = form.query();
     let export = list.export().map_err(|e| PageError(e, lang))?;
-    let sort = (
-        list.sort
-            .as_deref()
-            .and_then(PersonSort::from_key)
-            .unwrap_or_default(),
-        list.desc(),
-    );
+    let sort = list
+        .sort
+        .as_deref()
+        .and_then(PersonSort::from_key)
+        .map(|s| (s, list.desc()));
     let found = match &query {
         Ok(q) if !q.is_empty() => {
             let (offset, limit) = match export {
@@ -192,7 +194,7 @@ pub async fn search(
         }
         _ => None,
     };
-    if let (Some(format), Some((hits, _))) = (export, &found) {
+    if let (Some(format), Some(PersonPage { hits, .. })) = (export, &found) {
         user.require(Permission::ExportPersonal)
             .map_err(|e| PageError(e, lang))?;
         let rows: Vec<Vec<Cell>> = hits.iter().map(row).collect();
@@ -230,12 +232,20 @@ pub async fn search(
         @match (&query, &found) {
             (Err(msg), _) => p.err role="alert" { (msg) },
             (_, None) => p.muted { (t(lang, "请输入身份证号、姓名（可只输姓）、户编号或选择地区。")) },
-            (_, Some((hits, total))) => {
+            (_, Some(found)) => {
+                @if sort.is_some_and(|s| s != found.sort) {
+                    p.muted { (t(lang, "结果过多，无法按所选列排序，已按默认顺序列出。")) }
+                }
                 (tables::render(lang, &Table {
                     columns: &COLUMNS,
-                    rows: hits.iter().map(row).collect(),
-                    total: *total,
-                    params: &list,
+                    rows: found.hits.iter().map(row).collect(),
+                    total: found.total,
+                    more: found.more,
+                    params: &ListParams {
+                        sort: Some(found.sort.0.key().into()),
+                        dir: Some(if found.sort.1 { "desc" } else { "asc" }.into()),
+                        ..list.clone()
+                    },
                     base: form.link(),
                     exportable: user.may(Permission::ExportPersonal),
                 }))

@@ -267,6 +267,7 @@ fn users_page(
             total: all.len() as i64,
             params: p,
             base: "/users".into(),
+            more: false,
             exportable: true,
         },
     );
