@@ -160,11 +160,16 @@ pub fn default_report_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}.错误报告.csv"))
 }
 
-/// Imports one file. `progress` is called from the importing task with
-/// the phase and how far it has got.
 /// Rows with their row numbers in the file.
 pub(crate) type Numbered<T> = Vec<(u64, T)>;
 
+/// Imports of at least this many rows refresh the planner's statistics.
+const STATISTICS_AFTER_ROWS: u64 = 10_000;
+
+/// Imports one file. `progress` is called from the importing task with
+/// the phase and how far it has got. A committed import refreshes the
+/// dashboard's rollups of the counties it wrote to and, when large, the
+/// planner's statistics.
 pub async fn import_file(
     db: &Db,
     req: &ImportRequest,
@@ -172,9 +177,12 @@ pub async fn import_file(
 ) -> Result<ImportOutcome, ImportError> {
     let outcome = import_unrefreshed(db, req, progress).await?;
     // The dashboard's rollups of every county the file wrote to.
-    if let (true, Some(batch)) = (outcome.committed, outcome.batch_id) {
-        for county in db.counties_of_batch(batch).await? {
-            db.refresh_rollups(&county).await?;
+    if outcome.committed {
+        for county in &outcome.stats.counties {
+            db.refresh_rollups(county).await?;
+        }
+        if outcome.data_rows >= STATISTICS_AFTER_ROWS {
+            db.refresh_statistics().await?;
         }
     }
     Ok(outcome)

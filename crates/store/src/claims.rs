@@ -161,6 +161,9 @@ impl ClaimsImport {
                 continue;
             };
             let county = &p.county_code;
+            if !self.inner.stats.counties.contains(county) {
+                self.inner.stats.counties.insert(county.clone());
+            }
             let key = (county.clone(), rec.claim_id.clone());
             if let Some(s) = stored.get(&key) {
                 if same_claim(s, rec) {

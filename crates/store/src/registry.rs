@@ -52,6 +52,9 @@ pub struct ImportStats {
     pub adjustments: u64,
     /// Person-year accumulators written.
     pub person_years: u64,
+    /// Counties of the rows written (their dashboards need refreshing).
+    #[serde(skip)]
+    pub counties: std::collections::BTreeSet<String>,
 }
 
 /// A row the database refused.
@@ -253,6 +256,9 @@ impl RegistryImport {
         let mut new_rows: Vec<&PersonRecord> = Vec::new();
         for (row, p) in rows {
             let h = &p.household;
+            if !self.stats.counties.contains(h.county_code()) {
+                self.stats.counties.insert(h.county_code().to_string());
+            }
             match stored.get(p.id.as_str()) {
                 None => new_rows.push(p),
                 Some(s) if s.county_code != h.county_code() || s.household_no != h.household_no => {
@@ -512,6 +518,9 @@ impl RegistryImport {
                 });
                 continue;
             };
+            if !self.stats.counties.contains(county.as_str()) {
+                self.stats.counties.insert(county.to_string());
+            }
             let key = (
                 d.id.as_str().to_string(),
                 d.icd10.as_str().to_string(),
