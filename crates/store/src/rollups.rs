@@ -12,22 +12,93 @@ use serde::Serialize;
 
 use crate::{Db, Result, prefix_range};
 
-const REGISTRY: &str = "INSERT INTO village_stats (county_code, village_code, households, persons, \
-    active, formerly_poor, monitored, extreme_poor, subsistence, returned_poor, with_diagnosis) \
-    SELECT p.county_code, p.village_code, COUNT(DISTINCT p.household_no), COUNT(*), \
-    SUM(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN h.household_type IN ('formerly_poor', 'unstable') \
-        OR '|' || p.groups || '|' LIKE '%|formerly_poor|%' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN h.household_type IN ('unstable', 'edge', 'sudden') \
-        OR '|' || p.groups || '|' LIKE '%|monitored|%' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|extreme_poor|%' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|subsistence|%' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN '|' || p.groups || '|' LIKE '%|returned_poor|%' THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN EXISTS (SELECT 1 FROM diagnoses d WHERE d.county_code = p.county_code \
-        AND d.id_number = p.id_number) THEN 1 ELSE 0 END) \
-    FROM persons p JOIN households h ON h.county_code = p.county_code \
-        AND h.household_no = p.household_no \
-    WHERE p.county_code = $1 GROUP BY p.county_code, p.village_code";
+/// Persons of a county by village, group list, status and (for those
+/// with groups of their own) household type. One pass over the persons;
+/// only the few with groups look their household up.
+const BY_GROUPS: &str = "SELECT p.village_code, p.groups, p.status, \
+    CASE WHEN p.groups = '' THEN NULL ELSE (SELECT h.household_type FROM households h \
+        WHERE h.county_code = p.county_code AND h.household_no = p.household_no) END, \
+    COUNT(*) FROM persons p WHERE p.county_code = $1 GROUP BY 1, 2, 3, 4";
+
+/// Households of a county and their persons by village and household
+/// type: households in key order, each one's persons from the index on
+/// 户编号 (never reading the persons table).
+const BY_HOUSEHOLD_TYPE: &str = "SELECT v, t, COUNT(*), CAST(SUM(n) AS BIGINT) FROM \
+    (SELECT h.village_code AS v, h.household_type AS t, COUNT(*) AS n \
+     FROM households h CROSS JOIN persons p \
+     WHERE h.county_code = $1 AND p.county_code = h.county_code AND p.household_no = h.household_no \
+     GROUP BY h.county_code, h.household_no, h.village_code, h.household_type) x GROUP BY v, t";
+
+/// Persons with at least one diagnosis, by village.
+const WITH_DIAGNOSIS: &str = "SELECT p.village_code, COUNT(*) FROM \
+    (SELECT DISTINCT county_code, id_number FROM diagnoses WHERE county_code = $1) d \
+    JOIN persons p ON p.county_code = d.county_code AND p.id_number = d.id_number \
+    GROUP BY p.village_code";
+
+/// A village's registry figures as they are summed up.
+#[derive(Default)]
+struct VillageSums {
+    households: i64,
+    persons: i64,
+    active: i64,
+    formerly_poor: i64,
+    monitored: i64,
+    extreme_poor: i64,
+    subsistence: i64,
+    returned_poor: i64,
+    with_diagnosis: i64,
+}
+
+/// The registry figures of each village from the three aggregates. A
+/// person counts as 脱贫人口 or 监测对象 by the household type or by a group
+/// of their own, once either way.
+fn village_sums(
+    by_groups: Vec<(String, String, String, Option<String>, i64)>,
+    by_type: Vec<(String, String, i64, i64)>,
+    with_diagnosis: Vec<(String, i64)>,
+) -> std::collections::BTreeMap<String, VillageSums> {
+    use jianfu_domain::{Group, GroupSet, HouseholdType};
+    let implied = |t: Option<&str>| {
+        t.and_then(HouseholdType::from_code)
+            .map_or(GroupSet::EMPTY, HouseholdType::implied_groups)
+    };
+    let mut out: std::collections::BTreeMap<String, VillageSums> = Default::default();
+    for (village, groups, status, household_type, n) in by_groups {
+        let v = out.entry(village).or_default();
+        let own = GroupSet::parse_list(&groups).unwrap_or_default();
+        let by_type = implied(household_type.as_deref());
+        let count = |g: Group| if own.contains(g) { n } else { 0 };
+        let beyond_type = |g: Group| {
+            if own.contains(g) && !by_type.contains(g) {
+                n
+            } else {
+                0
+            }
+        };
+        v.persons += n;
+        v.active += if status == "active" { n } else { 0 };
+        v.extreme_poor += count(Group::ExtremePoor);
+        v.subsistence += count(Group::Subsistence);
+        v.returned_poor += count(Group::ReturnedPoor);
+        v.formerly_poor += beyond_type(Group::FormerlyPoor);
+        v.monitored += beyond_type(Group::Monitored);
+    }
+    for (village, household_type, households, persons) in by_type {
+        let v = out.entry(village).or_default();
+        let by_type = implied(Some(&household_type));
+        v.households += households;
+        if by_type.contains(Group::FormerlyPoor) {
+            v.formerly_poor += persons;
+        }
+        if by_type.contains(Group::Monitored) {
+            v.monitored += persons;
+        }
+    }
+    for (village, n) in with_diagnosis {
+        out.entry(village).or_default().with_diagnosis += n;
+    }
+    out
+}
 
 const CLAIMS: &str = "INSERT INTO village_claim_stats (county_code, village_code, year, claims, \
     persons, total, basic, critical, assistance, supplementary, out_of_pocket) \
@@ -159,12 +230,45 @@ impl Figures {
 impl Db {
     /// Rebuilds the rollups of `county` from persons and claims.
     pub async fn refresh_rollups(&self, county: &str) -> Result<()> {
+        let insert = "INSERT INTO village_stats (county_code, village_code, households, persons, \
+            active, formerly_poor, monitored, extreme_poor, subsistence, returned_poor, \
+            with_diagnosis) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         macro_rules! run {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
+                let by_groups = sqlx::query_as(BY_GROUPS)
+                    .bind(county)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let by_type = sqlx::query_as(BY_HOUSEHOLD_TYPE)
+                    .bind(county)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let diagnosed = sqlx::query_as(WITH_DIAGNOSIS)
+                    .bind(county)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM village_stats WHERE county_code = $1")
+                    .bind(county)
+                    .execute(&mut *tx)
+                    .await?;
+                for (village, v) in village_sums(by_groups, by_type, diagnosed) {
+                    sqlx::query(insert)
+                        .bind(county)
+                        .bind(village)
+                        .bind(v.households)
+                        .bind(v.persons)
+                        .bind(v.active)
+                        .bind(v.formerly_poor)
+                        .bind(v.monitored)
+                        .bind(v.extreme_poor)
+                        .bind(v.subsistence)
+                        .bind(v.returned_poor)
+                        .bind(v.with_diagnosis)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 for sql in [
-                    "DELETE FROM village_stats WHERE county_code = $1",
-                    REGISTRY,
                     "DELETE FROM village_claim_stats WHERE county_code = $1",
                     CLAIMS,
                 ] {
@@ -190,7 +294,6 @@ impl Db {
         }
         Ok(())
     }
-
 
     /// Readies the tables for queries after a large import. PostgreSQL's
     /// autovacuum never analyzes partitioned tables as a whole, so joins

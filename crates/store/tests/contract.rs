@@ -324,10 +324,18 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         assert_eq!((town.households, town.persons), (2, 3));
         assert_eq!(t.db.totals("130624").await.unwrap(), (2, 3));
         assert!(
-            t.db.household(&scope("130625"), "130624", "H1").await.unwrap().is_none(),
+            t.db.household(&scope("130625"), "130624", "H1")
+                .await
+                .unwrap()
+                .is_none(),
             "scope limits lookups"
         );
-        assert!(t.db.household(&scope("130624"), "130624", "H1").await.unwrap().is_some());
+        assert!(
+            t.db.household(&scope("130624"), "130624", "H1")
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 }
 

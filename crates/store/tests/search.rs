@@ -80,9 +80,17 @@ fn expected(
         .iter()
         .filter(|m| scope.contains_str(&m.village))
         .filter(|m| q.id_number.as_ref().is_none_or(|id| &m.id == id))
-        .filter(|m| q.name.as_ref().is_none_or(|n| m.name.starts_with(n.as_str())))
+        .filter(|m| {
+            q.name
+                .as_ref()
+                .is_none_or(|n| m.name.starts_with(n.as_str()))
+        })
         .filter(|m| q.household_no.as_ref().is_none_or(|h| &m.household == h))
-        .filter(|m| q.region.as_ref().is_none_or(|r| m.village.starts_with(r.as_str())))
+        .filter(|m| {
+            q.region
+                .as_ref()
+                .is_none_or(|r| m.village.starts_with(r.as_str()))
+        })
         .collect();
     let more = found.len() as i64 > COUNT_CAP;
     let natural = if q.name.is_some() && q.id_number.is_none() && q.household_no.is_none() {
@@ -157,7 +165,12 @@ async fn search_matches_its_model() {
                 .collect::<Vec<_>>()
         };
         let (a, b) = (villages("130624").await, villages("130626").await);
-        let rows_a = people("130624", &a, COUNT_CAP as usize + 1500, COUNT_CAP as usize + 300);
+        let rows_a = people(
+            "130624",
+            &a,
+            COUNT_CAP as usize + 1500,
+            COUNT_CAP as usize + 300,
+        );
         let rows_b = people("130626", &b, 600, 100);
         for rows in [&rows_a, &rows_b] {
             let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();

@@ -89,7 +89,12 @@ mod tests {
             sqlx::query("DELETE FROM regions").execute(p).await.unwrap();
         }
         assert_eq!(
-            cache.region(&db, "130624000000").await.unwrap().unwrap().name,
+            cache
+                .region(&db, "130624000000")
+                .await
+                .unwrap()
+                .unwrap()
+                .name,
             "阜平县"
         );
         assert_eq!(

@@ -30,7 +30,12 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             .await
             .unwrap();
         let req = ImportRequest::new(dir.path().join("persons.csv"), FileKind::Persons, "tester");
-        assert!(import_file(&t.db, &req, |_, _| {}).await.unwrap().is_success());
+        assert!(
+            import_file(&t.db, &req, |_, _| {})
+                .await
+                .unwrap()
+                .is_success()
+        );
         // Someone, and someone of another village.
         let everyone =
             t.db.search_persons(
@@ -95,7 +100,10 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             .get("/api/v1/persons?village=130624&sort=birth&dir=desc&per=50&page=2")
             .await;
         let j = a.json();
-        assert_eq!((j["total"].as_i64(), j["sort"].as_str()), (Some(PERSONS as i64), Some("birth")));
+        assert_eq!(
+            (j["total"].as_i64(), j["sort"].as_str()),
+            (Some(PERSONS as i64), Some("birth"))
+        );
         let births: Vec<&str> = j["items"]
             .as_array()
             .unwrap()
@@ -130,18 +138,32 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             assert_eq!(a.status, StatusCode::OK);
             assert!(!a.body.contains(&mask_middle(&other.id_number)), "{q}");
             assert!(
-                !a.body.contains(&format!("/households/130624/{}", other.household_no)),
+                !a.body
+                    .contains(&format!("/households/130624/{}", other.household_no)),
                 "{q}"
             );
         }
         let a = doctor
-            .get(&format!("/api/v1/persons?household_no={}", enc(&me.household_no)))
+            .get(&format!(
+                "/api/v1/persons?household_no={}",
+                enc(&me.household_no)
+            ))
             .await;
-        assert!(a.json()["total"].as_i64().unwrap() >= 1, "own village found");
+        assert!(
+            a.json()["total"].as_i64().unwrap() >= 1,
+            "own village found"
+        );
 
         // Metacharacters in every field are text: nothing found, nothing
         // broken, nothing changed.
-        for hostile in ["' OR '1'='1", "%", "_", "\"; DROP TABLE persons; --", "王%", "\\"] {
+        for hostile in [
+            "' OR '1'='1",
+            "%",
+            "_",
+            "\"; DROP TABLE persons; --",
+            "王%",
+            "\\",
+        ] {
             for field in ["name", "household_no"] {
                 let q = format!("{field}={}", enc(hostile));
                 let a = county.get(&format!("/api/v1/persons?{q}")).await;
@@ -201,8 +223,15 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             .filter(|p| p.village_code == me.village_code)
             .count();
         assert_eq!(a.json()["figures"]["persons"], own as i64);
-        for region in ["130624", "130600000000", other.village_code.as_str(), "x'--"] {
-            let a = doctor.get(&format!("/api/v1/dashboard?region={}", enc(region))).await;
+        for region in [
+            "130624",
+            "130600000000",
+            other.village_code.as_str(),
+            "x'--",
+        ] {
+            let a = doctor
+                .get(&format!("/api/v1/dashboard?region={}", enc(region)))
+                .await;
             assert_eq!(a.status, StatusCode::NOT_FOUND, "{region}");
             assert_eq!(a.json()["error"]["code"], "not_found");
         }
@@ -211,7 +240,9 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             nation.get("/api/v1/dashboard").await.status,
             StatusCode::BAD_REQUEST
         );
-        let a = nation.get("/api/v1/dashboard?region=130624&year=2024").await;
+        let a = nation
+            .get("/api/v1/dashboard?region=130624&year=2024")
+            .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
         assert_eq!(a.json()["figures"]["persons"], PERSONS as i64);
         assert_eq!(a.json()["year"], 2024);

@@ -61,7 +61,10 @@ pub(crate) async fn dashboard_of(
         .await?
         .ok_or(AppError::NotFound)?;
     let children = st.regions.children(&st.db, region.as_str()).await?;
-    let d = st.db.dashboard_of(user.scope(), &row, children, year).await?;
+    let d = st
+        .db
+        .dashboard_of(user.scope(), &row, children, year)
+        .await?;
     d.map(Some).ok_or(AppError::NotFound)
 }
 
@@ -189,7 +192,12 @@ pub async fn dashboard(
         .into_iter()
         .filter(|a| user.scope().contains(a))
     {
-        if let Some(r) = st.regions.region(&st.db, a.as_str()).await.map_err(|e| err(e.into()))? {
+        if let Some(r) = st
+            .regions
+            .region(&st.db, a.as_str())
+            .await
+            .map_err(|e| err(e.into()))?
+        {
             crumbs.push(r);
         }
     }

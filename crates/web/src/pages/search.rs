@@ -155,7 +155,8 @@ async fn villages(st: &AppState, user: &CurrentUser) -> Vec<(String, String)> {
             .regions
             .children(&st.db, &town.code)
             .await
-            .unwrap_or_default() {
+            .unwrap_or_default()
+        {
             out.push((v.code.clone(), format!("　{}", v.name)));
         }
     }

@@ -1,0 +1,183 @@
+//! The dashboard's village rollups against a count made person by person,
+//! on SQLite and PostgreSQL: every household type, group combination and
+//! status, diagnoses, and a second county left alone.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use jianfu_domain::{
+    DiagnosisRecord, Group, GroupSet, HouseholdRecord, HouseholdType, Icd10, IdCardNo,
+    PersonRecord, PersonStatus, RegionCode, RegionLevel, Relation, Scope,
+};
+use jianfu_store::rollups::Figures;
+use jianfu_store::testing;
+
+fn persons(county: &str, villages: &[String], n: usize) -> Vec<(u64, PersonRecord)> {
+    let start = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
+    let types = HouseholdType::ALL;
+    let statuses = PersonStatus::ALL;
+    (0..n)
+        .map(|i| {
+            let household = i / 3;
+            let village = &villages[household % villages.len()];
+            // Every group combination turns up, most persons have none.
+            let groups = if i % 3 == 0 {
+                GroupSet::from_bits((i / 3 % 128) as u8)
+            } else {
+                GroupSet::EMPTY
+            };
+            let record = PersonRecord {
+                household: HouseholdRecord {
+                    household_no: format!("{village}{household:05}"),
+                    village: RegionCode::parse(village).unwrap(),
+                    household_type: types[household % types.len()],
+                    income_per_capita: None,
+                },
+                name: format!("测试{i}"),
+                id: IdCardNo::from_parts(
+                    county,
+                    start.checked_add_days(Days::new(i as u64)).unwrap(),
+                    (i % 900) as u16,
+                )
+                .unwrap(),
+                relation: if i % 3 == 0 {
+                    Relation::Head
+                } else {
+                    Relation::Child
+                },
+                groups,
+                phone: None,
+                status: statuses[i / 2 % statuses.len()],
+            };
+            (i as u64 + 2, record)
+        })
+        .collect()
+}
+
+/// Figures of each village counted person by person.
+fn model(rows: &[(u64, PersonRecord)], diagnosed: &[String]) -> BTreeMap<String, Figures> {
+    let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut households: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (_, p) in rows {
+        let v = p.household.village.as_str().to_string();
+        let f = out.entry(v.clone()).or_default();
+        let all = p.groups.union(p.household.household_type.implied_groups());
+        f.persons += 1;
+        f.active += i64::from(p.status == PersonStatus::Active);
+        f.formerly_poor += i64::from(all.contains(Group::FormerlyPoor));
+        f.monitored += i64::from(all.contains(Group::Monitored));
+        f.extreme_poor += i64::from(p.groups.contains(Group::ExtremePoor));
+        f.subsistence += i64::from(p.groups.contains(Group::Subsistence));
+        f.returned_poor += i64::from(p.groups.contains(Group::ReturnedPoor));
+        f.with_diagnosis += i64::from(diagnosed.iter().any(|d| d == p.id.as_str()));
+        households
+            .entry(v)
+            .or_default()
+            .insert(p.household.household_no.clone());
+    }
+    for (v, h) in households {
+        out.get_mut(&v).unwrap().households = h.len() as i64;
+    }
+    out
+}
+
+#[tokio::test]
+async fn rollups_count_what_the_registry_holds() {
+    for t in testing::all().await {
+        let db = &t.db;
+        db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+            .await
+            .unwrap();
+        let villages = |county: &'static str| async move {
+            db.regions_at_level(county, RegionLevel::Village)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.code)
+                .take(12)
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (villages("130624").await, villages("130626").await);
+        let rows = persons("130624", &a, 1500);
+        let other = persons("130626", &b, 90);
+        // Some persons have one diagnosis, some two.
+        let icd = |s: &str| Icd10::parse(s).unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let mut diagnoses = Vec::new();
+        let mut diagnosed = Vec::new();
+        for (k, (_, p)) in rows.iter().enumerate().filter(|(k, _)| k % 7 == 0) {
+            diagnosed.push(p.id.as_str().to_string());
+            for code in ["I10", "E11"].iter().take(1 + k % 2) {
+                diagnoses.push((
+                    k as u64 + 2,
+                    DiagnosisRecord {
+                        id: p.id.clone(),
+                        icd10: icd(code),
+                        disease_name: None,
+                        diagnosed_on: day,
+                        facility: None,
+                    },
+                ));
+            }
+        }
+        for set in [&rows, &other] {
+            let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+            imp.write_persons(set).await.unwrap();
+            let stats = imp.commit(set.len() as u64, 0).await.unwrap();
+            assert_eq!(stats.counties.len(), 1, "the county written is known");
+        }
+        let mut imp = db
+            .begin_import("diagnoses", "d.csv", "tester")
+            .await
+            .unwrap();
+        assert!(imp.write_diagnoses(&diagnoses).await.unwrap().is_empty());
+        let stats = imp.commit(diagnoses.len() as u64, 0).await.unwrap();
+        assert_eq!(
+            stats.counties.iter().collect::<Vec<_>>(),
+            ["130624"],
+            "diagnoses name their county"
+        );
+        db.refresh_rollups("130624").await.unwrap();
+
+        let expected = model(&rows, &diagnosed);
+        let county = RegionCode::parse_prefix("130624").unwrap();
+        let d = db
+            .dashboard(&Scope::NATIONAL, &county, 2024)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut total = Figures::default();
+        for (v, f) in &expected {
+            let village = RegionCode::parse(v).unwrap();
+            let got = db
+                .dashboard(&Scope::NATIONAL, &village, 2024)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(&got.figures, f, "village {v}");
+            add(&mut total, f);
+        }
+        assert_eq!(d.figures, total, "the county is the sum of its villages");
+        assert!(total.formerly_poor > 0 && total.monitored > 0 && total.extreme_poor > 0);
+        // The other county was not refreshed, so it shows nothing yet.
+        let other_county = RegionCode::parse_prefix("130626").unwrap();
+        let o = db
+            .dashboard(&Scope::NATIONAL, &other_county, 2024)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.figures.persons, 0);
+    }
+}
+
+fn add(total: &mut Figures, f: &Figures) {
+    total.households += f.households;
+    total.persons += f.persons;
+    total.active += f.active;
+    total.formerly_poor += f.formerly_poor;
+    total.monitored += f.monitored;
+    total.extreme_poor += f.extreme_poor;
+    total.subsistence += f.subsistence;
+    total.returned_poor += f.returned_poor;
+    total.with_diagnosis += f.with_diagnosis;
+}
