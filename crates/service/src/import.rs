@@ -178,12 +178,18 @@ pub async fn import_file(
     let outcome = import_unrefreshed(db, req, progress).await?;
     // The dashboard's rollups of every county the file wrote to.
     if outcome.committed {
+        let started = std::time::Instant::now();
         for county in &outcome.stats.counties {
             db.refresh_rollups(county).await?;
         }
         if outcome.data_rows >= STATISTICS_AFTER_ROWS {
             db.refresh_statistics().await?;
         }
+        tracing::info!(
+            counties = outcome.stats.counties.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "dashboard rollups refreshed"
+        );
     }
     Ok(outcome)
 }

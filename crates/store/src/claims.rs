@@ -161,9 +161,6 @@ impl ClaimsImport {
                 continue;
             };
             let county = &p.county_code;
-            if !self.inner.stats.counties.contains(county) {
-                self.inner.stats.counties.insert(county.clone());
-            }
             let key = (county.clone(), rec.claim_id.clone());
             if let Some(s) = stored.get(&key) {
                 if same_claim(s, rec) {
@@ -206,6 +203,7 @@ impl ClaimsImport {
                     work.reversed.push(t);
                 }
                 self.inner.stats.reversals_created += 1;
+                self.inner.stats.touched(county);
             } else {
                 let day = rec.settled_at.date();
                 if self.settler.policies.choose(county, day).is_none() {
@@ -213,6 +211,7 @@ impl ClaimsImport {
                     continue;
                 }
                 self.inner.stats.claims_created += 1;
+                self.inner.stats.touched(county);
             }
             new_index.insert(key, work.new_lines.len());
             work.new_lines.push(line);

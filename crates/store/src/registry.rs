@@ -52,9 +52,19 @@ pub struct ImportStats {
     pub adjustments: u64,
     /// Person-year accumulators written.
     pub person_years: u64,
-    /// Counties of the rows written (their dashboards need refreshing).
+    /// Counties where rows were created or changed (their dashboards need
+    /// refreshing).
     #[serde(skip)]
     pub counties: std::collections::BTreeSet<String>,
+}
+
+impl ImportStats {
+    /// Notes that a row of `county` was written.
+    pub(crate) fn touched(&mut self, county: &str) {
+        if !self.counties.contains(county) {
+            self.counties.insert(county.to_string());
+        }
+    }
 }
 
 /// A row the database refused.
@@ -256,11 +266,11 @@ impl RegistryImport {
         let mut new_rows: Vec<&PersonRecord> = Vec::new();
         for (row, p) in rows {
             let h = &p.household;
-            if !self.stats.counties.contains(h.county_code()) {
-                self.stats.counties.insert(h.county_code().to_string());
-            }
             match stored.get(p.id.as_str()) {
-                None => new_rows.push(p),
+                None => {
+                    self.stats.touched(h.county_code());
+                    new_rows.push(p);
+                }
                 Some(s) if s.county_code != h.county_code() || s.household_no != h.household_no => {
                     conflicts.push(Conflict {
                         row: *row,
@@ -275,6 +285,7 @@ impl RegistryImport {
                         continue;
                     }
                     self.stats.persons_updated += 1;
+                    self.stats.touched(h.county_code());
                     self.update_person(p).await?;
                     log_changes(
                         &mut log,
@@ -318,13 +329,17 @@ impl RegistryImport {
         let mut new_rows = Vec::new();
         for h in &unique {
             match stored.get(&(h.county_code().to_string(), h.household_no.clone())) {
-                None => new_rows.push(*h),
+                None => {
+                    self.stats.touched(h.county_code());
+                    new_rows.push(*h);
+                }
                 Some(s) => {
                     let changes = household_changes(s, h);
                     if changes.is_empty() {
                         continue;
                     }
                     self.stats.households_updated += 1;
+                    self.stats.touched(h.county_code());
                     self.update_household(h).await?;
                     log_changes(
                         log,
@@ -518,15 +533,13 @@ impl RegistryImport {
                 });
                 continue;
             };
-            if !self.stats.counties.contains(county.as_str()) {
-                self.stats.counties.insert(county.to_string());
-            }
             let key = (
                 d.id.as_str().to_string(),
                 d.icd10.as_str().to_string(),
                 d.diagnosed_on,
             );
             let Some(s) = stored.get(&key) else {
+                self.stats.touched(county);
                 new_rows.push((county, d));
                 continue;
             };
@@ -548,6 +561,7 @@ impl RegistryImport {
                 continue;
             }
             self.stats.diagnoses_updated += 1;
+            self.stats.touched(county);
             self.update_diagnosis(county, d).await?;
             log_changes(
                 &mut log,

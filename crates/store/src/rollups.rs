@@ -12,13 +12,15 @@ use serde::Serialize;
 
 use crate::{Db, Result, prefix_range};
 
-/// Persons of a county by village, group list, status and (for those
-/// with groups of their own) household type. One pass over the persons;
-/// only the few with groups look their household up.
+/// Persons of a county (its villages' code range) by village, group list,
+/// status and (for those with groups of their own) household type. One
+/// pass over the persons in village order; only the few with groups look
+/// their household up.
 const BY_GROUPS: &str = "SELECT p.village_code, p.groups, p.status, \
     CASE WHEN p.groups = '' THEN NULL ELSE (SELECT h.household_type FROM households h \
         WHERE h.county_code = p.county_code AND h.household_no = p.household_no) END, \
-    COUNT(*) FROM persons p WHERE p.county_code = $1 GROUP BY 1, 2, 3, 4";
+    COUNT(*) FROM persons p WHERE p.village_code >= $1 AND p.village_code < $2 \
+    GROUP BY 1, 2, 3, 4";
 
 /// Households of a county and their persons by village and household
 /// type: households in key order, each one's persons from the index on
@@ -230,6 +232,7 @@ impl Figures {
 impl Db {
     /// Rebuilds the rollups of `county` from persons and claims.
     pub async fn refresh_rollups(&self, county: &str) -> Result<()> {
+        let (lo, hi) = prefix_range(county);
         let insert = "INSERT INTO village_stats (county_code, village_code, households, persons, \
             active, formerly_poor, monitored, extreme_poor, subsistence, returned_poor, \
             with_diagnosis) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
@@ -237,7 +240,8 @@ impl Db {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
                 let by_groups = sqlx::query_as(BY_GROUPS)
-                    .bind(county)
+                    .bind(&lo)
+                    .bind(&hi)
                     .fetch_all(&mut *tx)
                     .await?;
                 let by_type = sqlx::query_as(BY_HOUSEHOLD_TYPE)
