@@ -111,7 +111,7 @@ async fn rollups_count_what_the_registry_holds() {
                 diagnoses.push((
                     k as u64 + 2,
                     DiagnosisRecord {
-                        id: p.id.clone(),
+                        id: p.id,
                         icd10: icd(code),
                         disease_name: None,
                         diagnosed_on: day,
