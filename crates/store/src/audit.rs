@@ -84,10 +84,50 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Exact target key (e.g. one person's ID number).
     pub target_key: Option<String>,
-    /// From this day (inclusive, UTC+8 is the caller's business).
+    /// From this day (inclusive), a day of China Standard Time (UTC+8),
+    /// as the pages show the times.
     pub from: Option<NaiveDate>,
-    /// To this day (inclusive).
+    /// To this day (inclusive, UTC+8).
     pub to: Option<NaiveDate>,
+    /// Order of the list; newest first when `None`.
+    pub sort: Option<(AuditSort, bool)>,
+}
+
+/// Sort columns of the audit log (`true` with it: descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSort {
+    /// By time.
+    Time,
+    /// By user name.
+    User,
+    /// By action code.
+    Action,
+    /// By region code.
+    Region,
+}
+
+impl AuditSort {
+    /// From a column key of the page.
+    pub fn from_key(key: &str) -> Option<AuditSort> {
+        Some(match key {
+            "at" => AuditSort::Time,
+            "user" => AuditSort::User,
+            "action" => AuditSort::Action,
+            "region" => AuditSort::Region,
+            _ => return None,
+        })
+    }
+
+    fn sql(self, desc: bool) -> String {
+        let d = if desc { " DESC" } else { "" };
+        let column = match self {
+            AuditSort::Time => "at",
+            AuditSort::User => "username",
+            AuditSort::Action => "action",
+            AuditSort::Region => "region",
+        };
+        format!("{column}{d}, id{d}")
+    }
 }
 
 const INSERT: &str = "INSERT INTO audit_log (at, user_id, username, role, action, target_kind, \
@@ -136,13 +176,15 @@ impl Db {
         limit: i64,
     ) -> Result<(Vec<AuditRow>, i64)> {
         let (lo, hi) = prefix_range(scope.prefix());
-        let from = filter
-            .from
-            .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
-        let to = filter
-            .to
-            .and_then(|d| d.succ_opt())
-            .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+        // Midnight in China (UTC+8) is 16:00 UTC of the day before.
+        let midnight = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
+        };
+        let from = filter.from.map(midnight);
+        let to = filter.to.and_then(|d| d.succ_opt()).map(midnight);
+        let order = filter
+            .sort
+            .map_or_else(|| "id DESC".to_string(), |(s, desc)| s.sql(desc));
         // National entries belong to the national scope only.
         let national = scope.bound_region().is_none();
         let cond = "(region >= $1 AND region < $2 OR ($3 AND region = 'national')) \
@@ -152,7 +194,7 @@ impl Db {
         let list = format!(
             "SELECT id, at, user_id, username, role, action, target_kind, target_key, region, \
              reason, old_value, new_value, detail, client_ip FROM audit_log WHERE {cond} \
-             ORDER BY id DESC LIMIT $9 OFFSET $10"
+             ORDER BY {order} LIMIT $9 OFFSET $10"
         );
         let count = format!("SELECT COUNT(*) FROM audit_log WHERE {cond}");
         macro_rules! binds {

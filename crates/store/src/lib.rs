@@ -44,7 +44,7 @@ use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
 pub use accounts::{NewUser, SessionRow, UserRow};
-pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditSort};
 pub use batches::{BatchRow, BatchSort};
 pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
 pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};

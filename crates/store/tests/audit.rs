@@ -56,3 +56,61 @@ async fn audit_log_refuses_update_and_delete() {
         assert_eq!(rows[0].username, "tester", "and unchanged");
     }
 }
+
+#[tokio::test]
+async fn audit_search_sorts_and_reads_days_in_china_time() {
+    use jianfu_store::AuditSort;
+    for t in testing::all().await {
+        for (name, action) in [("b", "login"), ("a", "export"), ("c", "unmask")] {
+            let entry = AuditEntry {
+                username: name.into(),
+                action: action.into(),
+                region: "130624000000".into(),
+                ..AuditEntry::default()
+            };
+            t.db.audit(&entry).await.unwrap();
+        }
+        let scope = jianfu_domain::Scope::NATIONAL;
+        let names = |f: AuditFilter| {
+            let db = t.db.clone();
+            let scope = scope.clone();
+            async move {
+                let (rows, total) = db.audit_search(&scope, &f, 0, 10).await.unwrap();
+                (
+                    rows.into_iter().map(|r| r.username).collect::<Vec<_>>(),
+                    total,
+                )
+            }
+        };
+        assert_eq!(
+            names(AuditFilter::default()).await.0,
+            ["c", "a", "b"],
+            "newest first"
+        );
+        let by = |sort, desc| AuditFilter {
+            sort: Some((sort, desc)),
+            ..AuditFilter::default()
+        };
+        assert_eq!(names(by(AuditSort::User, false)).await.0, ["a", "b", "c"]);
+        assert_eq!(names(by(AuditSort::User, true)).await.0, ["c", "b", "a"]);
+        assert_eq!(names(by(AuditSort::Action, false)).await.0, ["a", "b", "c"]);
+        assert_eq!(names(by(AuditSort::Time, false)).await.0, ["b", "a", "c"]);
+        // Today in China holds the entries just written, whatever the hour
+        // in UTC; the day before holds none.
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let day = |from, to| AuditFilter {
+            from: Some(from),
+            to: Some(to),
+            ..AuditFilter::default()
+        };
+        assert_eq!(names(day(today, today)).await.1, 3);
+        let yesterday = today.pred_opt().unwrap();
+        assert_eq!(names(day(yesterday, yesterday)).await.1, 0);
+        assert_eq!(
+            names(day(today.succ_opt().unwrap(), today.succ_opt().unwrap()))
+                .await
+                .1,
+            0
+        );
+    }
+}

@@ -59,7 +59,21 @@ pub async fn search(
     Query(p): Query<ListParams>,
 ) -> ApiResult<AuditPage> {
     user.require(Permission::ViewAudit)?;
-    let filter = q.filter()?;
+    let sort = match p.sort.as_deref() {
+        None | Some("") => None,
+        Some(key) => Some((
+            jianfu_store::AuditSort::from_key(key).ok_or_else(|| {
+                crate::error::AppError::BadRequest(format!(
+                    "无法按 {key} 排序：可用 at、user、action、region"
+                ))
+            })?,
+            p.desc(),
+        )),
+    };
+    let filter = jianfu_store::AuditFilter {
+        sort,
+        ..q.filter()?
+    };
     let (rows, total) = st
         .db
         .audit_search(user.scope(), &filter, p.offset(), p.limit())

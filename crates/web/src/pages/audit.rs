@@ -104,6 +104,7 @@ impl AuditQuery {
             target_key: some(&self.target),
             from: day(&self.from)?,
             to: day(&self.to)?,
+            sort: None,
         })
     }
 
@@ -142,12 +143,12 @@ impl AuditQuery {
 }
 
 const COLUMNS: [Column; 8] = [
-    Column::plain("时间"),
-    Column::plain("用户"),
+    Column::text("at", "时间"),
+    Column::text("user", "用户"),
     Column::plain("角色"),
-    Column::plain("操作"),
+    Column::text("action", "操作"),
     Column::plain("对象"),
-    Column::plain("地区"),
+    Column::text("region", "地区"),
     Column::plain("说明"),
     Column::plain("来源地址"),
 ];
@@ -234,7 +235,14 @@ pub async fn show(
     let err = |e: AppError| PageError(e, lang);
     user.require(Permission::ViewAudit).map_err(err)?;
     let filter = match q.filter() {
-        Ok(f) => f,
+        Ok(f) => jianfu_store::AuditFilter {
+            sort: p
+                .sort
+                .as_deref()
+                .and_then(jianfu_store::AuditSort::from_key)
+                .map(|s| (s, p.desc())),
+            ..f
+        },
         Err(e) => {
             let body = audit_page(
                 &user,
