@@ -73,7 +73,6 @@ async fn audit_search_sorts_and_reads_days_in_china_time() {
         let scope = jianfu_domain::Scope::NATIONAL;
         let names = |f: AuditFilter| {
             let db = t.db.clone();
-            let scope = scope.clone();
             async move {
                 let (rows, total) = db.audit_search(&scope, &f, 0, 10).await.unwrap();
                 (
