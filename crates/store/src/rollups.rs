@@ -37,20 +37,6 @@ const WITH_DIAGNOSIS: &str = "SELECT p.village_code, COUNT(*) FROM \
     JOIN persons p ON p.county_code = d.county_code AND p.id_number = d.id_number \
     GROUP BY p.village_code";
 
-/// A village's registry figures as they are summed up.
-#[derive(Default)]
-struct VillageSums {
-    households: i64,
-    persons: i64,
-    active: i64,
-    formerly_poor: i64,
-    monitored: i64,
-    extreme_poor: i64,
-    subsistence: i64,
-    returned_poor: i64,
-    with_diagnosis: i64,
-}
-
 /// The registry figures of each village from the three aggregates. A
 /// person counts as 脱贫人口 or 监测对象 by the household type or by a group
 /// of their own, once either way.
@@ -58,15 +44,24 @@ fn village_sums(
     by_groups: Vec<(String, String, String, Option<String>, i64)>,
     by_type: Vec<(String, String, i64, i64)>,
     with_diagnosis: Vec<(String, i64)>,
-) -> std::collections::BTreeMap<String, VillageSums> {
+) -> std::collections::BTreeMap<String, VillageRow> {
     use jianfu_domain::{Group, GroupSet, HouseholdType};
     let implied = |t: Option<&str>| {
         t.and_then(HouseholdType::from_code)
             .map_or(GroupSet::EMPTY, HouseholdType::implied_groups)
     };
-    let mut out: std::collections::BTreeMap<String, VillageSums> = Default::default();
+    let mut out: std::collections::BTreeMap<String, VillageRow> = Default::default();
+    fn row(
+        out: &mut std::collections::BTreeMap<String, VillageRow>,
+        village: String,
+    ) -> &mut VillageRow {
+        out.entry(village.clone()).or_insert_with(|| VillageRow {
+            village_code: village,
+            ..VillageRow::default()
+        })
+    }
     for (village, groups, status, household_type, n) in by_groups {
-        let v = out.entry(village).or_default();
+        let v = row(&mut out, village);
         let own = GroupSet::parse_list(&groups).unwrap_or_default();
         let by_type = implied(household_type.as_deref());
         let count = |g: Group| if own.contains(g) { n } else { 0 };
@@ -86,7 +81,7 @@ fn village_sums(
         v.monitored += beyond_type(Group::Monitored);
     }
     for (village, household_type, households, persons) in by_type {
-        let v = out.entry(village).or_default();
+        let v = row(&mut out, village);
         let by_type = implied(Some(&household_type));
         v.households += households;
         if by_type.contains(Group::FormerlyPoor) {
@@ -97,7 +92,7 @@ fn village_sums(
         }
     }
     for (village, n) in with_diagnosis {
-        out.entry(village).or_default().with_diagnosis += n;
+        row(&mut out, village).with_diagnosis += n;
     }
     out
 }
@@ -177,7 +172,7 @@ pub struct Dashboard {
     pub children: Vec<ChildFigures>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Default, sqlx::FromRow)]
 struct VillageRow {
     village_code: String,
     households: i64,

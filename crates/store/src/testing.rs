@@ -79,3 +79,24 @@ pub async fn all() -> Vec<TestDb> {
     out.extend(postgres().await);
     out
 }
+
+/// Loads the region tree of prefecture `city` (4 digits) and returns the
+/// first `n` village codes of each county asked for, in code order.
+pub async fn villages_of(db: &Db, city: &str, counties: &[&str], n: usize) -> Vec<Vec<String>> {
+    db.load_regions(2023, jianfu_regions::regions(city), |_| {})
+        .await
+        .expect("regions load");
+    let mut out = Vec::new();
+    for county in counties {
+        let codes = db
+            .regions_at_level(county, jianfu_domain::RegionLevel::Village)
+            .await
+            .expect("villages")
+            .into_iter()
+            .map(|r| r.code)
+            .take(n)
+            .collect();
+        out.push(codes);
+    }
+    out
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use jianfu_domain::{
     DiagnosisRecord, Group, GroupSet, HouseholdRecord, HouseholdType, Icd10, IdCardNo,
-    PersonRecord, PersonStatus, RegionCode, RegionLevel, Relation, Scope,
+    PersonRecord, PersonStatus, RegionCode, Relation, Scope,
 };
 use jianfu_store::rollups::Figures;
 use jianfu_store::testing;
@@ -85,19 +85,10 @@ fn model(rows: &[(u64, PersonRecord)], diagnosed: &[String]) -> BTreeMap<String,
 async fn rollups_count_what_the_registry_holds() {
     for t in testing::all().await {
         let db = &t.db;
-        db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+        let [a, b]: [Vec<String>; 2] = testing::villages_of(db, "1306", &["130624", "130626"], 12)
             .await
+            .try_into()
             .unwrap();
-        let villages = |county: &'static str| async move {
-            db.regions_at_level(county, RegionLevel::Village)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.code)
-                .take(12)
-                .collect::<Vec<_>>()
-        };
-        let (a, b) = (villages("130624").await, villages("130626").await);
         let rows = persons("130624", &a, 1500);
         let other = persons("130626", &b, 90);
         // Some persons have one diagnosis, some two.

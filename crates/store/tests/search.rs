@@ -5,7 +5,7 @@
 use chrono::{Days, NaiveDate};
 use jianfu_domain::{
     GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
-    RegionLevel, Relation, Scope,
+    Relation, Scope,
 };
 use jianfu_store::search::{COUNT_CAP, PersonPage, PersonSearch, PersonSort};
 use jianfu_store::{Db, testing};
@@ -152,19 +152,10 @@ fn search() -> PersonSearch {
 async fn search_matches_its_model() {
     for t in testing::all().await {
         let db = &t.db;
-        db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+        let [a, b]: [Vec<String>; 2] = testing::villages_of(db, "1306", &["130624", "130626"], 40)
             .await
+            .try_into()
             .unwrap();
-        let villages = |county: &'static str| async move {
-            db.regions_at_level(county, RegionLevel::Village)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.code)
-                .take(40)
-                .collect::<Vec<_>>()
-        };
-        let (a, b) = (villages("130624").await, villages("130626").await);
         let rows_a = people(
             "130624",
             &a,

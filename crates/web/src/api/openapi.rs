@@ -268,7 +268,11 @@ fn audit_paths() -> Vec<(&'static str, Value)> {
         query("target", "对象（完全匹配），如完整身份证号", "string"),
         query("from", "起始日期 YYYY-MM-DD（北京时间）", "string"),
         query("to", "截止日期 YYYY-MM-DD（含）", "string"),
-        query("sort", "排序列：at、user、action、region（默认最新在前）", "string"),
+        query(
+            "sort",
+            "排序列：at、user、action、region（默认最新在前）",
+            "string",
+        ),
         query("dir", "asc 或 desc", "string"),
     ];
     params.extend(list_params());
