@@ -288,6 +288,13 @@ async fn import_unrefreshed(
         ));
     }
 
+    if req.kind == FileKind::Persons {
+        let accepted = outcome.data_rows - outcome.rejected.len() as u64;
+        if imp.defer_search_indexes(accepted).await? {
+            tracing::info!(rows = accepted, "search indexes deferred to the commit");
+        }
+    }
+
     // Pass 2: a reader thread parses accepted rows into chunks while this
     // task writes them.
     let outcome = Arc::new(outcome);

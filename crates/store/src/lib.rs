@@ -49,7 +49,9 @@ pub use batches::{BatchRow, BatchSort};
 pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
 pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
 pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
-pub use registry::{Conflict, ImportStats, PersonsLookup, RegistryImport};
+pub use registry::{
+    Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, ImportStats, PersonsLookup, RegistryImport,
+};
 
 /// A storage failure.
 #[derive(Debug, Error)]

@@ -89,7 +89,27 @@ pub struct RegistryImport {
     handled_households: HashSet<(String, String)>,
     /// What has been written so far.
     pub stats: ImportStats,
+    /// The search indexes to build at commit (see
+    /// [`RegistryImport::defer_search_indexes`]).
+    deferred_indexes: bool,
 }
+
+/// Indexes of `persons` that only searches read, with their definitions as
+/// the latest migration leaves them (a test compares the two). A large
+/// load into SQLite builds them once at the end instead of row by row.
+pub const DEFERRABLE_INDEXES: [(&str, &str); 2] = [
+    (
+        "persons_name",
+        "CREATE INDEX persons_name ON persons (name, id_number, village_code)",
+    ),
+    (
+        "persons_village",
+        "CREATE INDEX persons_village ON persons (village_code, household_no, id_number)",
+    ),
+];
+
+/// Loads of fewer rows keep their indexes up to date row by row.
+pub const DEFER_FROM_ROWS: u64 = 100_000;
 
 const HOUSEHOLD_COLUMNS: &[&str] = &[
     "county_code",
@@ -219,6 +239,7 @@ impl Db {
             now,
             handled_households: HashSet::new(),
             stats: ImportStats::default(),
+            deferred_indexes: false,
         })
     }
 }
@@ -641,8 +662,63 @@ impl RegistryImport {
         self.tx().insert("change_log", LOG_COLUMNS, &rows).await
     }
 
+    /// Prepares a load of `incoming` persons rows into SQLite: when it is
+    /// large (100,000 rows or more, and at least twice as many as are
+    /// stored, so mostly new persons), drops the search-only indexes inside this import's transaction;
+    /// [`RegistryImport::commit`] builds them again before committing, and
+    /// a rollback restores them with everything else. Sorting once is three
+    /// times faster than keeping two more B-trees in step row by row. The
+    /// indexes the import itself reads (ID number, 户编号, keys) stay.
+    /// True when deferred.
+    pub async fn defer_search_indexes(&mut self, incoming: u64) -> Result<bool> {
+        let Tx::Sqlite(tx) = self.tx() else {
+            return Ok(false);
+        };
+        if incoming < DEFER_FROM_ROWS {
+            return Ok(false);
+        }
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+            .fetch_one(&mut **tx)
+            .await?;
+        if (incoming as i64) < 2 * stored {
+            return Ok(false);
+        }
+        for (name, _) in DEFERRABLE_INDEXES {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX {name}")))
+                .execute(&mut **tx)
+                .await?;
+        }
+        self.deferred_indexes = true;
+        Ok(true)
+    }
+
     /// Records the outcome and commits everything written.
     pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
+        if self.deferred_indexes {
+            let started = std::time::Instant::now();
+            if let Tx::Sqlite(tx) = self.tx() {
+                // The sort spills to a temporary file, not to memory: a
+                // million entries would otherwise add 80 MB at the peak.
+                sqlx::query("PRAGMA temp_store = FILE")
+                    .execute(&mut **tx)
+                    .await?;
+                let mut built = Ok(());
+                for (_, create) in DEFERRABLE_INDEXES {
+                    built = sqlx::query(create).execute(&mut **tx).await.map(|_| ());
+                    if built.is_err() {
+                        break;
+                    }
+                }
+                sqlx::query("PRAGMA temp_store = MEMORY")
+                    .execute(&mut **tx)
+                    .await?;
+                built?;
+            }
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "search indexes built"
+            );
+        }
         let written = self.stats.persons_created
             + self.stats.persons_updated
             + self.stats.persons_unchanged
