@@ -77,6 +77,13 @@ pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Environment variable naming a file to which the `jianfu` process writes
+/// its peak resident memory (MiB) as it exits.
+pub const PEAK_RSS_ENV: &str = "JIANFU_PEAK_RSS_TO";
+
+/// Imports into fresh databases, each step a `jianfu` child process as a
+/// user would run it, so that the figures are the commands' own: wall time
+/// (dashboard rollups and statistics included) and peak memory.
 async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Result<bool> {
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
@@ -98,53 +105,84 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
         };
         targets.push(("postgres", scratch_pg(&base).await?));
     }
+    let persons_csv = dir.path().join("persons.csv");
+    let diagnoses_csv = dir.path().join("diagnoses.csv");
+    let steps: [(&str, Vec<&std::ffi::OsStr>, u64); 4] = [
+        ("regions", vec!["regions".as_ref(), "load".as_ref()], 0),
+        (
+            "persons",
+            vec![
+                "import".as_ref(),
+                "persons".as_ref(),
+                persons_csv.as_os_str(),
+            ],
+            summary.persons,
+        ),
+        (
+            "diagnoses",
+            vec![
+                "import".as_ref(),
+                "diagnoses".as_ref(),
+                diagnoses_csv.as_os_str(),
+            ],
+            summary.diagnoses,
+        ),
+        (
+            "re-import",
+            vec![
+                "import".as_ref(),
+                "persons".as_ref(),
+                persons_csv.as_os_str(),
+            ],
+            summary.persons,
+        ),
+    ];
     for (engine, url) in targets {
-        let db = Db::open(&url)
-            .await
-            .with_context(|| format!("open {engine}"))?;
-        reset_peak_rss();
-        let t = Instant::now();
-        let n = db
-            .load_regions(jianfu_regions::EDITION, jianfu_regions::regions(""), |_| {})
-            .await?;
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "{engine:8} regions:   {n} rows in {secs:.2} s = {:.0} rows/s, peak RSS {:.0} MiB",
-            n as f64 / secs,
-            peak_rss_mib()
-        );
-        for (kind, file, rows) in [
-            (FileKind::Persons, "persons.csv", summary.persons),
-            (FileKind::Diagnoses, "diagnoses.csv", summary.diagnoses),
-        ] {
-            reset_peak_rss();
-            let t = Instant::now();
-            let outcome = import(&db, &dir.path().join(file), kind).await?;
-            let secs = t.elapsed().as_secs_f64();
-            if !outcome {
-                bail!("{engine}: import of {file} reported errors");
-            }
+        for (label, args, rows) in &steps {
+            let (secs, peak) = run_child(dir.path(), &url, args)?;
+            let rows = if *rows == 0 {
+                jianfu_regions::regions("").count() as u64
+            } else {
+                *rows
+            };
+            let note = if *label == "re-import" {
+                " (no changes)"
+            } else {
+                ""
+            };
             println!(
-                "{engine:8} {:9} {rows} rows in {secs:.2} s = {:.0} rows/s, peak RSS {:.0} MiB",
-                format!("{}:", kind.name()),
+                "{engine:8} {:10} {rows} rows in {secs:.2} s = {:.0} rows/s{note}, peak RSS {peak:.0} MiB",
+                format!("{label}:"),
                 rows as f64 / secs,
-                peak_rss_mib()
             );
         }
-        // Re-import of the unchanged persons file: the idempotent path.
-        reset_peak_rss();
-        let t = Instant::now();
-        import(&db, &dir.path().join("persons.csv"), FileKind::Persons).await?;
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "{engine:8} re-import: {} rows in {secs:.2} s = {:.0} rows/s (no changes), peak RSS {:.0} MiB",
-            summary.persons,
-            summary.persons as f64 / secs,
-            peak_rss_mib()
-        );
-        db.close().await;
     }
     Ok(true)
+}
+
+/// Runs `jianfu --db URL ARGS…` to completion; its wall time and peak RSS.
+fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f64)> {
+    let peak_file = dir.join("peak-rss.txt");
+    let started = Instant::now();
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("--db").arg(url).args(args);
+    if args.first() == Some(&std::ffi::OsStr::new("import")) {
+        cmd.arg("--report").arg(dir.join("report.csv"));
+    }
+    let out = cmd
+        .env(PEAK_RSS_ENV, &peak_file)
+        .output()
+        .context("cannot run jianfu")?;
+    let secs = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "jianfu {:?} failed: {}",
+            args,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let peak = std::fs::read_to_string(&peak_file)?.trim().parse::<f64>()?;
+    Ok((secs, peak))
 }
 
 pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool> {

@@ -190,7 +190,14 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    drop(runtime);
+    // `jianfu bench import` runs each import as a child process and reads
+    // its peak memory from here.
+    if let Some(path) = std::env::var_os(bench::PEAK_RSS_ENV) {
+        let _ = std::fs::write(path, format!("{:.1}", bench::peak_rss_mib()));
+    }
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {

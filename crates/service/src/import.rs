@@ -16,6 +16,7 @@ use jianfu_ingest::{
     Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
     check_persons_file,
 };
+use jianfu_store::rollups::RollupParts;
 use jianfu_store::{Conflict, Db, ImportStats, StoreError};
 use serde::Serialize;
 use thiserror::Error;
@@ -179,11 +180,12 @@ pub async fn import_file(
     // The dashboard's rollups of every county the file wrote to.
     if outcome.committed {
         let started = std::time::Instant::now();
+        let parts = RollupParts::after_import(req.kind.name());
         for county in &outcome.stats.counties {
-            db.refresh_rollups(county).await?;
+            db.refresh_rollup_parts(county, parts).await?;
         }
         if outcome.data_rows >= STATISTICS_AFTER_ROWS {
-            db.refresh_statistics().await?;
+            db.refresh_statistics(req.kind.name()).await?;
         }
         tracing::info!(
             counties = outcome.stats.counties.len(),

@@ -91,13 +91,22 @@ pub struct RegistryImport {
     pub stats: ImportStats,
     /// The search indexes to build at commit (see
     /// [`RegistryImport::defer_search_indexes`]).
-    deferred_indexes: bool,
+    /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
+    /// built again yet.
+    deferred_indexes: Vec<(&'static str, &'static str)>,
 }
 
-/// Indexes of `persons` that only searches read, with their definitions as
-/// the latest migration leaves them (a test compares the two). A large
-/// load into SQLite builds them once at the end instead of row by row.
-pub const DEFERRABLE_INDEXES: [(&str, &str); 2] = [
+/// Secondary indexes of `persons` that a persons import does not read,
+/// with their definitions as the latest migration leaves them (a test
+/// compares the two). A large load into SQLite builds them once at the end
+/// instead of row by row. (The import reads `persons_household` only to
+/// move the members of a stored household to its new village; it builds
+/// that index first when it needs it.)
+pub const DEFERRABLE_INDEXES: [(&str, &str); 3] = [
+    (
+        "persons_household",
+        "CREATE INDEX persons_household ON persons (household_no, county_code)",
+    ),
     (
         "persons_name",
         "CREATE INDEX persons_name ON persons (name, id_number, village_code)",
@@ -239,7 +248,7 @@ impl Db {
             now,
             handled_households: HashSet::new(),
             stats: ImportStats::default(),
-            deferred_indexes: false,
+            deferred_indexes: Vec::new(),
         })
     }
 }
@@ -439,6 +448,7 @@ impl RegistryImport {
         let income = h.income_per_capita.map(|m| m.fen());
         let members =
             "UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3";
+        self.ensure_index("persons_household").await?;
         macro_rules! run {
             ($tx:expr) => {{
                 sqlx::query(sql)
@@ -664,12 +674,12 @@ impl RegistryImport {
 
     /// Prepares a load of `incoming` persons rows into SQLite: when it is
     /// large (100,000 rows or more, and at least twice as many as are
-    /// stored, so mostly new persons), drops the search-only indexes inside this import's transaction;
-    /// [`RegistryImport::commit`] builds them again before committing, and
-    /// a rollback restores them with everything else. Sorting once is three
-    /// times faster than keeping two more B-trees in step row by row. The
-    /// indexes the import itself reads (ID number, 户编号, keys) stay.
-    /// True when deferred.
+    /// stored, so mostly new persons), drops the [`DEFERRABLE_INDEXES`]
+    /// inside this import's transaction; [`RegistryImport::commit`] builds
+    /// them again before committing, and a rollback restores them with
+    /// everything else. Sorting once is several times faster than keeping
+    /// more B-trees in step row by row. The primary keys, which the import
+    /// reads, stay. True when deferred.
     pub async fn defer_search_indexes(&mut self, incoming: u64) -> Result<bool> {
         let Tx::Sqlite(tx) = self.tx() else {
             return Ok(false);
@@ -688,36 +698,61 @@ impl RegistryImport {
                 .execute(&mut **tx)
                 .await?;
         }
-        self.deferred_indexes = true;
+        self.deferred_indexes = DEFERRABLE_INDEXES.to_vec();
         Ok(true)
+    }
+
+    /// Builds the deferred index `name` now if it was dropped.
+    async fn ensure_index(&mut self, name: &str) -> Result<()> {
+        let Some(at) = self.deferred_indexes.iter().position(|(n, _)| *n == name) else {
+            return Ok(());
+        };
+        let (_, create) = self.deferred_indexes.remove(at);
+        self.build_indexes(&[create]).await
+    }
+
+    /// Builds indexes inside the import's transaction (SQLite only),
+    /// sorting on as many threads as there are cores.
+    async fn build_indexes(&mut self, creates: &[&'static str]) -> Result<()> {
+        let Tx::Sqlite(tx) = self.tx() else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        // The sort spills to a temporary file, not to memory: a million
+        // entries would otherwise add 80 MB at the peak.
+        sqlx::query(AssertSqlSafe(format!(
+            "PRAGMA threads = {threads}; PRAGMA temp_store = FILE"
+        )))
+        .execute(&mut **tx)
+        .await?;
+        let mut built = Ok(());
+        for create in creates {
+            built = sqlx::query(*create).execute(&mut **tx).await.map(|_| ());
+            if built.is_err() {
+                break;
+            }
+        }
+        sqlx::query("PRAGMA threads = 0; PRAGMA temp_store = MEMORY")
+            .execute(&mut **tx)
+            .await?;
+        built?;
+        tracing::info!(
+            indexes = creates.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "deferred indexes built"
+        );
+        Ok(())
     }
 
     /// Records the outcome and commits everything written.
     pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
-        if self.deferred_indexes {
-            let started = std::time::Instant::now();
-            if let Tx::Sqlite(tx) = self.tx() {
-                // The sort spills to a temporary file, not to memory: a
-                // million entries would otherwise add 80 MB at the peak.
-                sqlx::query("PRAGMA temp_store = FILE")
-                    .execute(&mut **tx)
-                    .await?;
-                let mut built = Ok(());
-                for (_, create) in DEFERRABLE_INDEXES {
-                    built = sqlx::query(create).execute(&mut **tx).await.map(|_| ());
-                    if built.is_err() {
-                        break;
-                    }
-                }
-                sqlx::query("PRAGMA temp_store = MEMORY")
-                    .execute(&mut **tx)
-                    .await?;
-                built?;
-            }
-            tracing::info!(
-                ms = started.elapsed().as_millis() as u64,
-                "search indexes built"
-            );
+        let deferred: Vec<&'static str> = std::mem::take(&mut self.deferred_indexes)
+            .into_iter()
+            .map(|(_, create)| create)
+            .collect();
+        if !deferred.is_empty() {
+            self.build_indexes(&deferred).await?;
         }
         let written = self.stats.persons_created
             + self.stats.persons_updated
@@ -961,18 +996,24 @@ async fn lookup_persons(
 
 impl Db {
     /// Looks up what is stored for a chunk of persons rows on a pooled
-    /// connection, so that it can run while an import writes the previous
-    /// chunk. It sees data committed before the import; the import itself
-    /// remembers the households it has already handled.
+    /// connection, so that it can run on another core while an import
+    /// writes the previous chunk (on PostgreSQL another backend; on SQLite
+    /// a reader of the snapshot before the import, which WAL mode keeps
+    /// apart from the writer). It sees data committed before the import;
+    /// the import itself remembers the households it has already handled,
+    /// and the file checks guarantee each ID number comes once.
     pub async fn lookup_persons(&self, rows: &[(u64, PersonRecord)]) -> Result<PersonsLookup> {
         lookup_persons(&mut Exec::Pool(self), rows).await
     }
 
-    /// True when lookups should run on a second connection while an
-    /// import writes on its own: on PostgreSQL the two backends then work
-    /// in parallel. SQLite's single writer is the bottleneck there, and a
-    /// reader beside a large uncommitted write only adds a page cache.
+    /// True when [`Db::lookup_persons`] can run beside an import: the pool
+    /// has a second connection to the same data (an in-memory SQLite
+    /// database has one connection, and a second would be another
+    /// database).
     pub fn can_look_up_alongside(&self) -> bool {
-        matches!(self, Db::Postgres(_))
+        match self {
+            Db::Sqlite(p) => p.options().get_max_connections() > 1,
+            Db::Postgres(_) => true,
+        }
     }
 }

@@ -10,6 +10,8 @@
 use jianfu_domain::{RegionCode, Scope};
 use serde::Serialize;
 
+use sqlx::AssertSqlSafe;
+
 use crate::{Db, Result, prefix_range};
 
 /// Persons of a county (its villages' code range) by village, group list,
@@ -224,54 +226,125 @@ impl Figures {
     }
 }
 
+/// Which of a county's rollups to rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupParts {
+    /// Household and person counts (and persons with a diagnosis).
+    pub registry: bool,
+    /// Only the persons with a diagnosis (implied by `registry`).
+    pub diagnoses: bool,
+    /// Claims and fund payments by village.
+    pub claims: bool,
+}
+
+impl RollupParts {
+    /// Everything.
+    pub const ALL: RollupParts = RollupParts {
+        registry: true,
+        diagnoses: true,
+        claims: true,
+    };
+
+    /// The rollups an import of `kind` (`persons`, `diagnoses`, `claims`)
+    /// can change. Persons move claims too: a claim counts in its
+    /// person's village.
+    pub fn after_import(kind: &str) -> RollupParts {
+        match kind {
+            "diagnoses" => RollupParts {
+                registry: false,
+                diagnoses: true,
+                claims: false,
+            },
+            "claims" => RollupParts {
+                registry: false,
+                diagnoses: false,
+                claims: true,
+            },
+            _ => RollupParts::ALL,
+        }
+    }
+}
+
 impl Db {
     /// Rebuilds the rollups of `county` from persons and claims.
     pub async fn refresh_rollups(&self, county: &str) -> Result<()> {
+        self.refresh_rollup_parts(county, RollupParts::ALL).await
+    }
+
+    /// Rebuilds some of the rollups of `county`, in one transaction.
+    pub async fn refresh_rollup_parts(&self, county: &str, parts: RollupParts) -> Result<()> {
         let (lo, hi) = prefix_range(county);
         let insert = "INSERT INTO village_stats (county_code, village_code, households, persons, \
             active, formerly_poor, monitored, extreme_poor, subsistence, returned_poor, \
             with_diagnosis) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        let set_diagnosed = "UPDATE village_stats SET with_diagnosis = $1 \
+            WHERE county_code = $2 AND village_code = $3";
         macro_rules! run {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
-                let by_groups = sqlx::query_as(BY_GROUPS)
-                    .bind(&lo)
-                    .bind(&hi)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let by_type = sqlx::query_as(BY_HOUSEHOLD_TYPE)
-                    .bind(county)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let diagnosed = sqlx::query_as(WITH_DIAGNOSIS)
-                    .bind(county)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM village_stats WHERE county_code = $1")
+                if parts.registry {
+                    let by_groups = sqlx::query_as(BY_GROUPS)
+                        .bind(&lo)
+                        .bind(&hi)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let by_type = sqlx::query_as(BY_HOUSEHOLD_TYPE)
+                        .bind(county)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let diagnosed = sqlx::query_as(WITH_DIAGNOSIS)
+                        .bind(county)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM village_stats WHERE county_code = $1")
+                        .bind(county)
+                        .execute(&mut *tx)
+                        .await?;
+                    for (village, v) in village_sums(by_groups, by_type, diagnosed) {
+                        sqlx::query(insert)
+                            .bind(county)
+                            .bind(village)
+                            .bind(v.households)
+                            .bind(v.persons)
+                            .bind(v.active)
+                            .bind(v.formerly_poor)
+                            .bind(v.monitored)
+                            .bind(v.extreme_poor)
+                            .bind(v.subsistence)
+                            .bind(v.returned_poor)
+                            .bind(v.with_diagnosis)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                } else if parts.diagnoses {
+                    // Every village of the county has its row already: a
+                    // diagnosis belongs to a registered person.
+                    let diagnosed: Vec<(String, i64)> = sqlx::query_as(WITH_DIAGNOSIS)
+                        .bind(county)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE village_stats SET with_diagnosis = 0 WHERE county_code = $1",
+                    )
                     .bind(county)
                     .execute(&mut *tx)
                     .await?;
-                for (village, v) in village_sums(by_groups, by_type, diagnosed) {
-                    sqlx::query(insert)
-                        .bind(county)
-                        .bind(village)
-                        .bind(v.households)
-                        .bind(v.persons)
-                        .bind(v.active)
-                        .bind(v.formerly_poor)
-                        .bind(v.monitored)
-                        .bind(v.extreme_poor)
-                        .bind(v.subsistence)
-                        .bind(v.returned_poor)
-                        .bind(v.with_diagnosis)
-                        .execute(&mut *tx)
-                        .await?;
+                    for (village, n) in diagnosed {
+                        sqlx::query(set_diagnosed)
+                            .bind(n)
+                            .bind(county)
+                            .bind(village)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
-                for sql in [
-                    "DELETE FROM village_claim_stats WHERE county_code = $1",
-                    CLAIMS,
-                ] {
-                    sqlx::query(sql).bind(county).execute(&mut *tx).await?;
+                if parts.claims {
+                    for sql in [
+                        "DELETE FROM village_claim_stats WHERE county_code = $1",
+                        CLAIMS,
+                    ] {
+                        sqlx::query(sql).bind(county).execute(&mut *tx).await?;
+                    }
                 }
                 tx.commit().await?;
             }};
@@ -301,9 +374,17 @@ impl Db {
     /// from an index also visits the table (measured: 490 requests/s on a
     /// freshly imported million persons, 570 after). SQLite's queries are
     /// written not to depend on statistics, so there is nothing to do.
-    pub async fn refresh_statistics(&self) -> Result<()> {
+    /// Only the tables an import of `kind` writes are visited: a persons
+    /// import must not pay for vacuuming tens of millions of claims.
+    pub async fn refresh_statistics(&self, kind: &str) -> Result<()> {
+        let tables = match kind {
+            "persons" => "persons, households",
+            "diagnoses" => "diagnoses",
+            "claims" => "claims, person_years, claim_adjustments",
+            _ => return Ok(()),
+        };
         if let Db::Postgres(p) = self {
-            sqlx::query("VACUUM (ANALYZE) persons, households, diagnoses, claims")
+            sqlx::query(AssertSqlSafe(format!("VACUUM (ANALYZE) {tables}")))
                 .execute(p)
                 .await?;
         }

@@ -97,5 +97,37 @@ async fn search_indexes_come_back_as_migrated() {
         let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
         imp.rollback(0, 0).await.unwrap();
+
+        // A stored household moving to another village while the indexes
+        // are deferred: its members follow (the household index is built
+        // for that), and all indexes come back at commit.
+        let mut moved = rows(300);
+        let village = RegionCode::parse("130624100201").unwrap();
+        for (_, p) in moved
+            .iter_mut()
+            .filter(|(_, p)| p.household.household_no.ends_with("0007"))
+        {
+            p.household.village = village;
+        }
+        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
+        imp.write_persons(&moved).await.unwrap();
+        let stats = imp.commit(300, 0).await.unwrap();
+        assert_eq!(stats.households_updated, 1);
+        assert_eq!(index_sql(db).await, migrated);
+        let in_new_village = db
+            .search_persons(
+                &Scope::parse("130624").unwrap(),
+                &PersonSearch {
+                    region: Some("130624100201".into()),
+                    ..PersonSearch::default()
+                },
+                None,
+                0,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(in_new_village.total, 2, "both members moved");
     }
 }
