@@ -215,20 +215,20 @@ async fn import_unrefreshed(
     let progress = Arc::new(std::sync::Mutex::new(progress));
     let jurisdiction = Jurisdiction::load(db, req).await?;
     let levels = match req.kind {
-        FileKind::Persons => Some(Arc::new(db.region_levels().await?)),
+        FileKind::Persons => Some(CountyLevels::new(db)),
         FileKind::Diagnoses | FileKind::Claims => None,
     };
 
     // Pass 1 on a blocking thread: the readers are synchronous.
     let started = std::time::Instant::now();
     let (req1, prog1) = (req.clone(), progress.clone());
-    let (mut report, checked) = tokio::task::spawn_blocking(move || {
+    let (mut report, checked, lookup_failed) = tokio::task::spawn_blocking(move || {
         let mut report = report;
         let mut on_progress =
             |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
         let checked = match &levels {
             Some(levels) => {
-                let village_check = |c: &RegionCode| village_status(levels, c);
+                let village_check = |c: &RegionCode| levels.village_status(c);
                 check_persons_file(
                     &req1.path,
                     &req1.options,
@@ -245,10 +245,14 @@ async fn import_unrefreshed(
                 &mut on_progress,
             ),
         };
-        (report, checked)
+        let lookup_failed = levels.and_then(CountyLevels::into_error);
+        (report, checked, lookup_failed)
     })
     .await
     .map_err(|e| ImportError::Task(e.to_string()))?;
+    if let Some(e) = lookup_failed {
+        return Err(e.into());
+    }
 
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -423,6 +427,51 @@ impl Jurisdiction {
             });
         }
         outside.len() as u64
+    }
+}
+
+/// The region tree's levels for the persons check, read a county at a
+/// time as the file names them (a county file reads a few hundred codes,
+/// not the 665,000 of the whole tree). Used on the check pass's blocking
+/// thread, which waits for each read.
+struct CountyLevels {
+    db: Db,
+    runtime: tokio::runtime::Handle,
+    counties: std::cell::RefCell<HashMap<String, HashMap<u64, RegionLevel>>>,
+    error: std::cell::RefCell<Option<StoreError>>,
+}
+
+impl CountyLevels {
+    fn new(db: &Db) -> Self {
+        CountyLevels {
+            db: db.clone(),
+            runtime: tokio::runtime::Handle::current(),
+            counties: Default::default(),
+            error: Default::default(),
+        }
+    }
+
+    /// Judges a village code; a failed read judges it unknown and is kept
+    /// for [`CountyLevels::into_error`].
+    fn village_status(&self, code: &RegionCode) -> VillageCheck {
+        let county = code.as_str()[..6].to_string();
+        let mut counties = self.counties.borrow_mut();
+        if !counties.contains_key(&county) {
+            let levels = match self.runtime.block_on(self.db.region_levels_under(&county)) {
+                Ok(levels) => levels,
+                Err(e) => {
+                    self.error.borrow_mut().get_or_insert(e);
+                    HashMap::new()
+                }
+            };
+            counties.insert(county.clone(), levels);
+        }
+        village_status(&counties[&county], code)
+    }
+
+    /// The first failed read, if any: the check's verdicts are then void.
+    fn into_error(self) -> Option<StoreError> {
+        self.error.into_inner()
     }
 }
 

@@ -103,7 +103,12 @@ impl Db {
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .pragma("cache_size", "-32768")
-                .pragma("temp_store", "memory");
+                // Sorts and temporary B-trees larger than the cache spill
+                // to a file rather than growing the heap: an index build or
+                // a county's rollup would otherwise add tens of MB at the
+                // peak. (It cannot be switched inside a transaction once
+                // the connection has used temporary storage.)
+                .pragma("temp_store", "file");
             let in_memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists once per connection.

@@ -94,9 +94,16 @@ impl Db {
     /// The level of every loaded region, keyed by numeric code, for fast
     /// validation of import files.
     pub async fn region_levels(&self) -> Result<HashMap<u64, RegionLevel>> {
+        self.region_levels_under("").await
+    }
+
+    /// The level of every loaded region whose code starts with `prefix`
+    /// (digits; empty for all), keyed by numeric code.
+    pub async fn region_levels_under(&self, prefix: &str) -> Result<HashMap<u64, RegionLevel>> {
         use futures::TryStreamExt;
-        let sql = "SELECT code, level FROM regions";
-        let mut out = HashMap::with_capacity(700_000);
+        let (lo, hi) = crate::prefix_range(prefix);
+        let sql = "SELECT code, level FROM regions WHERE code >= $1 AND code < $2";
+        let mut out = HashMap::new();
         let mut add = |(code, level): (String, i16)| -> Result<()> {
             let n = code
                 .parse::<u64>()
@@ -111,13 +118,19 @@ impl Db {
         // Streamed: the 665,000 rows never sit in memory as strings.
         match self {
             Db::Sqlite(p) => {
-                let mut rows = sqlx::query_as::<_, (String, i16)>(sql).fetch(p);
+                let mut rows = sqlx::query_as::<_, (String, i16)>(sql)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch(p);
                 while let Some(r) = rows.try_next().await? {
                     add(r)?;
                 }
             }
             Db::Postgres(p) => {
-                let mut rows = sqlx::query_as::<_, (String, i16)>(sql).fetch(p);
+                let mut rows = sqlx::query_as::<_, (String, i16)>(sql)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch(p);
                 while let Some(r) = rows.try_next().await? {
                     add(r)?;
                 }

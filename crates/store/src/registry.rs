@@ -719,13 +719,11 @@ impl RegistryImport {
         };
         let started = std::time::Instant::now();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        // The sort spills to a temporary file, not to memory: a million
-        // entries would otherwise add 80 MB at the peak.
-        sqlx::query(AssertSqlSafe(format!(
-            "PRAGMA threads = {threads}; PRAGMA temp_store = FILE"
-        )))
-        .execute(&mut **tx)
-        .await?;
+        // The sort spills to a temporary file (`temp_store`, set when the
+        // connection opens).
+        sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
+            .execute(&mut **tx)
+            .await?;
         let mut built = Ok(());
         for create in creates {
             built = sqlx::query(*create).execute(&mut **tx).await.map(|_| ());
@@ -733,9 +731,7 @@ impl RegistryImport {
                 break;
             }
         }
-        sqlx::query("PRAGMA threads = 0; PRAGMA temp_store = MEMORY")
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query("PRAGMA threads = 0").execute(&mut **tx).await?;
         built?;
         tracing::info!(
             indexes = creates.len(),
