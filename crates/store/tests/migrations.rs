@@ -1,0 +1,167 @@
+//! A registry written under an older schema keeps every row through the
+//! later migrations (here: persons re-keyed by ID number first, 0008).
+
+use chrono::NaiveDate;
+use jianfu_domain::{
+    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
+    Relation,
+};
+use jianfu_store::Db;
+use sqlx::migrate::Migrator;
+
+/// The migrations of `db`'s engine up to and including `version`.
+fn migrator_up_to(db: &Db, version: i64) -> Migrator {
+    let mut m = match db {
+        Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+        Db::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+    };
+    m.migrations = m
+        .migrations
+        .iter()
+        .filter(|x| x.version <= version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    m
+}
+
+async fn run(m: &Migrator, db: &Db) {
+    match db {
+        Db::Sqlite(p) => m.run(p).await.unwrap(),
+        Db::Postgres(p) => m.run(p).await.unwrap(),
+    }
+}
+
+/// Unmigrated databases: a SQLite file, and a new PostgreSQL database when
+/// `JIANFU_TEST_PG` names a server.
+async fn empty_databases(dir: &std::path::Path) -> Vec<Db> {
+    let mut out = vec![
+        Db::connect(&format!("sqlite://{}", dir.join("old.db").display()))
+            .await
+            .unwrap(),
+    ];
+    if let Ok(base) = std::env::var("JIANFU_TEST_PG") {
+        let name = format!("jianfu_migr_{}", std::process::id());
+        let admin = Db::connect(&base).await.unwrap();
+        if let Db::Postgres(p) = &admin {
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {name}"),
+                format!("CREATE DATABASE {name}"),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+        }
+        admin.close().await;
+        let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
+        out.push(Db::connect(&format!("{head}/{name}")).await.unwrap());
+    }
+    out
+}
+
+fn persons() -> Vec<(u64, PersonRecord)> {
+    (0..500u16)
+        .map(|i| {
+            let record = PersonRecord {
+                household: HouseholdRecord {
+                    household_no: format!("130624100200{:04}", i / 3),
+                    village: RegionCode::parse("130624100200").unwrap(),
+                    household_type: HouseholdType::Edge,
+                    income_per_capita: None,
+                },
+                name: format!("迁移{i:03}"),
+                id: IdCardNo::from_parts(
+                    "130624",
+                    NaiveDate::from_ymd_opt(1950 + i32::from(i % 60), 1, 1).unwrap(),
+                    i,
+                )
+                .unwrap(),
+                relation: if i % 3 == 0 {
+                    Relation::Head
+                } else {
+                    Relation::Child
+                },
+                groups: GroupSet::EMPTY,
+                phone: (i % 2 == 0).then(|| format!("1380000{i:04}")),
+                status: PersonStatus::Active,
+            };
+            (u64::from(i) + 2, record)
+        })
+        .collect()
+}
+
+type Row = (String, String, String, String, String, Option<String>);
+
+async fn stored(db: &Db) -> Vec<Row> {
+    let sql = "SELECT county_code, id_number, household_no, village_code, name, phone \
+               FROM persons ORDER BY id_number";
+    match db {
+        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    }
+}
+
+async fn index_names(db: &Db) -> Vec<String> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Db::Postgres(_) => {
+            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'persons' \
+             AND indexname <> 'persons_pkey' ORDER BY 1"
+        }
+    };
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn persons_survive_the_rekeying() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in empty_databases(dir.path()).await {
+        run(&migrator_up_to(&db, 7), &db).await;
+        assert!(
+            index_names(&db)
+                .await
+                .contains(&"persons_id_number".to_string())
+        );
+        let rows = persons();
+        let mut imp = db
+            .begin_import("persons", "old.csv", "tester")
+            .await
+            .unwrap();
+        imp.write_persons(&rows).await.unwrap();
+        imp.commit(rows.len() as u64, 0).await.unwrap();
+        let before = stored(&db).await;
+        assert_eq!(before.len(), 500);
+
+        db.migrate().await.unwrap();
+        let after = stored(&db).await;
+        assert_eq!(after.len(), before.len(), "every person");
+        if let Some((b, a)) = before.iter().zip(&after).find(|(b, a)| b != a) {
+            panic!("a person changed in the migration: {b:?} became {a:?}");
+        }
+        assert_eq!(
+            index_names(&db).await,
+            ["persons_household", "persons_name", "persons_village"],
+            "the ID-number index is gone, the others are back"
+        );
+        // Lookups by ID number now go through the new key: the stored
+        // persons are found again, not added twice.
+        let mut imp = db
+            .begin_import("persons", "again.csv", "tester")
+            .await
+            .unwrap();
+        let conflicts = imp.write_persons(&rows).await.unwrap();
+        assert!(conflicts.is_empty());
+        let stats = imp.commit(rows.len() as u64, 0).await.unwrap();
+        assert_eq!(stats.persons_unchanged, 500);
+        assert_eq!(stats.persons_created, 0);
+        db.close().await;
+    }
+}
