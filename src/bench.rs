@@ -107,8 +107,15 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     }
     let persons_csv = dir.path().join("persons.csv");
     let diagnoses_csv = dir.path().join("diagnoses.csv");
-    let steps: [(&str, Vec<&std::ffi::OsStr>, u64); 4] = [
-        ("regions", vec!["regions".as_ref(), "load".as_ref()], 0),
+    let regions = jianfu_regions::regions("").count() as u64;
+    // (label, command, rows, note)
+    let steps: [(&str, Vec<&std::ffi::OsStr>, u64, &str); 4] = [
+        (
+            "regions",
+            vec!["regions".as_ref(), "load".as_ref()],
+            regions,
+            "",
+        ),
         (
             "persons",
             vec![
@@ -117,6 +124,7 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
                 persons_csv.as_os_str(),
             ],
             summary.persons,
+            "",
         ),
         (
             "diagnoses",
@@ -126,6 +134,7 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
                 diagnoses_csv.as_os_str(),
             ],
             summary.diagnoses,
+            "",
         ),
         (
             "re-import",
@@ -135,25 +144,16 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
                 persons_csv.as_os_str(),
             ],
             summary.persons,
+            " (no changes)",
         ),
     ];
     for (engine, url) in targets {
-        for (label, args, rows) in &steps {
+        for (label, args, rows, note) in &steps {
             let (secs, peak) = run_child(dir.path(), &url, args)?;
-            let rows = if *rows == 0 {
-                jianfu_regions::regions("").count() as u64
-            } else {
-                *rows
-            };
-            let note = if *label == "re-import" {
-                " (no changes)"
-            } else {
-                ""
-            };
             println!(
                 "{engine:8} {:10} {rows} rows in {secs:.2} s = {:.0} rows/s{note}, peak RSS {peak:.0} MiB",
                 format!("{label}:"),
-                rows as f64 / secs,
+                *rows as f64 / secs,
             );
         }
     }

@@ -454,19 +454,18 @@ impl CountyLevels {
     /// Judges a village code; a failed read judges it unknown and is kept
     /// for [`CountyLevels::into_error`].
     fn village_status(&self, code: &RegionCode) -> VillageCheck {
-        let county = code.as_str()[..6].to_string();
         let mut counties = self.counties.borrow_mut();
-        if !counties.contains_key(&county) {
-            let levels = match self.runtime.block_on(self.db.region_levels_under(&county)) {
-                Ok(levels) => levels,
-                Err(e) => {
-                    self.error.borrow_mut().get_or_insert(e);
-                    HashMap::new()
-                }
-            };
-            counties.insert(county.clone(), levels);
-        }
-        village_status(&counties[&county], code)
+        let levels = counties
+            .entry(code.county_code().to_string())
+            .or_insert_with_key(|county| {
+                self.runtime
+                    .block_on(self.db.region_levels_under(county))
+                    .unwrap_or_else(|e| {
+                        self.error.borrow_mut().get_or_insert(e);
+                        HashMap::new()
+                    })
+            });
+        village_status(levels, code)
     }
 
     /// The first failed read, if any: the check's verdicts are then void.

@@ -91,14 +91,9 @@ impl Db {
         })
     }
 
-    /// The level of every loaded region, keyed by numeric code, for fast
-    /// validation of import files.
-    pub async fn region_levels(&self) -> Result<HashMap<u64, RegionLevel>> {
-        self.region_levels_under("").await
-    }
-
     /// The level of every loaded region whose code starts with `prefix`
-    /// (digits; empty for all), keyed by numeric code.
+    /// (digits; empty for all), keyed by numeric code, for fast
+    /// validation of import files.
     pub async fn region_levels_under(&self, prefix: &str) -> Result<HashMap<u64, RegionLevel>> {
         use futures::TryStreamExt;
         let (lo, hi) = crate::prefix_range(prefix);
@@ -115,7 +110,8 @@ impl Db {
             out.insert(n, l);
             Ok(())
         };
-        // Streamed: the 665,000 rows never sit in memory as strings.
+        // Streamed: the rows (665,000 for the whole tree) never sit in
+        // memory as strings.
         match self {
             Db::Sqlite(p) => {
                 let mut rows = sqlx::query_as::<_, (String, i16)>(sql)

@@ -89,8 +89,6 @@ pub struct RegistryImport {
     handled_households: HashSet<(String, String)>,
     /// What has been written so far.
     pub stats: ImportStats,
-    /// The search indexes to build at commit (see
-    /// [`RegistryImport::defer_search_indexes`]).
     /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
     /// built again yet.
     deferred_indexes: Vec<(&'static str, &'static str)>,
@@ -724,13 +722,13 @@ impl RegistryImport {
         sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
             .execute(&mut **tx)
             .await?;
-        let mut built = Ok(());
-        for create in creates {
-            built = sqlx::query(*create).execute(&mut **tx).await.map(|_| ());
-            if built.is_err() {
-                break;
+        let built: Result<()> = async {
+            for create in creates {
+                sqlx::query(*create).execute(&mut **tx).await?;
             }
+            Ok(())
         }
+        .await;
         sqlx::query("PRAGMA threads = 0").execute(&mut **tx).await?;
         built?;
         tracing::info!(

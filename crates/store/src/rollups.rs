@@ -228,39 +228,25 @@ impl Figures {
 
 /// Which of a county's rollups to rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RollupParts {
-    /// Household and person counts (and persons with a diagnosis).
-    pub registry: bool,
-    /// Only the persons with a diagnosis (implied by `registry`).
-    pub diagnoses: bool,
-    /// Claims and fund payments by village.
-    pub claims: bool,
+pub enum RollupParts {
+    /// Everything: household and person counts, persons with a
+    /// diagnosis, claims and fund payments.
+    All,
+    /// Only the persons with a diagnosis.
+    Diagnosed,
+    /// Only the claims and fund payments by village.
+    Claims,
 }
 
 impl RollupParts {
-    /// Everything.
-    pub const ALL: RollupParts = RollupParts {
-        registry: true,
-        diagnoses: true,
-        claims: true,
-    };
-
     /// The rollups an import of `kind` (`persons`, `diagnoses`, `claims`)
     /// can change. Persons move claims too: a claim counts in its
     /// person's village.
     pub fn after_import(kind: &str) -> RollupParts {
         match kind {
-            "diagnoses" => RollupParts {
-                registry: false,
-                diagnoses: true,
-                claims: false,
-            },
-            "claims" => RollupParts {
-                registry: false,
-                diagnoses: false,
-                claims: true,
-            },
-            _ => RollupParts::ALL,
+            "diagnoses" => RollupParts::Diagnosed,
+            "claims" => RollupParts::Claims,
+            _ => RollupParts::All,
         }
     }
 }
@@ -268,7 +254,7 @@ impl RollupParts {
 impl Db {
     /// Rebuilds the rollups of `county` from persons and claims.
     pub async fn refresh_rollups(&self, county: &str) -> Result<()> {
-        self.refresh_rollup_parts(county, RollupParts::ALL).await
+        self.refresh_rollup_parts(county, RollupParts::All).await
     }
 
     /// Rebuilds some of the rollups of `county`, in one transaction.
@@ -282,7 +268,7 @@ impl Db {
         macro_rules! run {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
-                if parts.registry {
+                if parts == RollupParts::All {
                     let by_groups = sqlx::query_as(BY_GROUPS)
                         .bind(&lo)
                         .bind(&hi)
@@ -316,7 +302,7 @@ impl Db {
                             .execute(&mut *tx)
                             .await?;
                     }
-                } else if parts.diagnoses {
+                } else if parts == RollupParts::Diagnosed {
                     // Every village of the county has its row already: a
                     // diagnosis belongs to a registered person.
                     let diagnosed: Vec<(String, i64)> = sqlx::query_as(WITH_DIAGNOSIS)
@@ -338,7 +324,7 @@ impl Db {
                             .await?;
                     }
                 }
-                if parts.claims {
+                if matches!(parts, RollupParts::All | RollupParts::Claims) {
                     for sql in [
                         "DELETE FROM village_claim_stats WHERE county_code = $1",
                         CLAIMS,
@@ -353,8 +339,9 @@ impl Db {
         Ok(())
     }
 
-    /// Rebuilds the rollups of every county with persons or claims under
-    /// `prefix` (after a parameter set re-settled the claims it governs).
+    /// Rebuilds the claim rollups of every county with persons or claims
+    /// under `prefix` (after a parameter set re-settled the claims it
+    /// governs: the registry figures do not change).
     pub async fn refresh_rollups_under(&self, prefix: &str) -> Result<()> {
         let (lo, hi) = prefix_range(prefix);
         let sql = "SELECT county_code FROM village_stats WHERE county_code >= $1 AND county_code < $2 \
@@ -362,7 +349,7 @@ impl Db {
         let counties: Vec<String> =
             on_pool!(self, p => sqlx::query_scalar(sql).bind(&lo).bind(&hi).fetch_all(p).await?);
         for c in counties {
-            self.refresh_rollups(&c).await?;
+            self.refresh_rollup_parts(&c, RollupParts::Claims).await?;
         }
         Ok(())
     }

@@ -100,3 +100,42 @@ pub async fn villages_of(db: &Db, city: &str, counties: &[&str], n: usize) -> Ve
     }
     out
 }
+
+/// Person `i` of a test registry, with its file row (`i + 2`): households
+/// of three (the first member the head, then children), household
+/// `h = i / 3` in `villages[h % villages.len()]` numbered `{village}{h:05}`,
+/// an ID number of the village's county with birth date `birth` and
+/// sequence `i % 900`; an 边缘易致贫户 member with no groups, active, no
+/// phone. Tests change the fields they vary.
+pub fn member(
+    i: usize,
+    villages: &[String],
+    name: String,
+    birth: chrono::NaiveDate,
+) -> (u64, jianfu_domain::PersonRecord) {
+    use jianfu_domain::{
+        GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
+        Relation,
+    };
+    let h = i / 3;
+    let village = &villages[h % villages.len()];
+    let record = PersonRecord {
+        household: HouseholdRecord {
+            household_no: format!("{village}{h:05}"),
+            village: RegionCode::parse(village).expect("a village code"),
+            household_type: HouseholdType::Edge,
+            income_per_capita: None,
+        },
+        name,
+        id: IdCardNo::from_parts(&village[..6], birth, (i % 900) as u16).expect("a valid ID"),
+        relation: if i.is_multiple_of(3) {
+            Relation::Head
+        } else {
+            Relation::Child
+        },
+        groups: GroupSet::EMPTY,
+        phone: None,
+        status: PersonStatus::Active,
+    };
+    (i as u64 + 2, record)
+}

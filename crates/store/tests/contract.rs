@@ -197,7 +197,7 @@ async fn region_tree_loads_and_answers() {
                 .iter()
                 .all(|v| v.parent_code.as_deref().is_some_and(|p| p.ends_with("000")))
         );
-        let levels = t.db.region_levels().await.unwrap();
+        let levels = t.db.region_levels_under("").await.unwrap();
         assert_eq!(levels.get(&130624100200), Some(&RegionLevel::Village));
         assert_eq!(t.db.region_count().await.unwrap() as usize, levels.len());
     }

@@ -2,11 +2,8 @@
 //! later migrations (here: persons re-keyed by ID number first, 0008).
 
 use chrono::NaiveDate;
-use jianfu_domain::{
-    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
-    Relation,
-};
-use jianfu_store::Db;
+use jianfu_domain::PersonRecord;
+use jianfu_store::{Db, testing};
 use sqlx::migrate::Migrator;
 
 /// The migrations of `db`'s engine up to and including `version`.
@@ -62,32 +59,13 @@ async fn empty_databases(dir: &std::path::Path) -> Vec<Db> {
 }
 
 fn persons() -> Vec<(u64, PersonRecord)> {
-    (0..500u16)
+    let village = ["130624100200".to_string()];
+    (0..500usize)
         .map(|i| {
-            let record = PersonRecord {
-                household: HouseholdRecord {
-                    household_no: format!("130624100200{:04}", i / 3),
-                    village: RegionCode::parse("130624100200").unwrap(),
-                    household_type: HouseholdType::Edge,
-                    income_per_capita: None,
-                },
-                name: format!("迁移{i:03}"),
-                id: IdCardNo::from_parts(
-                    "130624",
-                    NaiveDate::from_ymd_opt(1950 + i32::from(i % 60), 1, 1).unwrap(),
-                    i,
-                )
-                .unwrap(),
-                relation: if i % 3 == 0 {
-                    Relation::Head
-                } else {
-                    Relation::Child
-                },
-                groups: GroupSet::EMPTY,
-                phone: (i % 2 == 0).then(|| format!("1380000{i:04}")),
-                status: PersonStatus::Active,
-            };
-            (u64::from(i) + 2, record)
+            let birth = NaiveDate::from_ymd_opt(1950 + (i % 60) as i32, 1, 1).unwrap();
+            let (row, mut p) = testing::member(i, &village, format!("迁移{i:03}"), birth);
+            p.phone = (i % 2 == 0).then(|| format!("1380000{i:04}"));
+            (row, p)
         })
         .collect()
 }

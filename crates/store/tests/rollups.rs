@@ -6,50 +6,27 @@ use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
 use jianfu_domain::{
-    DiagnosisRecord, Group, GroupSet, HouseholdRecord, HouseholdType, Icd10, IdCardNo,
-    PersonRecord, PersonStatus, RegionCode, Relation, Scope,
+    DiagnosisRecord, Group, GroupSet, HouseholdType, Icd10, PersonRecord, PersonStatus, RegionCode,
+    Scope,
 };
 use jianfu_store::rollups::{Figures, RollupParts};
 use jianfu_store::testing;
 
-fn persons(county: &str, villages: &[String], n: usize) -> Vec<(u64, PersonRecord)> {
+fn persons(villages: &[String], n: usize) -> Vec<(u64, PersonRecord)> {
     let start = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
     let types = HouseholdType::ALL;
     let statuses = PersonStatus::ALL;
     (0..n)
         .map(|i| {
-            let household = i / 3;
-            let village = &villages[household % villages.len()];
+            let birth = start.checked_add_days(Days::new(i as u64)).unwrap();
+            let (row, mut p) = testing::member(i, villages, format!("测试{i}"), birth);
+            p.household.household_type = types[i / 3 % types.len()];
             // Every group combination turns up, most persons have none.
-            let groups = if i % 3 == 0 {
-                GroupSet::from_bits((i / 3 % 128) as u8)
-            } else {
-                GroupSet::EMPTY
-            };
-            let record = PersonRecord {
-                household: HouseholdRecord {
-                    household_no: format!("{village}{household:05}"),
-                    village: RegionCode::parse(village).unwrap(),
-                    household_type: types[household % types.len()],
-                    income_per_capita: None,
-                },
-                name: format!("测试{i}"),
-                id: IdCardNo::from_parts(
-                    county,
-                    start.checked_add_days(Days::new(i as u64)).unwrap(),
-                    (i % 900) as u16,
-                )
-                .unwrap(),
-                relation: if i % 3 == 0 {
-                    Relation::Head
-                } else {
-                    Relation::Child
-                },
-                groups,
-                phone: None,
-                status: statuses[i / 2 % statuses.len()],
-            };
-            (i as u64 + 2, record)
+            if i % 3 == 0 {
+                p.groups = GroupSet::from_bits((i / 3 % 128) as u8);
+            }
+            p.status = statuses[i / 2 % statuses.len()];
+            (row, p)
         })
         .collect()
 }
@@ -89,8 +66,8 @@ async fn rollups_count_what_the_registry_holds() {
             .await
             .try_into()
             .unwrap();
-        let rows = persons("130624", &a, 1500);
-        let other = persons("130626", &b, 90);
+        let rows = persons(&a, 1500);
+        let other = persons(&b, 90);
         // Some persons have one diagnosis, some two.
         let icd = |s: &str| Icd10::parse(s).unwrap();
         let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();

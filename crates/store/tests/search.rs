@@ -3,10 +3,7 @@
 //! count of a search that matches more than can be listed.
 
 use chrono::{Days, NaiveDate};
-use jianfu_domain::{
-    GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
-    Relation, Scope,
-};
+use jianfu_domain::{PersonRecord, Scope};
 use jianfu_store::search::{COUNT_CAP, PersonPage, PersonSearch, PersonSort};
 use jianfu_store::{Db, testing};
 
@@ -24,33 +21,14 @@ const SURNAMES: [&str; 4] = ["王", "李", "张", "赵"];
 
 /// `n` persons in households of three over `villages`; most are called
 /// 王 so that a search for the surname matches more than the count cap.
-fn people(county: &str, villages: &[String], n: usize, wang: usize) -> Vec<(u64, PersonRecord)> {
+fn people(villages: &[String], n: usize, wang: usize) -> Vec<(u64, PersonRecord)> {
     let start = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
     (0..n)
         .map(|i| {
-            let village = &villages[(i / 3) % villages.len()];
-            let household_no = format!("{village}{:05}", i / 3);
             let birth = start.checked_add_days(Days::new((i / 900) as u64 * 37 + (i % 7) as u64));
             let surname = if i < wang { "王" } else { SURNAMES[i % 4] };
-            let record = PersonRecord {
-                household: HouseholdRecord {
-                    household_no,
-                    village: RegionCode::parse(village).unwrap(),
-                    household_type: HouseholdType::Edge,
-                    income_per_capita: None,
-                },
-                name: format!("{surname}{}", ["一", "二", "三", "四", "五"][i % 5]),
-                id: IdCardNo::from_parts(county, birth.unwrap(), (i % 900) as u16).unwrap(),
-                relation: if i % 3 == 0 {
-                    Relation::Head
-                } else {
-                    Relation::Child
-                },
-                groups: GroupSet::EMPTY,
-                phone: None,
-                status: PersonStatus::Active,
-            };
-            (i as u64 + 2, record)
+            let name = format!("{surname}{}", ["一", "二", "三", "四", "五"][i % 5]);
+            testing::member(i, villages, name, birth.unwrap())
         })
         .collect()
 }
@@ -156,13 +134,8 @@ async fn search_matches_its_model() {
             .await
             .try_into()
             .unwrap();
-        let rows_a = people(
-            "130624",
-            &a,
-            COUNT_CAP as usize + 1500,
-            COUNT_CAP as usize + 300,
-        );
-        let rows_b = people("130626", &b, 600, 100);
+        let rows_a = people(&a, COUNT_CAP as usize + 1500, COUNT_CAP as usize + 300);
+        let rows_b = people(&b, 600, 100);
         for rows in [&rows_a, &rows_b] {
             let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
             imp.write_persons(rows).await.unwrap();
