@@ -22,8 +22,8 @@ use jianfu_domain::IdCardNo;
 use jianfu_ingest::columns::FileKind;
 use jianfu_ingest::report::NullSink;
 use jianfu_ingest::{
-    ImportOptions, PersonsReader, ReportFile, ReportSink, VillageCheck, check_diagnoses_file,
-    check_persons_file, write_template,
+    ImportOptions, PersonCheck, PersonsReader, ReportFile, ReportSink, VillageCheck,
+    check_diagnoses_file, check_persons_file, write_template,
 };
 
 fn main() {
@@ -64,7 +64,9 @@ fn check(kind: &str, path: &Path, report: Option<&Path>, second_pass: bool) {
     };
     let start = Instant::now();
     let outcome = match kind {
-        "diagnoses" => check_diagnoses_file(path, &opts, &|_| true, sink, &mut |_| {}),
+        "diagnoses" => {
+            check_diagnoses_file(path, &opts, &|_| PersonCheck::Listed, sink, &mut |_| {})
+        }
         _ => check_persons_file(path, &opts, &|_| VillageCheck::Ok, sink, &mut |_| {}),
     };
     let pass1 = start.elapsed();

@@ -43,7 +43,35 @@ pub enum VillageCheck {
     /// renumbered since the sending department's list was made. Imported
     /// with a warning.
     Unlisted,
+    /// Outside the importer's jurisdiction (`outside_jurisdiction`);
+    /// judged before the tree is asked.
+    OutsideJurisdiction,
 }
+
+/// What the registry says of the person an ID number names, for files
+/// that refer to persons (diagnoses, claims).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PersonCheck {
+    /// Listed, and inside the importer's jurisdiction. A caller that does
+    /// not look persons up in the first pass answers this; the write pass
+    /// then reports a person the registry lacks.
+    Listed,
+    /// The registry has no such person (`unknown_person`).
+    NotListed,
+    /// No such person inside the importer's jurisdiction
+    /// (`outside_jurisdiction`). Whether the person is listed elsewhere is
+    /// not told: that would disclose another jurisdiction's registry.
+    OutsideJurisdiction,
+}
+
+/// The report's problem for a household whose village lies outside the
+/// importer's jurisdiction.
+pub const OUTSIDE_JURISDICTION_VILLAGE: &str =
+    "该村不在您的管辖范围内；只能导入本辖区的人员，请核对行政区划代码，或由上级管理员导入";
+
+/// The report's problem for a row naming a person not found inside the
+/// importer's jurisdiction.
+pub const OUTSIDE_JURISDICTION_PERSON: &str = "您的管辖范围内没有该身份证号对应的人员；只能导入本辖区人员的记录，请核对身份证号，或由上级管理员导入";
 
 /// A set of row numbers, kept as sorted runs (a whole household is one
 /// run when its rows are together).
@@ -387,6 +415,10 @@ impl<'a> PersonsCheck<'a> {
                     ),
                     "not_a_village",
                 )),
+                VillageCheck::OutsideJurisdiction => Some((
+                    OUTSIDE_JURISDICTION_VILLAGE.to_string(),
+                    "outside_jurisdiction",
+                )),
             };
             if let Some((problem, code_name)) = problem {
                 errors.push(household_error(
@@ -598,6 +630,21 @@ impl<'a> PersonsCheck<'a> {
     }
 }
 
+/// The problem and its code for a row naming a person the check did not
+/// accept; `None` when listed.
+pub(crate) fn person_error(check: PersonCheck) -> Option<(&'static str, &'static str)> {
+    match check {
+        PersonCheck::Listed => None,
+        PersonCheck::NotListed => Some((
+            "台账中没有这个身份证号的人员；请先导入该人员的人员信息，或核对号码",
+            "unknown_person",
+        )),
+        PersonCheck::OutsideJurisdiction => {
+            Some((OUTSIDE_JURISDICTION_PERSON, "outside_jurisdiction"))
+        }
+    }
+}
+
 /// Key of a diagnosis for duplicate detection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct DiagnosisKey {
@@ -607,13 +654,14 @@ struct DiagnosisKey {
 }
 
 /// The cross-row checks of a diagnoses file, fed row by row: the person
-/// must exist (`unknown_person`, through the caller's lookup, asked once
-/// per ID number) and the same (ID, code, date) must not come twice
+/// must be listed inside the importer's jurisdiction (`unknown_person`,
+/// `outside_jurisdiction`, through the caller's lookup, asked once per ID
+/// number) and the same (ID, code, date) must not come twice
 /// (`duplicate_diagnosis` on the later row).
 pub struct DiagnosesCheck<'a> {
     file: Arc<str>,
-    person_exists: &'a dyn Fn(&IdCardNo) -> bool,
-    known: FastMap<u64, bool>,
+    person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck,
+    known: FastMap<u64, PersonCheck>,
     seen: FastMap<DiagnosisKey, u32>,
     rejected: RunsBuilder,
     rows: u64,
@@ -621,10 +669,10 @@ pub struct DiagnosesCheck<'a> {
 
 impl<'a> DiagnosesCheck<'a> {
     /// A new check of the file named `file` in the report.
-    pub fn new(file: Arc<str>, person_exists: &'a dyn Fn(&IdCardNo) -> bool) -> Self {
+    pub fn new(file: Arc<str>, person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck) -> Self {
         DiagnosesCheck {
             file,
-            person_exists,
+            person_check,
             known: FastMap::default(),
             seen: FastMap::default(),
             rejected: RunsBuilder::default(),
@@ -654,17 +702,12 @@ impl<'a> DiagnosesCheck<'a> {
             }
         };
         if let Some(id) = d.id {
-            let exists = *self
+            let check = *self
                 .known
                 .entry(id.packed())
-                .or_insert_with(|| (self.person_exists)(&id));
-            if !exists {
-                errors.push(error(
-                    diagnosis::ID_NUMBER,
-                    id.as_str(),
-                    "台账中没有这个身份证号的人员；请先导入该人员的人员信息，或核对号码".into(),
-                    "unknown_person",
-                ));
+                .or_insert_with(|| (self.person_check)(&id));
+            if let Some(e) = person_error(check) {
+                errors.push(error(diagnosis::ID_NUMBER, id.as_str(), e.0.into(), e.1));
             }
             if let (Some(code), Some(date)) = (&d.icd10, d.diagnosed_on) {
                 let key = DiagnosisKey {
@@ -776,17 +819,17 @@ fn run_persons(
     })
 }
 
-/// First pass over a diagnoses file; `person_exists` says whether an ID
-/// number is in the registry. Otherwise as [`check_persons_file`].
+/// First pass over a diagnoses file; `person_check` judges each ID number
+/// (asked once per number). Otherwise as [`check_persons_file`].
 pub fn check_diagnoses_file(
     path: &Path,
     opts: &ImportOptions,
-    person_exists: &dyn Fn(&IdCardNo) -> bool,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
     sink: &mut dyn ReportSink,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CheckOutcome, FileError> {
     let mut counting = CountingSink::new(sink);
-    let result = run_diagnoses(path, opts, person_exists, &mut counting, progress);
+    let result = run_diagnoses(path, opts, person_check, &mut counting, progress);
     if let Err(e) = &result {
         counting.push(e.to_row_error(&opts.label_for(path)));
     }
@@ -796,7 +839,7 @@ pub fn check_diagnoses_file(
 fn run_diagnoses(
     path: &Path,
     opts: &ImportOptions,
-    person_exists: &dyn Fn(&IdCardNo) -> bool,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
     sink: &mut CountingSink<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CheckOutcome, FileError> {
@@ -806,7 +849,7 @@ fn run_diagnoses(
     }
     let header_row = reader.columns().header_row();
     let fingerprint = reader.fingerprint();
-    let mut check = DiagnosesCheck::new(reader.file().clone(), person_exists);
+    let mut check = DiagnosesCheck::new(reader.file().clone(), person_check);
     let mut n = 0u32;
     while let Some((row, d, errors)) = reader.next_parts()? {
         check.feed(row, &d, errors, sink);

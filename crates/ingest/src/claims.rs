@@ -17,7 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use jianfu_domain::{ClaimKind, ClaimRecord, FacilityLevel, GroupSet, Icd10, IdCardNo, Money};
 
 use crate::ImportOptions;
-use crate::check::{CheckOutcome, RowSet};
+use crate::check::{CheckOutcome, PersonCheck, RowSet, person_error};
 use crate::columns::{CLAIM_COLUMNS, ColumnMap, FileKind, claim};
 use crate::error::FileError;
 use crate::fields::{Field, ImportReader, RowCtx, report_value, short};
@@ -364,13 +364,16 @@ struct Forward {
 ///
 /// Reports `duplicate_claim_id` (on the later row), `reverses_itself`,
 /// `reversal_of_reversal`, `duplicate_reversal` (a second reversal of
-/// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`.
+/// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`,
+/// and, through the caller's lookup, `unknown_person` and
+/// `outside_jurisdiction`.
 /// A reversal read before the claim it reverses is judged when that
 /// claim is read and, when accepted, listed in [`CheckOutcome::deferred`]
 /// so that the write pass applies it after every claim. Of two reversals
 /// of one claim, the earlier row wins.
-pub struct ClaimsCheck {
+pub struct ClaimsCheck<'a> {
     file: Arc<str>,
+    person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck,
     seen: FastMap<Box<str>, Seen>,
     forward: FastMap<Box<str>, Vec<Forward>>,
     deferred: Vec<(u32, u32)>,
@@ -378,11 +381,13 @@ pub struct ClaimsCheck {
     rows: u64,
 }
 
-impl ClaimsCheck {
-    /// A new check of the file named `file` in the report.
-    pub fn new(file: Arc<str>) -> Self {
+impl<'a> ClaimsCheck<'a> {
+    /// A new check of the file named `file` in the report; `person_check`
+    /// judges the person of each row.
+    pub fn new(file: Arc<str>, person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck) -> Self {
         ClaimsCheck {
             file,
+            person_check,
             seen: FastMap::default(),
             forward: FastMap::default(),
             deferred: Vec::new(),
@@ -466,6 +471,11 @@ impl ClaimsCheck {
         sink: &mut dyn ReportSink,
     ) {
         self.rows += 1;
+        if let Some(id) = &c.person
+            && let Some((problem, code)) = person_error((self.person_check)(id))
+        {
+            errors.push(self.error(row, claim::PERSON_ID, id.as_str(), problem.into(), code));
+        }
         let person = c.person.map_or(0, |p| p.packed());
         let reverses = c.reverses.as_ref().and_then(|r| r.as_deref());
         if let (Some(id), Some(target)) = (c.claim_id.as_deref(), reverses) {
@@ -575,15 +585,17 @@ impl ClaimsCheck {
     }
 }
 
-/// First pass over a claims file; as [`crate::check_persons_file`].
+/// First pass over a claims file; `person_check` judges the person of
+/// each row. Otherwise as [`crate::check_persons_file`].
 pub fn check_claims_file(
     path: &Path,
     opts: &ImportOptions,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
     sink: &mut dyn ReportSink,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CheckOutcome, FileError> {
     let mut counting = CountingSink::new(sink);
-    let result = run_claims(path, opts, &mut counting, progress);
+    let result = run_claims(path, opts, person_check, &mut counting, progress);
     if let Err(e) = &result {
         counting.push(e.to_row_error(&opts.label_for(path)));
     }
@@ -593,6 +605,7 @@ pub fn check_claims_file(
 fn run_claims(
     path: &Path,
     opts: &ImportOptions,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
     sink: &mut CountingSink<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CheckOutcome, FileError> {
@@ -602,7 +615,7 @@ fn run_claims(
     }
     let header_row = reader.columns().header_row();
     let fingerprint = reader.fingerprint();
-    let mut check = ClaimsCheck::new(reader.file().clone());
+    let mut check = ClaimsCheck::new(reader.file().clone(), person_check);
     let mut n = 0u32;
     while let Some((row, c, errors)) = reader.next_parts()? {
         check.feed(row, &c, errors, sink);

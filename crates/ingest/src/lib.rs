@@ -42,8 +42,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use check::{
-    CheckOutcome, DiagnosesCheck, PersonsCheck, RowSet, VillageCheck, check_diagnoses_file,
-    check_persons_file,
+    CheckOutcome, DiagnosesCheck, OUTSIDE_JURISDICTION_PERSON, OUTSIDE_JURISDICTION_VILLAGE,
+    PersonCheck, PersonsCheck, RowSet, VillageCheck, check_diagnoses_file, check_persons_file,
 };
 pub use claims::{
     ClaimResult, ClaimRow, ClaimsCheck, ClaimsReader, check_claims_file, parse_claim,

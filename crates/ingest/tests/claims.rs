@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use jianfu_domain::{ClaimKind, FacilityLevel, Group, GroupSet, Money};
-use jianfu_ingest::{ClaimsReader, MemorySink, check_claims_file};
+use jianfu_ingest::{ClaimsReader, MemorySink, PersonCheck, check_claims_file};
 
 fn check(
     text: &str,
@@ -19,7 +19,7 @@ fn check(
     let dir = tempfile::tempdir().unwrap();
     let path = write(&dir, "c.csv", text.as_bytes());
     let mut sink = MemorySink::new();
-    let outcome = check_claims_file(&path, &opts(), &mut sink, &mut |_| {}).unwrap();
+    let outcome = check_claims_file(&path, &opts(), &anyone, &mut sink, &mut |_| {}).unwrap();
     (outcome, sink, dir, path)
 }
 
@@ -28,7 +28,7 @@ fn the_settlement_example_parses_with_english_headers() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/settlement/claims.csv");
     let mut sink = MemorySink::new();
-    let outcome = check_claims_file(&path, &opts(), &mut sink, &mut |_| {}).unwrap();
+    let outcome = check_claims_file(&path, &opts(), &anyone, &mut sink, &mut |_| {}).unwrap();
     assert!(outcome.is_clean(), "{:?}", sink.errors);
     assert_eq!(outcome.data_rows, 10);
     let mut reader = ClaimsReader::open_checked(&path, &opts(), &outcome).unwrap();
@@ -111,4 +111,51 @@ fn reversals_are_judged_within_the_file() {
     );
     assert_eq!(outcome.deferred.iter().collect::<Vec<_>>(), [2]);
     assert_eq!(outcome.rejected.iter().collect::<Vec<_>>(), [4, 5, 7]);
+}
+
+#[test]
+fn persons_are_judged_by_the_callers_lookup() {
+    let h =
+        "claim_id,person_id,kind,level,county_internal,settled_at,total,policy_scope,reverses\n";
+    let r = |id: &str, person: &str, reverses: &str| {
+        format!("{id},{person},inpatient,county,true,2023-03-01T10:00:00,100.00,90.00,{reverses}\n")
+    };
+    let (listed, unknown, elsewhere) = (
+        "130624195101110010",
+        "130624195202120023",
+        "130624197001087553",
+    );
+    let text = [
+        h.to_string(),
+        r("C1", listed, ""),      // 2
+        r("C2", unknown, ""),     // 3
+        r("C3", elsewhere, ""),   // 4
+        r("R3", elsewhere, "C3"), // 5: its claim was refused
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "c.csv", text.as_bytes());
+    let judge = |id: &jianfu_domain::IdCardNo| match id.as_str() {
+        s if s == listed => PersonCheck::Listed,
+        s if s == unknown => PersonCheck::NotListed,
+        _ => PersonCheck::OutsideJurisdiction,
+    };
+    let mut sink = MemorySink::new();
+    let outcome = check_claims_file(&path, &opts(), &judge, &mut sink, &mut |_| {}).unwrap();
+    let codes: Vec<(u32, &str, &str)> = sink
+        .errors
+        .iter()
+        .map(|e| (e.row, &*e.column, e.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (3, "身份证号", "unknown_person"),
+            (4, "身份证号", "outside_jurisdiction"),
+            (5, "身份证号", "outside_jurisdiction"),
+            (5, "冲销单号", "reversed_claim_rejected"),
+        ]
+    );
+    assert_eq!(sink.errors[1].value, "130624********7553");
+    assert_eq!(outcome.rejected.iter().collect::<Vec<_>>(), [3, 4, 5]);
 }

@@ -240,7 +240,7 @@ fn diagnoses_good_parses_fully_and_checks_persons() {
     let outcome = check_diagnoses_file(
         &path,
         &opts(),
-        &|id| registry.contains(id),
+        &|id| listed(registry.contains(id)),
         &mut sink,
         &mut |_| {},
     )
@@ -255,7 +255,7 @@ fn diagnoses_good_parses_fully_and_checks_persons() {
     let outcome = check_diagnoses_file(
         &path,
         &opts(),
-        &|id| registry.contains(id) && *id != missing,
+        &|id| listed(registry.contains(id) && *id != missing),
         &mut sink,
         &mut |_| {},
     )

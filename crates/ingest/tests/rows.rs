@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use jianfu_domain::{Group, HouseholdType, PersonStatus, RegionCode, Relation};
-use jianfu_ingest::{MemorySink, Severity, VillageCheck, check_diagnoses_file};
+use jianfu_ingest::{MemorySink, PersonCheck, Severity, VillageCheck, check_diagnoses_file};
 
 fn run(
     rows: &[&str],
@@ -253,6 +253,41 @@ fn village_codes_are_checked_against_the_tree() {
 }
 
 #[test]
+fn households_outside_the_jurisdiction_are_refused_in_the_first_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        "j.csv",
+        persons_csv(&[
+            "H1,130624100200,脱贫户,,甲,130624196603233058,户主,,,",
+            "H1,130624100200,脱贫户,,乙,130624196306305342,配偶,,,",
+            "H2,130626100200,脱贫户,,丙,130624197001087553,户主,,,",
+            "H2,130626100200,脱贫户,,丁,130624199709022711,子女,,,",
+        ])
+        .as_bytes(),
+    );
+    let inside = |c: &RegionCode| {
+        if c.as_str().starts_with("130624") {
+            VillageCheck::Ok
+        } else {
+            VillageCheck::OutsideJurisdiction
+        }
+    };
+    let (outcome, sink) = check_persons(&path, &opts(), &inside);
+    let outside = sink.with_code("outside_jurisdiction");
+    assert_eq!(
+        outside.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [4, 5],
+        "{:#?}",
+        sink.errors
+    );
+    assert_eq!(outside[0].column, "行政区划代码");
+    assert_eq!(outside[0].value, "130626100200");
+    assert!(outside[0].problem.contains("不在您的管辖范围内"));
+    assert_eq!(outcome.unwrap().rejected.iter().collect::<Vec<_>>(), [4, 5]);
+}
+
+#[test]
 fn long_cells_are_cut_in_the_report() {
     let long = "长".repeat(1500);
     let line = format!("{long},130624102201,脱贫户,,甲,130624196603233058,户主,,,");
@@ -282,8 +317,14 @@ fn diagnoses_rows() {
     let path = write(&dir, "d.csv", text.as_bytes());
     let known = jianfu_domain::IdCardNo::parse_as_of("130624196603233058", today()).unwrap();
     let mut sink = MemorySink::new();
-    let outcome =
-        check_diagnoses_file(&path, &opts(), &|id| *id == known, &mut sink, &mut |_| {}).unwrap();
+    let outcome = check_diagnoses_file(
+        &path,
+        &opts(),
+        &|id| listed(*id == known),
+        &mut sink,
+        &mut |_| {},
+    )
+    .unwrap();
     let t = triples(&sink);
     assert_eq!(
         t,
@@ -298,6 +339,25 @@ fn diagnoses_rows() {
     );
     assert_eq!(outcome.data_rows, 6);
     assert_eq!(outcome.rejected.iter().collect::<Vec<_>>(), [3, 5, 6, 8]);
+
+    // A person not found inside the importer's jurisdiction has its own
+    // code, which does not tell whether the person is listed elsewhere.
+    let mut sink = MemorySink::new();
+    let judge = |id: &jianfu_domain::IdCardNo| {
+        if *id == known {
+            PersonCheck::Listed
+        } else {
+            PersonCheck::OutsideJurisdiction
+        }
+    };
+    check_diagnoses_file(&path, &opts(), &judge, &mut sink, &mut |_| {}).unwrap();
+    let outside = sink.with_code("outside_jurisdiction");
+    assert_eq!(outside.len(), 1);
+    assert_eq!((outside[0].row, &*outside[0].column), (8, "身份证号"));
+    assert_eq!(outside[0].value, "130624********5342");
+    assert!(outside[0].problem.contains("您的管辖范围内没有"));
+    assert!(sink.with_code("unknown_person").is_empty());
+
     let mut reader =
         jianfu_ingest::DiagnosesReader::open_checked(&path, &opts(), &outcome).unwrap();
     let (row, first) = reader.next_accepted(&outcome).unwrap().unwrap();

@@ -768,7 +768,7 @@ fn excel_dates_in_diagnoses() {
     ];
     let path = xlsx(&dir, "dates.xlsx", &[("Sheet1", rows)], &[]);
     let mut sink = MemorySink::new();
-    let outcome = check_diagnoses_file(&path, &opts(), &|_| true, &mut sink, &mut |_| {}).unwrap();
+    let outcome = check_diagnoses_file(&path, &opts(), &anyone, &mut sink, &mut |_| {}).unwrap();
     let t = triples(&sink);
     assert_eq!(
         t,

@@ -43,13 +43,19 @@ pub(crate) async fn import_claims(
         source,
     })?;
     let progress: SharedProgress = Arc::new(std::sync::Mutex::new(progress));
-    let jurisdiction = Jurisdiction::load(db, req).await?;
-    let (req1, prog1) = (req.clone(), progress.clone());
+    let jurisdiction = Arc::new(Jurisdiction::load(db, req).await?);
+    let (req1, prog1, judge) = (req.clone(), progress.clone(), jurisdiction.clone());
     let (mut report, checked) = tokio::task::spawn_blocking(move || {
         let mut report = report;
         let mut on_progress =
             |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
-        let checked = check_claims_file(&req1.path, &req1.options, &mut report, &mut on_progress);
+        let checked = check_claims_file(
+            &req1.path,
+            &req1.options,
+            &|id| judge.person_check(id),
+            &mut report,
+            &mut on_progress,
+        );
         (report, checked)
     })
     .await

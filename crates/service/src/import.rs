@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, Scope, mask_middle};
 use jianfu_ingest::{
-    AcceptedRows, CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions, PersonsReader,
+    AcceptedRows, CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions,
+    OUTSIDE_JURISDICTION_PERSON, OUTSIDE_JURISDICTION_VILLAGE, PersonCheck, PersonsReader,
     Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
     check_persons_file,
 };
@@ -213,11 +214,12 @@ async fn import_unrefreshed(
         source,
     })?;
     let progress = Arc::new(std::sync::Mutex::new(progress));
-    let jurisdiction = Jurisdiction::load(db, req).await?;
+    let jurisdiction = Arc::new(Jurisdiction::load(db, req).await?);
     let levels = match req.kind {
-        FileKind::Persons => Some(CountyLevels::new(db)),
+        FileKind::Persons => Some(CountyLevels::new(db, jurisdiction.scope)),
         FileKind::Diagnoses | FileKind::Claims => None,
     };
+    let judge = jurisdiction.clone();
 
     // Pass 1 on a blocking thread: the readers are synchronous.
     let started = std::time::Instant::now();
@@ -240,7 +242,7 @@ async fn import_unrefreshed(
             None => check_diagnoses_file(
                 &req1.path,
                 &req1.options,
-                &|_| true,
+                &|id| judge.person_check(id),
                 &mut report,
                 &mut on_progress,
             ),
@@ -358,9 +360,10 @@ async fn import_unrefreshed(
     })
 }
 
-/// The importer's jurisdiction as the write pass applies it: persons by
-/// the village in the row, diagnoses and claims by the stored village of
-/// the person named.
+/// The importer's jurisdiction: persons by the village in the row,
+/// diagnoses and claims by the stored village of the person named. The
+/// first pass judges rows by it, so one report lists every problem; the
+/// write pass applies it again to the rows it writes.
 pub(crate) struct Jurisdiction {
     scope: Option<Scope>,
     /// ID numbers of the persons inside the scope (diagnoses and claims).
@@ -379,6 +382,17 @@ impl Jurisdiction {
             _ => None,
         };
         Ok(Jurisdiction { scope, ids })
+    }
+
+    /// The first pass's verdict on a person named by a diagnosis or claim:
+    /// only the persons inside are known here, so a person the registry
+    /// lacks and one listed elsewhere get the same answer. An unscoped
+    /// import leaves unknown persons to the write pass.
+    pub(crate) fn person_check(&self, id: &IdCardNo) -> PersonCheck {
+        match &self.ids {
+            Some(ids) if !ids.contains(id.as_str()) => PersonCheck::OutsideJurisdiction,
+            _ => PersonCheck::Listed,
+        }
     }
 
     /// Splits rows into those inside and those outside; `keys` gives a
@@ -412,9 +426,9 @@ impl Jurisdiction {
         for (row, r) in outside {
             let (column, value) = cell(r);
             let problem = if column == "行政区划代码" {
-                "该村不在您的管辖范围内；只能导入本辖区的人员，请核对行政区划代码，或由上级管理员导入"
+                OUTSIDE_JURISDICTION_VILLAGE
             } else {
-                "您的管辖范围内没有该身份证号对应的人员；只能导入本辖区人员的记录，请核对身份证号，或由上级管理员导入"
+                OUTSIDE_JURISDICTION_PERSON
             };
             report.push(RowError {
                 file: file.clone(),
@@ -432,28 +446,34 @@ impl Jurisdiction {
 
 /// The region tree's levels for the persons check, read a county at a
 /// time as the file names them (a county file reads a few hundred codes,
-/// not the 665,000 of the whole tree). Used on the check pass's blocking
-/// thread, which waits for each read.
+/// not the 665,000 of the whole tree), after the importer's jurisdiction.
+/// Used on the check pass's blocking thread, which waits for each read.
 struct CountyLevels {
     db: Db,
+    scope: Option<Scope>,
     runtime: tokio::runtime::Handle,
     counties: std::cell::RefCell<HashMap<String, HashMap<u64, RegionLevel>>>,
     error: std::cell::RefCell<Option<StoreError>>,
 }
 
 impl CountyLevels {
-    fn new(db: &Db) -> Self {
+    fn new(db: &Db, scope: Option<Scope>) -> Self {
         CountyLevels {
             db: db.clone(),
+            scope,
             runtime: tokio::runtime::Handle::current(),
             counties: Default::default(),
             error: Default::default(),
         }
     }
 
-    /// Judges a village code; a failed read judges it unknown and is kept
-    /// for [`CountyLevels::into_error`].
+    /// Judges a village code: outside the jurisdiction, or as the tree
+    /// says. A failed read judges it unknown and is kept for
+    /// [`CountyLevels::into_error`].
     fn village_status(&self, code: &RegionCode) -> VillageCheck {
+        if self.scope.is_some_and(|s| !s.contains(code)) {
+            return VillageCheck::OutsideJurisdiction;
+        }
         let mut counties = self.counties.borrow_mut();
         let levels = counties
             .entry(code.county_code().to_string())

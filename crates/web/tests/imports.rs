@@ -204,9 +204,10 @@ async fn jurisdiction_and_permissions() {
         assert_eq!(persons_count(&t.db).await, 0);
 
         // A county administrator's row of another county is rejected, in
-        // either mode; all-or-nothing then writes nothing.
+        // either mode; all-or-nothing then writes nothing. The first pass
+        // finds it, so one report lists it with the file's other problems.
         let mut c = Client::signed_in(&app, "county").await;
-        let file = persons(&[H1_HEAD, H1_SPOUSE, OTHER_COUNTY]);
+        let file = persons(&[H1_HEAD, H1_SPOUSE, OTHER_COUNTY, BAD_ID]);
         let (job, html) = import(&mut c, "persons", "all", "p.csv", &file).await;
         assert!(html.contains("整个文件未导入"), "{html}");
         assert_eq!(persons_count(&t.db).await, 0, "{:?}", t.engine());
@@ -220,6 +221,13 @@ async fn jurisdiction_and_permissions() {
             "{line}"
         );
         assert!(line.contains("outside_jurisdiction"));
+        assert!(
+            report
+                .lines()
+                .any(|l| l.contains(",5,") && l.contains("id_checksum")),
+            "{report}"
+        );
+        let file = persons(&[H1_HEAD, H1_SPOUSE, OTHER_COUNTY]);
 
         let (_, html) = import(&mut c, "persons", "skip", "p.csv", &file).await;
         assert_eq!(card(&html, "written"), 2, "{html}");
@@ -244,6 +252,30 @@ async fn jurisdiction_and_permissions() {
             report.contains(",2,身份证号,") && report.contains("您的管辖范围内没有该身份证号"),
             "{report}"
         );
+        // In all-or-nothing mode too, with the file's other problems.
+        let diag = "身份证号,疾病编码,疾病名称,确诊日期,确诊机构\n\
+                    130624196603233058,N18.5,,2022-07-31,阜平县医院\n\
+                    130624197001087553,I63.9,,2023-99-30,定兴县医院\n";
+        let (job, html) = import(&mut other, "diagnoses", "all", "d.csv", diag.as_bytes()).await;
+        assert!(html.contains("整个文件未导入"), "{html}");
+        let report = other.get(&format!("/imports/{job}/report.csv")).await.body;
+        assert!(report.contains(",2,身份证号,"), "{report}");
+        assert!(report.contains(",3,确诊日期,"), "{report}");
+
+        // Claims likewise.
+        let claims = "claim_id,person_id,kind,level,county_internal,settled_at,total,policy_scope\n\
+                      C1,130624196603233058,inpatient,county,true,2023-03-01T10:00:00,100.00,90.00\n\
+                      C2,130624196603233058,inpatient,county,true,2023-03-01T10:00:00,-5,90.00\n";
+        let (job, html) = import(&mut other, "claims", "all", "c.csv", claims.as_bytes()).await;
+        assert!(html.contains("整个文件未导入"), "{html}");
+        let report = other.get(&format!("/imports/{job}/report.csv")).await.body;
+        let outside: Vec<&str> = report
+            .lines()
+            .filter(|l| l.contains("outside_jurisdiction"))
+            .collect();
+        assert_eq!(outside.len(), 2, "{report}");
+        assert!(outside[0].contains(",2,身份证号,"), "{report}");
+        assert!(report.contains(",3,医疗总费用,"), "{report}");
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use jianfu_domain::{PersonRecord, RegionCode, RegionLevel};
 use jianfu_ingest::{
-    CheckOutcome, FileError, ImportOptions, MemorySink, PersonsReader, VillageCheck,
+    CheckOutcome, FileError, ImportOptions, MemorySink, PersonCheck, PersonsReader, VillageCheck,
     check_persons_file,
 };
 
@@ -60,6 +60,20 @@ impl Fuping {
             Some(_) => VillageCheck::NotAVillage,
         }
     }
+}
+
+/// `Listed` or `NotListed`.
+pub fn listed(yes: bool) -> PersonCheck {
+    if yes {
+        PersonCheck::Listed
+    } else {
+        PersonCheck::NotListed
+    }
+}
+
+/// Accepts every person.
+pub fn anyone(_: &jianfu_domain::IdCardNo) -> PersonCheck {
+    PersonCheck::Listed
 }
 
 /// Accepts every village code.
