@@ -239,6 +239,19 @@ async fn head_name(url: &str, county: &str, no: &str) -> String {
     name
 }
 
+/// The address reference of the head of household `no`.
+async fn head_ref(url: &str, county: &str, no: &str) -> String {
+    let db = jianfu_store::Db::open(url).await.unwrap();
+    let members = db.household_members(county, no).await.unwrap();
+    let head = members.iter().find(|m| m.relation == "head").unwrap();
+    let r = jianfu_service::person_ref::PersonRefs::load(&db)
+        .await
+        .unwrap()
+        .of(&head.id_number);
+    db.close().await;
+    r
+}
+
 /// What the database holds about people, to search the log for.
 async fn personal_data(url: &str) -> Vec<String> {
     let db = jianfu_store::Db::open(url).await.unwrap();
@@ -487,7 +500,8 @@ async fn officers_and_doctors_in_the_browser() {
         .unwrap();
     let src = wait_for(&d, |src| src.contains("not_found")).await;
     assert!(!src.contains("members"));
-    d.goto(&format!("{base}/persons/{county}/{other}/1"))
+    let other_head = head_ref(&s.url, &county, &other).await;
+    d.goto(&format!("{base}/persons/{county}/{other}/{other_head}"))
         .await
         .unwrap();
     wait_for(&d, |src| src.contains("没有找到")).await;

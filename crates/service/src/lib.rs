@@ -12,6 +12,7 @@ pub mod accounts;
 mod claims;
 pub mod explain;
 pub mod import;
+pub mod person_ref;
 pub mod settle;
 pub mod simulate;
 

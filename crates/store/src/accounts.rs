@@ -364,4 +364,17 @@ impl Db {
             .bind(key).execute(p).await.map(|_| ())?);
         Ok(())
     }
+
+    /// The application key `name`: the one stored, or `fresh` stored now
+    /// when there is none. Every server sharing the database gets the
+    /// same key, whichever of them asked first.
+    pub async fn app_key(&self, name: &str, fresh: &str) -> Result<String> {
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO app_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name).bind(fresh).execute(p).await.map(|_| ())?);
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT value FROM app_keys WHERE name = $1")
+            .bind(name).fetch_one(p).await?),
+        )
+    }
 }

@@ -26,6 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
     /// Region lookups kept in memory.
     pub regions: std::sync::Arc<regions::RegionCache>,
+    /// Persons' references, under the database's key (read on first use).
+    person_refs: std::sync::Arc<tokio::sync::OnceCell<PersonRefs>>,
 }
 
 impl AppState {
@@ -59,7 +62,16 @@ impl AppState {
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
             regions: std::sync::Arc::default(),
+            person_refs: std::sync::Arc::default(),
         }
+    }
+
+    /// Persons' references (`/persons/{county}/{no}/{person}`).
+    pub(crate) async fn person_refs(&self) -> Result<&PersonRefs, error::AppError> {
+        Ok(self
+            .person_refs
+            .get_or_try_init(|| PersonRefs::load(&self.db))
+            .await?)
     }
 }
 
@@ -69,13 +81,16 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::dashboard::dashboard))
         .route("/search", get(pages::search::search))
         .route("/households/{county}/{no}", get(pages::people::household))
-        .route("/persons/{county}/{no}/{k}", get(pages::people::person))
         .route(
-            "/persons/{county}/{no}/{k}/unmask",
+            "/persons/{county}/{no}/{person}",
+            get(pages::people::person),
+        )
+        .route(
+            "/persons/{county}/{no}/{person}/unmask",
             get(pages::people::unmask_form).post(pages::people::unmask),
         )
         .route(
-            "/persons/{county}/{no}/{k}/claims/{claim}",
+            "/persons/{county}/{no}/{person}/claims/{claim}",
             get(pages::people::claim),
         )
         .route("/logout", post(pages::login::logout))

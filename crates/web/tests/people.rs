@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use jianfu_domain::{Role, Scope};
 use jianfu_ingest::FileKind;
+use jianfu_service::person_ref::PersonRefs;
 use jianfu_service::{ImportRequest, import_file};
 use jianfu_store::{AuditFilter, Db, testing};
 
@@ -31,6 +32,13 @@ async fn load(db: &Db, dir: &std::path::Path) {
         let out = import_file(db, &req, |_, _| {}).await.unwrap();
         assert!(out.is_success(), "{file}");
     }
+}
+
+/// The ID number and name of the head of household `no` of 130624.
+async fn head_of(db: &Db, no: &str) -> (String, String) {
+    let m = db.household_members("130624", no).await.unwrap();
+    let h = m.iter().find(|m| m.relation == "head").unwrap();
+    (h.id_number.clone(), h.name.clone())
 }
 
 /// A person with standing claims, and someone of another village.
@@ -97,24 +105,21 @@ async fn household_person_claims_and_unmasking() {
             "full ID numbers never on the household page"
         );
 
-        let mut members = t.db.household_members("130624", &no).await.unwrap();
-        members.sort_by(|a, b| {
-            (a.relation != "head", a.birth_date, &a.id_number).cmp(&(
-                b.relation != "head",
-                b.birth_date,
-                &b.id_number,
-            ))
-        });
-        let k = members.iter().position(|m| m.id_number == id).unwrap() + 1;
-        let person = format!("/persons/130624/{no}/{k}");
+        let refs = PersonRefs::load(&t.db).await.unwrap();
+        let person = format!("/persons/130624/{no}/{}", refs.of(&id));
         let a = county.get(&format!("/households/130624/{no}")).await;
         assert!(
             a.body.contains(&format!("href=\"{person}\"")),
             "members link to their pages"
         );
-        // Past the last member: nobody.
-        let past = format!("/persons/130624/{no}/{}", members.len() + 1);
-        assert_eq!(county.get(&past).await.status, StatusCode::NOT_FOUND);
+        assert!(!person.contains(&id[14..]), "{person}");
+        // Someone of another household, a position, a made-up reference:
+        // nobody.
+        let (other_head, _) = head_of(&t.db, &other_no).await;
+        for r in [refs.of(&other_head).as_str(), "1", "000000000000"] {
+            let a = county.get(&format!("/persons/130624/{no}/{r}")).await;
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{r}");
+        }
         let a = county.get(&format!("{person}?year=2024")).await;
         assert_eq!(a.status, StatusCode::OK);
         assert!(a.body.contains("基本医保") && a.body.contains("个人自付"));
@@ -180,7 +185,11 @@ async fn household_person_claims_and_unmasking() {
             StatusCode::OK
         );
         assert_eq!(doctor.get(&person).await.status, StatusCode::OK);
-        let a = doctor.get(&format!("/persons/130624/{other_no}/1")).await;
+        let other_person = format!("/persons/130624/{other_no}/{}", refs.of(&other_head));
+        assert_eq!(county.get(&other_person).await.status, StatusCode::OK);
+        let a = doctor.get(&other_person).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+        let a = doctor.get(&format!("/api/v1{other_person}")).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
         let a = doctor.get(&format!("/households/130624/{other_no}")).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
@@ -190,5 +199,88 @@ async fn household_person_claims_and_unmasking() {
                 .await
                 .unwrap();
         assert_eq!(rows.len(), 1, "refused requests log no unmasking");
+    }
+}
+
+/// A person's address stays the same when members join the household
+/// ahead of them, and a form opened before the change still reaches them.
+#[tokio::test]
+async fn addresses_survive_membership_changes() {
+    const HEADER: &str = "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n";
+    const HEAD: &str = "H1,130624100200,脱贫户,10230.76,孙文华,130624196603233058,户主,,,正常\n";
+    const SPOUSE: &str = "H1,130624100200,脱贫户,10230.76,孙德明,130624196306305342,配偶,,,正常\n";
+    // Born before the spouse, so listed before them.
+    const PARENT: &str = "H1,130624100200,脱贫户,10230.76,孙老汉,130624194001010026,父母,,,正常\n";
+    let dir = tempfile::tempdir().unwrap();
+    for t in testing::all().await {
+        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+            .await
+            .unwrap();
+        add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
+        let import = |name: &str, rows: &[&str]| {
+            let path = dir.path().join(name);
+            std::fs::write(
+                &path,
+                [HEADER].iter().chain(rows).copied().collect::<String>(),
+            )
+            .unwrap();
+            let db = t.db.clone();
+            async move {
+                let req = ImportRequest::new(path, FileKind::Persons, "tester");
+                assert!(
+                    import_file(&db, &req, |_, _| {})
+                        .await
+                        .unwrap()
+                        .is_success()
+                );
+            }
+        };
+        import("a.csv", &[HEAD, SPOUSE]).await;
+        let app = app(&t.db);
+        let mut county = Client::signed_in(&app, "county").await;
+        let a = county.get("/api/v1/households/130624/H1").await;
+        let members = a.json()["members"].clone();
+        assert_eq!(members[1]["name"], "孙德明");
+        let spouse = format!("/persons/130624/H1/{}", members[1]["ref"].as_str().unwrap());
+        assert!(county.get(&spouse).await.body.contains("孙德明"));
+        let form = county.get(&format!("{spouse}/unmask")).await;
+        assert!(form.body.contains("孙德明"));
+
+        import("b.csv", &[HEAD, PARENT, SPOUSE]).await;
+        let a = county.get("/api/v1/households/130624/H1").await;
+        let names: Vec<String> = a.json()["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["孙文华", "孙老汉", "孙德明"],
+            "the parent comes before the spouse"
+        );
+        let page = county.get(&spouse).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("孙德明") && !page.body.contains("孙老汉"));
+        // The form opened before the change unmasks the person it showed.
+        let a = county
+            .post(
+                &format!("{spouse}/unmask"),
+                &[("reason", "入户核实"), ("note", "")],
+            )
+            .await;
+        assert_eq!(
+            support::text_of(&a.body, "id-number").as_deref(),
+            Some("130624196306305342")
+        );
+        // The API's search hit names the same address.
+        let a = county.get("/api/v1/persons?name=孙德明").await;
+        assert_eq!(
+            a.json()["items"][0]["person"].as_str(),
+            Some(format!("/api/v1{spouse}").as_str())
+        );
+        // The search page's name links to the person.
+        let a = county.get("/search?name=孙德明").await;
+        assert!(a.body.contains(&format!("href=\"{spouse}\"")), "{}", a.body);
     }
 }

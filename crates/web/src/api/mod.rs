@@ -35,9 +35,12 @@ pub fn protected() -> Router<AppState> {
         .route("/api/v1/dashboard", get(registry::dashboard))
         .route("/api/v1/persons", get(registry::search))
         .route("/api/v1/households/{county}/{no}", get(registry::household))
-        .route("/api/v1/persons/{county}/{no}/{k}", get(registry::person))
         .route(
-            "/api/v1/persons/{county}/{no}/{k}/unmask",
+            "/api/v1/persons/{county}/{no}/{person}",
+            get(registry::person),
+        )
+        .route(
+            "/api/v1/persons/{county}/{no}/{person}/unmask",
             post(registry::unmask),
         )
         .route("/api/v1/imports", post(imports::start))

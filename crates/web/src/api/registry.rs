@@ -13,13 +13,16 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError};
-use crate::pages::people::{find_household, find_members};
+use crate::pages::people::{find_household, find_members, find_person};
 
 /// A member as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct Member {
-    /// Position in the household (the person's address with the household).
-    pub position: usize,
+    /// The person's reference: with the household, the person's address
+    /// (`/api/v1/persons/{county}/{no}/{person}`). It stays the same while
+    /// the person stays in the household.
+    #[serde(rename = "ref")]
+    pub reference: String,
     /// Name.
     pub name: String,
     /// Relation code.
@@ -38,7 +41,7 @@ pub struct Member {
     pub status: String,
 }
 
-fn member(k: usize, p: &PersonRow, household_type: &str, unmask: bool) -> Member {
+fn member(reference: String, p: &PersonRow, household_type: &str, unmask: bool) -> Member {
     let groups = GroupSet::parse_list(&p.groups.replace('|', ","))
         .unwrap_or_default()
         .union(
@@ -53,7 +56,7 @@ fn member(k: usize, p: &PersonRow, household_type: &str, unmask: bool) -> Member
         }
     };
     Member {
-        position: k,
+        reference,
         name: p.name.clone(),
         relation: p.relation.clone(),
         id_number: show(&p.id_number),
@@ -74,10 +77,10 @@ pub async fn household(
     user.require(Permission::ViewRegistry)?;
     let h = find_household(&st, &user, &county, &no).await?;
     let members = find_members(&st, &h).await?;
+    let refs = st.person_refs().await?;
     let list: Vec<Member> = members
         .iter()
-        .enumerate()
-        .map(|(i, m)| member(i + 1, m, &h.household_type, false))
+        .map(|m| member(refs.of(&m.id_number), m, &h.household_type, false))
         .collect();
     Ok(Json(json!({ "household": h, "members": list })))
 }
@@ -140,13 +143,12 @@ fn claim_out(c: &PersonClaim) -> ClaimOut {
 async fn person_json(
     st: &AppState,
     user: &CurrentUser,
-    (county, no, k): (&str, &str, usize),
+    (county, no, r): (&str, &str, &str),
     year: Option<i32>,
     unmask: bool,
 ) -> Result<Value, AppError> {
-    let h = find_household(st, user, county, no).await?;
-    let members = find_members(st, &h).await?;
-    let p = members.get(k.wrapping_sub(1)).ok_or(AppError::NotFound)?;
+    let (h, p) = find_person(st, user, county, no, r).await?;
+    let p = &p;
     let diagnoses: Vec<DiagnosisRow> = st.db.diagnoses_of(county, &p.id_number).await?;
     let diagnoses: Vec<Value> = diagnoses
         .iter()
@@ -158,7 +160,7 @@ async fn person_json(
     let mut out = json!({
         "household": { "county_code": h.county_code, "household_no": h.household_no,
                        "village_code": h.village_code, "village_name": h.village_name },
-        "person": member(k, p, &h.household_type, unmask),
+        "person": member(r.to_string(), p, &h.household_type, unmask),
         "diagnoses": diagnoses,
     });
     if user.may(Permission::ViewClaims) {
@@ -183,16 +185,16 @@ async fn person_json(
     Ok(out)
 }
 
-/// `GET /api/v1/persons/{county}/{no}/{k}?year=`
+/// `GET /api/v1/persons/{county}/{no}/{person}?year=`
 pub async fn person(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiPath((county, no, k)): ApiPath<(String, String, usize)>,
+    ApiPath((county, no, r)): ApiPath<(String, String, String)>,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Value> {
     user.require(Permission::ViewRegistry)?;
     Ok(Json(
-        person_json(&st, &user, (&county, &no, k), q.year, false).await?,
+        person_json(&st, &user, (&county, &no, &r), q.year, false).await?,
     ))
 }
 
@@ -202,12 +204,12 @@ pub struct UnmaskBody {
     reason: String,
 }
 
-/// `POST /api/v1/persons/{county}/{no}/{k}/unmask`: the person with full
+/// `POST /api/v1/persons/{county}/{no}/{person}/unmask`: the person with full
 /// ID and phone numbers, after recording who looked and why.
 pub async fn unmask(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiPath((county, no, k)): ApiPath<(String, String, usize)>,
+    ApiPath((county, no, r)): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<UnmaskBody>,
 ) -> ApiResult<Value> {
     user.require(Permission::Unmask)?;
@@ -215,16 +217,14 @@ pub async fn unmask(
     if reason.is_empty() {
         return Err(AppError::BadRequest("请说明查看理由（reason）".into()).into());
     }
-    let h = find_household(&st, &user, &county, &no).await?;
-    let members = find_members(&st, &h).await?;
-    let p = members.get(k.wrapping_sub(1)).ok_or(AppError::NotFound)?;
+    let (_, p) = find_person(&st, &user, &county, &no, &r).await?;
     let mut entry = user.audit("unmask", &p.village_code);
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
     st.db.audit(&entry).await.map_err(AppError::from)?;
     Ok(Json(
-        person_json(&st, &user, (&county, &no, k), None, true).await?,
+        person_json(&st, &user, (&county, &no, &r), None, true).await?,
     ))
 }
 
@@ -233,7 +233,10 @@ pub fn paths() -> Vec<(&'static str, Value)> {
     use super::openapi::{op, path_param, query, with};
     let county = path_param("county", "县级代码（6位）");
     let no = path_param("no", "户编号");
-    let k = path_param("k", "户内成员序号（户主为1，其余按出生日期）");
+    let person = path_param(
+        "person",
+        "人员在户内的标识（家庭接口 members 中的 ref；人员留在本户期间不变）",
+    );
     let object = || json!({ "type": "object" });
     let hit = json!({ "type": "object", "properties": {
         "name": { "type": "string" }, "id_number": { "type": "string", "description": "已脱敏" },
@@ -243,7 +246,8 @@ pub fn paths() -> Vec<(&'static str, Value)> {
         "county_code": { "type": "string" }, "household_no": { "type": "string" },
         "household_type": { "type": "string" }, "village_code": { "type": "string" },
         "village_name": { "type": ["string", "null"] },
-        "household": { "type": "string", "description": "该家庭的接口地址" } } });
+        "household": { "type": "string", "description": "该家庭的接口地址" },
+        "person": { "type": "string", "description": "该人员的接口地址" } } });
     let found = json!({ "type": "object", "properties": {
         "total": { "type": "integer", "description": "符合条件的人数，最多计到 10000" },
         "more": { "type": "boolean", "description": "多于 10000 人时为 true，此时只按默认顺序列出" },
@@ -279,14 +283,14 @@ pub fn paths() -> Vec<(&'static str, Value)> {
                 json!({ "parameters": [county, no] })) }),
         ),
         (
-            "/api/v1/persons/{county}/{no}/{k}",
+            "/api/v1/persons/{county}/{no}/{person}",
             json!({ "get": with(op("人员详情：诊断、结算年份及当年各笔结算的分段金额（分）", object()),
-                json!({ "parameters": [county, no, k, query("year", "结算年度", "integer")] })) }),
+                json!({ "parameters": [county, no, person, query("year", "结算年度", "integer")] })) }),
         ),
         (
-            "/api/v1/persons/{county}/{no}/{k}/unmask",
+            "/api/v1/persons/{county}/{no}/{person}/unmask",
             json!({ "post": with(op("查看完整证件号和电话（须说明理由，记入审计日志）", object()),
-                json!({ "parameters": [county, no, k], "requestBody": { "required": true, "content": {
+                json!({ "parameters": [county, no, person], "requestBody": { "required": true, "content": {
                     "application/json": { "schema": { "type": "object", "required": ["reason"],
                         "properties": { "reason": { "type": "string" } } } } } } })) }),
         ),
@@ -322,6 +326,8 @@ pub struct Hit {
     pub village_name: Option<String>,
     /// The household in the API.
     pub household: String,
+    /// The person in the API.
+    pub person: String,
 }
 
 /// `GET /api/v1/persons`: the search of the search page, a page at a time.
@@ -356,6 +362,7 @@ pub async fn search(
         .db
         .search_persons(user.scope(), &q, sort, list.offset(), list.limit())
         .await?;
+    let refs = st.person_refs().await?;
     let items: Vec<Hit> = found
         .hits
         .iter()
@@ -384,6 +391,12 @@ pub async fn search(
                 "/api/v1/households/{}/{}",
                 h.county_code,
                 crate::auth::encode(&h.household_no)
+            ),
+            person: format!(
+                "/api/v1/persons/{}/{}/{}",
+                h.county_code,
+                crate::auth::encode(&h.household_no),
+                refs.of(&h.id_number)
             ),
         })
         .collect();

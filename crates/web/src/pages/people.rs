@@ -61,7 +61,8 @@ async fn household_in(
 
 /// The members of a household in a stable order: head first, then by
 /// birth date and ID number. A person's address is the household and the
-/// position in this order, so no ID number ever appears in a URL.
+/// person's reference (`jianfu_service::person_ref`), so no ID number
+/// ever appears in a URL.
 pub(crate) async fn find_members(
     st: &AppState,
     h: &HouseholdRow,
@@ -88,27 +89,39 @@ async fn members_of(
     find_members(st, h).await.map_err(|e| PageError(e, lang))
 }
 
-/// Member `k` (1-based) of household `no` of `county`, when inside the
-/// caller's scope.
+/// The member of household `no` of `county` whose reference is `r`, when
+/// inside the caller's scope.
+pub(crate) async fn find_person(
+    st: &AppState,
+    user: &CurrentUser,
+    county: &str,
+    no: &str,
+    r: &str,
+) -> Result<(HouseholdRow, PersonRow), AppError> {
+    let h = find_household(st, user, county, no).await?;
+    let refs = st.person_refs().await?;
+    let p = find_members(st, &h)
+        .await?
+        .into_iter()
+        .find(|p| refs.of(&p.id_number) == r)
+        .filter(|p| user.scope().contains_str(&p.village_code));
+    p.map(|p| (h, p)).ok_or(AppError::NotFound)
+}
+
 async fn person_in(
     st: &AppState,
     user: &CurrentUser,
     county: &str,
     no: &str,
-    k: usize,
+    r: &str,
 ) -> Result<(HouseholdRow, PersonRow), PageError> {
-    let lang = user.lang;
-    let h = household_in(st, user, county, no).await?;
-    let p = members_of(st, lang, &h)
-        .await?
-        .into_iter()
-        .nth(k.wrapping_sub(1))
-        .filter(|p| user.scope().contains_str(&p.village_code));
-    p.map(|p| (h, p)).ok_or(PageError(AppError::NotFound, lang))
+    find_person(st, user, county, no, r)
+        .await
+        .map_err(|e| PageError(e, user.lang))
 }
 
-pub(crate) fn person_href(county: &str, no: &str, k: usize) -> String {
-    format!("/persons/{county}/{}/{k}", encode(no))
+pub(crate) fn person_href(county: &str, no: &str, r: &str) -> String {
+    format!("/persons/{county}/{}/{r}", encode(no))
 }
 
 pub(crate) fn household_href(county: &str, no: &str) -> String {
@@ -135,6 +148,7 @@ pub async fn household(
         .map_err(|e| PageError(e, lang))?;
     let h = household_in(&st, &user, &county, &no).await?;
     let members = members_of(&st, lang, &h).await?;
+    let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
     let mut found = st
         .db
         .diagnoses_of_household(&h.county_code, &h.household_no)
@@ -172,9 +186,9 @@ pub async fn household(
                 th { (t(lang, "性别")) } th { (t(lang, "出生日期")) } th { (t(lang, "人员类别")) }
                 th { (t(lang, "联系电话")) } th { (t(lang, "状态")) }
             } }
-            tbody { @for (k, m) in members.iter().enumerate() {
+            tbody { @for m in &members {
                 tr {
-                    td data-label=(t(lang, "姓名")) { a href=(person_href(&m.county_code, &h.household_no, k + 1)) { (m.name) } }
+                    td data-label=(t(lang, "姓名")) { a href=(person_href(&m.county_code, &h.household_no, &refs.of(&m.id_number))) { (m.name) } }
                     td data-label=(t(lang, "与户主关系")) { (Relation::from_code(&m.relation).map_or("", |r| r.label())) }
                     td data-label=(t(lang, "身份证号")) { (mask_middle(&m.id_number)) }
                     td data-label=(t(lang, "性别")) { (sex_label(lang, &m.sex)) }
@@ -243,27 +257,27 @@ pub struct YearQuery {
     year: Option<i32>,
 }
 
-/// `GET /persons/{county}/{no}/{k}`
+/// `GET /persons/{county}/{no}/{person}`
 pub async fn person(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k)): Path<(String, String, usize)>,
+    Path((county, no, r)): Path<(String, String, String)>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    person_page(&st, &user, (&county, &no, k), q.year, None).await
+    person_page(&st, &user, (&county, &no, &r), q.year, None).await
 }
 
 async fn person_page(
     st: &AppState,
     user: &CurrentUser,
-    (county, no, k): (&str, &str, usize),
+    (county, no, r): (&str, &str, &str),
     year: Option<i32>,
     unmasked: Option<&str>,
 ) -> PageResult {
     let lang = user.lang;
     user.require(Permission::ViewRegistry)
         .map_err(|e| PageError(e, lang))?;
-    let (h, p) = person_in(st, user, county, no, k).await?;
+    let (h, p) = person_in(st, user, county, no, r).await?;
     let id = p.id_number.as_str();
     let diagnoses = st.db.diagnoses_of(county, id).await.map_err(fail(lang))?;
     let history = st
@@ -296,7 +310,7 @@ async fn person_page(
             p.phone.as_deref().map(mask_middle).unwrap_or_default(),
         ),
     };
-    let href = person_href(county, no, k);
+    let href = person_href(county, no, r);
     let body = html! {
         nav.crumbs.muted {
             a href="/" { (t(lang, "首页")) } " › "
@@ -393,18 +407,18 @@ fn claims_table(lang: Lang, href: &str, year: i32, claims: &[PersonClaim]) -> Ma
     }
 }
 
-/// `GET /persons/{county}/{no}/{k}/claims/{claim}`: the tiers and how
+/// `GET /persons/{county}/{no}/{person}/claims/{claim}`: the tiers and how
 /// they were computed.
 pub async fn claim(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k, claim_id)): Path<(String, String, usize, String)>,
+    Path((county, no, r, claim_id)): Path<(String, String, String, String)>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let lang = user.lang;
     user.require(Permission::ViewClaims)
         .map_err(|e| PageError(e, lang))?;
-    let (_, p) = person_in(&st, &user, &county, &no, k).await?;
+    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
     let id = p.id_number.clone();
     let years = st
         .db
@@ -436,9 +450,9 @@ pub async fn claim(
             .map_err(fail(lang))?;
     let title = format!("{} {}", t(lang, "结算单"), c.claim_id);
     let body = html! {
-        nav.crumbs.muted { a href=(person_href(&county, &no, k)) { (p.name) } " › " (c.claim_id) }
+        nav.crumbs.muted { a href=(person_href(&county, &no, &r)) { (p.name) } " › " (c.claim_id) }
         h1 { (title) }
-        (claims_table(lang, &person_href(&county, &no, k), year, std::slice::from_ref(&c)))
+        (claims_table(lang, &person_href(&county, &no, &r), year, std::slice::from_ref(&c)))
         h2 { (t(lang, "计算过程")) }
         @match text {
             Some(text) => pre.explain #explanation { (text) },
@@ -448,21 +462,21 @@ pub async fn claim(
     Ok(page(&user, "/search", &title, body))
 }
 
-/// `GET /persons/{county}/{no}/{k}/unmask`: asks for the reason.
+/// `GET /persons/{county}/{no}/{person}/unmask`: asks for the reason.
 pub async fn unmask_form(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k)): Path<(String, String, usize)>,
+    Path((county, no, r)): Path<(String, String, String)>,
 ) -> PageResult {
     let lang = user.lang;
     user.require(Permission::Unmask)
         .map_err(|e| PageError(e, lang))?;
-    let (_, p) = person_in(&st, &user, &county, &no, k).await?;
+    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
     let body = html! {
         h1 { (t(lang, "查看完整信息")) }
         p { (p.name) " · " (mask_middle(&p.id_number)) }
         p.muted { (t(lang, "完整的身份证号和电话属于敏感个人信息。请说明查看理由，本次查看将记入审计日志。")) }
-        form.stack method="post" action={ (person_href(&county, &no, k)) "/unmask" } {
+        form.stack method="post" action={ (person_href(&county, &no, &r)) "/unmask" } {
             (csrf_field(&user))
             label { (t(lang, "查看理由"))
                 select name="reason" #reason {
@@ -487,12 +501,12 @@ pub struct UnmaskForm {
     note: String,
 }
 
-/// `POST /persons/{county}/{no}/{k}/unmask`: records the look, then shows
+/// `POST /persons/{county}/{no}/{person}/unmask`: records the look, then shows
 /// the person unmasked in this one answer.
 pub async fn unmask(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((county, no, k)): Path<(String, String, usize)>,
+    Path((county, no, r)): Path<(String, String, String)>,
     Form(f): Form<UnmaskForm>,
 ) -> PageResult {
     let lang = user.lang;
@@ -507,11 +521,11 @@ pub async fn unmask(
             lang,
         ));
     }
-    let (_, p) = person_in(&st, &user, &county, &no, k).await?;
+    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
     let mut entry = user.audit("unmask", &p.village_code);
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
     st.db.audit(&entry).await.map_err(fail(lang))?;
-    person_page(&st, &user, (&county, &no, k), None, Some(&reason)).await
+    person_page(&st, &user, (&county, &no, &r), None, Some(&reason)).await
 }

@@ -4,6 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
+use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::search::{PersonHit, PersonPage, PersonSearch, PersonSort};
 use maud::html;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use crate::auth::{CurrentUser, encode};
 use crate::error::PageError;
 use crate::i18n::t;
 use crate::layout::page;
-use crate::pages::people::household_href;
+use crate::pages::people::{household_href, person_href};
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// The search form's fields.
@@ -99,7 +100,9 @@ const COLUMNS: [Column; 8] = [
     Column::plain("户类别"),
 ];
 
-fn row(h: &PersonHit) -> Vec<Cell> {
+/// A row of the results: the name opens the person, the 户编号 the
+/// household.
+fn row(h: &PersonHit, refs: &PersonRefs) -> Vec<Cell> {
     let groups = GroupSet::parse_list(&h.groups.replace('|', ","))
         .unwrap_or_default()
         .union(
@@ -107,8 +110,9 @@ fn row(h: &PersonHit) -> Vec<Cell> {
                 .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
         );
     let household = household_href(&h.county_code, &h.household_no);
+    let person = person_href(&h.county_code, &h.household_no, &refs.of(&h.id_number));
     vec![
-        Cell::link(&h.name, &household),
+        Cell::link(&h.name, &person),
         mask_middle(&h.id_number).into(),
         Relation::from_code(&h.relation)
             .map_or("", |r| r.label())
@@ -198,7 +202,8 @@ pub async fn search(
     if let (Some(format), Some(PersonPage { hits, .. })) = (export, &found) {
         user.require(Permission::ExportPersonal)
             .map_err(|e| PageError(e, lang))?;
-        let rows: Vec<Vec<Cell>> = hits.iter().map(row).collect();
+        let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
+        let rows: Vec<Vec<Cell>> = hits.iter().map(|h| row(h, refs)).collect();
         let mut entry = user.audit("export", user.scope().code());
         entry.target_kind = Some("persons".into());
         entry.detail = Some(format!("人员查询结果 {} 条", rows.len()));
@@ -210,6 +215,7 @@ pub async fn search(
             .map_err(|e| PageError(e, lang));
     }
     let villages = villages(&st, &user).await;
+    let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
     let body = html! {
         h1 { (t(lang, "查询家庭和人员")) }
         form.inline method="get" action="/search" {
@@ -239,7 +245,7 @@ pub async fn search(
                 }
                 (tables::render(lang, &Table {
                     columns: &COLUMNS,
-                    rows: found.hits.iter().map(row).collect(),
+                    rows: found.hits.iter().map(|h| row(h, refs)).collect(),
                     total: found.total,
                     more: found.more,
                     params: &ListParams {
