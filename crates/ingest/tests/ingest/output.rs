@@ -1,11 +1,9 @@
 //! The error report files and the templates.
 
-mod common;
-
 use std::io::Read;
 
+use crate::common::*;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::*;
 use jianfu_ingest::columns::{DIAGNOSIS_COLUMNS, FileKind, PERSON_COLUMNS, ValueKind};
 use jianfu_ingest::{ReportFile, check_persons_file, write_template};
 

@@ -10,8 +10,7 @@ use jianfu_ingest::FileKind;
 use jianfu_service::{ImportRequest, import_file};
 use jianfu_store::{AuditFilter, testing};
 
-mod support;
-use support::{Client, add_user, app, enc};
+use crate::support::{Client, add_user, app, enc};
 
 const PERSONS: usize = 400;
 

@@ -1,8 +1,6 @@
 //! File-level reading: formats, encodings, headers, workbooks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jianfu_domain::{HouseholdType, Money};
 use jianfu_ingest::columns::FileKind;
 use jianfu_ingest::{

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_store::{Db, testing};
 
-mod support;
-use support::Client;
+use crate::support;
+use crate::support::Client;
 
 const HEADER: &str = "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n";
 

@@ -1,8 +1,6 @@
 //! Row-level parsing and the cross-row checks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jianfu_domain::{Group, HouseholdType, PersonStatus, RegionCode, Relation};
 use jianfu_ingest::{MemorySink, PersonCheck, Severity, VillageCheck, check_diagnoses_file};
 

@@ -1,11 +1,9 @@
 //! The shared example files of `spec/examples/import`.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 
+use crate::common::*;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::*;
 use jianfu_domain::{Group, HouseholdType, IdCardNo, Money, PersonStatus, Relation};
 use jianfu_ingest::columns::{FileKind, PERSON_COLUMNS};
 use jianfu_ingest::{DiagnosesReader, MemorySink, PersonsReader, Severity, check_diagnoses_file};

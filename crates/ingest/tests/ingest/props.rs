@@ -1,10 +1,8 @@
 //! Property tests: cell normalisation, dates, and "never panics" for the
 //! whole persons path on arbitrary input.
 
-mod common;
-
+use crate::common::*;
 use chrono::{Datelike, NaiveDate};
-use common::*;
 use jianfu_ingest::normalize::{
     excel_serial_to_date, half_width, is_invisible, normalize_text, parse_date_text,
 };

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_store::{AuditEntry, testing};
 
-mod support;
-use support::{Client, PASSWORD};
+use crate::support;
+use crate::support::{Client, PASSWORD};
 
 const ID: &str = "130624197001020011";
 

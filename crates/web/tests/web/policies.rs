@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_store::testing;
 
-mod support;
-use support::Client;
+use crate::support;
+use crate::support::Client;
 
-const REFERENCE: &str = include_str!("../../../data/policies/reference-2023.toml");
+const REFERENCE: &str = include_str!("../../../../data/policies/reference-2023.toml");
 
 fn good() -> String {
     REFERENCE.replacen("示例县 2023", "测试县 2023 修订", 1)

@@ -7,8 +7,8 @@ use jianfu_domain::Role;
 use jianfu_service::accounts::{self, Actor};
 use jianfu_store::testing;
 
-mod support;
-use support::{Client, PASSWORD, add_user, app};
+use crate::support;
+use crate::support::{Client, PASSWORD, add_user, app};
 
 #[tokio::test]
 async fn signed_out_callers_are_sent_to_sign_in_or_refused() {

@@ -5,8 +5,7 @@ use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_store::testing;
 
-mod support;
-use support::{Client, add_user, app};
+use crate::support::{Client, add_user, app};
 
 #[tokio::test]
 async fn every_documented_path_is_routed() {

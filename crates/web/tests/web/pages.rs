@@ -10,8 +10,8 @@ use jianfu_domain::{
 };
 use jianfu_store::testing;
 
-mod support;
-use support::Client;
+use crate::support;
+use crate::support::Client;
 
 fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord {
     PersonRecord {

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_store::testing;
 
-mod support;
-use support::{Client, PASSWORD};
+use crate::support;
+use crate::support::{Client, PASSWORD};
 
 const NEW_PASSWORD: &str = "Village-doc-2026";
 

@@ -10,8 +10,8 @@ use jianfu_service::person_ref::PersonRefs;
 use jianfu_service::{ImportRequest, import_file};
 use jianfu_store::{AuditFilter, Db, testing};
 
-mod support;
-use support::{Client, add_user, app};
+use crate::support;
+use crate::support::{Client, add_user, app};
 
 async fn load(db: &Db, dir: &std::path::Path) {
     db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})

@@ -2,9 +2,7 @@
 //! booleans in several spellings, optional columns, and the cross-row
 //! checks of reversals.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jianfu_domain::{ClaimKind, FacilityLevel, Group, GroupSet, Money};
 use jianfu_ingest::{ClaimsReader, MemorySink, PersonCheck, check_claims_file};
 

@@ -1,0 +1,12 @@
+//! The store on SQLite and PostgreSQL.
+//!
+//! One test binary per crate: each file is a module here, so the suite
+//! links (and stores) one executable instead of one per file.
+
+mod audit;
+mod claims;
+mod contract;
+mod deferred_indexes;
+mod migrations;
+mod rollups;
+mod search;

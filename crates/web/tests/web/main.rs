@@ -1,0 +1,15 @@
+//! The web application through its real router, on SQLite and PostgreSQL.
+//!
+//! One test binary per crate: each file is a module here, so the suite
+//! links (and stores) one executable instead of one per file.
+
+mod audit;
+mod imports;
+mod openapi;
+mod pages;
+mod people;
+mod policies;
+mod search;
+mod security;
+mod support;
+mod users;
