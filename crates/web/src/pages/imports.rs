@@ -329,6 +329,28 @@ pub async fn show(
                     div.card { span.muted { (t(lang, "警告")) } b { (o.warnings) } }
                 }
                 @if (o.errors > 0 || o.warnings > 0) && job.report().is_some() {
+                    @let problems = report_preview(&job, PREVIEW_PROBLEMS);
+                    @if !problems.is_empty() {
+                        h2 { (t(lang, "问题")) }
+                        @if o.errors + o.warnings > problems.len() as u64 {
+                            p.muted { (t(lang, "下面列出前")) " " (problems.len()) " " (t(lang, "条，完整内容请下载错误报告。")) }
+                        }
+                        div.tablewrap { table.cards-sm #problems {
+                            thead { tr {
+                                th { (t(lang, "行号")) } th { (t(lang, "列")) } th { (t(lang, "值")) }
+                                th { (t(lang, "问题")) } th { (t(lang, "级别")) }
+                            } }
+                            tbody { @for p in &problems {
+                                tr {
+                                    td data-label=(t(lang, "行号")) { (p.row) }
+                                    td data-label=(t(lang, "列")) { (p.column) }
+                                    td data-label=(t(lang, "值")) { (p.value) }
+                                    td data-label=(t(lang, "问题")) { (p.problem) }
+                                    td data-label=(t(lang, "级别")) { (p.level) }
+                                }
+                            } }
+                        } }
+                    }
                     div.exports {
                         a.button href={ "/imports/" (job.id) "/report.xlsx" } { (t(lang, "下载错误报告 Excel")) }
                         a.button.secondary href={ "/imports/" (job.id) "/report.csv" } { (t(lang, "下载错误报告 CSV")) }
@@ -339,6 +361,58 @@ pub async fn show(
         p { a href="/imports" { (t(lang, "返回导入")) } }
     };
     Ok(page(&user, "/imports", t(lang, "导入"), body).into_response())
+}
+
+/// Problems shown on the result page; the rest are in the report.
+const PREVIEW_PROBLEMS: usize = 20;
+
+/// One line of the error report as the result page shows it (values are
+/// masked in the report already).
+struct Problem {
+    row: String,
+    column: String,
+    value: String,
+    problem: String,
+    level: String,
+}
+
+/// The first `n` problems of a finished job's report, read from the top
+/// of the file only; empty when it cannot be read.
+fn report_preview(job: &Job, n: usize) -> Vec<Problem> {
+    let Some(path) = job.report() else {
+        return Vec::new();
+    };
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read import report");
+            return Vec::new();
+        }
+    };
+    let mut input = std::io::BufReader::new(file);
+    // The report starts with a byte-order mark for Excel.
+    if std::io::BufRead::fill_buf(&mut input).is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+        std::io::BufRead::consume(&mut input, 3);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(input);
+    reader
+        .records()
+        .map_while(Result::ok)
+        .take(n)
+        .map(|r| {
+            let cell = |i: usize| r.get(i).unwrap_or("").to_string();
+            Problem {
+                row: cell(1),
+                column: cell(2),
+                value: cell(3),
+                problem: cell(4),
+                level: cell(6),
+            }
+        })
+        .collect()
 }
 
 /// The error report of a finished job, as CSV bytes.

@@ -123,6 +123,14 @@ async fn upload_progress_result_and_report() {
         let xlsx = c.get(&format!("/imports/{job}/report.xlsx")).await;
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX is a zip");
+        // The result page lists the problem itself, masked.
+        assert!(html.contains("id=\"problems\""), "{html}");
+        assert!(
+            html.contains("130624********6024") && html.contains("校验位"),
+            "{html}"
+        );
+        assert!(!html.contains("130624197308076024"));
+        assert!(!html.contains("下面列出前"), "all problems fit");
 
         // Skip-invalid: the good rows are written.
         let (_, html) = import(&mut c, "persons", "skip", "人员2.csv", &file).await;
@@ -172,6 +180,17 @@ async fn upload_progress_result_and_report() {
             StatusCode::NOT_FOUND
         );
         assert!(!other.get("/imports").await.body.contains("人员2.csv"));
+
+        // Many problems: the first 20 on the page, the rest in the report.
+        let many: Vec<String> = (0..25)
+            .map(|i| format!("B{i},130624100200,脱贫户,,某,13062419730807{i:04},户主,,,正常"))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let (job, html) = import(&mut c, "persons", "all", "多.csv", &persons(&many)).await;
+        assert_eq!(html.matches("data-label=\"行号\"").count(), 20, "{html}");
+        assert!(html.contains("下面列出前"), "{html}");
+        let report = c.get(&format!("/imports/{job}/report.csv")).await.body;
+        assert!(report.lines().count() > 21, "{report}");
     }
 }
 
