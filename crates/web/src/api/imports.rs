@@ -9,7 +9,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::jobs::JobState;
-use crate::pages::imports::{download, report_csv, start_upload};
+use crate::pages::imports::{
+    PREVIEW_PROBLEMS, Problem, download, report_csv, report_preview, start_upload,
+};
 
 /// A started import.
 #[derive(Debug, Serialize)]
@@ -51,6 +53,8 @@ pub struct Status {
     pub message: Option<String>,
     /// Whether an error report can be downloaded.
     pub has_report: bool,
+    /// The report's first problems (at most 20), when done.
+    pub problems: Vec<Problem>,
 }
 
 /// `POST /api/v1/imports` (multipart: `kind`, `mode`, `file`).
@@ -91,6 +95,7 @@ pub async fn status(
         batch: None,
         message: None,
         has_report: false,
+        problems: Vec::new(),
     };
     match &j.state {
         JobState::Running => {}
@@ -112,6 +117,9 @@ pub async fn status(
             s.warnings = o.warnings;
             s.batch = o.batch_id;
             s.has_report = (o.errors > 0 || o.warnings > 0) && j.report().is_some();
+            if s.has_report {
+                s.problems = report_preview(&j, PREVIEW_PROBLEMS);
+            }
         }
     }
     Ok(Json(s))

@@ -118,7 +118,13 @@ fn imports_paths() -> Vec<(&'static str, Value)> {
         "rows_read": { "type": "integer" }, "rows_written": { "type": "integer" },
         "rows_rejected": { "type": "integer" }, "errors": { "type": "integer" },
         "warnings": { "type": "integer" }, "batch": { "type": ["integer", "null"] },
-        "message": { "type": ["string", "null"] }, "has_report": { "type": "boolean" } } });
+        "message": { "type": ["string", "null"] }, "has_report": { "type": "boolean" },
+        "problems": { "type": "array", "description": "错误报告的前20条（证件号已脱敏）；完整内容见错误报告",
+            "items": { "type": "object", "properties": {
+                "row": { "type": ["integer", "null"], "description": "文件中的行号（表头为第1行）；整个文件的问题为 null" },
+                "column": { "type": "string" }, "value": { "type": "string" },
+                "problem": { "type": "string" }, "code": { "type": "string" },
+                "level": { "type": "string", "enum": ["错误", "警告"] } } } } } });
     let mut upload = op(
         "上传 CSV/XLSX 文件并在后台导入；只能导入调用者管辖范围内的行，范围外的行作为错误行报告",
         json!({ "type": "object", "properties": { "job": { "type": "string" } } }),

@@ -342,7 +342,7 @@ pub async fn show(
                             } }
                             tbody { @for p in &problems {
                                 tr {
-                                    td data-label=(t(lang, "行号")) { (p.row) }
+                                    td data-label=(t(lang, "行号")) { @if let Some(r) = p.row { (r) } }
                                     td data-label=(t(lang, "列")) { (p.column) }
                                     td data-label=(t(lang, "值")) { (p.value) }
                                     td data-label=(t(lang, "问题")) { (p.problem) }
@@ -363,22 +363,28 @@ pub async fn show(
     Ok(page(&user, "/imports", t(lang, "导入"), body).into_response())
 }
 
-/// Problems shown on the result page; the rest are in the report.
-const PREVIEW_PROBLEMS: usize = 20;
+/// Problems shown on the result page and in the API's status; the rest
+/// are in the report.
+pub(crate) const PREVIEW_PROBLEMS: usize = 20;
 
-/// One line of the error report as the result page shows it (values are
-/// masked in the report already).
-struct Problem {
-    row: String,
+/// One line of the error report (values are masked in the report
+/// already).
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Problem {
+    /// File row (the header is row 1); none for a problem of the file.
+    row: Option<u32>,
     column: String,
     value: String,
     problem: String,
+    /// The stable code (`id_checksum`, `outside_jurisdiction`, …).
+    code: String,
+    /// 错误 or 警告.
     level: String,
 }
 
 /// The first `n` problems of a finished job's report, read from the top
 /// of the file only; empty when it cannot be read.
-fn report_preview(job: &Job, n: usize) -> Vec<Problem> {
+pub(crate) fn report_preview(job: &Job, n: usize) -> Vec<Problem> {
     let Some(path) = job.report() else {
         return Vec::new();
     };
@@ -405,10 +411,11 @@ fn report_preview(job: &Job, n: usize) -> Vec<Problem> {
         .map(|r| {
             let cell = |i: usize| r.get(i).unwrap_or("").to_string();
             Problem {
-                row: cell(1),
+                row: cell(1).parse().ok(),
                 column: cell(2),
                 value: cell(3),
                 problem: cell(4),
+                code: cell(5),
                 level: cell(6),
             }
         })

@@ -345,6 +345,13 @@ async fn templates_and_api() {
         assert_eq!(status["rows_written"], 1);
         assert_eq!(status["rows_rejected"], 1);
         assert_eq!(status["has_report"], true);
+        let problems = status["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{status}");
+        assert_eq!(problems[0]["row"], 3);
+        assert_eq!(problems[0]["column"], "身份证号");
+        assert_eq!(problems[0]["value"], "130624********6024");
+        assert_eq!(problems[0]["code"], "id_checksum");
+        assert_eq!(problems[0]["level"], "错误");
         let report = c.get(&format!("/api/v1/imports/{job}/report")).await;
         assert_eq!(report.status, StatusCode::OK);
         assert!(report.body.contains(",3,身份证号,"), "{}", report.body);
