@@ -159,7 +159,7 @@ async fn write_pass(
     });
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
-        let (rows, outside) = jurisdiction.split(chunk?, |c| ("", c.person.as_str()));
+        let (rows, outside) = jurisdiction.split(chunk?, |c| ("", &c.person));
         refused += jurisdiction.report(&outside, file, report, |c| {
             ("身份证号", mask_middle(c.person.as_str()))
         });

@@ -366,8 +366,27 @@ async fn import_unrefreshed(
 /// write pass applies it again to the rows it writes.
 pub(crate) struct Jurisdiction {
     scope: Option<Scope>,
-    /// ID numbers of the persons inside the scope (diagnoses and claims).
-    ids: Option<std::collections::HashSet<String>>,
+    /// Who is inside, for diagnoses and claims; `None` for persons files
+    /// and unscoped imports.
+    persons: Option<PersonsInside>,
+}
+
+/// Files up to this size judge their persons one lookup at a time; larger
+/// ones read the jurisdiction's persons once. A province officer's file
+/// of a few rows then does not read millions of ID numbers.
+const LOOKUP_FILES_UP_TO_BYTES: u64 = 512 * 1024;
+
+/// The persons inside a jurisdiction, as far as an import needs them.
+enum PersonsInside {
+    /// All of them, as sorted packed ID numbers (8 bytes a person).
+    All(Vec<u64>),
+    /// Asked one at a time from the check pass's blocking thread; every
+    /// answer is kept, so the write pass asks nothing.
+    Asked {
+        db: Db,
+        runtime: tokio::runtime::Handle,
+        answers: std::sync::Mutex<HashMap<u64, bool>>,
+    },
 }
 
 impl Jurisdiction {
@@ -375,23 +394,67 @@ impl Jurisdiction {
     /// unscoped import).
     pub(crate) async fn load(db: &Db, req: &ImportRequest) -> Result<Self, StoreError> {
         let scope = req.scope.filter(|s| !s.prefix().is_empty());
-        let ids = match (&scope, req.kind) {
+        let persons = match (&scope, req.kind) {
             (Some(s), FileKind::Diagnoses | FileKind::Claims) => {
-                Some(db.person_ids_in(s.prefix()).await?.into_iter().collect())
+                let small =
+                    std::fs::metadata(&req.path).is_ok_and(|m| m.len() <= LOOKUP_FILES_UP_TO_BYTES);
+                Some(if small {
+                    PersonsInside::Asked {
+                        db: db.clone(),
+                        runtime: tokio::runtime::Handle::current(),
+                        answers: Default::default(),
+                    }
+                } else {
+                    PersonsInside::All(db.person_keys_in(s.prefix()).await?)
+                })
             }
             _ => None,
         };
-        Ok(Jurisdiction { scope, ids })
+        Ok(Jurisdiction { scope, persons })
     }
 
-    /// The first pass's verdict on a person named by a diagnosis or claim:
-    /// only the persons inside are known here, so a person the registry
-    /// lacks and one listed elsewhere get the same answer. An unscoped
-    /// import leaves unknown persons to the write pass.
+    /// True when the person is inside. A failed lookup counts as outside:
+    /// the row is refused and reported, never written unchecked.
+    fn is_inside(&self, id: &IdCardNo, may_ask: bool) -> bool {
+        let (Some(scope), Some(persons)) = (&self.scope, &self.persons) else {
+            return true;
+        };
+        let key = id.packed();
+        match persons {
+            PersonsInside::All(keys) => keys.binary_search(&key).is_ok(),
+            PersonsInside::Asked {
+                db,
+                runtime,
+                answers,
+            } => {
+                if let Some(&inside) = answers.lock().expect("answers lock").get(&key) {
+                    return inside;
+                }
+                if !may_ask {
+                    return false;
+                }
+                let inside = runtime
+                    .block_on(db.person_is_in(id.as_str(), scope.prefix()))
+                    .unwrap_or_else(|e| {
+                        tracing::error!(error = %e, "jurisdiction lookup failed");
+                        false
+                    });
+                answers.lock().expect("answers lock").insert(key, inside);
+                inside
+            }
+        }
+    }
+
+    /// The first pass's verdict on a person named by a diagnosis or claim
+    /// (called on a blocking thread): only the persons inside are known
+    /// here, so a person the registry lacks and one listed elsewhere get
+    /// the same answer. An unscoped import leaves unknown persons to the
+    /// write pass.
     pub(crate) fn person_check(&self, id: &IdCardNo) -> PersonCheck {
-        match &self.ids {
-            Some(ids) if !ids.contains(id.as_str()) => PersonCheck::OutsideJurisdiction,
-            _ => PersonCheck::Listed,
+        if self.is_inside(id, true) {
+            PersonCheck::Listed
+        } else {
+            PersonCheck::OutsideJurisdiction
         }
     }
 
@@ -400,7 +463,7 @@ impl Jurisdiction {
     pub(crate) fn split<T>(
         &self,
         rows: Vec<(u64, T)>,
-        keys: impl Fn(&T) -> (&str, &str),
+        keys: impl Fn(&T) -> (&str, &IdCardNo),
     ) -> (Numbered<T>, Numbered<T>) {
         let Some(scope) = &self.scope else {
             return (rows, Vec::new());
@@ -408,7 +471,7 @@ impl Jurisdiction {
         rows.into_iter().partition(|(_, r)| {
             let (village, id) = keys(r);
             if village.is_empty() {
-                self.ids.as_ref().is_none_or(|ids| ids.contains(id))
+                self.is_inside(id, false)
             } else {
                 scope.contains_str(village)
             }
@@ -554,14 +617,14 @@ async fn write_pass(
         let chunk = match chunk? {
             Chunk::Persons(rows) => {
                 let (rows, outside) =
-                    jurisdiction.split(rows, |p| (p.household.village.as_str(), p.id.as_str()));
+                    jurisdiction.split(rows, |p| (p.household.village.as_str(), &p.id));
                 refused += jurisdiction.report(&outside, file, report, |p| {
                     ("行政区划代码", p.household.village.as_str().to_string())
                 });
                 Chunk::Persons(rows)
             }
             Chunk::Diagnoses(rows) => {
-                let (rows, outside) = jurisdiction.split(rows, |d| ("", d.id.as_str()));
+                let (rows, outside) = jurisdiction.split(rows, |d| ("", &d.id));
                 refused += jurisdiction.report(&outside, file, report, |d| {
                     ("身份证号", mask_middle(d.id.as_str()))
                 });

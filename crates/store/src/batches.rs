@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use jianfu_domain::IdCardNo;
+
 use crate::{Db, Result, prefix_range};
 
 /// One import (change batch).
@@ -101,10 +103,32 @@ impl Db {
         Ok((rows, total))
     }
 
-    /// The ID numbers of the persons whose village lies under `prefix`.
-    pub async fn person_ids_in(&self, prefix: &str) -> Result<Vec<String>> {
+    /// The persons whose village lies under `prefix`, as sorted packed ID
+    /// numbers ([`jianfu_domain::IdCardNo::packed`]): 8 bytes a person,
+    /// read as a stream.
+    pub async fn person_keys_in(&self, prefix: &str) -> Result<Vec<u64>> {
+        use futures::TryStreamExt;
         let (lo, hi) = prefix_range(prefix);
         let sql = "SELECT id_number FROM persons WHERE village_code >= $1 AND village_code < $2";
-        Ok(on_pool!(self, p => sqlx::query_scalar(sql).bind(&lo).bind(&hi).fetch_all(p).await?))
+        let pack = |id: String| IdCardNo::parse(&id).ok().map(|i| i.packed());
+        let mut keys: Vec<u64> = on_pool!(self, p => sqlx::query_scalar::<_, String>(sql)
+            .bind(&lo).bind(&hi).fetch(p)
+            .try_fold(Vec::new(), |mut v, id| async move {
+                v.extend(pack(id));
+                Ok(v)
+            }).await?);
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
+    /// True when the person with `id_number` lives in a village under
+    /// `prefix` (one primary-key lookup).
+    pub async fn person_is_in(&self, id_number: &str, prefix: &str) -> Result<bool> {
+        let (lo, hi) = prefix_range(prefix);
+        let sql = "SELECT COUNT(*) FROM persons WHERE id_number = $1 \
+                   AND village_code >= $2 AND village_code < $3";
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(sql)
+            .bind(id_number).bind(&lo).bind(&hi).fetch_one(p).await?);
+        Ok(n > 0)
     }
 }

@@ -271,6 +271,25 @@ async fn jurisdiction_and_permissions() {
             report.contains(",2,身份证号,") && report.contains("您的管辖范围内没有该身份证号"),
             "{report}"
         );
+        // A file too large to ask person by person: the jurisdiction's
+        // persons are read once, and judged the same way.
+        let mut big = String::from("身份证号,疾病编码,疾病名称,确诊日期,确诊机构\n");
+        let start = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+        for i in 0..10_500 {
+            let day = start + chrono::Days::new(i);
+            big.push_str(&format!("130624196603233058,I10,,{day},阜平县医院\n"));
+        }
+        big.push_str("130624197001087553,I63.9,,2023-04-30,定兴县医院\n");
+        assert!(big.len() > 512 * 1024, "{}", big.len());
+        let (job, html) = import(&mut c, "diagnoses", "skip", "大.csv", big.as_bytes()).await;
+        assert_eq!(card(&html, "written"), 10_500, "{html}");
+        assert_eq!(card(&html, "rejected"), 1, "{html}");
+        let report = c.get(&format!("/imports/{job}/report.csv")).await.body;
+        assert!(
+            report.contains(",10502,身份证号,") && report.contains("outside_jurisdiction"),
+            "{report}"
+        );
+
         // In all-or-nothing mode too, with the file's other problems.
         let diag = "身份证号,疾病编码,疾病名称,确诊日期,确诊机构\n\
                     130624196603233058,N18.5,,2022-07-31,阜平县医院\n\
