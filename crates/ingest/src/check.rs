@@ -630,11 +630,19 @@ impl<'a> PersonsCheck<'a> {
     }
 }
 
-/// The problem and its code for a row naming a person the check did not
-/// accept; `None` when listed.
-pub(crate) fn person_error(check: PersonCheck) -> Option<(&'static str, &'static str)> {
+/// The problem and its code for a row of a diagnoses or claims file
+/// naming a person the check did not accept; `None` when listed.
+pub(crate) fn person_error(
+    check: PersonCheck,
+    kind: FileKind,
+) -> Option<(&'static str, &'static str)> {
     match check {
         PersonCheck::Listed => None,
+        // Claims name the code the write pass has always used.
+        PersonCheck::NotListed if kind == FileKind::Claims => Some((
+            "台账中没有这个身份证号的人员，无法确定参保县和人员类别；请先导入该人员的人员信息，或核对号码",
+            "person_not_in_registry",
+        )),
         PersonCheck::NotListed => Some((
             "台账中没有这个身份证号的人员；请先导入该人员的人员信息，或核对号码",
             "unknown_person",
@@ -706,7 +714,7 @@ impl<'a> DiagnosesCheck<'a> {
                 .known
                 .entry(id.packed())
                 .or_insert_with(|| (self.person_check)(&id));
-            if let Some(e) = person_error(check) {
+            if let Some(e) = person_error(check, FileKind::Diagnoses) {
                 errors.push(error(diagnosis::ID_NUMBER, id.as_str(), e.0.into(), e.1));
             }
             if let (Some(code), Some(date)) = (&d.icd10, d.diagnosed_on) {

@@ -365,7 +365,7 @@ struct Forward {
 /// Reports `duplicate_claim_id` (on the later row), `reverses_itself`,
 /// `reversal_of_reversal`, `duplicate_reversal` (a second reversal of
 /// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`,
-/// and, through the caller's lookup, `unknown_person` and
+/// and, through the caller's lookup, `person_not_in_registry` and
 /// `outside_jurisdiction`.
 /// A reversal read before the claim it reverses is judged when that
 /// claim is read and, when accepted, listed in [`CheckOutcome::deferred`]
@@ -472,7 +472,7 @@ impl<'a> ClaimsCheck<'a> {
     ) {
         self.rows += 1;
         if let Some(id) = &c.person
-            && let Some((problem, code)) = person_error((self.person_check)(id))
+            && let Some((problem, code)) = person_error((self.person_check)(id), FileKind::Claims)
         {
             errors.push(self.error(row, claim::PERSON_ID, id.as_str(), problem.into(), code));
         }

@@ -18,7 +18,8 @@ use jianfu_store::{ClaimConflict, ClaimsImport, Db};
 use tokio::sync::mpsc;
 
 use crate::import::{
-    ImportError, ImportOutcome, ImportPhase, ImportRequest, Jurisdiction, default_report_path,
+    ImportError, ImportOutcome, ImportPhase, ImportRequest, Jurisdiction, PersonErrors,
+    default_report_path,
 };
 
 /// Rows written per database round.
@@ -45,18 +46,20 @@ pub(crate) async fn import_claims(
     let progress: SharedProgress = Arc::new(std::sync::Mutex::new(progress));
     let jurisdiction = Arc::new(Jurisdiction::load(db, req).await?);
     let (req1, prog1, judge) = (req.clone(), progress.clone(), jurisdiction.clone());
-    let (mut report, checked) = tokio::task::spawn_blocking(move || {
+    let (mut report, checked, person_errors) = tokio::task::spawn_blocking(move || {
         let mut report = report;
+        let mut tally = PersonErrors::new(&mut report);
         let mut on_progress =
             |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
         let checked = check_claims_file(
             &req1.path,
             &req1.options,
             &|id| judge.person_check(id),
-            &mut report,
+            &mut tally,
             &mut on_progress,
         );
-        (report, checked)
+        let person_errors = tally.count;
+        (report, checked, person_errors)
     })
     .await
     .map_err(|e| ImportError::Task(e.to_string()))?;
@@ -84,7 +87,7 @@ pub(crate) async fn import_claims(
     let reject = |errors| {
         ImportOutcome::nothing_written(data_rows, errors, warnings, report_path.clone(), batch)
     };
-    if errors > 0 && !req.skip_invalid {
+    if errors > 0 && !req.skip_invalid && !PersonErrors::only(person_errors, errors) {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
         return Ok(reject(errors));
@@ -109,7 +112,7 @@ pub(crate) async fn import_claims(
         }
     };
     errors += refused;
-    if refused > 0 && !req.skip_invalid {
+    if errors > 0 && !req.skip_invalid {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
         return Ok(reject(errors));

@@ -224,34 +224,37 @@ async fn import_unrefreshed(
     // Pass 1 on a blocking thread: the readers are synchronous.
     let started = std::time::Instant::now();
     let (req1, prog1) = (req.clone(), progress.clone());
-    let (mut report, checked, lookup_failed) = tokio::task::spawn_blocking(move || {
-        let mut report = report;
-        let mut on_progress =
-            |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
-        let checked = match &levels {
-            Some(levels) => {
-                let village_check = |c: &RegionCode| levels.village_status(c);
-                check_persons_file(
+    let (mut report, (checked, person_errors), lookup_failed) =
+        tokio::task::spawn_blocking(move || {
+            let mut report = report;
+            let mut tally = PersonErrors::new(&mut report);
+            let mut on_progress =
+                |p: Progress| (prog1.lock().expect("progress lock"))(ImportPhase::Checking, p);
+            let checked = match &levels {
+                Some(levels) => {
+                    let village_check = |c: &RegionCode| levels.village_status(c);
+                    check_persons_file(
+                        &req1.path,
+                        &req1.options,
+                        &village_check,
+                        &mut tally,
+                        &mut on_progress,
+                    )
+                }
+                None => check_diagnoses_file(
                     &req1.path,
                     &req1.options,
-                    &village_check,
-                    &mut report,
+                    &|id| judge.person_check(id),
+                    &mut tally,
                     &mut on_progress,
-                )
-            }
-            None => check_diagnoses_file(
-                &req1.path,
-                &req1.options,
-                &|id| judge.person_check(id),
-                &mut report,
-                &mut on_progress,
-            ),
-        };
-        let lookup_failed = levels.and_then(CountyLevels::into_error);
-        (report, checked, lookup_failed)
-    })
-    .await
-    .map_err(|e| ImportError::Task(e.to_string()))?;
+                ),
+            };
+            let person_errors = tally.count;
+            let lookup_failed = levels.and_then(CountyLevels::into_error);
+            (report, (checked, person_errors), lookup_failed)
+        })
+        .await
+        .map_err(|e| ImportError::Task(e.to_string()))?;
     if let Some(e) = lookup_failed {
         return Err(e.into());
     }
@@ -284,7 +287,7 @@ async fn import_unrefreshed(
     let mut imp = db.begin_import(kind_code, &source, &req.user).await?;
     let batch = imp.batch_id();
     let mut errors = outcome.errors;
-    if errors > 0 && !req.skip_invalid {
+    if errors > 0 && !req.skip_invalid && !PersonErrors::only(person_errors, errors) {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
         return Ok(ImportOutcome::nothing_written(
@@ -327,7 +330,7 @@ async fn import_unrefreshed(
     };
     errors += conflicts;
     let rejected_rows = outcome.rejected.len() + conflicts;
-    if conflicts > 0 && !req.skip_invalid {
+    if errors > 0 && !req.skip_invalid {
         imp.rollback(outcome.data_rows, errors).await?;
         finish_report(report)?;
         return Ok(ImportOutcome::nothing_written(
@@ -360,14 +363,53 @@ async fn import_unrefreshed(
     })
 }
 
+/// Counts the first pass's errors about whom a row names (outside the
+/// jurisdiction, not in the registry) on their way to the report. The
+/// write pass finds those rows too, so a file whose only errors are these
+/// still goes through the write pass, rows refused, before an
+/// all-or-nothing import rolls back: one report then also holds what only
+/// the database can see (a claim id stored with other content, a missing
+/// policy), instead of a second round for the user.
+pub(crate) struct PersonErrors<'a> {
+    inner: &'a mut dyn ReportSink,
+    /// Errors counted.
+    pub(crate) count: u64,
+}
+
+impl<'a> PersonErrors<'a> {
+    pub(crate) fn new(inner: &'a mut dyn ReportSink) -> Self {
+        PersonErrors { inner, count: 0 }
+    }
+
+    /// True when all of the file's `errors` were about persons.
+    pub(crate) fn only(person_errors: u64, errors: u64) -> bool {
+        errors > 0 && person_errors == errors
+    }
+}
+
+impl ReportSink for PersonErrors<'_> {
+    fn push(&mut self, error: RowError) {
+        if error.severity == Severity::Error
+            && matches!(
+                error.code,
+                "outside_jurisdiction" | "unknown_person" | "person_not_in_registry"
+            )
+        {
+            self.count += 1;
+        }
+        self.inner.push(error);
+    }
+}
+
 /// The importer's jurisdiction: persons by the village in the row,
 /// diagnoses and claims by the stored village of the person named. The
 /// first pass judges rows by it, so one report lists every problem; the
 /// write pass applies it again to the rows it writes.
 pub(crate) struct Jurisdiction {
     scope: Option<Scope>,
-    /// Who is inside, for diagnoses and claims; `None` for persons files
-    /// and unscoped imports.
+    /// Who is inside, for diagnoses and claims (for an unscoped import:
+    /// who is listed, asked only for a small file); `None` when the first
+    /// pass does not look persons up.
     persons: Option<PersonsInside>,
 }
 
@@ -384,6 +426,8 @@ enum PersonsInside {
     /// answer is kept, so the write pass asks nothing.
     Asked {
         db: Db,
+        /// Region code prefix (`""`: anywhere in the registry).
+        prefix: String,
         runtime: tokio::runtime::Handle,
         answers: std::sync::Mutex<HashMap<u64, bool>>,
     },
@@ -394,29 +438,30 @@ impl Jurisdiction {
     /// unscoped import).
     pub(crate) async fn load(db: &Db, req: &ImportRequest) -> Result<Self, StoreError> {
         let scope = req.scope.filter(|s| !s.prefix().is_empty());
+        let small = std::fs::metadata(&req.path).is_ok_and(|m| m.len() <= LOOKUP_FILES_UP_TO_BYTES);
+        let asked = |prefix: &str| PersonsInside::Asked {
+            db: db.clone(),
+            prefix: prefix.to_string(),
+            runtime: tokio::runtime::Handle::current(),
+            answers: Default::default(),
+        };
         let persons = match (&scope, req.kind) {
-            (Some(s), FileKind::Diagnoses | FileKind::Claims) => {
-                let small =
-                    std::fs::metadata(&req.path).is_ok_and(|m| m.len() <= LOOKUP_FILES_UP_TO_BYTES);
-                Some(if small {
-                    PersonsInside::Asked {
-                        db: db.clone(),
-                        runtime: tokio::runtime::Handle::current(),
-                        answers: Default::default(),
-                    }
-                } else {
-                    PersonsInside::All(db.person_keys_in(s.prefix()).await?)
-                })
-            }
-            _ => None,
+            (_, FileKind::Persons) => None,
+            (Some(s), _) if small => Some(asked(s.prefix())),
+            (Some(s), _) => Some(PersonsInside::All(db.person_keys_in(s.prefix()).await?)),
+            // Unscoped: the whole registry is too large to read, so a
+            // large file leaves unknown persons to the write pass.
+            (None, _) if small => Some(asked("")),
+            (None, _) => None,
         };
         Ok(Jurisdiction { scope, persons })
     }
 
-    /// True when the person is inside. A failed lookup counts as outside:
-    /// the row is refused and reported, never written unchecked.
+    /// True when the person is inside (unscoped: listed at all). A failed
+    /// lookup counts as outside: the row is refused and reported, never
+    /// written unchecked.
     fn is_inside(&self, id: &IdCardNo, may_ask: bool) -> bool {
-        let (Some(scope), Some(persons)) = (&self.scope, &self.persons) else {
+        let Some(persons) = &self.persons else {
             return true;
         };
         let key = id.packed();
@@ -424,6 +469,7 @@ impl Jurisdiction {
             PersonsInside::All(keys) => keys.binary_search(&key).is_ok(),
             PersonsInside::Asked {
                 db,
+                prefix,
                 runtime,
                 answers,
             } => {
@@ -434,7 +480,7 @@ impl Jurisdiction {
                     return false;
                 }
                 let inside = runtime
-                    .block_on(db.person_is_in(id.as_str(), scope.prefix()))
+                    .block_on(db.person_is_in(id.as_str(), prefix))
                     .unwrap_or_else(|e| {
                         tracing::error!(error = %e, "jurisdiction lookup failed");
                         false
@@ -446,15 +492,17 @@ impl Jurisdiction {
     }
 
     /// The first pass's verdict on a person named by a diagnosis or claim
-    /// (called on a blocking thread): only the persons inside are known
-    /// here, so a person the registry lacks and one listed elsewhere get
-    /// the same answer. An unscoped import leaves unknown persons to the
-    /// write pass.
+    /// (called on a blocking thread). In a jurisdiction only the persons
+    /// inside are known, so a person the registry lacks and one listed
+    /// elsewhere get the same answer; an unscoped import is told a person
+    /// is not listed (for a large file, by the write pass).
     pub(crate) fn person_check(&self, id: &IdCardNo) -> PersonCheck {
         if self.is_inside(id, true) {
             PersonCheck::Listed
-        } else {
+        } else if self.scope.is_some() {
             PersonCheck::OutsideJurisdiction
+        } else {
+            PersonCheck::NotListed
         }
     }
 

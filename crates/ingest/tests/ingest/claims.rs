@@ -148,7 +148,7 @@ fn persons_are_judged_by_the_callers_lookup() {
     assert_eq!(
         codes,
         [
-            (3, "身份证号", "unknown_person"),
+            (3, "身份证号", "person_not_in_registry"),
             (4, "身份证号", "outside_jurisdiction"),
             (5, "身份证号", "outside_jurisdiction"),
             (5, "冲销单号", "reversed_claim_rejected"),

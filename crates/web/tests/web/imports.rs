@@ -271,6 +271,24 @@ async fn jurisdiction_and_permissions() {
             report.contains(",2,身份证号,") && report.contains("您的管辖范围内没有该身份证号"),
             "{report}"
         );
+        // When the only errors of the first pass are about persons, the
+        // write pass still runs, so what only the database can see (here
+        // a year without a policy) is in the same report.
+        let claims = "claim_id,person_id,kind,level,county_internal,settled_at,total,policy_scope\n\
+                      C1,130624196603233058,inpatient,county,true,2024-03-01T10:00:00,100.00,90.00\n\
+                      C2,130624197001087553,inpatient,county,true,2023-03-01T10:00:00,100.00,90.00\n";
+        let (job, html) = import(&mut c, "claims", "all", "c.csv", claims.as_bytes()).await;
+        assert!(html.contains("整个文件未导入"), "{html}");
+        let report = c.get(&format!("/imports/{job}/report.csv")).await.body;
+        assert!(
+            report.contains(",2,结算时间,") && report.contains("no_policy"),
+            "{report}"
+        );
+        assert!(
+            report.contains(",3,身份证号,") && report.contains("outside_jurisdiction"),
+            "{report}"
+        );
+
         // A file too large to ask person by person: the jurisdiction's
         // persons are read once, and judged the same way.
         let mut big = String::from("身份证号,疾病编码,疾病名称,确诊日期,确诊机构\n");
