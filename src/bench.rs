@@ -12,7 +12,8 @@ use jianfu_store::Db;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Import generated persons (and their diagnoses) into fresh databases.
+    /// Import generated persons, their diagnoses and claims into fresh
+    /// databases.
     Import {
         /// Persons to generate and import.
         #[arg(long, default_value_t = 1_000_000)]
@@ -107,9 +108,17 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     }
     let persons_csv = dir.path().join("persons.csv");
     let diagnoses_csv = dir.path().join("diagnoses.csv");
+    let claims_csv = dir.path().join("claims.csv");
+    // The claim years' parameter sets, added before the claims (untimed).
+    let mut policies = Vec::new();
+    for (i, text) in crate::demo_policy_texts("130624")?.iter().enumerate() {
+        let path = dir.path().join(format!("policy-{i}.toml"));
+        std::fs::write(&path, text)?;
+        policies.push(path);
+    }
     let regions = jianfu_regions::regions("").count() as u64;
     // (label, command, rows, note)
-    let steps: [(&str, Vec<&std::ffi::OsStr>, u64, &str); 4] = [
+    let steps: [(&str, Vec<&std::ffi::OsStr>, u64, &str); 5] = [
         (
             "regions",
             vec!["regions".as_ref(), "load".as_ref()],
@@ -137,6 +146,12 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
             "",
         ),
         (
+            "claims",
+            vec!["import".as_ref(), "claims".as_ref(), claims_csv.as_os_str()],
+            summary.claims,
+            " (stored and settled)",
+        ),
+        (
             "re-import",
             vec![
                 "import".as_ref(),
@@ -149,6 +164,15 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     ];
     for (engine, url) in targets {
         for (label, args, rows, note) in &steps {
+            if *label == "claims" {
+                for p in &policies {
+                    run_child(
+                        dir.path(),
+                        &url,
+                        &["policy".as_ref(), "add".as_ref(), p.as_os_str()],
+                    )?;
+                }
+            }
             let (secs, peak) = run_child(dir.path(), &url, args)?;
             println!(
                 "{engine:8} {:10} {rows} rows in {secs:.2} s = {:.0} rows/s{note}, peak RSS {peak:.0} MiB",

@@ -531,31 +531,39 @@ async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
 /// the demo county and each generated claim year, so every generated claim
 /// has a policy in force. Real counties load their own (`jianfu policy add`).
 async fn demo_policies(db: &Db, county: &str) -> Result<()> {
-    let reference =
-        jianfu_policy::Policy::built_in_text("reference-2023").context("built-in policy")?;
-    let [first, last] = jianfu_synth::GenerateOptions::default().claim_years;
-    for year in first..=last {
-        let text = reference
-            .lines()
-            .map(|l| {
-                let key = l.split('=').next().unwrap_or("").trim();
-                match key {
-                    "name" => {
-                        format!("name = \"演示：{county} {year}（沿用 reference-2023 数值）\"")
-                    }
-                    "region" => format!("region = \"{county}\""),
-                    "valid_from" => format!("valid_from = \"{year}-01-01\""),
-                    "valid_to" => format!("valid_to = \"{year}-12-31\""),
-                    _ => l.to_string(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+    for text in demo_policy_texts(county)? {
         db.add_policy(&text, "demo")
             .await
             .map_err(|e| anyhow::anyhow!("演示政策参数无法保存：{e}"))?;
     }
     Ok(())
+}
+
+/// The TOML texts of [`demo_policies`], one per generated claim year.
+pub(crate) fn demo_policy_texts(county: &str) -> Result<Vec<String>> {
+    let reference =
+        jianfu_policy::Policy::built_in_text("reference-2023").context("built-in policy")?;
+    let [first, last] = jianfu_synth::GenerateOptions::default().claim_years;
+    Ok((first..=last)
+        .map(|year| {
+            reference
+                .lines()
+                .map(|l| {
+                    let key = l.split('=').next().unwrap_or("").trim();
+                    match key {
+                        "name" => {
+                            format!("name = \"演示：{county} {year}（沿用 reference-2023 数值）\"")
+                        }
+                        "region" => format!("region = \"{county}\""),
+                        "valid_from" => format!("valid_from = \"{year}-01-01\""),
+                        "valid_to" => format!("valid_to = \"{year}-12-31\""),
+                        _ => l.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect())
 }
 
 async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool) -> Result<bool> {
