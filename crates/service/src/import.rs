@@ -426,8 +426,6 @@ enum PersonsInside {
     /// answer is kept, so the write pass asks nothing.
     Asked {
         db: Db,
-        /// Region code prefix (`""`: anywhere in the registry).
-        prefix: String,
         runtime: tokio::runtime::Handle,
         answers: std::sync::Mutex<HashMap<u64, bool>>,
     },
@@ -439,19 +437,18 @@ impl Jurisdiction {
     pub(crate) async fn load(db: &Db, req: &ImportRequest) -> Result<Self, StoreError> {
         let scope = req.scope.filter(|s| !s.prefix().is_empty());
         let small = std::fs::metadata(&req.path).is_ok_and(|m| m.len() <= LOOKUP_FILES_UP_TO_BYTES);
-        let asked = |prefix: &str| PersonsInside::Asked {
+        let asked = || PersonsInside::Asked {
             db: db.clone(),
-            prefix: prefix.to_string(),
             runtime: tokio::runtime::Handle::current(),
             answers: Default::default(),
         };
         let persons = match (&scope, req.kind) {
             (_, FileKind::Persons) => None,
-            (Some(s), _) if small => Some(asked(s.prefix())),
+            (Some(_), _) if small => Some(asked()),
             (Some(s), _) => Some(PersonsInside::All(db.person_keys_in(s.prefix()).await?)),
             // Unscoped: the whole registry is too large to read, so a
             // large file leaves unknown persons to the write pass.
-            (None, _) if small => Some(asked("")),
+            (None, _) if small => Some(asked()),
             (None, _) => None,
         };
         Ok(Jurisdiction { scope, persons })
@@ -459,7 +456,9 @@ impl Jurisdiction {
 
     /// True when the person is inside (unscoped: listed at all). A failed
     /// lookup counts as outside: the row is refused and reported, never
-    /// written unchecked.
+    /// written unchecked. Only the first pass, on its blocking thread, may
+    /// ask (`may_ask`); the write pass runs on the async runtime and reads
+    /// the kept answers, which cover every row the first pass accepted.
     fn is_inside(&self, id: &IdCardNo, may_ask: bool) -> bool {
         let Some(persons) = &self.persons else {
             return true;
@@ -469,7 +468,6 @@ impl Jurisdiction {
             PersonsInside::All(keys) => keys.binary_search(&key).is_ok(),
             PersonsInside::Asked {
                 db,
-                prefix,
                 runtime,
                 answers,
             } => {
@@ -480,7 +478,7 @@ impl Jurisdiction {
                     return false;
                 }
                 let inside = runtime
-                    .block_on(db.person_is_in(id.as_str(), prefix))
+                    .block_on(db.person_is_in(id.as_str(), self.prefix()))
                     .unwrap_or_else(|e| {
                         tracing::error!(error = %e, "jurisdiction lookup failed");
                         false
@@ -489,6 +487,11 @@ impl Jurisdiction {
                 inside
             }
         }
+    }
+
+    /// The region code prefix of the jurisdiction (`""`: anywhere).
+    fn prefix(&self) -> &str {
+        self.scope.as_ref().map_or("", Scope::prefix)
     }
 
     /// The first pass's verdict on a person named by a diagnosis or claim
