@@ -284,6 +284,37 @@ async fn a_reversal_before_its_claim_is_applied_after_it() {
     }
 }
 
+/// The stored settlement follows the Tier-3 rule of the batch: after a
+/// March bill as an ordinary resident, a June claim as 低保 gets the whole
+/// limit, and the kept base counts only the June residual.
+#[tokio::test]
+async fn assistance_starts_when_the_person_becomes_an_assistance_object() {
+    for t in testing::all().await {
+        with_persons(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![
+            format!("M1,{P1},,住院,省级,否,2023-03-01 10:00:00,300000.00,300000.00,,否,是"),
+            format!("J1,{P1},低保,住院,省级,否,2023-06-01 10:00:00,600000.00,600000.00,,否,是"),
+        ];
+        let file = write(dir.path(), "recognised.csv", &rows);
+        let (code, report, out) = import_with_report(&t, &file, &[]);
+        assert_eq!(code, Some(0), "{out}\n{report}");
+        let stored = tiers(&t.db).await;
+        assert_eq!(
+            stored,
+            [
+                ("J1".to_string(), 0, 51_000_000, 6_000_000, 0, 3_000_000),
+                ("M1".to_string(), 15_000_000, 9_600_000, 0, 0, 5_400_000),
+            ],
+            "{:?}",
+            t.engine()
+        );
+        let year = t.db.person_year("130624", P1, 2023).await.unwrap().unwrap();
+        assert_eq!(year.assistance_base, 9_000_000);
+        assert_eq!(year.assistance, 6_000_000);
+    }
+}
+
 #[tokio::test]
 async fn policy_files_are_checked_and_versions_chosen() {
     for t in testing::all().await {

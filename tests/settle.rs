@@ -148,6 +148,38 @@ fn a_reversal_removes_its_claim_from_the_person_year() {
     assert!(!got.contains("E7B") && !got.contains("R7B"));
 }
 
+/// A person recognised as 低保 in June after a large March bill gets the
+/// whole Tier-3 limit from June on: the March claim, settled without an
+/// assistance group, does not count toward the assistance base.
+#[test]
+fn assistance_starts_when_the_person_becomes_an_assistance_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let march =
+        "M1,130624195707170077,,inpatient,province,false,2023-03-01T10:00:00,300000.00,300000.00,";
+    let june = "J1,130624195707170077,subsistence,inpatient,province,false,2023-06-01T10:00:00,600000.00,600000.00,";
+    let file = write(dir.path(), "recognised.csv", &[march, june]);
+    let out = dir.path().join("out.csv");
+    let o = settle(&file, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        got.contains("M1,150000.00,96000.00,0.00,0.00,54000.00"),
+        "{got}"
+    );
+    assert!(
+        got.contains("J1,0.00,510000.00,60000.00,0.00,30000.00"),
+        "{got}"
+    );
+    let o = settle(&file, &out, &["--explain", "M1"]);
+    assert!(stdout(&o).contains("不计入救助累计基数"), "{}", stdout(&o));
+    let o = settle(&file, &out, &["--explain", "M1", "--lang", "en"]);
+    assert!(
+        stdout(&o).contains("does not count toward the assistance base"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn bad_rows_are_reported_and_left_out() {
     let dir = tempfile::tempdir().unwrap();

@@ -134,8 +134,9 @@ FROM (
 --   Σ (policy − basic) over non-outpatient claims = Σ policy − used_inpatient
 --   − used_chronic; critical_k = F(base_k) − F(base_k − res1_k) with the
 --   claim's own schedule.
--- pass 2. Tier 3: base = Tier-2 base − Σ critical so far (it grows whether
---   or not the person holds a group); assistance_k = G(base_k) − G(base_k −
+-- pass 2. Tier 3: base = Σ res2 over the claims so far that the person
+--   settled while holding an assistance group (a claim without one pays 0
+--   and does not grow the base); assistance_k = G(base_k) − G(base_k −
 --   res2_k) with the claim's own rule. Tier 4 (target_ratio) needs no window.
 COPY (
 WITH
@@ -188,14 +189,14 @@ tier12 AS (
 ),
 pass2 AS (
     SELECT *,
-        crit_base - coalesce(sum(critical) FILTER (WHERE kind <> 3) OVER w, 0) AS asst_base
+        coalesce(sum(res2) FILTER (WHERE kind <> 3 AND ag <> 0) OVER w, 0) AS asst_base
     FROM tier12
     WINDOW w AS (PARTITION BY person, yr ORDER BY ts, rn ROWS UNBOUNDED PRECEDING)
 ),
 tier3 AS (
     SELECT *, res2 - assistance AS res3
     FROM (SELECT *,
-            CASE WHEN kind = 3 THEN 0
+            CASE WHEN kind = 3 OR ag = 0 THEN 0
                  ELSE asst_g(asst_base, ag) - asst_g(asst_base - res2, ag) END AS assistance
           FROM pass2)
 ),

@@ -37,7 +37,8 @@ pub struct YearState {
     pub basic_used: [Money; 3],
     /// Cumulative Tier-2 base: policy-scope cost left after Tier 1.
     pub critical_base: Money,
-    /// Cumulative Tier-3 base: policy-scope cost left after Tiers 1–2.
+    /// Cumulative Tier-3 base: policy-scope cost left after Tiers 1–2 of
+    /// the claims settled while the person held an assistance group.
     pub assistance_base: Money,
     /// Cumulative banded Tier-4 base: cost left after Tiers 1–3 on eligible claims.
     pub supplementary_base: Money,
@@ -341,13 +342,16 @@ impl Policy {
         res2: Money,
         trace: &mut T,
     ) -> Money {
-        // The base is a fact of the person-year, so it grows whether or not
-        // the person holds an assistance group today.
+        // The base is what the person bore while an assistance object: a
+        // claim settled before the person held a group neither pays nor
+        // uses up the deductible and annual limit that start with the group.
         let old_base = state.assistance_base;
-        state.assistance_base += res2;
         let rule = self.assistance.rule_for(groups);
         let (before, after) = match rule {
-            Some((_, r)) => (r.amount(old_base), r.amount(state.assistance_base)),
+            Some((_, r)) => {
+                state.assistance_base += res2;
+                (r.amount(old_base), r.amount(state.assistance_base))
+            }
             None => (Money::ZERO, Money::ZERO),
         };
         let paid = after - before;

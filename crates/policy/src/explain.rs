@@ -129,7 +129,9 @@ fn zh(step: &Step) -> String {
             paid,
         } => match rule {
             None => {
-                format!("医疗救助：不属于救助对象，累计基数 {old_base} → {new_base}，支付 0.00")
+                format!(
+                    "医疗救助：结算时不属于救助对象，支付 0.00；本单不计入救助累计基数（仍为 {new_base}），取得救助身份后起付线和年度限额从头计算"
+                )
             }
             Some((g, r)) => format!(
                 "医疗救助（{}：起付线 {}，比例 {}，年度限额 {}）：累计基数 {old_base} → {new_base}，G({new_base}) − G({old_base}) = {after} − {before} = {paid}",
@@ -251,7 +253,7 @@ fn en(step: &Step) -> String {
             paid,
         } => match rule {
             None => format!(
-                "Medical assistance: no assistance group, annual base {old_base} → {new_base}, pays 0.00"
+                "Medical assistance: the person held no assistance group when this claim was settled, so it pays 0.00 and does not count toward the assistance base (stays {new_base}); the deductible and annual limit start from the date the person becomes an assistance object"
             ),
             Some((g, r)) => format!(
                 "Medical assistance ({}: deductible {}, ratio {}, annual limit {}): annual base {old_base} → {new_base}, G({new_base}) − G({old_base}) = {after} − {before} = {paid}",

@@ -195,6 +195,90 @@ fn banded_supplementary_pays_on_the_annual_burden() {
     assert_eq!(t.supplementary, Money::from_yuan(2_680));
 }
 
+/// A household recognised as 低保 in June after a large bill in March gets
+/// the whole Tier-3 limit from June on: the March bill, settled while the
+/// person held no assistance group, neither paid nor used up the base.
+#[test]
+fn assistance_starts_afresh_when_the_person_becomes_an_assistance_object() {
+    let policy = reference();
+    let mut state = YearState::default();
+    let bill = |groups: &[Group], yuan: i64| {
+        claim(
+            ClaimKind::Inpatient,
+            FacilityLevel::Province,
+            false,
+            groups,
+            yuan * 100,
+            yuan * 100,
+        )
+    };
+    // March, ordinary: T1 (300,000 − 1,500) × 60% capped at 150,000.00.
+    let march = policy.settle(&mut state, &bill(&[], 300_000));
+    assert_eq!(march.basic, Money::from_yuan(150_000));
+    assert_eq!(march.assistance, Money::ZERO);
+    assert_eq!(state.assistance_base, Money::ZERO, "no group, no base");
+    assert_eq!(
+        state.critical_base,
+        Money::from_yuan(150_000),
+        "Tier 2 counts every claim"
+    );
+    let mut steps: Vec<Step> = Vec::new();
+    let june = policy.settle_traced(
+        &mut state,
+        &bill(&[Group::Subsistence], 600_000),
+        &mut steps,
+    );
+    // June, 低保: T1 has no room left; tilted T2 pays 85% above 100,000 of
+    // its base, F(750,000) − F(150,000) = 510,000.00; res2 = 90,000.00.
+    // 低保's G (no deductible, 75%, limit 60,000.00) starts from zero, so
+    // the whole limit is paid. Under the old rule the March residual
+    // (54,000.00) would have counted and June would get 19,500.00.
+    assert_eq!(june.basic, Money::ZERO);
+    assert_eq!(june.critical, Money::from_yuan(510_000));
+    assert_eq!(june.assistance, Money::from_yuan(60_000));
+    assert_eq!(state.assistance_base, Money::from_yuan(90_000));
+    let zh = explain(&steps, Lang::Zh);
+    assert!(zh.contains("医疗救助（低保"), "{zh}");
+    // The explanation of the March claim says why it did not count.
+    let mut steps: Vec<Step> = Vec::new();
+    policy.settle_traced(&mut YearState::default(), &bill(&[], 300_000), &mut steps);
+    let zh = explain(&steps, Lang::Zh);
+    assert!(zh.contains("不计入救助累计基数"), "{zh}");
+    let en = explain(&steps, Lang::En);
+    assert!(
+        en.contains("does not count toward the assistance base"),
+        "{en}"
+    );
+}
+
+/// The deductible starts afresh too: 监测对象 (deductible 3,000.00) after
+/// an ordinary bill whose residual would have covered it.
+#[test]
+fn the_assistance_deductible_is_met_only_by_costs_borne_as_an_assistance_object() {
+    let policy = reference();
+    let mut state = YearState::default();
+    // T1 (10,500 − 500) × 80% = 8,000; residual 2,500 < the T2 deductible.
+    let county = |groups: &[Group]| {
+        claim(
+            ClaimKind::Inpatient,
+            FacilityLevel::County,
+            false,
+            groups,
+            1_050_000,
+            1_050_000,
+        )
+    };
+    policy.settle(&mut state, &county(&[]));
+    // 2nd admission: deductible 250, T1 8,200, residual 2,300 < 3,000.
+    let t = policy.settle(&mut state, &county(&[Group::Monitored]));
+    assert_eq!(
+        t.assistance,
+        Money::ZERO,
+        "the 3,000.00 deductible is not met yet"
+    );
+    assert_eq!(state.assistance_base, Money::from_yuan(2_300));
+}
+
 fn claim_strategy() -> impl Strategy<Value = ClaimInput> {
     (
         0usize..3,
@@ -217,19 +301,24 @@ fn claim_strategy() -> impl Strategy<Value = ClaimInput> {
 }
 
 proptest! {
+    /// The person's groups change at a random claim of the year (from
+    /// `before` to `after`), as when a household is recognised mid-year.
     #[test]
     fn invariants_hold_over_a_year(
-        bits in 0u8..128,
+        before in 0u8..128,
+        after in 0u8..128,
+        change_at in 0usize..40,
         claims in prop::collection::vec(claim_strategy(), 1..40),
     ) {
-        let groups = GroupSet::from_bits(bits);
         let policy = reference();
         let mut state = YearState::default();
         let mut sum_critical = Money::ZERO;
         let mut sum_assistance = Money::ZERO;
         let mut basic_inpatient = Money::ZERO;
-        for mut c in claims {
-            c.groups = groups;
+        let mut assistance_base = Money::ZERO;
+        let mut critical_base = Money::ZERO;
+        for (i, mut c) in claims.into_iter().enumerate() {
+            c.groups = GroupSet::from_bits(if i < change_at { before } else { after });
             let t = policy.settle(&mut state, &c);
             let res1 = c.policy_scope - t.basic;
             let res2 = res1 - t.critical;
@@ -242,6 +331,16 @@ proptest! {
             prop_assert!(t.assistance <= res2);
             prop_assert!(t.supplementary <= res3);
             prop_assert_eq!(t.fund_total() + t.out_of_pocket, c.total);
+            if c.kind != ClaimKind::Outpatient {
+                critical_base += res1;
+                // Tier 3 grows only with what the person bore while holding
+                // an assistance group; without one it pays nothing.
+                if policy.assistance.rule_for(c.groups).is_some() {
+                    assistance_base += res2;
+                } else {
+                    prop_assert_eq!(t.assistance, Money::ZERO);
+                }
+            }
             sum_critical += t.critical;
             sum_assistance += t.assistance;
             if c.kind == ClaimKind::Inpatient {
@@ -249,17 +348,30 @@ proptest! {
             }
         }
         prop_assert!(basic_inpatient <= policy.basic.annual_cap);
-        let schedule = if groups.contains_any(policy.critical.tilted_groups) {
-            &policy.critical.tilted
-        } else {
-            &policy.critical.ordinary
-        };
-        prop_assert_eq!(sum_critical, schedule.amount(state.critical_base));
-        let g = policy
-            .assistance
-            .rule_for(groups)
-            .map_or(Money::ZERO, |(_, r)| r.amount(state.assistance_base));
-        prop_assert_eq!(sum_assistance, g);
+        prop_assert_eq!(state.critical_base, critical_base);
+        prop_assert_eq!(state.assistance_base, assistance_base);
+        // With one schedule all year the year's sums are F/G of the final bases.
+        if before == after {
+            let groups = GroupSet::from_bits(after);
+            let schedule = if groups.contains_any(policy.critical.tilted_groups) {
+                &policy.critical.tilted
+            } else {
+                &policy.critical.ordinary
+            };
+            prop_assert_eq!(sum_critical, schedule.amount(state.critical_base));
+            let g = policy
+                .assistance
+                .rule_for(groups)
+                .map_or(Money::ZERO, |(_, r)| r.amount(state.assistance_base));
+            prop_assert_eq!(sum_assistance, g);
+        } else if policy.assistance.rule_for(GroupSet::from_bits(before)).is_none() {
+            // Recognised mid-year: Tier 3 is G of what was borne since.
+            let g = policy
+                .assistance
+                .rule_for(GroupSet::from_bits(after))
+                .map_or(Money::ZERO, |(_, r)| r.amount(state.assistance_base));
+            prop_assert_eq!(sum_assistance, g);
+        }
     }
 
     /// Tiers 2 and 3 work on annual bases: splitting a chronic-outpatient bill

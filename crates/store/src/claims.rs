@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use jianfu_domain::{ClaimRecord, GroupSet, HouseholdType, IdCardNo};
 
 use crate::bulk::{Tx, Value};
-use crate::policies::{AddPolicyError, check_policy_source, insert_policy};
+use crate::policies::{AddPolicyError, PolicySet, check_policy_source, insert_policy};
 use crate::registry::RegistryImport;
 use crate::settle::{
     CLAIM_COLUMNS, ClaimLine, PyKey, Reason, SettleStats, Settler, Work, fetch_keyed,
@@ -456,7 +456,7 @@ pub struct PolicyAdded {
 /// otherwise each settle from what the other has not committed yet (a
 /// claim settled under a policy list that misses the policy being added);
 /// SQLite has a single writer anyway.
-async fn lock_settlement(tx: &mut Tx) -> Result<()> {
+pub(crate) async fn lock_settlement(tx: &mut Tx) -> Result<()> {
     if let Tx::Postgres(tx) = tx {
         // An arbitrary application-wide key: "jianfu settle".
         sqlx::query("SELECT pg_advisory_xact_lock(7202300001)")
@@ -505,16 +505,7 @@ impl Db {
         });
         policies = crate::policies::PolicySet::new(entries);
         let years = governed_years(imp.tx(), &region, from, to).await?;
-        let mut settler = Settler::new(policies, batch, Reason::PolicyChange);
-        for chunk in years.chunks(RESETTLE_CHUNK) {
-            let work = Work {
-                full: chunk.iter().copied().collect(),
-                ..Work::default()
-            };
-            settler.process(imp.tx(), work).await?;
-        }
-        settler.flush(imp.tx()).await?;
-        let s = settler.stats;
+        let s = resettle(imp.tx(), policies, batch, &years, Reason::PolicyChange).await?;
         add_settle_stats(&mut imp.stats, s);
         imp.commit(0, 0).await?;
         if s.resettled > 0 {
@@ -535,6 +526,28 @@ impl Db {
             person_years: years.len() as u64,
         })
     }
+}
+
+/// Re-settles `years` whole under `policies` in rounds of
+/// [`RESETTLE_CHUNK`], rewriting the claims whose amounts change (with
+/// adjustments for `reason`) and every year's accumulators.
+pub(crate) async fn resettle(
+    tx: &mut Tx,
+    policies: PolicySet,
+    batch: i64,
+    years: &[PyKey],
+    reason: Reason,
+) -> Result<SettleStats> {
+    let mut settler = Settler::new(policies, batch, reason);
+    for chunk in years.chunks(RESETTLE_CHUNK) {
+        let work = Work {
+            full: chunk.iter().copied().collect(),
+            ..Work::default()
+        };
+        settler.process(tx, work).await?;
+    }
+    settler.flush(tx).await?;
+    Ok(settler.stats)
 }
 
 /// The person-years with a standing claim in `region` settled between

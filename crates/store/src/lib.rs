@@ -34,6 +34,7 @@ pub mod search;
 mod settle;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod upgrades;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -133,14 +134,16 @@ impl Db {
         }
     }
 
-    /// Connects, brings the schema up to date and stores the shipped
+    /// Connects, brings the schema up to date, stores the shipped
     /// reference data (disease lists, the built-in policy) that is not
-    /// there yet.
+    /// there yet and runs the one-off data upgrades the migrations left
+    /// pending (`upgrades.rs`).
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
         db.seed_disease_lists().await?;
         db.seed_policies().await?;
+        db.run_pending_upgrades().await?;
         Ok(db)
     }
 

@@ -44,6 +44,8 @@ pub(crate) enum Reason {
     Reversal,
     /// A new policy version governs the claim.
     PolicyChange,
+    /// A settlement rule of the engine changed (a one-off upgrade).
+    RuleChange,
 }
 
 impl Reason {
@@ -52,6 +54,7 @@ impl Reason {
             Reason::LateClaim => "late_claim",
             Reason::Reversal => "reversal",
             Reason::PolicyChange => "policy_change",
+            Reason::RuleChange => "rule_change",
         }
     }
 }

@@ -4,7 +4,7 @@
 //! recorded, re-imports change nothing, policies are chosen by prefix and
 //! date, and every refusal has its code.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use jianfu_domain::{
     ClaimKind, ClaimRecord, FacilityLevel, Group, GroupSet, HouseholdRecord, HouseholdType,
     IdCardNo, Money, PersonRecord, PersonStatus, RegionCode, Relation,
@@ -31,11 +31,16 @@ impl Rng {
     }
 }
 
-fn id(county: &str, seq: u16) -> IdCardNo {
+pub(super) fn id(county: &str, seq: u16) -> IdCardNo {
     IdCardNo::from_parts(county, NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap()
 }
 
-fn person(county: &str, seq: u16, htype: HouseholdType, groups: GroupSet) -> PersonRecord {
+pub(super) fn person(
+    county: &str,
+    seq: u16,
+    htype: HouseholdType,
+    groups: GroupSet,
+) -> PersonRecord {
     PersonRecord {
         household: HouseholdRecord {
             household_no: format!("H{county}{seq:03}"),
@@ -52,7 +57,7 @@ fn person(county: &str, seq: u16, htype: HouseholdType, groups: GroupSet) -> Per
     }
 }
 
-async fn register(db: &Db, persons: &[PersonRecord]) {
+pub(super) async fn register(db: &Db, persons: &[PersonRecord]) {
     let rows: Vec<(u64, PersonRecord)> = persons
         .iter()
         .enumerate()
@@ -80,11 +85,16 @@ fn policy_text(region: &str, from: &str, to: &str, county_ratio: &str) -> String
         )
 }
 
-fn at(s: &str) -> NaiveDateTime {
+pub(super) fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
 }
 
-fn claim(claim_id: &str, who: IdCardNo, settled: NaiveDateTime, total: i64) -> ClaimRecord {
+pub(super) fn claim(
+    claim_id: &str,
+    who: IdCardNo,
+    settled: NaiveDateTime,
+    total: i64,
+) -> ClaimRecord {
     ClaimRecord {
         claim_id: claim_id.into(),
         person: who,
@@ -115,7 +125,11 @@ fn reversal(claim_id: &str, of: &ClaimRecord, settled: NaiveDateTime) -> ClaimRe
 
 /// Imports `rows` (numbered from 2) in chunks of `chunk`; returns the
 /// conflict codes by row.
-async fn import(db: &Db, rows: &[ClaimRecord], chunk: usize) -> Vec<(u64, &'static str)> {
+pub(super) async fn import(
+    db: &Db,
+    rows: &[ClaimRecord],
+    chunk: usize,
+) -> Vec<(u64, &'static str)> {
     let numbered: Vec<(u64, ClaimRecord)> = rows
         .iter()
         .enumerate()
@@ -134,7 +148,7 @@ async fn import(db: &Db, rows: &[ClaimRecord], chunk: usize) -> Vec<(u64, &'stat
     conflicts
 }
 
-type Stored = (
+pub(super) type Stored = (
     String,
     String,
     i16,
@@ -145,7 +159,7 @@ type Stored = (
     Option<i64>,
 );
 
-async fn stored(db: &Db) -> Vec<Stored> {
+pub(super) async fn stored(db: &Db) -> Vec<Stored> {
     let sql = "SELECT claim_id, person_id, year, basic, critical, assistance, supplementary, \
                out_of_pocket FROM claims ORDER BY claim_id";
     match db {
@@ -154,7 +168,7 @@ async fn stored(db: &Db) -> Vec<Stored> {
     }
 }
 
-async fn count(db: &Db, table: &str) -> i64 {
+pub(super) async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
     match db {
         Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
@@ -162,7 +176,7 @@ async fn count(db: &Db, table: &str) -> i64 {
     }
 }
 
-async fn reasons(db: &Db) -> Vec<(String, String)> {
+pub(super) async fn reasons(db: &Db) -> Vec<(String, String)> {
     let sql = "SELECT claim_id, reason FROM claim_adjustments ORDER BY batch_id, seq";
     match db {
         Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
@@ -325,6 +339,24 @@ fn random_persons() -> Vec<PersonRecord> {
         .collect()
 }
 
+/// The groups a person holds on `day` in round `tag`: each person changes
+/// groups once a year, on a day of their own (recognised as 低保, 特困 or
+/// 监测对象 mid-year, or leaving it), so claims of one person-year are
+/// settled under different assistance groups.
+fn groups_on(p: &PersonRecord, tag: u64, day: NaiveDate) -> GroupSet {
+    let sets = [
+        GroupSet::EMPTY,
+        GroupSet::of(&[Group::Subsistence]),
+        GroupSet::of(&[Group::FormerlyPoor]),
+        GroupSet::of(&[Group::Monitored, Group::FormerlyPoor]),
+        GroupSet::of(&[Group::ExtremePoor]),
+    ];
+    let seed = p.id.packed().wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ tag;
+    let change = NaiveDate::from_yo_opt(day.year(), 1 + (seed % 360) as u32).unwrap();
+    let (before, after) = ((seed >> 8) % 5, (seed >> 16) % 5);
+    sets[if day < change { before } else { after } as usize]
+}
+
 fn random_claims(rng: &mut Rng, tag: u64, persons: &[PersonRecord], n: usize) -> Vec<ClaimRecord> {
     let mut out: Vec<ClaimRecord> = Vec::new();
     let mut reversible: Vec<usize> = Vec::new();
@@ -347,8 +379,10 @@ fn random_claims(rng: &mut Rng, tag: u64, persons: &[PersonRecord], n: usize) ->
             _ => 1_000 + rng.below(300_000) as i64,
         };
         let scope = total * (60 + rng.below(41) as i64) / 100;
-        let groups = if rng.chance(50) {
+        let groups = if rng.chance(40) {
             None
+        } else if rng.chance(60) {
+            Some(groups_on(p, tag, day))
         } else {
             Some(GroupSet::from_bits(rng.below(128) as u8))
         };

@@ -10,3 +10,4 @@ mod deferred_indexes;
 mod migrations;
 mod rollups;
 mod search;
+mod upgrades;
