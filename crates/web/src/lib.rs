@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod i18n;
 pub mod jobs;

@@ -9,7 +9,8 @@ use jianfu_service::accounts::{self, LoginError};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{CurrentUser, SESSION_COOKIE, client_ip, cookie, set_cookie};
+use crate::auth::{CurrentUser, client_ip};
+use crate::cookies::{self, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::pages::login::start_session;
 
@@ -82,13 +83,13 @@ pub async fn sign_out(
     State(st): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
         st.db.delete_session(&accounts::secret_hash(token)).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, st.secure_cookies),
+            cookies::removal(SESSION_COOKIE, st.secure_cookies),
         )],
         Json(serde_json::json!({ "ok": true })),
     )
