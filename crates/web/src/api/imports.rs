@@ -95,7 +95,9 @@ pub struct UploadForm {
     /// 导入类型
     kind: ImportKind,
     /// all：全部正确才导入（默认）；skip：跳过错误行
-    mode: Option<Mode>,
+    // Optional, but never null: a form field is absent or has a value.
+    #[schema(required = false)]
+    mode: Mode,
     /// CSV 或 XLSX 文件
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
