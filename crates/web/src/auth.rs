@@ -8,7 +8,8 @@
 //! requests made with a session it demands the session's anti-forgery
 //! token in the `X-CSRF-Token` header, the `_csrf` form field or, for file
 //! uploads, the `_csrf` query parameter. API tokens are not sent
-//! automatically by browsers, so they need no anti-forgery token.
+//! automatically by browsers, so they need no anti-forgery token. The
+//! cookies themselves are read and written by [`crate::cookies`].
 
 use std::net::SocketAddr;
 
@@ -24,15 +25,10 @@ use jianfu_service::accounts::{self, Actor};
 use jianfu_store::UserRow;
 
 use crate::AppState;
+use crate::cookies::{self, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::{ApiError, AppError, PageError};
 use crate::i18n::Lang;
 
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "jianfu_session";
-/// Name of the pre-sign-in anti-forgery cookie.
-pub const LOGIN_COOKIE: &str = "jianfu_login";
-/// Name of the language cookie.
-pub const LANG_COOKIE: &str = "jianfu_lang";
 /// Largest urlencoded form body read to find its `_csrf` field.
 const FORM_LIMIT: usize = 1 << 20;
 
@@ -105,29 +101,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// The language chosen by cookie, else Chinese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    cookie(headers, LANG_COOKIE)
+    cookies::get(headers, LANG_COOKIE)
         .and_then(Lang::from_code)
         .unwrap_or_default()
-}
-
-/// The value of cookie `name`.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// A `Set-Cookie` value with the flags every cookie of ours carries.
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    )
 }
 
 /// The client's address as seen by the server.
@@ -237,7 +213,7 @@ async fn identify(
             .await?;
         return Ok(user.and_then(|u| current(u, String::new(), ip, lang)));
     }
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookies::get(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let found = accounts::resume_session(&st.db, token, Utc::now()).await?;

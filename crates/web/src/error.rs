@@ -11,6 +11,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::i18n::Lang;
 
@@ -43,17 +44,22 @@ pub enum AppError {
 impl AppError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, as the envelope carries it.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::NotFound => "not_found",
-            AppError::Csrf => "csrf",
-            AppError::Throttled(_) => "throttled",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Invalid(..) => "invalid",
-            AppError::Conflict(_) => "conflict",
-            AppError::TooLarge => "too_large",
-            AppError::Internal => "internal",
+            AppError::Unauthorized => ErrorCode::Unauthorized,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::Csrf => ErrorCode::Csrf,
+            AppError::Throttled(_) => ErrorCode::Throttled,
+            AppError::BadRequest(_) => ErrorCode::BadRequest,
+            AppError::Invalid(..) => ErrorCode::Invalid,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::TooLarge => ErrorCode::TooLarge,
+            AppError::Internal => ErrorCode::Internal,
         }
     }
 
@@ -104,7 +110,7 @@ impl AppError {
     pub fn envelope(&self) -> Envelope {
         Envelope {
             error: ErrorBody {
-                code: self.code(),
+                code: self.error_code(),
                 message: self.message(Lang::Zh),
                 details: match self {
                     AppError::Invalid(_, d) => d.clone(),
@@ -123,21 +129,85 @@ impl From<jianfu_store::StoreError> for AppError {
     }
 }
 
-/// The error envelope of the JSON API.
-#[derive(Debug, Serialize)]
+/// The stable codes of the envelope, one for each kind of [`AppError`].
+//
+// Documentation comments of the envelope's types are descriptions in the
+// OpenAPI document, hence in Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(description = "稳定的错误代码")]
+pub enum ErrorCode {
+    /// 未登录或会话已过期
+    Unauthorized,
+    /// 没有权限
+    Forbidden,
+    /// 没有找到，或不在管辖范围内
+    NotFound,
+    /// 防伪令牌缺失或不正确
+    Csrf,
+    /// 尝试次数过多
+    Throttled,
+    /// 请求格式不正确或取值被拒绝
+    BadRequest,
+    /// 取值被拒绝，details 给出逐项说明
+    Invalid,
+    /// 与已存数据冲突
+    Conflict,
+    /// 请求体过大
+    TooLarge,
+    /// 系统内部错误
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the document lists them.
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Csrf,
+        ErrorCode::Throttled,
+        ErrorCode::BadRequest,
+        ErrorCode::Invalid,
+        ErrorCode::Conflict,
+        ErrorCode::TooLarge,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as sent (the serde name).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Csrf => "csrf",
+            ErrorCode::Throttled => "throttled",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// 统一错误结构：接口的每个失败都以此回答。
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
 pub struct Envelope {
-    /// The error.
+    // No description here: it would wrap the inline object in a `oneOf`.
+    #[schema(inline)]
     pub error: ErrorBody,
 }
 
-/// The body of the envelope.
-#[derive(Debug, Serialize)]
+/// 错误的内容。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code.
-    pub code: &'static str,
-    /// Message in Chinese.
+    /// 稳定的错误代码
+    pub code: ErrorCode,
+    /// 中文说明
     pub message: String,
-    /// Per-field or per-row details, when any.
+    /// 逐字段或逐行的说明（如有）
     pub details: Vec<String>,
 }
 
@@ -244,5 +314,20 @@ where
                     e.body_text()
                 )))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sent_as_their_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
@@ -75,9 +76,9 @@ impl AppState {
     }
 }
 
-/// The application's routes.
-pub fn router(state: AppState) -> Router {
-    let protected = Router::new()
+/// The pages behind the sign-in middleware.
+fn protected_pages() -> Router<AppState> {
+    Router::new()
         .route("/", get(pages::dashboard::dashboard))
         .route("/search", get(pages::search::search))
         .route("/households/{county}/{no}", get(pages::people::household))
@@ -122,17 +123,24 @@ pub fn router(state: AppState) -> Router {
         )
         // Read only: the log has no route that edits or deletes.
         .route("/audit", get(pages::audit::show))
-        .merge(api::protected())
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_user,
-        ));
+}
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let api = api::routes();
+    let protected =
+        protected_pages()
+            .merge(api.protected)
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_user,
+            ));
     let public = Router::new()
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/lang", get(pages::login::switch_lang))
         .route("/static/{name}", get(layout::asset))
         .route("/health", get(|| async { "ok" }))
-        .merge(api::public());
+        .merge(api.public);
     protected
         .merge(public)
         // A route layer: the route template is known by then.

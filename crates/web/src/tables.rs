@@ -20,17 +20,25 @@ use crate::i18n::{Lang, t};
 pub const EXPORT_LIMIT: i64 = 100_000;
 
 /// Paging, sorting and export parameters of a list.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// The JSON API takes them too; its document describes the parameters
+/// with the Chinese comments below.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Column key to sort by.
+    // Column key to sort by. Left out of the document here: each list
+    // has its own keys, so each operation describes `sort` itself.
+    #[param(ignore)]
     pub sort: Option<String>,
-    /// `asc` or `desc`.
+    /// asc 或 desc
     pub dir: Option<String>,
-    /// 1-based page.
+    /// 页码，从1开始
     pub page: Option<i64>,
-    /// Rows per page.
+    /// 每页条数（默认50，最多200）
     pub per: Option<i64>,
-    /// `csv` or `xlsx` to export instead of showing.
+    // `csv` or `xlsx` to export instead of showing: pages only, the API
+    // does not export, so the document leaves it out.
+    #[param(ignore)]
     pub format: Option<String>,
 }
 

@@ -1,11 +1,16 @@
 //! The audit log through the API: the same search as the page, read only.
 //! Personal target keys come masked.
+//!
+//! Documentation comments of the types here are field descriptions in the
+//! OpenAPI document, hence in Chinese.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use jianfu_domain::Permission;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
@@ -13,45 +18,59 @@ use crate::i18n::Lang;
 use crate::pages::audit::{AuditQuery, action_label, shown_key};
 use crate::tables::ListParams;
 
-/// One entry as the API shows it.
-#[derive(Debug, Serialize)]
+/// 一条审计记录。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditOut {
-    /// Sequence number.
+    /// 序号
     pub id: i64,
-    /// When (RFC 3339, UTC).
+    /// 时间（RFC 3339，UTC）
+    #[schema(format = DateTime)]
     pub at: String,
-    /// Acting user's name.
+    /// 操作用户名
     pub username: String,
-    /// Acting user's role code.
+    /// 操作用户的角色代码
     pub role: Option<String>,
-    /// Action code.
+    /// 操作代码
     pub action: String,
-    /// Action in Chinese.
+    /// 操作的中文名称
     pub action_label: String,
-    /// Target kind.
+    /// 对象类别
     pub target_kind: Option<String>,
-    /// Target key, masked when an ID or phone number.
+    /// 对象；身份证号和电话已脱敏
     pub target_key: Option<String>,
-    /// Region concerned.
+    /// 涉及的地区
     pub region: String,
-    /// Stated reason.
+    /// 说明的理由
     pub reason: Option<String>,
-    /// Detail.
+    /// 详情
     pub detail: Option<String>,
-    /// Client address.
+    /// 客户端地址
     pub client_ip: Option<String>,
 }
 
-/// A page of entries, newest first.
-#[derive(Debug, Serialize)]
+/// 一页审计记录，最新在前。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
-    /// Entries matching.
+    /// 符合条件的记录数
     pub total: i64,
-    /// This page.
+    /// 本页
     pub items: Vec<AuditOut>,
 }
 
 /// `GET /api/v1/audit`
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "search_audit",
+    tag = tags::AUDIT,
+    summary = "查询审计日志（只读，最新在前，只含管辖地区内的记录）",
+    params(
+        AuditQuery,
+        ("sort" = Option<String>, Query, description = "排序列：at、user、action、region（默认最新在前）"),
+        ListParams,
+    ),
+    responses((status = 200, description = "成功", body = AuditPage), StandardErrors)
+)]
 pub async fn search(
     State(st): State<AppState>,
     user: CurrentUser,

@@ -1,10 +1,17 @@
 //! Imports through the API: upload (multipart), status, error report.
+//!
+//! Documentation comments of the types here are field descriptions in the
+//! OpenAPI document, hence in Chinese.
 
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
+use jianfu_ingest::FileKind;
+use jianfu_service::ImportPhase;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, AppError};
@@ -13,51 +20,143 @@ use crate::pages::imports::{
     PREVIEW_PROBLEMS, Problem, download, report_csv, report_preview, start_upload,
 };
 
-/// A started import.
-#[derive(Debug, Serialize)]
+/// 导入类型。
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    /// 人员
+    Persons,
+    /// 诊断
+    Diagnoses,
+    /// 医保结算记录
+    Claims,
+}
+
+impl From<FileKind> for ImportKind {
+    fn from(k: FileKind) -> Self {
+        match k {
+            FileKind::Persons => ImportKind::Persons,
+            FileKind::Diagnoses => ImportKind::Diagnoses,
+            FileKind::Claims => ImportKind::Claims,
+        }
+    }
+}
+
+/// 导入任务的状态。
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// 进行中
+    Running,
+    /// 已完成
+    Done,
+    /// 失败
+    Failed,
+}
+
+/// 进行中的导入所处阶段。
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// 读取并检查整个文件
+    Checking,
+    /// 写入通过检查的行
+    Writing,
+}
+
+impl From<ImportPhase> for Phase {
+    fn from(p: ImportPhase) -> Self {
+        match p {
+            ImportPhase::Checking => Phase::Checking,
+            ImportPhase::Writing => Phase::Writing,
+        }
+    }
+}
+
+/// 导入方式。
+// Documentation only, like [`UploadForm`]: the upload reads the field as
+// text (anything but `skip` is `all`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Mode {
+    /// 全部正确才导入（默认）
+    All,
+    /// 跳过错误行
+    Skip,
+}
+
+/// 上传表单（multipart/form-data）。
+// The form as `start_upload` reads it; documentation only, since the
+// fields are read one by one from the multipart stream.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// 导入类型
+    kind: ImportKind,
+    /// all：全部正确才导入（默认）；skip：跳过错误行
+    // Optional, but never null: a form field is absent or has a value.
+    #[schema(required = false)]
+    mode: Mode,
+    /// CSV 或 XLSX 文件
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// 已开始的导入。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Started {
-    /// Job id, for `GET /api/v1/imports/{job}`.
+    /// 导入任务编号，用于 GET /api/v1/imports/{job}
     pub job: String,
 }
 
-/// An import's status.
-#[derive(Debug, Serialize)]
+/// 导入任务的状态和行数。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Status {
-    /// Job id.
+    /// 导入任务编号
     pub job: String,
-    /// `persons`, `diagnoses` or `claims`.
-    pub kind: &'static str,
-    /// The uploaded file's name.
+    /// 导入类型
+    pub kind: ImportKind,
+    /// 上传的文件名
     pub file: String,
-    /// `running`, `done` or `failed`.
-    pub status: &'static str,
-    /// `checking` or `writing` while running.
-    pub phase: Option<&'static str>,
-    /// Percent done.
+    /// 状态
+    pub status: JobStatus,
+    /// 进行中时的阶段
+    pub phase: Option<Phase>,
+    /// 完成百分比
     pub percent: u32,
-    /// True when the rows were written.
+    /// 已写入数据时为 true
     pub committed: bool,
-    /// Data rows in the file.
+    /// 文件中的数据行数
     pub rows_read: u64,
-    /// Rows written.
+    /// 写入的行数
     pub rows_written: u64,
-    /// Rows not written.
+    /// 未写入的行数
     pub rows_rejected: u64,
-    /// Errors found.
+    /// 错误数
     pub errors: u64,
-    /// Warnings.
+    /// 警告数
     pub warnings: u64,
-    /// The change batch.
+    /// 变更批次编号
     pub batch: Option<i64>,
-    /// Why it failed, when it did.
+    /// 失败原因
     pub message: Option<String>,
-    /// Whether an error report can be downloaded.
+    /// 是否可下载错误报告
     pub has_report: bool,
-    /// The report's first problems (at most 20), when done.
+    /// 错误报告的前20条（证件号已脱敏）；完整内容见错误报告
     pub problems: Vec<Problem>,
 }
 
 /// `POST /api/v1/imports` (multipart: `kind`, `mode`, `file`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports",
+    operation_id = "start_import",
+    tag = tags::IMPORTS,
+    summary = "上传 CSV/XLSX 文件并在后台导入；只能导入调用者管辖范围内的行，范围外的行作为错误行报告",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "成功", body = Started), StandardErrors)
+)]
 pub async fn start(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -70,6 +169,15 @@ pub async fn start(
 }
 
 /// `GET /api/v1/imports/{job}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{job}",
+    operation_id = "import_status",
+    tag = tags::IMPORTS,
+    summary = "导入任务的状态和行数",
+    params(("job" = String, Path, description = "导入任务编号")),
+    responses((status = 200, description = "成功", body = Status), StandardErrors)
+)]
 pub async fn status(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -78,13 +186,10 @@ pub async fn status(
     let j = st.jobs.get(&id, &user).ok_or(AppError::NotFound)?;
     let mut s = Status {
         job: j.id.clone(),
-        kind: j.kind.name(),
+        kind: j.kind.into(),
         file: j.file_name.clone(),
-        status: "running",
-        phase: j.phase.map(|p| match p {
-            jianfu_service::ImportPhase::Checking => "checking",
-            jianfu_service::ImportPhase::Writing => "writing",
-        }),
+        status: JobStatus::Running,
+        phase: j.phase.map(Phase::from),
         percent: j.percent(),
         committed: false,
         rows_read: 0,
@@ -100,11 +205,11 @@ pub async fn status(
     match &j.state {
         JobState::Running => {}
         JobState::Failed(m) => {
-            s.status = "failed";
+            s.status = JobStatus::Failed;
             s.message = Some(m.clone());
         }
         JobState::Done(o) => {
-            s.status = "done";
+            s.status = JobStatus::Done;
             s.committed = o.committed;
             s.rows_read = o.data_rows;
             s.rows_rejected = if o.committed {
@@ -126,6 +231,18 @@ pub async fn status(
 }
 
 /// `GET /api/v1/imports/{job}/report`: the error report as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{job}/report",
+    operation_id = "import_report",
+    tag = tags::IMPORTS,
+    summary = "错误报告（CSV，UTF-8 带 BOM）",
+    params(("job" = String, Path, description = "导入任务编号")),
+    responses(
+        (status = 200, description = "错误报告", body = String, content_type = "text/csv"),
+        StandardErrors
+    )
+)]
 pub async fn report(
     State(st): State<AppState>,
     user: CurrentUser,

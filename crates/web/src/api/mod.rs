@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1`, described by the OpenAPI document at
+//! The JSON API under `/api/v1`, and its OpenAPI document at
 //! `/api/openapi.json`.
 //!
 //! Clients sign in with `POST /api/v1/session` (the session cookie and
@@ -6,8 +6,13 @@
 //! per-user API token as `Authorization: Bearer …` (no anti-forgery token
 //! needed). Every failure answers with the envelope of
 //! [`crate::error::Envelope`].
+//!
+//! Every route is registered in [`routes`] through `utoipa_axum`, which
+//! adds the handler and its `#[utoipa::path]` documentation in one step:
+//! an API route cannot exist without its place in the document.
 
 mod audit;
+mod dashboard;
 mod imports;
 pub mod openapi;
 mod policies;
@@ -16,48 +21,66 @@ mod session;
 mod users;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::body::Bytes;
+use axum::http::header;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
-/// Routes that need no caller.
-pub fn public() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/api/v1/session", post(session::sign_in))
+/// The API's routes, split by whether they need a caller.
+pub struct Routes {
+    /// Routes that need no caller: signing in and the document.
+    pub public: Router<AppState>,
+    /// Routes behind the sign-in middleware.
+    pub protected: Router<AppState>,
 }
 
-/// Routes behind the sign-in middleware.
-pub fn protected() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/me", get(session::me))
-        .route("/api/v1/session/end", post(session::sign_out))
-        .route("/api/v1/dashboard", get(registry::dashboard))
-        .route("/api/v1/persons", get(registry::search))
-        .route("/api/v1/households/{county}/{no}", get(registry::household))
-        .route(
-            "/api/v1/persons/{county}/{no}/{person}",
-            get(registry::person),
-        )
-        .route(
-            "/api/v1/persons/{county}/{no}/{person}/unmask",
-            post(registry::unmask),
-        )
-        .route("/api/v1/imports", post(imports::start))
-        .route("/api/v1/imports/{job}", get(imports::status))
-        .route("/api/v1/imports/{job}/report", get(imports::report))
-        .route(
-            "/api/v1/policies",
-            get(policies::list).post(policies::create),
-        )
-        .route("/api/v1/policies/{id}", get(policies::get))
-        .route("/api/v1/users", get(users::list).post(users::add))
-        .route("/api/v1/users/{username}", get(users::show))
-        .route("/api/v1/users/{username}/disable", post(users::disable))
-        .route("/api/v1/users/{username}/enable", post(users::enable))
-        .route(
-            "/api/v1/users/{username}/reset-password",
-            post(users::reset_password),
-        )
-        .route("/api/v1/audit", get(audit::search))
+/// The routes of the API and the document describing them.
+fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi) {
+    let (public, doc) = OpenApiRouter::with_openapi(openapi::frame())
+        .routes(routes!(session::sign_in))
+        .split_for_parts();
+    let (protected, doc) = OpenApiRouter::with_openapi(doc)
+        .routes(routes!(session::me))
+        .routes(routes!(session::sign_out))
+        .routes(routes!(dashboard::dashboard))
+        .routes(routes!(registry::search))
+        .routes(routes!(registry::household))
+        .routes(routes!(registry::person))
+        .routes(routes!(registry::unmask))
+        .routes(routes!(imports::start))
+        .routes(routes!(imports::status))
+        .routes(routes!(imports::report))
+        .routes(routes!(policies::list, policies::create))
+        .routes(routes!(policies::get))
+        .routes(routes!(users::list, users::add))
+        .routes(routes!(users::show))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(audit::search))
+        .split_for_parts();
+    (public, protected, doc)
+}
+
+/// The OpenAPI document of the API.
+pub fn document() -> utoipa::openapi::OpenApi {
+    documented().2
+}
+
+/// The API's routes, with `GET /api/openapi.json` serving the document
+/// (written once, here).
+pub fn routes() -> Routes {
+    let (public, protected, doc) = documented();
+    let json = Bytes::from(doc.to_json().expect("the OpenAPI document serialises"));
+    let serve = move || {
+        let json = json.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], json) }
+    };
+    Routes {
+        public: public.route("/api/openapi.json", get(serve)),
+        protected,
+    }
 }

@@ -1,53 +1,89 @@
 //! Households and persons through the API, with the same jurisdiction and
 //! masking as the pages: ID and phone numbers come masked; unmasking one
 //! person takes a reason and is audited.
+//!
+//! Documentation comments of the types here are field descriptions in the
+//! OpenAPI document, hence in Chinese.
 
 use axum::Json;
 use axum::extract::State;
 use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
 use jianfu_store::PersonClaim;
-use jianfu_store::queries::{DiagnosisRow, PersonRow};
+use jianfu_store::queries::{DiagnosisRow, HouseholdRow, PersonRow};
+use jianfu_store::search::PersonHit;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
+use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError};
 use crate::pages::people::{find_household, find_members, find_person};
+use crate::pages::search::SearchForm;
+use crate::tables::ListParams;
 
-/// A member as the API shows it.
-#[derive(Debug, Serialize)]
+/// The address of a household.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct HouseholdPath {
+    /// 县级代码（6位）
+    county: String,
+    /// 户编号
+    no: String,
+}
+
+/// The address of a person.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PersonPath {
+    /// 县级代码（6位）
+    county: String,
+    /// 户编号
+    no: String,
+    /// 人员在户内的标识（家庭接口 members 中的 ref；人员留在本户期间不变）
+    person: String,
+}
+
+/// 家庭成员（证件号和电话默认脱敏）。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Member {
-    /// The person's reference: with the household, the person's address
-    /// (`/api/v1/persons/{county}/{no}/{person}`). It stays the same while
-    /// the person stays in the household.
+    /// 人员在户内的标识：与家庭一起构成人员的接口地址
+    /// /api/v1/persons/{county}/{no}/{person}；人员留在本户期间不变
     #[serde(rename = "ref")]
     pub reference: String,
-    /// Name.
+    /// 姓名
     pub name: String,
-    /// Relation code.
+    /// 与户主关系代码
     pub relation: String,
-    /// ID number, masked unless unmasked.
+    /// 身份证号（未申请查看完整信息时已脱敏）
     pub id_number: String,
-    /// `male` / `female`.
+    /// 性别：male 或 female
     pub sex: String,
-    /// Date of birth.
+    /// 出生日期
     pub birth_date: chrono::NaiveDate,
-    /// Group codes, including those implied by the household type.
+    /// 人员类别代码，含户类别隐含的类别
     pub groups: Vec<String>,
-    /// Phone, masked unless unmasked.
+    /// 电话（未申请查看完整信息时已脱敏）
     pub phone: Option<String>,
-    /// Status code.
+    /// 人员状态代码
     pub status: String,
 }
 
-fn member(reference: String, p: &PersonRow, household_type: &str, unmask: bool) -> Member {
-    let groups = GroupSet::parse_list(&p.groups.replace('|', ","))
+/// The group codes of a person: their own and those implied by the
+/// household type.
+fn group_codes(groups: &str, household_type: &str) -> Vec<String> {
+    GroupSet::parse_list(&groups.replace('|', ","))
         .unwrap_or_default()
         .union(
             HouseholdType::from_code(household_type)
                 .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
-        );
+        )
+        .iter()
+        .map(|g| g.code().to_string())
+        .collect()
+}
+
+fn member(reference: String, p: &PersonRow, household_type: &str, unmask: bool) -> Member {
     let show = |v: &str| {
         if unmask {
             v.to_string()
@@ -62,63 +98,127 @@ fn member(reference: String, p: &PersonRow, household_type: &str, unmask: bool) 
         id_number: show(&p.id_number),
         sex: p.sex.clone(),
         birth_date: p.birth_date,
-        groups: groups.iter().map(|g| g.code().to_string()).collect(),
+        groups: group_codes(&p.groups, household_type),
         phone: p.phone.as_deref().map(show),
         status: p.status.clone(),
     }
 }
 
+/// 家庭。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdOut {
+    /// 县级代码
+    pub county_code: String,
+    /// 户编号
+    pub household_no: String,
+    /// 村代码
+    pub village_code: String,
+    /// 村名称
+    pub village_name: Option<String>,
+    /// 户类别代码
+    pub household_type: String,
+    /// 家庭人均收入（分）
+    pub income_per_capita: Option<i64>,
+}
+
+impl From<HouseholdRow> for HouseholdOut {
+    fn from(row: HouseholdRow) -> Self {
+        // Taken apart whole, so a field added to the stored row does not
+        // build until the API decides whether to show it.
+        let HouseholdRow {
+            county_code,
+            household_no,
+            village_code,
+            village_name,
+            household_type,
+            income_per_capita,
+        } = row;
+        HouseholdOut {
+            county_code,
+            household_no,
+            village_code,
+            village_name,
+            household_type,
+            income_per_capita,
+        }
+    }
+}
+
+/// 家庭及其成员。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdPage {
+    /// 家庭
+    pub household: HouseholdOut,
+    /// 成员（证件号、电话脱敏）
+    pub members: Vec<Member>,
+}
+
 /// `GET /api/v1/households/{county}/{no}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{county}/{no}",
+    operation_id = "household",
+    tag = tags::REGISTRY,
+    summary = "家庭及成员（证件号、电话脱敏）",
+    params(HouseholdPath),
+    responses((status = 200, description = "成功", body = HouseholdPage), StandardErrors)
+)]
 pub async fn household(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiPath((county, no)): ApiPath<(String, String)>,
-) -> ApiResult<Value> {
+    ApiPath(at): ApiPath<HouseholdPath>,
+) -> ApiResult<HouseholdPage> {
     user.require(Permission::ViewRegistry)?;
-    let h = find_household(&st, &user, &county, &no).await?;
+    let h = find_household(&st, &user, &at.county, &at.no).await?;
     let members = find_members(&st, &h).await?;
     let refs = st.person_refs().await?;
-    let list: Vec<Member> = members
+    let members = members
         .iter()
         .map(|m| member(refs.of(&m.id_number), m, &h.household_type, false))
         .collect();
-    Ok(Json(json!({ "household": h, "members": list })))
+    Ok(Json(HouseholdPage {
+        household: h.into(),
+        members,
+    }))
 }
 
 /// Query of the person endpoint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// 结算年度
     year: Option<i32>,
 }
 
-/// A claim as the API shows it (money in fen).
-#[derive(Debug, Serialize)]
+/// 一笔结算（金额单位：分）。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimOut {
-    /// Claim id.
+    /// 结算单号
     pub claim_id: String,
-    /// Settled at.
+    /// 结算时间（北京时间，不带时区，如 2025-03-01T10:30:00）
+    #[schema(value_type = String)]
     pub settled_at: chrono::NaiveDateTime,
-    /// Kind code.
+    /// 就诊类别代码
     pub kind: String,
-    /// Facility level code.
+    /// 医疗机构级别代码
     pub level: String,
-    /// Total cost, fen.
+    /// 医疗总费用
     pub total: i64,
-    /// Policy-scope cost, fen.
+    /// 政策范围内费用
     pub policy_scope: i64,
-    /// The claim it reverses.
+    /// 被本笔冲销的结算单号
     pub reverses: Option<String>,
-    /// The claim reversing it.
+    /// 冲销本笔的结算单号
     pub reversed_by: Option<String>,
-    /// Tier 1, fen.
+    /// 基本医保
     pub basic: Option<i64>,
-    /// Tier 2, fen.
+    /// 大病保险
     pub critical: Option<i64>,
-    /// Tier 3, fen.
+    /// 医疗救助
     pub assistance: Option<i64>,
-    /// Tier 4, fen.
+    /// 补充保障
     pub supplementary: Option<i64>,
-    /// Out of pocket, fen.
+    /// 个人自付
     pub out_of_pocket: Option<i64>,
 }
 
@@ -140,203 +240,318 @@ fn claim_out(c: &PersonClaim) -> ClaimOut {
     }
 }
 
-async fn person_json(
+/// 人员所在的家庭。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdBrief {
+    /// 县级代码
+    pub county_code: String,
+    /// 户编号
+    pub household_no: String,
+    /// 村代码
+    pub village_code: String,
+    /// 村名称
+    pub village_name: Option<String>,
+}
+
+/// 一条疾病诊断。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiagnosisOut {
+    /// ICD-10 编码
+    pub icd10: String,
+    /// 诊断日期
+    pub diagnosed_on: chrono::NaiveDate,
+    /// 疾病名称（按导入）
+    pub disease_name: Option<String>,
+    /// 诊断机构（按导入）
+    pub facility: Option<String>,
+}
+
+impl From<&DiagnosisRow> for DiagnosisOut {
+    fn from(d: &DiagnosisRow) -> Self {
+        DiagnosisOut {
+            icd10: d.icd10.clone(),
+            diagnosed_on: d.diagnosed_on,
+            disease_name: d.disease_name.clone(),
+            facility: d.facility.clone(),
+        }
+    }
+}
+
+/// The claims part of a person's detail.
+struct ClaimsOfYear {
+    years: Vec<i32>,
+    year: Option<i32>,
+    claims: Vec<ClaimOut>,
+}
+
+/// 人员详情：诊断，以及（可查看结算的角色）结算年份和一年的结算。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDetail {
+    /// 所在家庭
+    pub household: HouseholdBrief,
+    /// 人员
+    pub person: Member,
+    /// 疾病诊断
+    pub diagnoses: Vec<DiagnosisOut>,
+    // The claim fields come all three or not at all (roles that may not
+    // read claims); `year` is null when there are none.
+    /// 有结算的年份，最近的在前（仅对可查看结算的角色返回）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_years: Option<Vec<i32>>,
+    /// 所列结算的年度：请求的年度（有结算时），否则为最近有结算的一年；没有结算时为 null（仅对可查看结算的角色返回）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<Option<i32>>,
+    /// 该年度的各笔结算及分段金额（分）（仅对可查看结算的角色返回）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<ClaimOut>>,
+}
+
+async fn claims_of(
+    st: &AppState,
+    county: &str,
+    id_number: &str,
+    year: Option<i32>,
+) -> Result<ClaimsOfYear, AppError> {
+    let years = st.db.claim_years_of(county, id_number).await?;
+    let year = year
+        .filter(|y| years.contains(y))
+        .or(years.first().copied());
+    let claims = match year {
+        Some(y) => st
+            .db
+            .person_claims(county, id_number, y)
+            .await?
+            .iter()
+            .map(claim_out)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(ClaimsOfYear {
+        years,
+        year,
+        claims,
+    })
+}
+
+async fn person_detail(
     st: &AppState,
     user: &CurrentUser,
-    (county, no, r): (&str, &str, &str),
+    at: &PersonPath,
     year: Option<i32>,
     unmask: bool,
-) -> Result<Value, AppError> {
-    let (h, p) = find_person(st, user, county, no, r).await?;
-    let p = &p;
-    let diagnoses: Vec<DiagnosisRow> = st.db.diagnoses_of(county, &p.id_number).await?;
-    let diagnoses: Vec<Value> = diagnoses
-        .iter()
-        .map(|d| {
-            json!({ "icd10": d.icd10, "diagnosed_on": d.diagnosed_on,
-                         "disease_name": d.disease_name, "facility": d.facility })
-        })
-        .collect();
-    let mut out = json!({
-        "household": { "county_code": h.county_code, "household_no": h.household_no,
-                       "village_code": h.village_code, "village_name": h.village_name },
-        "person": member(r.to_string(), p, &h.household_type, unmask),
-        "diagnoses": diagnoses,
-    });
-    if user.may(Permission::ViewClaims) {
-        let years = st.db.claim_years_of(county, &p.id_number).await?;
-        let year = year
-            .filter(|y| years.contains(y))
-            .or(years.first().copied());
-        let claims: Vec<ClaimOut> = match year {
-            Some(y) => st
-                .db
-                .person_claims(county, &p.id_number, y)
-                .await?
-                .iter()
-                .map(claim_out)
-                .collect(),
-            None => Vec::new(),
-        };
-        out["claim_years"] = json!(years);
-        out["year"] = json!(year);
-        out["claims"] = json!(claims);
-    }
-    Ok(out)
+) -> Result<PersonDetail, AppError> {
+    let (h, p) = find_person(st, user, &at.county, &at.no, &at.person).await?;
+    let diagnoses = st.db.diagnoses_of(&at.county, &p.id_number).await?;
+    let claims = if user.may(Permission::ViewClaims) {
+        Some(claims_of(st, &at.county, &p.id_number, year).await?)
+    } else {
+        None
+    };
+    let (claim_years, year, claims) = match claims {
+        Some(c) => (Some(c.years), Some(c.year), Some(c.claims)),
+        None => (None, None, None),
+    };
+    Ok(PersonDetail {
+        person: member(at.person.clone(), &p, &h.household_type, unmask),
+        household: HouseholdBrief {
+            county_code: h.county_code,
+            household_no: h.household_no,
+            village_code: h.village_code,
+            village_name: h.village_name,
+        },
+        diagnoses: diagnoses.iter().map(DiagnosisOut::from).collect(),
+        claim_years,
+        year,
+        claims,
+    })
 }
 
 /// `GET /api/v1/persons/{county}/{no}/{person}?year=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons/{county}/{no}/{person}",
+    operation_id = "person",
+    tag = tags::REGISTRY,
+    summary = "人员详情：诊断、结算年份及当年各笔结算的分段金额（分）",
+    params(PersonPath, YearQuery),
+    responses((status = 200, description = "成功", body = PersonDetail), StandardErrors)
+)]
 pub async fn person(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiPath((county, no, r)): ApiPath<(String, String, String)>,
+    ApiPath(at): ApiPath<PersonPath>,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> ApiResult<Value> {
+) -> ApiResult<PersonDetail> {
     user.require(Permission::ViewRegistry)?;
-    Ok(Json(
-        person_json(&st, &user, (&county, &no, &r), q.year, false).await?,
-    ))
+    Ok(Json(person_detail(&st, &user, &at, q.year, false).await?))
 }
 
-/// Body of the unmask call.
-#[derive(Debug, Deserialize)]
+/// 查看完整证件号和电话的理由。
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UnmaskBody {
+    /// 查看理由（记入审计日志，最多300字）
     reason: String,
 }
 
 /// `POST /api/v1/persons/{county}/{no}/{person}/unmask`: the person with full
 /// ID and phone numbers, after recording who looked and why.
+#[utoipa::path(
+    post,
+    path = "/api/v1/persons/{county}/{no}/{person}/unmask",
+    operation_id = "unmask_person",
+    tag = tags::REGISTRY,
+    summary = "查看完整证件号和电话（须说明理由，记入审计日志）",
+    params(PersonPath),
+    request_body = UnmaskBody,
+    responses((status = 200, description = "成功", body = PersonDetail), StandardErrors)
+)]
 pub async fn unmask(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiPath((county, no, r)): ApiPath<(String, String, String)>,
+    ApiPath(at): ApiPath<PersonPath>,
     ApiJson(body): ApiJson<UnmaskBody>,
-) -> ApiResult<Value> {
+) -> ApiResult<PersonDetail> {
     user.require(Permission::Unmask)?;
     let reason = body.reason.trim();
     if reason.is_empty() {
         return Err(AppError::BadRequest("请说明查看理由（reason）".into()).into());
     }
-    let (_, p) = find_person(&st, &user, &county, &no, &r).await?;
+    let (_, p) = find_person(&st, &user, &at.county, &at.no, &at.person).await?;
     let mut entry = user.audit("unmask", &p.village_code);
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
     st.db.audit(&entry).await.map_err(AppError::from)?;
-    Ok(Json(
-        person_json(&st, &user, (&county, &no, &r), None, true).await?,
-    ))
+    Ok(Json(person_detail(&st, &user, &at, None, true).await?))
 }
 
-/// The OpenAPI paths of this module.
-pub fn paths() -> Vec<(&'static str, Value)> {
-    use super::openapi::{op, path_param, query, with};
-    let county = path_param("county", "县级代码（6位）");
-    let no = path_param("no", "户编号");
-    let person = path_param(
-        "person",
-        "人员在户内的标识（家庭接口 members 中的 ref；人员留在本户期间不变）",
-    );
-    let object = || json!({ "type": "object" });
-    let hit = json!({ "type": "object", "properties": {
-        "name": { "type": "string" }, "id_number": { "type": "string", "description": "已脱敏" },
-        "relation": { "type": "string" }, "sex": { "type": "string" },
-        "birth_date": { "type": "string", "format": "date" },
-        "groups": { "type": "array", "items": { "type": "string" } }, "status": { "type": "string" },
-        "county_code": { "type": "string" }, "household_no": { "type": "string" },
-        "household_type": { "type": "string" }, "village_code": { "type": "string" },
-        "village_name": { "type": ["string", "null"] },
-        "household": { "type": "string", "description": "该家庭的接口地址" },
-        "person": { "type": "string", "description": "该人员的接口地址" } } });
-    let found = json!({ "type": "object", "properties": {
-        "total": { "type": "integer", "description": "符合条件的人数，最多计到 10000" },
-        "more": { "type": "boolean", "description": "多于 10000 人时为 true，此时只按默认顺序列出" },
-        "page": { "type": "integer" }, "per": { "type": "integer" },
-        "sort": { "type": "string" }, "dir": { "type": "string", "enum": ["asc", "desc"] },
-        "items": { "type": "array", "items": hit } } });
-    vec![
-        (
-            "/api/v1/persons",
-            json!({ "get": with(op("在管辖地区内查询人员（至少给出一个条件；证件号脱敏）", found),
-                json!({ "parameters": [
-                    query("id_number", "身份证号（18位，或15位旧号）", "string"),
-                    query("name", "姓名或姓名开头", "string"),
-                    query("household_no", "户编号", "string"),
-                    query("village", "乡镇（9位）或村（12位）代码", "string"),
-                    query("sort", "排序列：village（默认）、name（按姓名查询时默认）、household、birth", "string"),
-                    query("dir", "asc 或 desc", "string"),
-                    query("page", "页码，从1开始", "integer"),
-                    query("per", "每页条数（默认50，最多200）", "integer"),
-                ] })) }),
-        ),
-        (
-            "/api/v1/dashboard",
-            json!({ "get": with(op("地区统计：户数、各类人员数、当年结算与个人自付，及下级地区", object()),
-                json!({ "parameters": [
-                    query("region", "地区代码；默认为本人管辖地区（全国用户必填）", "string"),
-                    query("year", "年度；默认为当年，当年尚无结算时为此前三年内最近有结算的一年", "integer"),
-                ] })) }),
-        ),
-        (
-            "/api/v1/households/{county}/{no}",
-            json!({ "get": with(op("家庭及成员（证件号、电话脱敏）", object()),
-                json!({ "parameters": [county, no] })) }),
-        ),
-        (
-            "/api/v1/persons/{county}/{no}/{person}",
-            json!({ "get": with(op("人员详情：诊断、结算年份及当年各笔结算的分段金额（分）", object()),
-                json!({ "parameters": [county, no, person, query("year", "结算年度", "integer")] })) }),
-        ),
-        (
-            "/api/v1/persons/{county}/{no}/{person}/unmask",
-            json!({ "post": with(op("查看完整证件号和电话（须说明理由，记入审计日志）", object()),
-                json!({ "parameters": [county, no, person], "requestBody": { "required": true, "content": {
-                    "application/json": { "schema": { "type": "object", "required": ["reason"],
-                        "properties": { "reason": { "type": "string" } } } } } } })) }),
-        ),
-    ]
-}
-
-/// A person found by a search, as the API shows it.
-#[derive(Debug, Serialize)]
+/// 查询到的人员（证件号已脱敏）。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Hit {
-    /// Name.
+    /// 姓名
     pub name: String,
-    /// ID number, masked.
+    /// 身份证号（已脱敏）
     pub id_number: String,
-    /// Relation code.
+    /// 与户主关系代码
     pub relation: String,
-    /// `male` / `female`.
+    /// 性别：male 或 female
     pub sex: String,
-    /// Date of birth.
+    /// 出生日期
     pub birth_date: chrono::NaiveDate,
-    /// Group codes, including those implied by the household type.
+    /// 人员类别代码，含户类别隐含的类别
     pub groups: Vec<String>,
-    /// Status code.
+    /// 人员状态代码
     pub status: String,
-    /// County of the household.
+    /// 县级代码
     pub county_code: String,
-    /// 户编号.
+    /// 户编号
     pub household_no: String,
-    /// Household type code.
+    /// 户类别代码
     pub household_type: String,
-    /// Village code.
+    /// 村代码
     pub village_code: String,
-    /// Village name.
+    /// 村名称
     pub village_name: Option<String>,
-    /// The household in the API.
+    /// 该家庭的接口地址
     pub household: String,
-    /// The person in the API.
+    /// 该人员的接口地址
     pub person: String,
 }
 
+/// 排序方向。
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    /// 升序
+    Asc,
+    /// 降序
+    Desc,
+}
+
+/// 一页查询结果。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonPage {
+    /// 符合条件的人数，最多计到 10000
+    pub total: i64,
+    /// 多于 10000 人时为 true，此时只按默认顺序列出
+    pub more: bool,
+    /// 页码
+    pub page: i64,
+    /// 每页条数
+    pub per: i64,
+    /// 本页所按的排序列
+    pub sort: String,
+    /// 排序方向
+    pub dir: SortDir,
+    /// 本页人员
+    pub items: Vec<Hit>,
+}
+
+fn hit(h: &PersonHit, person_ref: String) -> Hit {
+    let household_api = format!(
+        "/api/v1/households/{}/{}",
+        h.county_code,
+        crate::auth::encode(&h.household_no)
+    );
+    Hit {
+        name: h.name.clone(),
+        id_number: mask_middle(&h.id_number),
+        relation: h.relation.clone(),
+        sex: h.sex.clone(),
+        birth_date: h.birth_date,
+        groups: group_codes(&h.groups, &h.household_type),
+        status: h.status.clone(),
+        county_code: h.county_code.clone(),
+        household_no: h.household_no.clone(),
+        household_type: h.household_type.clone(),
+        village_code: h.village_code.clone(),
+        village_name: h.village_name.clone(),
+        person: format!(
+            "/api/v1/persons/{}/{}/{person_ref}",
+            h.county_code,
+            crate::auth::encode(&h.household_no),
+        ),
+        household: household_api,
+    }
+}
+
+/// The sort asked for, refused when the key is not one of the search's.
+fn person_sort(
+    list: &ListParams,
+) -> Result<Option<(jianfu_store::search::PersonSort, bool)>, AppError> {
+    match list.sort.as_deref() {
+        None | Some("") => Ok(None),
+        Some(key) => jianfu_store::search::PersonSort::from_key(key)
+            .map(|s| Some((s, list.desc())))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "无法按 {key} 排序：可用 village、name、household、birth"
+                ))
+            }),
+    }
+}
+
 /// `GET /api/v1/persons`: the search of the search page, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons",
+    operation_id = "search_persons",
+    tag = tags::REGISTRY,
+    summary = "在管辖地区内查询人员（至少给出一个条件；证件号脱敏）",
+    params(
+        SearchForm,
+        ("sort" = Option<String>, Query,
+            description = "排序列：village（默认）、name（按姓名查询时默认）、household、birth"),
+        ListParams,
+    ),
+    responses((status = 200, description = "成功", body = PersonPage), StandardErrors)
+)]
 pub async fn search(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiQuery(form): ApiQuery<crate::pages::search::SearchForm>,
-    ApiQuery(list): ApiQuery<crate::tables::ListParams>,
-) -> ApiResult<Value> {
+    ApiQuery(form): ApiQuery<SearchForm>,
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> ApiResult<PersonPage> {
     user.require(Permission::ViewRegistry)?;
     let q = form
         .query()
@@ -347,80 +562,28 @@ pub async fn search(
         )
         .into());
     }
-    let sort = match list.sort.as_deref() {
-        None | Some("") => None,
-        Some(key) => Some((
-            jianfu_store::search::PersonSort::from_key(key).ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "无法按 {key} 排序：可用 village、name、household、birth"
-                ))
-            })?,
-            list.desc(),
-        )),
-    };
+    let sort = person_sort(&list)?;
     let found = st
         .db
         .search_persons(user.scope(), &q, sort, list.offset(), list.limit())
         .await?;
     let refs = st.person_refs().await?;
-    let items: Vec<Hit> = found
+    let items = found
         .hits
         .iter()
-        .map(|h| Hit {
-            name: h.name.clone(),
-            id_number: mask_middle(&h.id_number),
-            relation: h.relation.clone(),
-            sex: h.sex.clone(),
-            birth_date: h.birth_date,
-            groups: GroupSet::parse_list(&h.groups.replace('|', ","))
-                .unwrap_or_default()
-                .union(
-                    HouseholdType::from_code(&h.household_type)
-                        .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
-                )
-                .iter()
-                .map(|g| g.code().to_string())
-                .collect(),
-            status: h.status.clone(),
-            county_code: h.county_code.clone(),
-            household_no: h.household_no.clone(),
-            household_type: h.household_type.clone(),
-            village_code: h.village_code.clone(),
-            village_name: h.village_name.clone(),
-            household: format!(
-                "/api/v1/households/{}/{}",
-                h.county_code,
-                crate::auth::encode(&h.household_no)
-            ),
-            person: format!(
-                "/api/v1/persons/{}/{}/{}",
-                h.county_code,
-                crate::auth::encode(&h.household_no),
-                refs.of(&h.id_number)
-            ),
-        })
+        .map(|h| hit(h, refs.of(&h.id_number)))
         .collect();
-    Ok(Json(json!({
-        "total": found.total,
-        "more": found.more,
-        "page": list.page.unwrap_or(1).max(1),
-        "per": list.limit(),
-        "sort": found.sort.0.key(),
-        "dir": if found.sort.1 { "desc" } else { "asc" },
-        "items": items,
-    })))
-}
-
-/// `GET /api/v1/dashboard`: the figures of the home page.
-pub async fn dashboard(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    ApiQuery(q): ApiQuery<crate::pages::dashboard::DashboardQuery>,
-) -> ApiResult<Value> {
-    match crate::pages::dashboard::dashboard_of(&st, &user, &q).await? {
-        Some(d) => Ok(Json(
-            serde_json::to_value(d).map_err(|_| AppError::Internal)?,
-        )),
-        None => Err(AppError::BadRequest("全国用户请指定地区代码 region".into()).into()),
-    }
+    Ok(Json(PersonPage {
+        total: found.total,
+        more: found.more,
+        page: list.page.unwrap_or(1).max(1),
+        per: list.limit(),
+        sort: found.sort.0.key().to_string(),
+        dir: if found.sort.1 {
+            SortDir::Desc
+        } else {
+            SortDir::Asc
+        },
+        items,
+    }))
 }

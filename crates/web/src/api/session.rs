@@ -1,4 +1,7 @@
 //! Signing in and out through the API, and who the caller is.
+//!
+//! Documentation comments of the types here are field descriptions in the
+//! OpenAPI document, hence in Chinese.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,35 +10,59 @@ use axum::response::{IntoResponse, Response};
 use jianfu_domain::Permission;
 use jianfu_service::accounts::{self, LoginError};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::openapi::{StandardErrors, tags};
 use crate::AppState;
-use crate::auth::{CurrentUser, SESSION_COOKIE, client_ip, cookie, set_cookie};
+use crate::auth::{CurrentUser, client_ip};
+use crate::cookies::{self, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::pages::login::start_session;
 
-/// Credentials.
-#[derive(Debug, Deserialize)]
+/// 用户名和密码。
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SignIn {
     username: String,
     password: String,
 }
 
-/// The caller, as the API describes it.
-#[derive(Debug, Serialize)]
+/// 当前用户、角色、管辖地区与权限。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
-    /// User name.
+    /// 用户名
     pub username: String,
-    /// Name shown.
+    /// 显示名
     pub display_name: String,
-    /// Role code.
+    /// 角色代码，如 village_doctor
     pub role: String,
-    /// Bound region: `national` or a 12-digit code.
+    /// 管辖地区：national 或12位行政区划代码
     pub region: String,
-    /// Permission codes of the role.
+    /// 角色的权限代码
+    #[schema(schema_with = permission_codes)]
     pub permissions: Vec<Permission>,
-    /// Token to send as `X-CSRF-Token` with state-changing requests made
-    /// with the session cookie (empty for API-token callers).
+    /// 以会话 Cookie 发出修改类请求时，须放在 X-CSRF-Token 请求头中的防伪令牌（使用接口令牌时为空）
     pub csrf_token: String,
+}
+
+/// 退出登录的结果。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOut {
+    /// 总为 true
+    pub ok: bool,
+}
+
+/// The schema of permission codes: the domain's list, as serialised.
+fn permission_codes() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let codes = Permission::ALL.map(|p| serde_json::to_value(p).unwrap_or_default());
+    ArrayBuilder::new()
+        .description(Some("角色的权限代码"))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes)),
+        )
+        .build()
 }
 
 fn me_of(user: &jianfu_store::UserRow, csrf: String) -> Me {
@@ -54,6 +81,20 @@ fn me_of(user: &jianfu_store::UserRow, csrf: String) -> Me {
 }
 
 /// `POST /api/v1/session`: JSON only, so a cross-site form cannot post it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    operation_id = "sign_in",
+    tag = tags::SESSION,
+    summary = "登录，返回当前用户和 csrf_token，并设置会话 Cookie",
+    security(),
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "成功", body = Me),
+        (status = 400, response = crate::error::Envelope),
+        (status = 429, response = crate::error::Envelope),
+    )
+)]
 pub async fn sign_in(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -73,24 +114,40 @@ pub async fn sign_in(
 }
 
 /// `GET /api/v1/me`
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = tags::SESSION,
+    summary = "当前用户、角色、管辖地区与权限",
+    responses((status = 200, description = "成功", body = Me), StandardErrors)
+)]
 pub async fn me(user: CurrentUser) -> ApiResult<Me> {
     Ok(Json(me_of(&user.user, user.csrf.clone())))
 }
 
 /// `POST /api/v1/session/end`: ends the session of the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/end",
+    operation_id = "sign_out",
+    tag = tags::SESSION,
+    summary = "退出登录",
+    responses((status = 200, description = "成功", body = SignedOut), StandardErrors)
+)]
 pub async fn sign_out(
     State(st): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
         st.db.delete_session(&accounts::secret_hash(token)).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, st.secure_cookies),
+            cookies::removal(SESSION_COOKIE, st.secure_cookies),
         )],
-        Json(serde_json::json!({ "ok": true })),
+        Json(SignedOut { ok: true }),
     )
         .into_response())
 }

@@ -1,5 +1,8 @@
 //! User management through the API: the same rules as the pages (the
 //! service's), the same 404 for users outside the caller's region.
+//!
+//! Documentation comments of the types here are field descriptions in the
+//! OpenAPI document, hence in Chinese.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -9,7 +12,9 @@ use jianfu_domain::Permission;
 use jianfu_service::accounts;
 use jianfu_store::UserRow;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, AppError};
@@ -17,22 +22,23 @@ use crate::pages::account::account_error;
 use crate::pages::users::{NewUserForm, create, sorted_users, temporary_password};
 use crate::tables::ListParams;
 
-/// A user as the API shows them.
-#[derive(Debug, Serialize)]
+/// 用户。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserOut {
-    /// Login name.
+    /// 用户名
     pub username: String,
-    /// Name shown.
+    /// 显示名
     pub display_name: String,
-    /// Role code.
+    /// 角色代码
     pub role: String,
-    /// Bound region: `national` or a 12-digit code.
+    /// 管辖地区：national 或12位行政区划代码
     pub region: String,
-    /// Disabled users cannot sign in.
+    /// 已停用的用户不能登录
     pub disabled: bool,
-    /// The next sign-in must change the password.
+    /// 下次登录须修改密码
     pub must_change_password: bool,
-    /// Created (RFC 3339).
+    /// 创建时间（RFC 3339）
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -50,26 +56,41 @@ impl From<&UserRow> for UserOut {
     }
 }
 
-/// A page of users.
-#[derive(Debug, Serialize)]
+/// 一页用户。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
-    /// Users in the whole list.
+    /// 符合条件的用户总数
     pub total: i64,
-    /// This page.
+    /// 本页
     pub items: Vec<UserOut>,
 }
 
-/// A temporary password, shown once.
-#[derive(Debug, Serialize)]
+/// 临时密码（只返回一次）。
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Reset {
-    /// The user.
+    /// 用户名
     pub username: String,
-    /// The temporary password to hand over; it must be changed at the
-    /// next sign-in.
+    /// 交给用户的临时密码；下次登录须修改
     pub temporary_password: String,
 }
 
+/// Description of the `{username}` path parameter.
+const USERNAME: &str = "用户名";
+
 /// `GET /api/v1/users`
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "list_users",
+    tag = tags::USERS,
+    summary = "管辖地区内的用户（分页、排序）",
+    params(
+        ("sort" = Option<String>, Query,
+            description = "排序列：username、name、role、region、status、created；其他值按用户名"),
+        ListParams,
+    ),
+    responses((status = 200, description = "成功", body = UserPage), StandardErrors)
+)]
 pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -90,6 +111,19 @@ pub async fn list(
 }
 
 /// `POST /api/v1/users`: answers 201 with the new user.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "add_user",
+    tag = tags::USERS,
+    summary = "在管辖地区内新增用户（首次登录须改密码）",
+    request_body = NewUserForm,
+    responses(
+        (status = 201, description = "成功", body = UserOut),
+        StandardErrors,
+        (status = 409, response = crate::error::Envelope),
+    )
+)]
 pub async fn add(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -105,6 +139,15 @@ pub async fn add(
 }
 
 /// `GET /api/v1/users/{username}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{username}",
+    operation_id = "get_user",
+    tag = tags::USERS,
+    summary = "一个用户（管辖地区外的用户为 404）",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = UserOut), StandardErrors)
+)]
 pub async fn show(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -134,6 +177,15 @@ async fn set_disabled(
 }
 
 /// `POST /api/v1/users/{username}/disable`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/disable",
+    operation_id = "disable_user",
+    tag = tags::USERS,
+    summary = "停用用户：结束其所有会话并吊销接口令牌",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = UserOut), StandardErrors)
+)]
 pub async fn disable(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -143,6 +195,15 @@ pub async fn disable(
 }
 
 /// `POST /api/v1/users/{username}/enable`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/enable",
+    operation_id = "enable_user",
+    tag = tags::USERS,
+    summary = "启用用户",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = UserOut), StandardErrors)
+)]
 pub async fn enable(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -152,6 +213,15 @@ pub async fn enable(
 }
 
 /// `POST /api/v1/users/{username}/reset-password`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/reset-password",
+    operation_id = "reset_password",
+    tag = tags::USERS,
+    summary = "重置密码：返回临时密码（只返回一次），下次登录须修改",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = Reset), StandardErrors)
+)]
 pub async fn reset_password(
     State(st): State<AppState>,
     user: CurrentUser,

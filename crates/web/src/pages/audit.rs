@@ -64,18 +64,21 @@ pub fn shown_key(key: &str) -> String {
     }
 }
 
-/// The search of the audit log, as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The search of the audit log, as typed (here and in `GET
+/// /api/v1/audit`, whose document describes the parameters with the
+/// Chinese comments below).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// User name (exact).
+    /// 用户名（完全匹配）
     pub user: Option<String>,
-    /// Action code (exact).
+    /// 操作代码（完全匹配），如 login、user.add
     pub action: Option<String>,
-    /// Target key (exact, e.g. an ID number typed in full).
+    /// 对象（完全匹配），如完整身份证号
     pub target: Option<String>,
-    /// From this day, `YYYY-MM-DD`.
+    /// 起始日期 YYYY-MM-DD（北京时间）
     pub from: Option<String>,
-    /// To this day, `YYYY-MM-DD`.
+    /// 截止日期 YYYY-MM-DD（含）
     pub to: Option<String>,
 }
 

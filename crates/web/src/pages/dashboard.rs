@@ -17,14 +17,19 @@ use crate::i18n::{Lang, t};
 use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
-/// Query of the home page and of `GET /api/v1/dashboard`.
-#[derive(Debug, Deserialize)]
+/// Query of the home page and of `GET /api/v1/dashboard` (whose document
+/// describes the parameters with the Chinese comments below).
+///
+/// `region` is a region code (12 digits or its significant prefix), the
+/// caller's own region when absent; `year` is, when absent, the current
+/// one, or the latest of the three before it with claims when the
+/// current one has none yet.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
-    /// Region code (12 digits or its significant prefix); the caller's own
-    /// region when absent.
+    /// 地区代码；默认为本人管辖地区（全国用户必填）
     pub region: Option<String>,
-    /// Year; when absent, the current one, or the latest of the three
-    /// before it with claims when the current one has none yet.
+    /// 年度；默认为当年，当年尚无结算时为此前三年内最近有结算的一年
     pub year: Option<i32>,
 }
 

@@ -368,18 +368,39 @@ pub async fn show(
 pub(crate) const PREVIEW_PROBLEMS: usize = 20;
 
 /// One line of the error report (values are masked in the report
-/// already).
-#[derive(Debug, serde::Serialize)]
+/// already), as the result page and the API's import status show it.
+//
+// The fields' documentation comments are descriptions in the OpenAPI
+// document, hence in Chinese.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "错误报告中的一条（值已脱敏）")]
 pub(crate) struct Problem {
-    /// File row (the header is row 1); none for a problem of the file.
+    /// 文件中的行号（表头为第1行）；整个文件的问题为 null
     row: Option<u32>,
+    /// 列名
     column: String,
+    /// 值（证件号已脱敏）
     value: String,
+    /// 问题说明
     problem: String,
-    /// The stable code (`id_checksum`, `outside_jurisdiction`, …).
+    /// 稳定的问题代码，如 id_checksum、outside_jurisdiction
     code: String,
-    /// 错误 or 警告.
+    /// 错误或警告
+    #[schema(schema_with = level_schema)]
     level: String,
+}
+
+/// The levels a report line can have: the labels the report writes.
+fn level_schema() -> utoipa::openapi::schema::Object {
+    use jianfu_ingest::Severity;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("错误或警告"))
+        .enum_values(Some(
+            [Severity::Error, Severity::Warning].map(Severity::label),
+        ))
+        .build()
 }
 
 /// The first `n` problems of a finished job's report, read from the top

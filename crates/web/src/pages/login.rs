@@ -15,9 +15,8 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{
-    LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, client_ip, cookie, lang_of, same_secret, set_cookie,
-};
+use crate::auth::{client_ip, lang_of, same_secret};
+use crate::cookies::{self, LOGIN_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use crate::layout::bare;
@@ -79,7 +78,7 @@ fn login_page(
     error: Option<&str>,
 ) -> Response {
     let token = accounts::new_secret();
-    let cookie = set_cookie(LOGIN_COOKIE, &token, 3600, st.secure_cookies);
+    let cookie = cookies::strict(LOGIN_COOKIE, &token, 3600, st.secure_cookies);
     (
         status,
         [(header::SET_COOKIE, cookie)],
@@ -103,7 +102,7 @@ pub async fn submit(
 ) -> Response {
     let lang = lang_of(&headers);
     let next = safe_next(&f.next).to_string();
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    let expected = cookies::get(&headers, LOGIN_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &f._csrf) {
         let msg = t(lang, "页面已过期，请重新登录");
         return login_page(
@@ -145,7 +144,7 @@ pub async fn submit(
                     (header::SET_COOKIE, cookie),
                     (
                         header::SET_COOKIE,
-                        set_cookie(LOGIN_COOKIE, "", 0, st.secure_cookies),
+                        cookies::removal(LOGIN_COOKIE, st.secure_cookies),
                     ),
                 ]),
                 Redirect::to(to),
@@ -163,24 +162,24 @@ pub async fn start_session(
     headers: &HeaderMap,
     user: &jianfu_store::UserRow,
 ) -> Result<(String, String), AppError> {
-    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+    if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
         st.db.delete_session(&accounts::secret_hash(old)).await?;
     }
     let (token, row) = accounts::open_session(&st.db, user).await?;
     let max_age = accounts::SESSION_IDLE.num_seconds();
-    let cookie = set_cookie(SESSION_COOKIE, &token, max_age, st.secure_cookies);
+    let cookie = cookies::strict(SESSION_COOKIE, &token, max_age, st.secure_cookies);
     Ok((cookie, row.csrf_token))
 }
 
 /// `POST /logout` (behind the anti-forgery check).
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
         st.db.delete_session(&accounts::secret_hash(token)).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, st.secure_cookies),
+            cookies::removal(SESSION_COOKIE, st.secure_cookies),
         )],
         Redirect::to("/login"),
     )
@@ -210,11 +209,7 @@ pub async fn switch_lang(
             .and_then(|r| r.find('/').map(|i| &r[i..]))
             .map(safe_next)
     });
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{}",
-        lang.code(),
-        if st.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = cookies::language(lang, st.secure_cookies);
     (
         [(header::SET_COOKIE, cookie)],
         Redirect::to(back.unwrap_or("/")),

@@ -17,19 +17,21 @@ use crate::layout::page;
 use crate::pages::people::{household_href, person_href};
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
-/// The search form's fields.
-#[derive(Debug, Default, Deserialize)]
+/// The search form's fields (here and in `GET /api/v1/persons`, whose
+/// document describes the parameters with the Chinese comments below).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchForm {
-    /// ID number.
+    /// 身份证号（18位，或15位旧号）
     #[serde(default)]
     pub id_number: String,
-    /// Name or its start.
+    /// 姓名或姓名开头
     #[serde(default)]
     pub name: String,
-    /// 户编号.
+    /// 户编号
     #[serde(default)]
     pub household_no: String,
-    /// Village or township code.
+    /// 乡镇（9位）或村（12位）代码
     #[serde(default)]
     pub village: String,
 }

@@ -127,23 +127,35 @@ fn region_label(lang: Lang, region: &str) -> String {
     }
 }
 
-/// What the create form holds (kept on refusal, except the password).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What the create form holds (kept on refusal, except the password);
+/// also the body of `POST /api/v1/users`.
+//
+// The OpenAPI document takes the field descriptions from the Chinese
+// comments below. A missing field reads as empty and is refused by
+// `create` with its own message, so the document calls every field
+// required.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(description = "新用户")]
 pub struct NewUserForm {
-    /// Login name.
+    /// 用户名
     #[serde(default)]
+    #[schema(required = true)]
     pub username: String,
-    /// Name shown.
+    /// 显示名
     #[serde(default)]
+    #[schema(required = true)]
     pub display_name: String,
-    /// Role code.
+    /// 角色代码，如 village_doctor
     #[serde(default)]
+    #[schema(required = true)]
     pub role: String,
-    /// Region code (`national` or a code).
+    /// national 或行政区划代码
     #[serde(default)]
+    #[schema(required = true)]
     pub region: String,
-    /// Initial password.
+    /// 初始密码：至少10个字符，含字母和数字，不含用户名
     #[serde(default)]
+    #[schema(required = true)]
     pub password: String,
 }
 

@@ -10,9 +10,9 @@ use jianfu_store::{Db, testing};
 use crate::support;
 use crate::support::Client;
 
-const HEADER: &str = "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n";
+pub(crate) const HEADER: &str = "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n";
 
-fn persons(rows: &[&str]) -> Vec<u8> {
+pub(crate) fn persons(rows: &[&str]) -> Vec<u8> {
     let mut s = String::from(HEADER);
     for r in rows {
         s.push_str(r);
@@ -21,7 +21,7 @@ fn persons(rows: &[&str]) -> Vec<u8> {
     s.into_bytes()
 }
 
-const H1_HEAD: &str =
+pub(crate) const H1_HEAD: &str =
     "H1,130624100200,脱贫不稳定户,10230.76,孙文华,130624196603233058,户主,特困,13944633904,正常";
 const H1_SPOUSE: &str =
     "H1,130624100200,脱贫不稳定户,10230.76,孙德明,130624196306305342,配偶,,,正常";
@@ -29,7 +29,8 @@ const H1_SPOUSE: &str =
 const OTHER_COUNTY: &str =
     "H2,130626100001,边缘易致贫户,10200.36,林浩然,130624197001087553,户主,低保,,正常";
 /// A wrong check digit.
-const BAD_ID: &str = "H3,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常";
+pub(crate) const BAD_ID: &str =
+    "H3,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常";
 
 async fn setup(db: &Db) {
     db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})

@@ -13,7 +13,7 @@ use jianfu_store::{AuditFilter, Db, testing};
 use crate::support;
 use crate::support::{Client, add_user, app};
 
-async fn load(db: &Db, dir: &std::path::Path) {
+pub(crate) async fn load(db: &Db, dir: &std::path::Path) {
     db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
         .await
         .unwrap();
