@@ -4,9 +4,13 @@
 pub mod anomaly;
 pub mod batch;
 pub mod calendar;
+pub mod case;
 pub mod deadline;
+pub mod escalation;
 pub mod explain;
 pub mod export;
 pub mod input;
+pub mod measure;
 pub mod params;
+pub mod procedure;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! The monitoring engine against the contract's worked examples and its
 //! invariants; one test binary, a module per area.
 
+mod case;
 mod params;
 mod props;
 mod rules;
