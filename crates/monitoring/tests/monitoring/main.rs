@@ -2,6 +2,7 @@
 //! invariants; one test binary, a module per area.
 
 mod case;
+mod escalation;
 mod params;
 mod props;
 mod rules;
