@@ -108,7 +108,7 @@ fn generate(households: usize, persons: usize, claims: usize) -> Households {
     let start = NaiveDate::from_ymd_opt(2022, 12, 1).unwrap();
     let mut input = Households::with_capacity(households, persons, claims);
     let (mut p, mut c, mut text) = (0usize, 0usize, String::new());
-    for h in 0..households {
+    for (h, &size) in sizes.iter().enumerate() {
         let t = household_type(&mut rng);
         let income =
             (rng.below(10) != 0).then(|| Money::from_fen(300_000 + rng.below(4_000_000) as i64));
@@ -116,7 +116,7 @@ fn generate(households: usize, persons: usize, claims: usize) -> Households {
         text.clear();
         let _ = write!(text, "{}{h:07}", village.county_code());
         input.push_household(village, &text, t, income);
-        for _ in 0..sizes[h] {
+        for _ in 0..size {
             let birth = NaiveDate::from_ymd_opt(
                 1940 + rng.below(80) as i32,
                 1 + rng.below(12) as u32,

@@ -89,7 +89,7 @@ fn expected(h: &Household, as_of: NaiveDate) -> Vec<(Rule, Money, bool, Option<C
         .income_per_capita
         .is_some_and(|i| i128::from(i.fen()) * size - i128::from(oop) < 700_000 * size);
     let candidate = r1 || r4;
-    let category = candidate.then(|| match h.household_type {
+    let category = candidate.then_some(match h.household_type {
         HouseholdType::FormerlyPoor | HouseholdType::Unstable => Category::Unstable,
         _ if r1 => Category::Edge,
         _ => Category::Sudden,
