@@ -195,6 +195,26 @@ pub struct Case {
 }
 
 impl Case {
+    /// A new case in [`CaseState::PreWarning`], with no deadline yet.
+    pub fn new(region: RegionCode, channel: Channel, today: NaiveDate) -> Case {
+        Case {
+            region,
+            state: CaseState::PreWarning,
+            channel,
+            green_channel: false,
+            opened_on: today,
+            last_step_on: today,
+            publicity_earliest_end: None,
+            open_objections: 0,
+            home_visits: 0,
+            measures: 0,
+            approved_on: None,
+            eliminated_on: None,
+            follow_on_until: None,
+            deadlines: Vec::new(),
+        }
+    }
+
     /// True while the household counts as monitored: included, in risk
     /// elimination or follow-on, or provisionally through the green channel.
     pub fn is_monitored(&self) -> bool {

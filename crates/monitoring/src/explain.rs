@@ -151,6 +151,18 @@ fn saturating(v: i128) -> Money {
     Money::from_fen(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
 
+/// R4's totals, when the income is known.
+fn r4_figures(alert: &Alert, params: &MonitoringParams) -> Option<R4Figures> {
+    let income = alert.income_per_capita?;
+    let n = i128::from(alert.size);
+    let income_total = i128::from(income.fen()) * n;
+    Some(R4Figures {
+        income_total: saturating(income_total),
+        after_medical: saturating(income_total - i128::from(alert.out_of_pocket.fen())),
+        line_total: saturating(i128::from(params.income.line.fen()) * n),
+    })
+}
+
 /// The explanation of `alert`, which came from evaluating `input` under
 /// `ctx` and `params`.
 pub fn explain(
@@ -162,15 +174,7 @@ pub fn explain(
     let h = alert.household as usize;
     let row = input.household(h);
     let margin = alert.threshold.map(|t| alert.out_of_pocket - t);
-    let r4_figures = alert.income_per_capita.map(|i| {
-        let n = i128::from(alert.size);
-        let income_total = i128::from(i.fen()) * n;
-        R4Figures {
-            income_total: saturating(income_total),
-            after_medical: saturating(income_total - i128::from(alert.out_of_pocket.fen())),
-            line_total: saturating(i128::from(params.income.line.fen()) * n),
-        }
-    });
+    let r4_figures = r4_figures(alert, params);
     let (claims, diagnosis) = match alert.rule {
         Rule::R5 => (
             Vec::new(),
@@ -299,56 +303,41 @@ pub fn render(e: &Explanation, lang: Lang) -> String {
 }
 
 fn zh(e: &Explanation) -> String {
-    let mut s = format!("{} {}：", e.rule.code(), e.rule.label());
-    match (&e.diagnosis, e.threshold) {
-        (Some(d), _) => {
-            let _ = write!(
-                s,
-                "成员 {} 于 {} 确诊 {}（时年{}岁），属{}（{}版）“{}”（编码 {}），此前无同一病种编码下的诊断（已核对其另外 {} 条诊断记录）；{}年截至 {} 家庭个人自付合计 {} 元",
-                d.person,
-                d.diagnosed_on,
-                d.icd10,
-                d.age,
-                d.list_name,
-                d.list_version,
-                d.entry,
-                d.entry_codes.join("、"),
-                d.other_diagnoses,
-                e.year,
-                e.as_of,
-                e.out_of_pocket
-            );
-        }
-        (None, Some(t)) => {
-            let _ = write!(
-                s,
-                "{}年截至 {} 家庭个人自付合计 {} 元，达到阈值 {} 元（{}），超出 {} 元",
-                e.year,
-                e.as_of,
-                e.out_of_pocket,
-                t,
-                basis_zh(&e.basis),
-                e.margin.unwrap_or(Money::ZERO)
-            );
-        }
-        (None, None) => {}
-    }
-    let _ = write!(s, "；{}", income_zh(e));
-    if e.candidate {
-        let c = e.category.map_or("", Category::label);
-        let _ = write!(s, "；拟纳入建议：是，建议类别：{c}");
-    } else {
-        s.push_str("；拟纳入建议：否");
-    }
+    let mut parts = vec![subject_zh(e), income_zh(e), outcome_zh(e)];
     if !e.claims.is_empty() {
-        let _ = write!(
-            s,
-            "；依据结算单：{}",
-            claims_text(&e.claims, "元", "等共", "笔")
-        );
+        let claims = claims_text(&e.claims, "元", "等共", "笔");
+        parts.push(format!("依据结算单：{claims}"));
     }
-    let _ = write!(s, "；参数：{}", e.params);
-    s
+    parts.push(format!("参数：{}", e.params));
+    format!("{} {}：{}", e.rule.code(), e.rule.label(), parts.join("；"))
+}
+
+/// What fired: the new diagnosis, or the burden against its threshold.
+fn subject_zh(e: &Explanation) -> String {
+    let burden = format!(
+        "{}年截至 {} 家庭个人自付合计 {} 元",
+        e.year, e.as_of, e.out_of_pocket
+    );
+    match (&e.diagnosis, e.threshold) {
+        (Some(d), _) => format!(
+            "成员 {} 于 {} 确诊 {}（时年{}岁），属{}（{}版）“{}”（编码 {}），此前无同一病种编码下的诊断（已核对其另外 {} 条诊断记录）；{burden}",
+            d.person,
+            d.diagnosed_on,
+            d.icd10,
+            d.age,
+            d.list_name,
+            d.list_version,
+            d.entry,
+            d.entry_codes.join("、"),
+            d.other_diagnoses,
+        ),
+        (None, Some(t)) => format!(
+            "{burden}，达到阈值 {t} 元（{}），超出 {} 元",
+            basis_zh(&e.basis),
+            e.margin.unwrap_or(Money::ZERO)
+        ),
+        (None, None) => burden,
+    }
 }
 
 fn basis_zh(b: &Basis) -> String {
@@ -381,28 +370,30 @@ fn basis_zh(b: &Basis) -> String {
 }
 
 fn income_zh(e: &Explanation) -> String {
-    let Some(income) = e.income_per_capita else {
+    let (Some(income), Some(r4)) = (e.income_per_capita, e.r4_figures) else {
         return format!(
             "家庭人均纯收入未填报，R1、R4 按不成立处理；家庭人口 {} 人",
             e.size
         );
     };
     let yes = |b: bool| if b { "成立" } else { "不成立" };
-    let r4 = e.r4_figures.expect("known income has R4 figures");
+    let (n, line) = (e.size, e.line);
     format!(
-        "家庭人均纯收入 {income} 元，家庭人口 {} 人；R1（低于监测范围 {} 元）{}；R4（{income}×{} − {} = {}，{} {}×{} = {}）{}",
-        e.size,
-        e.line,
+        "家庭人均纯收入 {income} 元，家庭人口 {n} 人；R1（低于监测范围 {line} 元）{}；R4（{income}×{n} − {} = {}，{} {line}×{n} = {}）{}",
         yes(e.r1),
-        e.size,
         e.out_of_pocket,
         r4.after_medical,
         if e.r4 { "<" } else { "≥" },
-        e.line,
-        e.size,
         r4.line_total,
         yes(e.r4)
     )
+}
+
+fn outcome_zh(e: &Explanation) -> String {
+    match e.category {
+        Some(c) if e.candidate => format!("拟纳入建议：是，建议类别：{}", c.label()),
+        _ => "拟纳入建议：否".into(),
+    }
 }
 
 fn claims_text(claims: &[ClaimLine], unit: &str, more: &str, count: &str) -> String {
@@ -419,86 +410,75 @@ fn claims_text(claims: &[ClaimLine], unit: &str, more: &str, count: &str) -> Str
 }
 
 fn en(e: &Explanation) -> String {
-    let mut s = format!("{} {}: ", e.rule.code(), e.rule.label_en());
-    match (&e.diagnosis, e.threshold) {
-        (Some(d), _) => {
-            let _ = write!(
-                s,
-                "member {} diagnosed {} on {} (aged {}), entry \"{}\" ({}) of list {} version {}, with no earlier diagnosis under that entry's codes ({} other diagnoses checked); out-of-pocket in {} up to {}: {}",
-                d.person,
-                d.icd10,
-                d.diagnosed_on,
-                d.age,
-                d.entry,
-                d.entry_codes.join(", "),
-                d.list,
-                d.list_version,
-                d.other_diagnoses,
-                e.year,
-                e.as_of,
-                e.out_of_pocket
-            );
-        }
-        (None, Some(t)) => {
-            let _ = write!(
-                s,
-                "household out-of-pocket in {} up to {}: {} ≥ threshold {} ({}), margin {}",
-                e.year,
-                e.as_of,
-                e.out_of_pocket,
-                t,
-                basis_en(&e.basis),
-                e.margin.unwrap_or(Money::ZERO)
-            );
-        }
-        (None, None) => {}
-    }
-    match (e.income_per_capita, e.r4_figures) {
-        (Some(i), Some(r4)) => {
-            let _ = write!(
-                s,
-                "; income per capita {i}, {} members; R1 (below the line {}) {}; R4 ({i}×{} − {} = {} {} {}×{} = {}) {}",
-                e.size,
-                e.line,
-                e.r1,
-                e.size,
-                e.out_of_pocket,
-                r4.after_medical,
-                if e.r4 { "<" } else { "≥" },
-                e.line,
-                e.size,
-                r4.line_total,
-                e.r4
-            );
-        }
-        _ => {
-            let _ = write!(
-                s,
-                "; income per capita unknown, so R1 and R4 are false; {} members",
-                e.size
-            );
-        }
-    }
-    match e.category {
-        Some(c) if e.candidate => {
-            let _ = write!(
-                s,
-                "; candidate for inclusion, suggested category {} ({})",
-                c.code(),
-                c.label_en()
-            );
-        }
-        _ => s.push_str("; not a candidate"),
-    }
+    let mut parts = vec![subject_en(e), income_en(e), outcome_en(e)];
     if !e.claims.is_empty() {
-        let _ = write!(
-            s,
-            "; claims: {}",
-            claims_text(&e.claims, "", "of", "in all")
-        );
+        let claims = claims_text(&e.claims, "", "of", "in all");
+        parts.push(format!("claims: {claims}"));
     }
-    let _ = write!(s, "; parameters: {}", e.params);
-    s
+    parts.push(format!("parameters: {}", e.params));
+    format!(
+        "{} {}: {}",
+        e.rule.code(),
+        e.rule.label_en(),
+        parts.join("; ")
+    )
+}
+
+fn subject_en(e: &Explanation) -> String {
+    let burden = format!(
+        "household out-of-pocket in {} up to {}: {}",
+        e.year, e.as_of, e.out_of_pocket
+    );
+    match (&e.diagnosis, e.threshold) {
+        (Some(d), _) => format!(
+            "member {} diagnosed {} on {} (aged {}), entry \"{}\" ({}) of list {} version {}, with no earlier diagnosis under that entry's codes ({} other diagnoses checked); {burden}",
+            d.person,
+            d.icd10,
+            d.diagnosed_on,
+            d.age,
+            d.entry,
+            d.entry_codes.join(", "),
+            d.list,
+            d.list_version,
+            d.other_diagnoses,
+        ),
+        (None, Some(t)) => format!(
+            "{burden} ≥ threshold {t} ({}), margin {}",
+            basis_en(&e.basis),
+            e.margin.unwrap_or(Money::ZERO)
+        ),
+        (None, None) => burden,
+    }
+}
+
+fn income_en(e: &Explanation) -> String {
+    let (Some(income), Some(r4)) = (e.income_per_capita, e.r4_figures) else {
+        return format!(
+            "income per capita unknown, so R1 and R4 are false; {} members",
+            e.size
+        );
+    };
+    let (n, line) = (e.size, e.line);
+    format!(
+        "income per capita {income}, {n} members; R1 (below the line {line}) {}; R4 ({income}×{n} − {} = {} {} {line}×{n} = {}) {}",
+        e.r1,
+        e.out_of_pocket,
+        r4.after_medical,
+        if e.r4 { "<" } else { "≥" },
+        r4.line_total,
+        e.r4
+    )
+}
+
+fn outcome_en(e: &Explanation) -> String {
+    match e.category {
+        Some(c) if e.candidate => format!(
+            "candidate for inclusion, suggested category {} ({})",
+            c.code(),
+            c.label_en()
+        ),
+        _ => "not a candidate".into(),
+    }
 }
 
 fn basis_en(b: &Basis) -> String {

@@ -168,6 +168,32 @@ pub enum MeasureError {
     NoDescription,
 }
 
+fn check_texts(responsible: &str, description: &str) -> Result<(), MeasureError> {
+    if responsible.is_empty() {
+        return Err(MeasureError::NoResponsible);
+    }
+    for (field, text) in [("责任人", responsible), ("措施说明", description)] {
+        if text.chars().count() > MAX_TEXT {
+            return Err(MeasureError::TooLong {
+                field,
+                max: MAX_TEXT,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_department(measure: MeasureType, given: Department) -> Result<(), MeasureError> {
+    match measure.bound_department() {
+        Some(expected) if expected != given => Err(MeasureError::WrongDepartment {
+            measure,
+            expected,
+            given,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A checked measure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Measure {
@@ -190,19 +216,8 @@ impl Measure {
         description: &str,
         today: NaiveDate,
     ) -> Result<Measure, MeasureError> {
-        let responsible = responsible.trim();
-        let description = description.trim();
-        if responsible.is_empty() {
-            return Err(MeasureError::NoResponsible);
-        }
-        for (field, text) in [("责任人", responsible), ("措施说明", description)] {
-            if text.chars().count() > MAX_TEXT {
-                return Err(MeasureError::TooLong {
-                    field,
-                    max: MAX_TEXT,
-                });
-            }
-        }
+        let (responsible, description) = (responsible.trim(), description.trim());
+        check_texts(responsible, description)?;
         if amount.is_some_and(|a| a < Money::ZERO) {
             return Err(MeasureError::NegativeAmount);
         }
@@ -212,15 +227,7 @@ impl Measure {
                 today,
             });
         }
-        if let Some(expected) = measure_type.bound_department()
-            && expected != department
-        {
-            return Err(MeasureError::WrongDepartment {
-                measure: measure_type,
-                expected,
-                given: department,
-            });
-        }
+        check_department(measure_type, department)?;
         if measure_type == MeasureType::Other && description.is_empty() {
             return Err(MeasureError::NoDescription);
         }

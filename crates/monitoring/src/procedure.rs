@@ -121,7 +121,32 @@ struct Work<'a> {
     params: &'a MonitoringParams,
 }
 
-impl Work<'_> {
+impl<'a> Work<'a> {
+    fn new(
+        case: Case,
+        today: NaiveDate,
+        calendar: &'a WorkCalendar,
+        params: &'a MonitoringParams,
+    ) -> Self {
+        Work {
+            case,
+            opened: Vec::new(),
+            closed: Vec::new(),
+            today,
+            calendar,
+            params,
+        }
+    }
+
+    fn finish(self, entry: TimelineEntry) -> Transition {
+        Transition {
+            case: self.case,
+            opened: self.opened,
+            closed: self.closed,
+            entry,
+        }
+    }
+
     fn working_days(&self, n: u32) -> Result<NaiveDate, TransitionError> {
         Ok(self
             .calendar
@@ -200,30 +225,7 @@ pub fn open_case(
     if note.trim().is_empty() {
         return Err(TransitionError::MissingNote);
     }
-    let case = Case {
-        region,
-        state: CaseState::PreWarning,
-        channel,
-        green_channel: false,
-        opened_on: today,
-        last_step_on: today,
-        publicity_earliest_end: None,
-        open_objections: 0,
-        home_visits: 0,
-        measures: 0,
-        approved_on: None,
-        eliminated_on: None,
-        follow_on_until: None,
-        deadlines: Vec::new(),
-    };
-    let mut w = Work {
-        case,
-        opened: Vec::new(),
-        closed: Vec::new(),
-        today,
-        calendar,
-        params,
-    };
+    let mut w = Work::new(Case::new(region, channel, today), today, calendar, params);
     let due = w.working_days(params.timers.pre_warning_working_days)?;
     w.open(DeadlineKind::PreWarning, due);
     let text = format!(
@@ -233,7 +235,7 @@ pub fn open_case(
         channel.label(),
         note.trim()
     );
-    let entry = TimelineEntry {
+    Ok(w.finish(TimelineEntry {
         on: today,
         action: ActionKind::Open,
         from: None,
@@ -242,13 +244,7 @@ pub fn open_case(
         note: note.trim().to_string(),
         reason: None,
         text,
-    };
-    Ok(Transition {
-        case: w.case,
-        opened: w.opened,
-        closed: w.closed,
-        entry,
-    })
+    }))
 }
 
 fn check_actor(
@@ -319,27 +315,14 @@ pub fn apply(
     params: &MonitoringParams,
 ) -> Result<Transition, TransitionError> {
     check(case, cmd, actor, today)?;
-    let mut w = Work {
-        case: case.clone(),
-        opened: Vec::new(),
-        closed: Vec::new(),
-        today,
-        calendar,
-        params,
-    };
+    let mut w = Work::new(case.clone(), today, calendar, params);
     let to = step(&mut w, &cmd.action)?;
     if to.is_final() {
         w.close_all();
     }
     w.case.state = to;
     w.case.last_step_on = today;
-    let entry = entry(case.state, to, cmd, actor, today);
-    Ok(Transition {
-        case: w.case,
-        opened: w.opened,
-        closed: w.closed,
-        entry,
-    })
+    Ok(w.finish(entry(case.state, to, cmd, actor, today)))
 }
 
 /// The step's own rules; returns the state after it.
@@ -355,16 +338,7 @@ fn step(w: &mut Work, action: &Action) -> Result<CaseState, TransitionError> {
         }
         Action::CloseNoRisk { .. } => S::Closed,
         Action::GreenChannel { .. } => green_channel(w)?,
-        Action::StartPublicity => {
-            let earliest = w.working_days(w.params.timers.publicity_working_days)?;
-            w.case.publicity_earliest_end = Some(earliest);
-            w.case.open_objections = 0;
-            if state == S::Candidate {
-                S::Publicity
-            } else {
-                S::EliminationPublicity
-            }
-        }
+        Action::StartPublicity => start_publicity(w)?,
         Action::RecordObjection => {
             w.case.open_objections += 1;
             state
@@ -386,17 +360,7 @@ fn step(w: &mut Work, action: &Action) -> Result<CaseState, TransitionError> {
             w.close(DeadlineKind::HealthMeasure);
             state
         }
-        Action::ProposeElimination { stable_months } => {
-            let required = w.params.timers.stable_months;
-            if *stable_months < required {
-                return Err(TransitionError::IncomeNotStable {
-                    months: *stable_months,
-                    required,
-                });
-            }
-            w.procedure_deadline(DeadlineKind::Elimination)?;
-            S::EliminationVerifying
-        }
+        Action::ProposeElimination { stable_months } => propose_elimination(w, *stable_months)?,
         Action::ResumeMonitoring { .. } => {
             w.case.eliminated_on = None;
             w.case.follow_on_until = None;
@@ -404,6 +368,29 @@ fn step(w: &mut Work, action: &Action) -> Result<CaseState, TransitionError> {
         }
         Action::EndFollowOn => end_follow_on(w)?,
     })
+}
+
+fn start_publicity(w: &mut Work) -> Result<CaseState, TransitionError> {
+    let earliest = w.working_days(w.params.timers.publicity_working_days)?;
+    w.case.publicity_earliest_end = Some(earliest);
+    w.case.open_objections = 0;
+    Ok(if w.case.state == CaseState::Candidate {
+        CaseState::Publicity
+    } else {
+        CaseState::EliminationPublicity
+    })
+}
+
+fn propose_elimination(w: &mut Work, stable_months: u32) -> Result<CaseState, TransitionError> {
+    let required = w.params.timers.stable_months;
+    if stable_months < required {
+        return Err(TransitionError::IncomeNotStable {
+            months: stable_months,
+            required,
+        });
+    }
+    w.procedure_deadline(DeadlineKind::Elimination)?;
+    Ok(CaseState::EliminationVerifying)
 }
 
 fn green_channel(w: &mut Work) -> Result<CaseState, TransitionError> {

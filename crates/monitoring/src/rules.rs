@@ -24,7 +24,7 @@ use jianfu_domain::disease::Disease;
 use jianfu_domain::{DiseaseCatalogue, HouseholdType, Icd10, Money, PersonStatus};
 use serde::Serialize;
 
-use crate::input::{Households, age_on};
+use crate::input::{HouseholdRow, Households, age_on};
 use crate::params::MonitoringParams;
 
 /// A rule that raises an alert.
@@ -314,6 +314,34 @@ fn r5(
     best.map(|(_, d)| d as u32)
 }
 
+/// R1, R4 and what follows from them, for a household-year with an alert.
+fn base_alert(
+    h: usize,
+    ctx: &Context,
+    f: &Figures,
+    row: &HouseholdRow,
+    p: &MonitoringParams,
+) -> Alert {
+    let income = row.income_per_capita;
+    let (r1, r4) = (r1(income, p), r4(income, f.size, f.oop, p));
+    let candidate = r1 || r4;
+    Alert {
+        household: h as u32,
+        rule: Rule::R2,
+        year: ctx.year,
+        out_of_pocket: f.oop,
+        threshold: None,
+        size: f.size,
+        income_per_capita: income,
+        vulnerable: f.vulnerable,
+        r1,
+        r4,
+        candidate,
+        category: candidate.then(|| category(row.household_type, r1)),
+        diagnosis: None,
+    }
+}
+
 /// Evaluates household `h` for the context's year and appends its alerts
 /// (R2, R3, R5 in that order) to `out`.
 pub fn evaluate_into(
@@ -340,38 +368,16 @@ pub fn evaluate_into(
     if !(r2 || r3 || diagnosis.is_some()) {
         return;
     }
-    let income = row.income_per_capita;
-    let (r1, r4) = (r1(income, p), r4(income, f.size, f.oop, p));
-    let candidate = r1 || r4;
-    let base = Alert {
-        household: h as u32,
-        rule: Rule::R2,
-        year: ctx.year,
-        out_of_pocket: f.oop,
-        threshold: Some(r2_line),
-        size: f.size,
-        income_per_capita: income,
-        vulnerable: f.vulnerable,
-        r1,
-        r4,
-        candidate,
-        category: candidate.then(|| category(row.household_type, r1)),
-        diagnosis: None,
-    };
-    if r2 {
-        out.push(base);
-    }
-    if r3 {
+    let base = base_alert(h, ctx, &f, row, p);
+    let fired = [
+        (r2, Rule::R2, Some(r2_line), None),
+        (r3, Rule::R3, Some(r3_line), None),
+        (diagnosis.is_some(), Rule::R5, None, diagnosis),
+    ];
+    for (_, rule, threshold, diagnosis) in fired.into_iter().filter(|f| f.0) {
         out.push(Alert {
-            rule: Rule::R3,
-            threshold: Some(r3_line),
-            ..base
-        });
-    }
-    if diagnosis.is_some() {
-        out.push(Alert {
-            rule: Rule::R5,
-            threshold: None,
+            rule,
+            threshold,
             diagnosis,
             ..base
         });

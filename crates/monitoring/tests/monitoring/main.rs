@@ -5,5 +5,6 @@ mod case;
 mod escalation;
 mod params;
 mod props;
+mod roles;
 mod rules;
 mod support;
