@@ -25,6 +25,9 @@
 //! year lists it, then the national file, then the weekday (Monday–Friday
 //! work, Saturday and Sunday off). Loading a file for a (region, year)
 //! already loaded replaces it, so a corrected notice can be loaded again.
+//! A region's file only adjusts a year: the year counts as loaded when its
+//! national file is, because a region's own days alone would miss the
+//! national holidays.
 
 use std::collections::BTreeMap;
 

@@ -465,7 +465,10 @@ fn risk_elimination_and_follow_on() {
         day(2025, 3, 3),
     );
     assert_eq!(t.case.state, CaseState::EliminationVerifying);
-    assert_eq!(t.opened[0].kind, DeadlineKind::Elimination);
+    assert_eq!(
+        (t.opened[0].kind, t.opened[0].due_on),
+        (DeadlineKind::Elimination, day(2025, 3, 31))
+    );
     let r = ok(
         &t.case,
         Action::Reject {
