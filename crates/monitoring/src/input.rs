@@ -399,3 +399,62 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
     }
     age.max(0) as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn rows_stay_small() {
+        // A province's year is millions of claims: 32 bytes each is the budget.
+        assert!(std::mem::size_of::<ClaimFacts>() <= 32);
+        assert!(std::mem::size_of::<PersonRow>() <= 40);
+    }
+
+    #[test]
+    fn ranges_and_lookups() {
+        let village = RegionCode::parse("130624100200").unwrap();
+        let id = IdCardNo::from_parts("130624", day(1980, 1, 1), 11).unwrap();
+        let facts = ClaimFacts {
+            settled_at: day(2023, 1, 1).and_hms_opt(8, 0, 0).unwrap(),
+            kind: ClaimKind::Outpatient,
+            total: Money::from_yuan(10),
+            out_of_pocket: Money::from_yuan(5),
+            one_stop: None,
+            groups: GroupSet::EMPTY,
+        };
+        let mut b = Households::new();
+        b.push_household(village, "A", HouseholdType::Ordinary, None);
+        b.push_person(id, PersonStatus::Active, GroupSet::EMPTY, day(1980, 1, 1));
+        b.push_claim("c0", facts);
+        b.push_person(id, PersonStatus::Active, GroupSet::EMPTY, day(1980, 1, 1));
+        b.push_household(village, "empty", HouseholdType::Edge, None);
+        b.push_household(village, "C", HouseholdType::Edge, Some(Money::from_yuan(1)));
+        b.push_person(id, PersonStatus::Deceased, GroupSet::EMPTY, day(1980, 1, 1));
+        b.push_claim("c1", facts);
+        b.push_claim("c2", facts);
+        assert_eq!((b.len(), b.claim_count()), (3, 3));
+        assert_eq!(b.persons_of(0), 0..2);
+        assert_eq!(b.persons_of(1), 2..2);
+        assert_eq!(b.claims_of(2), 1..3);
+        assert_eq!((b.claim_id(0), b.claim_id(2)), ("c0", "c2"));
+        assert_eq!((b.household_no(1), b.household_no(2)), ("empty", "C"));
+        assert_eq!(b.person_of_claim(2), 2);
+        assert_eq!(b.household_of_person(2), 2);
+        assert_eq!(
+            (b.first_claim(1), b.first_claim(2), b.first_claim(3)),
+            (1, 1, 3)
+        );
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(age_on(day(2006, 5, 11), day(2023, 5, 10)), 16);
+        assert_eq!(age_on(day(2006, 5, 10), day(2023, 5, 10)), 17);
+        assert_eq!(age_on(day(2024, 2, 29), day(2025, 2, 28)), 0);
+    }
+}

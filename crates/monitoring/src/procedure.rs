@@ -102,9 +102,15 @@ fn fits(action: &Action, case: &Case) -> bool {
         }
         Action::TownshipApprove => matches!(s, S::TownshipReview | S::EliminationTownshipReview),
         Action::CountyApprove => matches!(s, S::CountyDecision | S::EliminationCountyDecision),
-        Action::Reject { .. } => {
-            matches!(s, S::Candidate | S::TownshipReview | S::CountyDecision) || s.is_elimination()
-        }
+        Action::Reject { .. } => matches!(
+            s,
+            S::Candidate
+                | S::TownshipReview
+                | S::CountyDecision
+                | S::EliminationVerifying
+                | S::EliminationTownshipReview
+                | S::EliminationCountyDecision
+        ),
         Action::RecordHomeVisit | Action::RecordMeasure(_) => case.is_monitored(),
         Action::ProposeElimination { .. } => s == S::Monitored,
         Action::ResumeMonitoring { .. } | Action::EndFollowOn => s == S::Eliminated,
