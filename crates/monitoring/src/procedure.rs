@@ -32,7 +32,10 @@ use crate::deadline::{Deadline, DeadlineKind};
 use crate::measure::Department;
 use crate::params::MonitoringParams;
 
-/// How far a role reaches in the procedure.
+/// How far a role reaches in the procedure. Each step names the least
+/// reach it needs; insurance officers sit lowest because the only steps
+/// they take (opening a pre-warning, recording a measure) are open to
+/// every field role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Reach {
     None,

@@ -488,7 +488,14 @@ fn risk_elimination_and_follow_on() {
     .case;
     assert_eq!(c.state, CaseState::EliminationPublicity);
     assert!(matches!(
-        step(&c, Action::Reject { reason: reason("x") }, CountyAdmin, day(2025, 3, 6)),
+        step(
+            &c,
+            Action::Reject {
+                reason: reason("x")
+            },
+            CountyAdmin,
+            day(2025, 3, 6)
+        ),
         Err(TransitionError::WrongState { .. })
     ));
     let o = ok(&c, Action::RecordObjection, TownshipWorker, day(2025, 3, 6)).case;
