@@ -1,0 +1,675 @@
+//! Managed patients (慢病管理对象): which of the four chronic diseases a
+//! person is managed for, from when and until when.
+//!
+//! Management starts on the first confirmed diagnosis that falls under the
+//! disease's entry of the `chronic4` list version in force on the
+//! diagnosis date, and ends with death, moving out or a recorded end of
+//! management. A recorded end closes only that disease's span; a later
+//! matching diagnosis (a second TB episode) opens a new one.
+//!
+//! Catalogue entries are mapped to the four care diseases by their codes,
+//! never by their names, because regions rename rows (高血压 / 原发性高血压)
+//! and add rows of their own: the entry that covers a disease's anchor
+//! codes (`I10`–`I15` but `I14`, `E11`, `A15`/`A16`, `F20`/`F22`/`F25`/`F31`)
+//! is that disease's entry. An entry covering anchors of two diseases is
+//! refused; entries covering none (a region's COPD row) are not scheduled
+//! here but still count for batch B.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use jianfu_domain::disease::Disease;
+use jianfu_domain::{DiagnosisRecord, DiseaseCatalogue, DiseaseList, Icd10};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::calendar::age_on;
+use crate::explain::{Explain, ymd};
+
+/// The four priority chronic diseases of contract management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CareDisease {
+    /// 原发性高血压.
+    Hypertension,
+    /// 2型糖尿病.
+    Diabetes,
+    /// 肺结核.
+    Tb,
+    /// 严重精神障碍.
+    Mental,
+}
+
+impl CareDisease {
+    /// Every disease, in display order.
+    pub const ALL: [CareDisease; 4] = [
+        CareDisease::Hypertension,
+        CareDisease::Diabetes,
+        CareDisease::Tb,
+        CareDisease::Mental,
+    ];
+
+    /// Stable English code (files, API, database).
+    pub const fn code(self) -> &'static str {
+        match self {
+            CareDisease::Hypertension => "hypertension",
+            CareDisease::Diabetes => "diabetes",
+            CareDisease::Tb => "tb",
+            CareDisease::Mental => "mental",
+        }
+    }
+
+    /// Chinese label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            CareDisease::Hypertension => "高血压",
+            CareDisease::Diabetes => "2型糖尿病",
+            CareDisease::Tb => "肺结核",
+            CareDisease::Mental => "严重精神障碍",
+        }
+    }
+
+    /// English name for explanations.
+    pub const fn name_en(self) -> &'static str {
+        match self {
+            CareDisease::Hypertension => "hypertension",
+            CareDisease::Diabetes => "type-2 diabetes",
+            CareDisease::Tb => "pulmonary tuberculosis",
+            CareDisease::Mental => "severe mental disorder",
+        }
+    }
+
+    /// Parses the English code or the Chinese label (a few common forms).
+    pub fn parse(input: &str) -> Option<CareDisease> {
+        let s = input.trim();
+        CareDisease::ALL.into_iter().find(|d| {
+            s.eq_ignore_ascii_case(d.code())
+                || s == d.label()
+                || match d {
+                    CareDisease::Hypertension => s == "原发性高血压",
+                    CareDisease::Diabetes => s == "糖尿病",
+                    CareDisease::Tb => s == "结核病",
+                    CareDisease::Mental => s == "重性精神疾病",
+                }
+        })
+    }
+
+    /// Position in [`CareDisease::ALL`], for per-disease arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Codes whose catalogue entry is this disease's entry.
+    fn anchors(self) -> &'static [&'static str] {
+        match self {
+            CareDisease::Hypertension => &["I10", "I11", "I12", "I13", "I15"],
+            CareDisease::Diabetes => &["E11"],
+            CareDisease::Tb => &["A15", "A16"],
+            CareDisease::Mental => &["F20", "F22", "F25", "F31"],
+        }
+    }
+}
+
+impl fmt::Display for CareDisease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A diagnosis as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// 疾病编码.
+    pub icd10: Icd10,
+    /// 确诊日期.
+    pub diagnosed_on: NaiveDate,
+    /// False for a suspected (疑似) diagnosis, which starts nothing.
+    pub confirmed: bool,
+}
+
+impl Diagnosis {
+    /// A confirmed diagnosis.
+    pub fn confirmed(icd10: Icd10, diagnosed_on: NaiveDate) -> Self {
+        Diagnosis {
+            icd10,
+            diagnosed_on,
+            confirmed: true,
+        }
+    }
+}
+
+impl From<&DiagnosisRecord> for Diagnosis {
+    /// Registry diagnoses carry a 确诊日期, so they are confirmed.
+    fn from(r: &DiagnosisRecord) -> Self {
+        Diagnosis::confirmed(r.icd10.clone(), r.diagnosed_on)
+    }
+}
+
+/// A `chronic4` catalogue that cannot be mapped to the four diseases.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ManagedError {
+    /// One entry covers the anchor codes of two diseases.
+    #[error("慢病目录 {version} 版的“{entry}”同时覆盖{first}和{second}的编码，无法确定管理病种")]
+    AmbiguousEntry {
+        /// List version.
+        version: String,
+        /// The entry's Chinese name.
+        entry: String,
+        /// One disease it covers.
+        first: CareDisease,
+        /// Another disease it covers.
+        second: CareDisease,
+    },
+    /// The catalogue has no `chronic4` list at all.
+    #[error("疾病目录中没有重点慢病目录（chronic4）")]
+    NoList,
+}
+
+/// One `chronic4` version with its entries mapped to care diseases.
+#[derive(Debug, Clone)]
+struct MappedList {
+    list: DiseaseList,
+    /// Per entry of `list.diseases`, the care disease it stands for.
+    care: Vec<Option<CareDisease>>,
+}
+
+/// The `chronic4` versions of a catalogue, mapped to the four diseases.
+#[derive(Debug, Clone)]
+pub struct CareCatalogue {
+    versions: Vec<MappedList>,
+}
+
+/// What a diagnosis matched.
+#[derive(Debug, Clone, Copy)]
+pub struct CareMatch<'a> {
+    /// The care disease.
+    pub disease: CareDisease,
+    /// The catalogue entry.
+    pub entry: &'a Disease,
+    /// The list version in force on the diagnosis date.
+    pub version: &'a str,
+}
+
+impl CareCatalogue {
+    /// Maps every `chronic4` version of `catalogue`.
+    pub fn new(catalogue: &DiseaseCatalogue) -> Result<Self, ManagedError> {
+        let versions = catalogue
+            .lists
+            .iter()
+            .filter(|l| l.id == "chronic4")
+            .map(map_list)
+            .collect::<Result<Vec<_>, _>>()?;
+        if versions.is_empty() {
+            return Err(ManagedError::NoList);
+        }
+        Ok(CareCatalogue { versions })
+    }
+
+    /// The shipped catalogue, mapped.
+    pub fn built_in() -> Self {
+        CareCatalogue::new(&DiseaseCatalogue::built_in()).expect("shipped chronic4 maps")
+    }
+
+    /// The care disease `code` falls under on `on` for a person of `age`.
+    pub fn classify(&self, code: &Icd10, on: NaiveDate, age: Option<u32>) -> Option<CareMatch<'_>> {
+        // The latest version in force wins, as in DiseaseCatalogue::list.
+        let mapped = self
+            .versions
+            .iter()
+            .filter(|m| m.list.in_force_on(on))
+            .max_by_key(|m| m.list.valid_from)?;
+        let entry = mapped.list.matching(code, age)?;
+        let at = mapped
+            .list
+            .diseases
+            .iter()
+            .position(|d| std::ptr::eq(d, entry))?;
+        Some(CareMatch {
+            disease: mapped.care[at]?,
+            entry,
+            version: &mapped.list.version,
+        })
+    }
+}
+
+fn map_list(list: &DiseaseList) -> Result<MappedList, ManagedError> {
+    let mut care: Vec<Option<CareDisease>> = vec![None; list.diseases.len()];
+    for disease in CareDisease::ALL {
+        for anchor in disease.anchors() {
+            let code = Icd10::parse(anchor).expect("anchors are codes");
+            let Some(entry) = list.matching(&code, None) else {
+                continue;
+            };
+            let at = list
+                .diseases
+                .iter()
+                .position(|d| std::ptr::eq(d, entry))
+                .expect("entry of this list");
+            match care[at] {
+                Some(other) if other != disease => {
+                    return Err(ManagedError::AmbiguousEntry {
+                        version: list.version.clone(),
+                        entry: entry.name.clone(),
+                        first: other,
+                        second: disease,
+                    });
+                }
+                _ => care[at] = Some(disease),
+            }
+        }
+    }
+    Ok(MappedList {
+        list: list.clone(),
+        care,
+    })
+}
+
+/// A recorded end of management of one disease (结案、治愈、转出管理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedEnd {
+    /// The disease whose management ended.
+    pub disease: CareDisease,
+    /// First day the person is no longer managed for it.
+    pub on: NaiveDate,
+}
+
+/// The person-level facts that end management.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonEnds {
+    /// Date of death (人员状态 死亡).
+    pub died_on: Option<NaiveDate>,
+    /// Date of moving out (迁出).
+    pub moved_out_on: Option<NaiveDate>,
+    /// Recorded ends of management, any order.
+    pub ended: Vec<RecordedEnd>,
+}
+
+/// Why management started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartReason {
+    /// The first matching diagnosis.
+    pub icd10: Icd10,
+    /// Its date.
+    pub diagnosed_on: NaiveDate,
+    /// The `chronic4` version in force then.
+    pub list_version: String,
+    /// The entry's Chinese name.
+    pub entry: String,
+}
+
+/// Why management ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The person died.
+    Died,
+    /// The person moved out.
+    MovedOut,
+    /// Management of the disease was ended on record.
+    Recorded,
+}
+
+/// A span of management of one disease: managed on `since` and every day
+/// up to, not including, `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagementSpan {
+    /// The disease.
+    pub disease: CareDisease,
+    /// First day managed (the first matching diagnosis).
+    pub since: NaiveDate,
+    /// First day no longer managed, if management has ended.
+    pub until: Option<NaiveDate>,
+    /// Why it started.
+    pub start: StartReason,
+    /// Why it ended, if it has.
+    pub end: Option<EndReason>,
+}
+
+impl ManagementSpan {
+    /// True when the person is managed on `day`.
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.since <= day && self.until.is_none_or(|u| day < u)
+    }
+
+    /// True when the span shares a day with `from..=to`.
+    pub fn overlaps(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.since <= to && self.until.is_none_or(|u| u > from)
+    }
+}
+
+impl Explain for ManagementSpan {
+    fn zh(&self) -> String {
+        let s = &self.start;
+        let mut line = format!(
+            "自{}起纳入{}管理：{} 确诊 {}，属重点慢病目录（{}版）“{}”",
+            ymd(self.since),
+            self.disease.label(),
+            ymd(s.diagnosed_on),
+            s.icd10,
+            s.list_version,
+            s.entry
+        );
+        if let (Some(u), Some(e)) = (self.until, self.end) {
+            let why = match e {
+                EndReason::Died => "死亡",
+                EndReason::MovedOut => "迁出",
+                EndReason::Recorded => "结束管理",
+            };
+            line.push_str(&format!("；{}{why}，管理终止", ymd(u)));
+        }
+        line
+    }
+
+    fn en(&self) -> String {
+        let s = &self.start;
+        let mut line = format!(
+            "Managed for {} since {}: {} diagnosed on {}, entry “{}” of chronic4 version {}",
+            self.disease.name_en(),
+            ymd(self.since),
+            s.icd10,
+            ymd(s.diagnosed_on),
+            s.entry,
+            s.list_version
+        );
+        if let (Some(u), Some(e)) = (self.until, self.end) {
+            let why = match e {
+                EndReason::Died => "died",
+                EndReason::MovedOut => "moved out",
+                EndReason::Recorded => "management ended on record",
+            };
+            line.push_str(&format!("; {why} on {}, management over", ymd(u)));
+        }
+        line
+    }
+}
+
+/// The spans of management of a person born on `birth`, sorted by disease
+/// and start. Suspected diagnoses and diagnoses on or after death or
+/// moving out start nothing.
+pub fn managed_spans(
+    catalogue: &CareCatalogue,
+    birth: NaiveDate,
+    diagnoses: &[Diagnosis],
+    ends: &PersonEnds,
+) -> Vec<ManagementSpan> {
+    let terminal = person_end(ends);
+    let mut matches: Vec<(CareDisease, NaiveDate, StartReason)> = diagnoses
+        .iter()
+        .filter(|d| d.confirmed && terminal.is_none_or(|(t, _)| d.diagnosed_on < t))
+        .filter_map(|d| {
+            let age = Some(age_on(birth, d.diagnosed_on));
+            let m = catalogue.classify(&d.icd10, d.diagnosed_on, age)?;
+            Some((m.disease, d.diagnosed_on, start_reason(d, &m)))
+        })
+        .collect();
+    // Ties on one day keep the smallest code, so the reason is stable.
+    matches.sort_by(|a, b| (a.0, a.1, &a.2.icd10).cmp(&(b.0, b.1, &b.2.icd10)));
+    let mut spans = Vec::new();
+    let mut next_allowed: Option<(CareDisease, NaiveDate)> = None;
+    for (disease, on, start) in matches {
+        // A diagnosis inside an open span, or on the day a span ended,
+        // starts nothing new.
+        if let Some((d, after)) = next_allowed
+            && d == disease
+            && on <= after
+        {
+            continue;
+        }
+        let span = close_span(disease, on, start, ends, terminal);
+        next_allowed = Some((disease, span.until.unwrap_or(NaiveDate::MAX)));
+        if span.until.is_none_or(|u| u > span.since) {
+            spans.push(span);
+        }
+    }
+    spans
+}
+
+fn start_reason(d: &Diagnosis, m: &CareMatch<'_>) -> StartReason {
+    StartReason {
+        icd10: d.icd10.clone(),
+        diagnosed_on: d.diagnosed_on,
+        list_version: m.version.to_string(),
+        entry: m.entry.name.clone(),
+    }
+}
+
+/// Death or moving out, whichever came first.
+fn person_end(ends: &PersonEnds) -> Option<(NaiveDate, EndReason)> {
+    let died = ends.died_on.map(|d| (d, EndReason::Died));
+    let moved = ends.moved_out_on.map(|d| (d, EndReason::MovedOut));
+    match (died, moved) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+fn close_span(
+    disease: CareDisease,
+    since: NaiveDate,
+    start: StartReason,
+    ends: &PersonEnds,
+    terminal: Option<(NaiveDate, EndReason)>,
+) -> ManagementSpan {
+    let recorded = ends
+        .ended
+        .iter()
+        .filter(|e| e.disease == disease && e.on >= since)
+        .map(|e| (e.on, EndReason::Recorded))
+        .min_by_key(|e| e.0);
+    let end = match (recorded, terminal) {
+        (Some(r), Some(t)) => Some(if t.0 <= r.0 { t } else { r }),
+        (r, t) => r.or(t),
+    };
+    ManagementSpan {
+        disease,
+        since,
+        until: end.map(|e| e.0),
+        start,
+        end: end.map(|e| e.1),
+    }
+}
+
+/// The span of `disease` that covers `day`, if any.
+pub fn span_on(
+    spans: &[ManagementSpan],
+    disease: CareDisease,
+    day: NaiveDate,
+) -> Option<&ManagementSpan> {
+    spans.iter().find(|s| s.disease == disease && s.covers(day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn dx(code: &str, on: NaiveDate) -> Diagnosis {
+        Diagnosis::confirmed(Icd10::parse(code).unwrap(), on)
+    }
+
+    const BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1960, 5, 1).unwrap();
+
+    #[test]
+    fn shipped_list_maps_by_codes() {
+        let cat = CareCatalogue::built_in();
+        let on = day(2023, 1, 1);
+        let of = |c: &str| {
+            cat.classify(&Icd10::parse(c).unwrap(), on, None)
+                .map(|m| m.disease)
+        };
+        assert_eq!(of("I10.x00"), Some(CareDisease::Hypertension));
+        assert_eq!(of("I15.0"), Some(CareDisease::Hypertension));
+        assert_eq!(of("E11.9"), Some(CareDisease::Diabetes));
+        assert_eq!(of("A16.2"), Some(CareDisease::Tb));
+        assert_eq!(of("F20.0"), Some(CareDisease::Mental));
+        assert_eq!(of("F72"), Some(CareDisease::Mental));
+        assert_eq!(of("E10.9"), None);
+        assert_eq!(of("A17.0"), None);
+        // Before the list's first version nothing is managed.
+        assert!(
+            cat.classify(&Icd10::parse("I10").unwrap(), day(2016, 12, 31), None)
+                .is_none()
+        );
+    }
+
+    const REGIONAL: &str = r#"
+id = "chronic4"
+name = "重点慢病（本省）"
+version = "2025"
+valid_from = "2025-01-01"
+[[diseases]]
+name = "慢阻肺"
+codes = ["J44"]
+[[diseases]]
+name = "高血压病"
+codes = ["I10-I15"]
+[[diseases]]
+name = "糖尿病（2型）"
+codes = ["E11"]
+[[diseases]]
+name = "结核"
+codes = ["A15-A19"]
+"#;
+
+    fn with_regional(extra: &str) -> Result<CareCatalogue, ManagedError> {
+        let mut c = DiseaseCatalogue::built_in();
+        c.lists
+            .push(DiseaseList::from_toml("regional.toml", extra).unwrap());
+        CareCatalogue::new(&c)
+    }
+
+    #[test]
+    fn renamed_and_extra_rows_map_by_codes_and_versions_by_date() {
+        let cat = with_regional(REGIONAL).unwrap();
+        let code = |c: &str| Icd10::parse(c).unwrap();
+        let m = cat.classify(&code("I10"), day(2025, 3, 1), None).unwrap();
+        assert_eq!(
+            (m.disease, m.entry.name.as_str(), m.version),
+            (CareDisease::Hypertension, "高血压病", "2025")
+        );
+        assert!(
+            cat.classify(&code("J44.1"), day(2025, 3, 1), None)
+                .is_none(),
+            "COPD is not scheduled"
+        );
+        // The regional version has no mental row: F20 is managed only under 2017.
+        assert!(cat.classify(&code("F20"), day(2025, 3, 1), None).is_none());
+        assert_eq!(
+            cat.classify(&code("F20"), day(2024, 3, 1), None)
+                .unwrap()
+                .version,
+            "2017"
+        );
+    }
+
+    #[test]
+    fn an_entry_covering_two_diseases_is_refused() {
+        let text = REGIONAL.replace(r#"codes = ["E11"]"#, r#"codes = ["E11", "I10"]"#);
+        // The hypertension row comes first, so I10 maps there: fine.
+        assert!(with_regional(&text).is_ok());
+        let text = REGIONAL.replace(r#"codes = ["J44"]"#, r#"codes = ["J44", "I10", "E11"]"#);
+        let err = with_regional(&text).unwrap_err();
+        assert!(
+            matches!(err, ManagedError::AmbiguousEntry { ref entry, .. } if entry == "慢阻肺"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn spans_start_at_the_first_matching_diagnosis() {
+        let cat = CareCatalogue::built_in();
+        let dxs = [
+            dx("I10.x00", day(2021, 3, 5)),
+            dx("I11.9", day(2019, 7, 1)),
+            dx("E11.9", day(2022, 1, 10)),
+            Diagnosis {
+                confirmed: false,
+                ..dx("A15.0", day(2022, 2, 1))
+            },
+            dx("K29.7", day(2020, 1, 1)),
+        ];
+        let spans = managed_spans(&cat, BIRTH, &dxs, &PersonEnds::default());
+        assert_eq!(spans.len(), 2, "suspected TB and gastritis start nothing");
+        assert_eq!(
+            (spans[0].disease, spans[0].since),
+            (CareDisease::Hypertension, day(2019, 7, 1))
+        );
+        assert_eq!(spans[0].start.icd10.as_str(), "I11.9");
+        assert_eq!(spans[1].disease, CareDisease::Diabetes);
+        assert!(spans[0].covers(day(2030, 1, 1)));
+        assert!(spans[0].zh().contains("自2019-07-01起纳入高血压管理"));
+        assert!(
+            spans[0]
+                .en()
+                .contains("Managed for hypertension since 2019-07-01")
+        );
+    }
+
+    #[test]
+    fn death_moving_out_and_recorded_ends_close_spans() {
+        let cat = CareCatalogue::built_in();
+        let dxs = [
+            dx("A15.0", day(2022, 1, 10)),
+            dx("A15.0", day(2022, 3, 1)),
+            dx("A16.2", day(2023, 5, 2)),
+            dx("I10", day(2022, 6, 1)),
+            dx("E11", day(2024, 8, 1)),
+        ];
+        let ends = PersonEnds {
+            died_on: Some(day(2024, 7, 31)),
+            moved_out_on: None,
+            ended: vec![RecordedEnd {
+                disease: CareDisease::Tb,
+                on: day(2022, 7, 10),
+            }],
+        };
+        let spans = managed_spans(&cat, BIRTH, &dxs, &ends);
+        let tb: Vec<_> = spans
+            .iter()
+            .filter(|s| s.disease == CareDisease::Tb)
+            .collect();
+        assert_eq!(tb.len(), 2, "the second TB episode opens a new span");
+        assert_eq!(
+            (tb[0].since, tb[0].until, tb[0].end),
+            (
+                day(2022, 1, 10),
+                Some(day(2022, 7, 10)),
+                Some(EndReason::Recorded)
+            )
+        );
+        assert_eq!(
+            (tb[1].since, tb[1].until, tb[1].end),
+            (
+                day(2023, 5, 2),
+                Some(day(2024, 7, 31)),
+                Some(EndReason::Died)
+            )
+        );
+        assert!(!tb[0].covers(day(2022, 7, 10)) && tb[0].covers(day(2022, 7, 9)));
+        assert!(
+            spans.iter().all(|s| s.disease != CareDisease::Diabetes),
+            "diagnosed after death"
+        );
+        let moved = PersonEnds {
+            moved_out_on: Some(day(2023, 1, 1)),
+            ..ends.clone()
+        };
+        let spans = managed_spans(&cat, BIRTH, &dxs, &moved);
+        let ht = span_on(&spans, CareDisease::Hypertension, day(2022, 12, 31)).unwrap();
+        assert_eq!(ht.end, Some(EndReason::MovedOut));
+        assert!(ht.zh().ends_with("2023-01-01迁出，管理终止"));
+        assert!(span_on(&spans, CareDisease::Hypertension, day(2023, 1, 1)).is_none());
+    }
+
+    #[test]
+    fn disease_codes_parse_both_ways() {
+        for d in CareDisease::ALL {
+            assert_eq!(CareDisease::parse(d.code()), Some(d));
+            assert_eq!(CareDisease::parse(d.label()), Some(d));
+        }
+        assert_eq!(CareDisease::parse("糖尿病"), Some(CareDisease::Diabetes));
+        assert_eq!(CareDisease::parse("copd"), None);
+    }
+}
