@@ -2,17 +2,24 @@
 //!
 //! This crate owns who is managed for which of the four priority chronic
 //! diseases ([`managed`]), what a follow-up visit says and what is due
-//! after it ([`visit`], [`schedule`]), the alerts of home readings
-//! ([`readings`]), the three-batch classification and the major-illness
-//! treatment ledger ([`batches`], [`treatment`]) and the care KPIs
-//! ([`kpi`]). It does no I/O: callers pass what they stored and keep what
-//! comes back; every decision carries a reason that can [`Explain`] itself.
+//! after it ([`visit`], [`schedule`], [`tasks`]), the alerts of home
+//! readings ([`readings`]), the three-batch classification and the
+//! major-illness treatment ledger (`batches`, `treatment`) and the care
+//! KPIs (`kpi`). It does no I/O: callers pass what they stored and keep
+//! what comes back; every decision carries a reason that can [`Explain`]
+//! itself in Chinese and English.
 #![deny(missing_docs)]
+
+mod codes;
 
 pub mod calendar;
 pub mod explain;
 pub mod managed;
 pub mod measure;
+pub mod readings;
+pub mod schedule;
+pub mod tasks;
+pub mod visit;
 
 pub use explain::Explain;
 pub use managed::{
@@ -20,3 +27,19 @@ pub use managed::{
     RecordedEnd, managed_spans, span_on,
 };
 pub use measure::{Bp, Glucose, MeasureError};
+pub use readings::{
+    Alert, AlertRule, AlertUpdate, Reading, ReadingError, ReadingKind, ReadingRow, ReadingValue,
+    alerts_after_reading, alerts_for, parse_reading_row,
+};
+pub use schedule::{
+    NextRule, Task, TaskKind, TaskReason, TbPhase, first_task, next_after_visit, open_tasks_on,
+    schedule_task, tb_phase,
+};
+pub use tasks::{
+    FaceToFaceGap, PlacedTask, Placement, TaskRow, Window, face_to_face_gap, task_rows,
+    tasks_in_window,
+};
+pub use visit::{
+    Adherence, ClassReason, Classification, MentalGrade, Stability, Visit, VisitClass, VisitDraft,
+    VisitError, VisitField, Way, classify,
+};
