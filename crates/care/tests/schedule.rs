@@ -445,9 +445,21 @@ fn alert_tasks_close_with_a_visit_of_their_disease() {
         alert_task(AlertRule::Bp3d, day(2024, 6, 4)),
         alert_task(AlertRule::BpCrit, day(2024, 6, 5)),
     ];
-    let open = open_tasks_on(&[s.clone()], &visits, &alerts, BIRTH, day(2024, 6, 6));
+    let open = open_tasks_on(
+        std::slice::from_ref(&s),
+        &visits,
+        &alerts,
+        BIRTH,
+        day(2024, 6, 6),
+    );
     assert_eq!(open.len(), 3, "schedule task + both alert tasks");
-    let open = open_tasks_on(&[s.clone()], &visits, &alerts, BIRTH, day(2024, 6, 10));
+    let open = open_tasks_on(
+        std::slice::from_ref(&s),
+        &visits,
+        &alerts,
+        BIRTH,
+        day(2024, 6, 10),
+    );
     assert_eq!(open.len(), 1, "the visit closed both");
     // A diabetes visit does not close a glucose alert of another disease…
     let glu = [alert_task(AlertRule::GluCrit, day(2024, 6, 21))];
