@@ -7,7 +7,8 @@
 //!   and the person holds a group that counts as poor or monitored;
 //! - B (慢病签约服务管理一批): a confirmed diagnosis dated on or before
 //!   the year's end falls under the `chronic4` version in force on its
-//!   date (any row, a region's extra rows included), whatever the groups;
+//!   date (any row, a region's extra rows included; a diagnosis older than
+//!   the list is judged by its first version), whatever the groups;
 //! - C (重病兜底保障一批): A or B, and the year's out-of-pocket reaches the
 //!   burden threshold or income after medical spending falls below the
 //!   line. The thresholds come from the caller (monitoring rules R2–R4),
@@ -19,7 +20,7 @@ use jianfu_domain::{DiseaseCatalogue, Group, GroupSet, HouseholdType, Icd10, Mon
 use crate::calendar::age_on;
 use crate::codes::care_code_enum;
 use crate::explain::{Explain, ymd};
-use crate::managed::Diagnosis;
+use crate::managed::{Diagnosis, judging_version};
 
 care_code_enum! {
     /// One of the three batches.
@@ -163,9 +164,9 @@ pub fn batches(
     let groups = facts.groups.union(facts.household_type.implied_groups());
     let poor = groups.iter().find(|g| rules.poor_groups.contains(*g));
     let a = poor.and_then(|g| {
-        first_match(catalogue, "major30", facts, |d| d.year() == year).map(|m| (m, g))
+        first_match(catalogue, "major30", false, facts, |d| d.year() == year).map(|m| (m, g))
     });
-    let b = first_match(catalogue, "chronic4", facts, |d| d <= year_end);
+    let b = first_match(catalogue, "chronic4", true, facts, |d| d <= year_end);
     let c = if a.is_some() || b.is_some() {
         burden(facts, rules)
     } else {
@@ -175,10 +176,12 @@ pub fn batches(
 }
 
 /// The earliest confirmed diagnosis on a day `when` accepts that falls
-/// under list `id` as in force on its date.
+/// under list `id` as in force on its date; with `older`, a diagnosis
+/// older than the list is judged by its first version.
 fn first_match(
     catalogue: &DiseaseCatalogue,
     id: &str,
+    older: bool,
     facts: &BatchFacts<'_>,
     when: impl Fn(NaiveDate) -> bool,
 ) -> Option<ListMatch> {
@@ -187,7 +190,12 @@ fn first_match(
         .iter()
         .filter(|d| d.confirmed && when(d.diagnosed_on))
         .filter_map(|d| {
-            let list = catalogue.list(id, d.diagnosed_on)?;
+            let lists = catalogue.lists.iter().filter(|l| l.id == id);
+            let list = if older {
+                judging_version(lists, |l| l, d.diagnosed_on)?.0
+            } else {
+                catalogue.list(id, d.diagnosed_on)?
+            };
             let entry = list.matching(&d.icd10, Some(age_on(facts.birth, d.diagnosed_on)))?;
             Some(ListMatch {
                 icd10: d.icd10.clone(),

@@ -34,8 +34,8 @@ pub use kpi::{
     contract_rates, management_facts, management_rates, treatment_rate,
 };
 pub use managed::{
-    CareCatalogue, CareDisease, Diagnosis, EndReason, ManagedError, ManagementSpan, PersonEnds,
-    RecordedEnd, managed_spans, span_on,
+    CareCatalogue, CareDisease, CareMatch, Diagnosis, EndReason, ManagedError, ManagementSpan,
+    PersonEnds, RecordedEnd, judging_version, managed_spans, span_on,
 };
 pub use measure::{Bp, Glucose, MeasureError};
 pub use readings::{

@@ -4,7 +4,9 @@
 //! Management starts on the first confirmed diagnosis that falls under the
 //! disease's entry of the `chronic4` list version in force on the
 //! diagnosis date, and ends with death, moving out or a recorded end of
-//! management. A recorded end closes only that disease's span; a later
+//! management. A diagnosis older than the list's first version is judged
+//! by that version and counts from its first day: people diagnosed in
+//! 2012 were not cured by the list's arrival in 2017. A recorded end closes only that disease's span; a later
 //! matching diagnosis (a second TB episode) opens a new one.
 //!
 //! Catalogue entries are mapped to the four care diseases by their codes,
@@ -186,8 +188,33 @@ pub struct CareMatch<'a> {
     pub disease: CareDisease,
     /// The catalogue entry.
     pub entry: &'a Disease,
-    /// The list version in force on the diagnosis date.
+    /// The list version that judged the diagnosis.
     pub version: &'a str,
+    /// The first day the match counts: the diagnosis date, or the
+    /// version's first day for a diagnosis older than the list.
+    pub counts_from: NaiveDate,
+}
+
+/// The version of a list that judges a diagnosis dated `on`: the latest
+/// version in force then or, for a diagnosis older than every version,
+/// the earliest version, counting from its first day. A chronic disease
+/// diagnosed in 2012 is still there when the 2017 list arrives; a date in
+/// a gap between two versions finds nothing.
+pub fn judging_version<'a, T: 'a>(
+    items: impl Iterator<Item = &'a T> + Clone,
+    list: impl Fn(&T) -> &DiseaseList,
+    on: NaiveDate,
+) -> Option<(&'a T, NaiveDate)> {
+    let in_force = items
+        .clone()
+        .filter(|t| list(t).in_force_on(on))
+        .max_by_key(|t| list(t).valid_from);
+    if let Some(t) = in_force {
+        return Some((t, on));
+    }
+    let earliest = items.min_by_key(|t| list(t).valid_from)?;
+    let from = list(earliest).valid_from;
+    (on < from).then_some((earliest, from))
 }
 
 impl CareCatalogue {
@@ -210,14 +237,10 @@ impl CareCatalogue {
         CareCatalogue::new(&DiseaseCatalogue::built_in()).expect("shipped chronic4 maps")
     }
 
-    /// The care disease `code` falls under on `on` for a person of `age`.
+    /// The care disease `code`, diagnosed on `on` in a person of `age`,
+    /// falls under (see [`judging_version`] for the version used).
     pub fn classify(&self, code: &Icd10, on: NaiveDate, age: Option<u32>) -> Option<CareMatch<'_>> {
-        // The latest version in force wins, as in DiseaseCatalogue::list.
-        let mapped = self
-            .versions
-            .iter()
-            .filter(|m| m.list.in_force_on(on))
-            .max_by_key(|m| m.list.valid_from)?;
+        let (mapped, counts_from) = judging_version(self.versions.iter(), |m| &m.list, on)?;
         let entry = mapped.list.matching(code, age)?;
         let at = mapped
             .list
@@ -228,6 +251,7 @@ impl CareCatalogue {
             disease: mapped.care[at]?,
             entry,
             version: &mapped.list.version,
+            counts_from,
         })
     }
 }
@@ -398,7 +422,7 @@ pub fn managed_spans(
         .filter_map(|d| {
             let age = Some(age_on(birth, d.diagnosed_on));
             let m = catalogue.classify(&d.icd10, d.diagnosed_on, age)?;
-            Some((m.disease, d.diagnosed_on, start_reason(d, &m)))
+            Some((m.disease, m.counts_from, start_reason(d, &m)))
         })
         .collect();
     // Ties on one day keep the smallest code, so the reason is stable.
@@ -507,11 +531,11 @@ mod tests {
         assert_eq!(of("F72"), Some(CareDisease::Mental));
         assert_eq!(of("E10.9"), None);
         assert_eq!(of("A17.0"), None);
-        // Before the list's first version nothing is managed.
-        assert!(
-            cat.classify(&Icd10::parse("I10").unwrap(), day(2016, 12, 31), None)
-                .is_none()
-        );
+        // A diagnosis older than the list counts from the list's first day.
+        let old = cat
+            .classify(&Icd10::parse("I10").unwrap(), day(2012, 12, 31), None)
+            .unwrap();
+        assert_eq!((old.version, old.counts_from), ("2017", day(2017, 1, 1)));
     }
 
     const REGIONAL: &str = r#"
@@ -604,6 +628,24 @@ codes = ["A15-A19"]
             spans[0]
                 .en()
                 .contains("Managed for hypertension since 2019-07-01")
+        );
+    }
+
+    #[test]
+    fn a_diagnosis_older_than_the_list_counts_from_its_first_day() {
+        let cat = CareCatalogue::built_in();
+        let spans = managed_spans(
+            &cat,
+            BIRTH,
+            &[dx("I10", day(2012, 4, 1))],
+            &PersonEnds::default(),
+        );
+        assert_eq!(spans[0].since, day(2017, 1, 1));
+        assert_eq!(spans[0].start.diagnosed_on, day(2012, 4, 1));
+        assert!(
+            spans[0]
+                .zh()
+                .starts_with("自2017-01-01起纳入高血压管理：2012-04-01 确诊 I10")
         );
     }
 
