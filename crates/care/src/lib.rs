@@ -18,6 +18,7 @@ pub mod explain;
 pub mod kpi;
 pub mod managed;
 pub mod measure;
+pub mod reading_row;
 pub mod readings;
 pub mod schedule;
 pub mod tasks;
@@ -38,9 +39,10 @@ pub use managed::{
     PersonEnds, RecordedEnd, judging_version, managed_spans, span_on,
 };
 pub use measure::{Bp, Glucose, MeasureError};
+pub use reading_row::{ReadingRow, parse_reading_row};
 pub use readings::{
-    Alert, AlertRule, AlertUpdate, Reading, ReadingError, ReadingKind, ReadingRow, ReadingValue,
-    alerts_after_reading, alerts_for, parse_reading_row,
+    Alert, AlertRule, AlertUpdate, Reading, ReadingError, ReadingKind, ReadingValue,
+    alerts_after_reading, alerts_for,
 };
 pub use schedule::{
     NextRule, Task, TaskKind, TaskReason, TbPhase, first_task, next_after_visit, open_tasks_on,

@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::{CodeError, IdCardError, IdCardNo};
 use thiserror::Error;
 
-use crate::calendar::{InstantError, add_days, china_date, instant_text, parse_instant};
+use crate::calendar::{InstantError, add_days, china_date, instant_text};
 use crate::codes::care_code_enum;
 use crate::explain::{Explain, ymd};
 use crate::managed::{CareDisease, ManagementSpan};
@@ -530,90 +530,5 @@ impl ReadingError {
             ReadingError::Fasting { .. } => "fasting",
             ReadingError::Device { .. } => "device_id",
         }
-    }
-}
-
-/// The text cells of one reading row (API item or import row).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReadingRow<'a> {
-    /// 身份证号.
-    pub id_number: &'a str,
-    /// 测量时间.
-    pub measured_at: &'a str,
-    /// 类型.
-    pub kind: &'a str,
-    /// 收缩压.
-    pub systolic: &'a str,
-    /// 舒张压.
-    pub diastolic: &'a str,
-    /// 血糖, mmol/L.
-    pub glucose: &'a str,
-    /// 空腹; empty means true.
-    pub fasting: &'a str,
-    /// 设备号.
-    pub device_id: &'a str,
-}
-
-/// Parses one reading row strictly; `today` judges the ID's birth date.
-pub fn parse_reading_row(row: &ReadingRow<'_>, today: NaiveDate) -> Result<Reading, ReadingError> {
-    let person = IdCardNo::parse_as_of(row.id_number.trim(), today)?;
-    let at = parse_instant(row.measured_at)?;
-    let kind = ReadingKind::parse(row.kind)?;
-    let filled = |s: &str| !s.trim().is_empty();
-    let need = |column, s: &str| {
-        if filled(s) {
-            Ok(())
-        } else {
-            Err(ReadingError::Missing { kind, column })
-        }
-    };
-    let refuse = |column, s: &str| {
-        if filled(s) {
-            Err(ReadingError::Unexpected { kind, column })
-        } else {
-            Ok(())
-        }
-    };
-    let value = match kind {
-        ReadingKind::Bp => {
-            need("systolic", row.systolic)?;
-            need("diastolic", row.diastolic)?;
-            refuse("glucose", row.glucose)?;
-            refuse("fasting", row.fasting)?;
-            ReadingValue::Bp(Bp::new(
-                pressure("systolic", row.systolic)?,
-                pressure("diastolic", row.diastolic)?,
-            )?)
-        }
-        ReadingKind::Glucose => {
-            need("glucose", row.glucose)?;
-            refuse("systolic", row.systolic)?;
-            refuse("diastolic", row.diastolic)?;
-            ReadingValue::Glucose {
-                value: Glucose::parse(row.glucose)?,
-                fasting: parse_fasting(row.fasting)?,
-            }
-        }
-    };
-    Reading::new(person, at, value, Arc::from(row.device_id.trim()))
-}
-
-/// A whole number of mmHg.
-fn pressure(column: &'static str, text: &str) -> Result<u32, ReadingError> {
-    text.trim()
-        .parse::<u32>()
-        .map_err(|_| ReadingError::NotWhole {
-            column,
-            value: text.to_string(),
-        })
-}
-
-fn parse_fasting(text: &str) -> Result<bool, ReadingError> {
-    match text.trim() {
-        "" | "true" | "TRUE" | "True" | "是" | "1" => Ok(true),
-        "false" | "FALSE" | "False" | "否" | "0" => Ok(false),
-        other => Err(ReadingError::Fasting {
-            value: other.to_string(),
-        }),
     }
 }

@@ -239,22 +239,7 @@ impl VisitDraft {
     /// Checks the draft; the first problem found is returned.
     pub fn validate(self) -> Result<Visit, VisitError> {
         let disease = self.disease;
-        let bp = match (self.systolic, self.diastolic) {
-            (Some(s), Some(d)) => Some(Bp::new(s, d)?),
-            (None, None) => None,
-            (None, Some(_)) => return Err(missing(VisitField::Systolic, disease)),
-            (Some(_), None) => return Err(missing(VisitField::Diastolic, disease)),
-        };
-        let glucose = self.glucose_tenths.map(Glucose::from_tenths).transpose()?;
-        match disease {
-            CareDisease::Hypertension if bp.is_none() => {
-                return Err(missing(VisitField::Systolic, disease));
-            }
-            CareDisease::Diabetes if glucose.is_none() => {
-                return Err(missing(VisitField::Glucose, disease));
-            }
-            _ => {}
-        }
+        let (bp, glucose) = self.measured()?;
         check_grade(disease, self.mental)?;
         let doctor = self.doctor.trim().to_string();
         if doctor.is_empty() {
@@ -283,6 +268,29 @@ impl VisitDraft {
             note: self.note,
             mental: self.mental,
         })
+    }
+}
+
+impl VisitDraft {
+    /// The checked pressure and glucose, and those the disease needs.
+    fn measured(&self) -> Result<(Option<Bp>, Option<Glucose>), VisitError> {
+        let disease = self.disease;
+        let bp = match (self.systolic, self.diastolic) {
+            (Some(s), Some(d)) => Some(Bp::new(s, d)?),
+            (None, None) => None,
+            (None, Some(_)) => return Err(missing(VisitField::Systolic, disease)),
+            (Some(_), None) => return Err(missing(VisitField::Diastolic, disease)),
+        };
+        let glucose = self.glucose_tenths.map(Glucose::from_tenths).transpose()?;
+        match disease {
+            CareDisease::Hypertension if bp.is_none() => {
+                Err(missing(VisitField::Systolic, disease))
+            }
+            CareDisease::Diabetes if glucose.is_none() => {
+                Err(missing(VisitField::Glucose, disease))
+            }
+            _ => Ok((bp, glucose)),
+        }
     }
 }
 
