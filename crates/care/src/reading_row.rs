@@ -37,31 +37,29 @@ pub fn parse_reading_row(row: &ReadingRow<'_>, today: NaiveDate) -> Result<Readi
     let person = IdCardNo::parse_as_of(row.id_number.trim(), today)?;
     let at = parse_instant(row.measured_at)?;
     let kind = ReadingKind::parse(row.kind)?;
+    let value = parse_value(kind, row)?;
+    Reading::new(person, at, value, Arc::from(row.device_id.trim()))
+}
+
+/// The value columns of a kind: those it needs filled, the others empty.
+fn parse_value(kind: ReadingKind, row: &ReadingRow<'_>) -> Result<ReadingValue, ReadingError> {
     let filled = |s: &str| !s.trim().is_empty();
-    let need = |column, s: &str| {
-        if filled(s) {
-            Ok(())
-        } else {
-            Err(ReadingError::Missing { kind, column })
-        }
+    let need = |column, s: &str| match filled(s) {
+        true => Ok(()),
+        false => Err(ReadingError::Missing { kind, column }),
     };
-    let refuse = |column, s: &str| {
-        if filled(s) {
-            Err(ReadingError::Unexpected { kind, column })
-        } else {
-            Ok(())
-        }
+    let refuse = |column, s: &str| match filled(s) {
+        true => Err(ReadingError::Unexpected { kind, column }),
+        false => Ok(()),
     };
-    let value = match kind {
+    Ok(match kind {
         ReadingKind::Bp => {
             need("systolic", row.systolic)?;
             need("diastolic", row.diastolic)?;
             refuse("glucose", row.glucose)?;
             refuse("fasting", row.fasting)?;
-            ReadingValue::Bp(Bp::new(
-                pressure("systolic", row.systolic)?,
-                pressure("diastolic", row.diastolic)?,
-            )?)
+            let systolic = pressure("systolic", row.systolic)?;
+            ReadingValue::Bp(Bp::new(systolic, pressure("diastolic", row.diastolic)?)?)
         }
         ReadingKind::Glucose => {
             need("glucose", row.glucose)?;
@@ -72,8 +70,7 @@ pub fn parse_reading_row(row: &ReadingRow<'_>, today: NaiveDate) -> Result<Readi
                 fasting: parse_fasting(row.fasting)?,
             }
         }
-    };
-    Reading::new(person, at, value, Arc::from(row.device_id.trim()))
+    })
 }
 
 /// A whole number of mmHg.

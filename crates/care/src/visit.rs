@@ -470,54 +470,60 @@ pub struct Classification {
 /// is danger, basically stable uncontrolled, stable controlled (danger
 /// signs still make any visit danger).
 pub fn classify(visit: &Visit, birth: NaiveDate) -> Classification {
-    use ClassReason as R;
-    use VisitClass as C;
-    let of = |class, reason| Classification { class, reason };
-    if let Some(bp) = visit
+    let (class, reason) = danger_rule(visit)
+        .or_else(|| grade_rule(visit))
+        .or_else(|| uncontrolled_rule(visit, birth))
+        .unwrap_or((VisitClass::Controlled, ClassReason::AtTarget));
+    Classification { class, reason }
+}
+
+/// Danger values of the visit's disease, then danger signs.
+fn danger_rule(visit: &Visit) -> Option<(VisitClass, ClassReason)> {
+    let bp = visit
         .bp
-        .filter(|b| b.is_danger() && has_pressure_rule(visit.disease))
-    {
-        return of(C::Danger, R::DangerPressure(bp));
-    }
-    if let Some(g) = visit
+        .filter(|b| b.is_danger() && has_pressure_rule(visit.disease));
+    let glucose = visit
         .glucose
-        .filter(|g| g.is_danger() && visit.disease == CareDisease::Diabetes)
-    {
-        return of(C::Danger, R::DangerGlucose(g));
-    }
-    if visit.danger_signs {
-        return of(C::Danger, R::DangerSigns);
-    }
-    if let Some(grade) = visit
+        .filter(|g| g.is_danger() && visit.disease == CareDisease::Diabetes);
+    let reason = bp
+        .map(ClassReason::DangerPressure)
+        .or(glucose.map(ClassReason::DangerGlucose))
+        .or(visit.danger_signs.then_some(ClassReason::DangerSigns))?;
+    Some((VisitClass::Danger, reason))
+}
+
+/// A mental-disorder visit's class is its effective grade.
+fn grade_rule(visit: &Visit) -> Option<(VisitClass, ClassReason)> {
+    let grade = visit
         .mental
-        .filter(|_| visit.disease == CareDisease::Mental)
-    {
-        let class = match grade.effective() {
-            Stability::Unstable => C::Danger,
-            Stability::BasicallyStable => C::Uncontrolled,
-            Stability::Stable => C::Controlled,
-        };
-        return of(class, R::Grade(grade));
-    }
-    if visit.disease == CareDisease::Hypertension
-        && let Some(bp) = visit.bp
-    {
-        let age = age_on(birth, visit.date);
-        let limit = pressure_limit(age);
-        if bp.reaches(limit) {
-            return of(C::Uncontrolled, R::HighPressure { bp, limit, age });
-        }
-    }
-    if let Some(g) = visit
+        .filter(|_| visit.disease == CareDisease::Mental)?;
+    let class = match grade.effective() {
+        Stability::Unstable => VisitClass::Danger,
+        Stability::BasicallyStable => VisitClass::Uncontrolled,
+        Stability::Stable => VisitClass::Controlled,
+    };
+    Some((class, ClassReason::Grade(grade)))
+}
+
+/// Raised values of the visit's disease (the pressure limit by age on the
+/// visit date), then an adverse effect.
+fn uncontrolled_rule(visit: &Visit, birth: NaiveDate) -> Option<(VisitClass, ClassReason)> {
+    let pressure = visit
+        .bp
+        .filter(|_| visit.disease == CareDisease::Hypertension)
+        .and_then(|bp| {
+            let age = age_on(birth, visit.date);
+            let limit = pressure_limit(age);
+            bp.reaches(limit)
+                .then_some(ClassReason::HighPressure { bp, limit, age })
+        });
+    let glucose = visit
         .glucose
-        .filter(|g| g.is_high() && visit.disease == CareDisease::Diabetes)
-    {
-        return of(C::Uncontrolled, R::HighGlucose(g));
-    }
-    if visit.adverse_effect {
-        return of(C::Uncontrolled, R::AdverseEffect);
-    }
-    of(C::Controlled, R::AtTarget)
+        .filter(|g| g.is_high() && visit.disease == CareDisease::Diabetes);
+    let reason = pressure
+        .or(glucose.map(ClassReason::HighGlucose))
+        .or(visit.adverse_effect.then_some(ClassReason::AdverseEffect))?;
+    Some((VisitClass::Uncontrolled, reason))
 }
 
 /// Pressure decides danger at hypertension and diabetes visits.
