@@ -375,6 +375,11 @@ fn mental_intervals_by_grade() {
         after(mental(d, Stability::Stable, 2)).kind,
         TaskKind::Recheck
     );
+    let signs = VisitDraft {
+        danger_signs: true,
+        ..mental(d, Stability::Stable, 0)
+    };
+    assert_eq!(after(signs).kind, TaskKind::UrgentReferral);
     // No escalation: two basically stable visits in a row stay rechecks.
     let prev = v(mental(day(2024, 11, 16), Stability::BasicallyStable, 1));
     let t = next_after_visit(
