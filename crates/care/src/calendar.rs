@@ -6,21 +6,10 @@
 //! of an instant is its date at UTC+8; doing this in one place keeps a
 //! reading taken at 23:30 on 06-04 on 06-04 wherever the server runs.
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use thiserror::Error;
 
-/// Seconds east of UTC of China Standard Time (北京时间).
-pub const CHINA_OFFSET_SECS: i32 = 8 * 3600;
-
-/// The fixed offset of China Standard Time.
-pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(CHINA_OFFSET_SECS).expect("UTC+8 is a valid offset")
-}
-
-/// The China calendar date of an instant.
-pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&china_offset()).date_naive()
-}
+pub use jianfu_domain::time::{CHINA_OFFSET_SECS, china as china_offset, china_date};
 
 /// `date` plus `months` calendar months, keeping the day number and
 /// clamping it to the last day of the target month (01-31 + 1 month is

@@ -100,9 +100,12 @@ impl Sex {
 pub struct IdCardNo([u8; 18]);
 
 impl IdCardNo {
-    /// Parses an ID number, judging the birth date against today's date.
+    /// Parses an ID number as stored or searched for: length, digits,
+    /// check character and a real birth date, but no judgement of the
+    /// birth date against today (this crate reads no clock; input from
+    /// people goes through [`IdCardNo::parse_as_of`] with the caller's date).
     pub fn parse(input: &str) -> Result<Self, IdCardError> {
-        Self::parse_as_of(input, chrono::Local::now().date_naive())
+        Self::parse_as_of(input, NaiveDate::MAX)
     }
 
     /// Parses an ID number, judging the birth date against `today`.
@@ -310,6 +313,19 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
+
+    /// `parse` reads no clock: a birth date after the caller's today is
+    /// judged only by `parse_as_of`.
+    #[test]
+    fn only_parse_as_of_judges_the_birth_date_against_a_date() {
+        let born = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let id = IdCardNo::from_parts("130624", born, 12).unwrap();
+        assert!(IdCardNo::parse(id.as_str()).is_ok());
+        assert!(matches!(
+            IdCardNo::parse_as_of(id.as_str(), today()),
+            Err(IdCardError::BirthDateInFuture { .. })
+        ));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod idcard;
 pub mod money;
 pub mod region;
 pub mod registry;
+pub mod time;
 
 pub use access::{AccessError, Permission, Role, Scope};
 pub use claim::ClaimRecord;

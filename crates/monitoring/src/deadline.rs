@@ -8,28 +8,15 @@
 //! once the deadline has passed. The arithmetic is in whole seconds, so the
 //! boundaries are exact.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::{Ratio, RegionCode, RegionLevel};
 use serde::Serialize;
 
-/// China standard time: UTC+8, no daylight saving.
-pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
-/// The date in China at instant `now`.
-pub fn china_date(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&china()).date_naive()
-}
+pub use jianfu_domain::time::{china, china_date};
 
 /// The instant a day ends in China: the next day's midnight, UTC+8.
 pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
-    let next = date.succ_opt().unwrap_or(date);
-    next.and_time(NaiveTime::MIN)
-        .and_local_timezone(china())
-        .single()
-        .expect("a fixed offset has no gaps")
-        .with_timezone(&Utc)
+    jianfu_domain::time::china_day_end(date)
 }
 
 /// True once the end of `due_on` (China time) has been reached.
