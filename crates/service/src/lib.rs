@@ -10,6 +10,7 @@
 
 pub mod accounts;
 mod claims;
+pub mod clock;
 pub mod explain;
 pub mod import;
 pub mod person_ref;
