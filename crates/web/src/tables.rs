@@ -5,10 +5,13 @@
 //! `page=<1-based>`, `per=<rows, at most 200>` and `format=csv|xlsx` for
 //! the export of the whole filtered list (up to [`EXPORT_LIMIT`] rows).
 //! Handlers turn `sort` into one of their own whitelisted columns; user
-//! text never reaches SQL as text.
+//! text never reaches SQL as text. Exports are written by `jianfu-export`
+//! (formula neutralisation, masking of ID columns, Excel's limits).
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use jianfu_domain::Money;
+use jianfu_export::{self as export, FileFormat, Kind, Sheet, Value};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -77,8 +80,9 @@ pub struct Column {
     pub key: &'static str,
     /// Chinese header (translated through the catalogue).
     pub label: &'static str,
-    /// Right-aligned numbers.
-    pub numeric: bool,
+    /// What the column holds: numbers are right-aligned on screen and
+    /// exported as numbers; ID numbers are masked in exports.
+    pub kind: Kind,
 }
 
 impl Column {
@@ -87,16 +91,25 @@ impl Column {
         Column {
             key,
             label,
-            numeric: false,
+            kind: Kind::Text,
         }
     }
 
-    /// A sortable numeric column.
+    /// A sortable column of whole numbers.
     pub const fn num(key: &'static str, label: &'static str) -> Column {
         Column {
             key,
             label,
-            numeric: true,
+            kind: Kind::Integer,
+        }
+    }
+
+    /// A sortable column of money, shown as yuan (`1234.56`).
+    pub const fn money(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: Kind::Money,
         }
     }
 
@@ -105,8 +118,35 @@ impl Column {
         Column {
             key: "",
             label,
-            numeric: false,
+            kind: Kind::Text,
         }
+    }
+
+    /// A column of ID numbers that does not sort; exports mask them even
+    /// if a page forgot to.
+    pub const fn id_number(label: &'static str) -> Column {
+        Column {
+            key: "",
+            label,
+            kind: Kind::IdNumber,
+        }
+    }
+
+    /// True for the right-aligned number columns.
+    pub fn numeric(&self) -> bool {
+        matches!(self.kind, Kind::Integer | Kind::Money)
+    }
+
+    /// A cell's exported value: numbers as numbers when the text reads as
+    /// one (thousands separators allowed), anything else as text.
+    fn value<'a>(&self, text: &'a str) -> Value<'a> {
+        let number = || text.replace(',', "");
+        let parsed = match self.kind {
+            Kind::Integer => number().parse().ok().map(Value::Int),
+            Kind::Money => Money::from_yuan_str(&number()).ok().map(Value::Money),
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| Value::from(text))
     }
 }
 
@@ -190,7 +230,7 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
                 thead { tr {
                     @for c in table.columns {
                         @let label = t(lang, c.label);
-                        th class=[c.numeric.then_some("n")] scope="col" {
+                        th class=[c.numeric().then_some("n")] scope="col" {
                             @if c.key.is_empty() { (label) } @else {
                                 @let desc = sort == c.key && !p.desc();
                                 a href=(with(&table.base, &format!("sort={}&dir={}&per={per}", c.key, if desc { "desc" } else { "asc" }))) {
@@ -205,7 +245,7 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
                     @for row in &table.rows {
                         tr {
                             @for (c, cell) in table.columns.iter().zip(row) {
-                                td class=[c.numeric.then_some("n")] data-label=(t(lang, c.label)) {
+                                td class=[c.numeric().then_some("n")] data-label=(t(lang, c.label)) {
                                     @if let Some(h) = &cell.href { a href=(h) { (cell.text) } } @else { (cell.text) }
                                 }
                             }
@@ -230,7 +270,9 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
     }
 }
 
-/// Writes rows as a CSV or XLSX download named `name` (without extension).
+/// Writes rows as a CSV or XLSX download named `name` (without
+/// extension), through `jianfu-export`: the sheet is titled `name`, the
+/// headers are the columns' labels in `lang`.
 pub fn export(
     lang: Lang,
     format: ExportFormat,
@@ -238,15 +280,28 @@ pub fn export(
     columns: &[Column],
     rows: &[Vec<Cell>],
 ) -> Result<Response, AppError> {
-    let headers: Vec<&str> = columns.iter().map(|c| t(lang, c.label)).collect();
-    let (bytes, ext, ty) = match format {
-        ExportFormat::Csv => (csv_bytes(&headers, rows)?, "csv", "text/csv; charset=utf-8"),
-        ExportFormat::Xlsx => (
-            xlsx_bytes(&headers, columns, rows)?,
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+    let format = match format {
+        ExportFormat::Csv => FileFormat::Csv,
+        ExportFormat::Xlsx => FileFormat::Xlsx,
     };
+    let sheet = Sheet::new(
+        name.to_string(),
+        columns
+            .iter()
+            .map(|c| export::Column::new(t(lang, c.label), c.kind))
+            .collect(),
+    );
+    let values = rows.iter().map(|row| {
+        row.iter()
+            .zip(columns)
+            .map(|(cell, c)| c.value(&cell.text))
+            .collect::<Vec<_>>()
+    });
+    let bytes = export::to_bytes(format, &sheet, values).map_err(|e| {
+        tracing::error!(error = %e, "export failed");
+        AppError::Internal
+    })?;
+    let ext = format.extension();
     let file = format!("{name}.{ext}");
     let disposition = format!(
         "attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}",
@@ -254,66 +309,10 @@ pub fn export(
     );
     Ok((
         [
-            (header::CONTENT_TYPE, ty.to_string()),
+            (header::CONTENT_TYPE, format.content_type().to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
         .into_response())
-}
-
-fn csv_bytes(headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let internal = |_| AppError::Internal;
-        w.write_record(headers).map_err(internal)?;
-        for r in rows {
-            // A leading = + - @ would run as a formula in Excel.
-            w.write_record(r.iter().map(|c| defuse(&c.text)))
-                .map_err(internal)?;
-        }
-        w.flush().map_err(|_| AppError::Internal)?;
-    }
-    Ok(out)
-}
-
-fn defuse(s: &str) -> String {
-    if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
-fn xlsx_bytes(
-    headers: &[&str],
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| {
-        tracing::error!(error = %e, "xlsx export failed");
-        AppError::Internal
-    };
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = Format::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(internal)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            let numeric = columns.get(c).is_some_and(|col| col.numeric);
-            let (r, c) = (r as u32 + 1, c as u16);
-            match cell.text.replace(',', "").parse::<f64>() {
-                Ok(v) if numeric => ws.write_number(r, c, v).map_err(internal)?,
-                _ => ws.write_string(r, c, &cell.text).map_err(internal)?,
-            };
-        }
-    }
-    ws.set_freeze_panes(1, 0).map_err(internal)?;
-    ws.autofit();
-    wb.save_to_buffer().map_err(internal)
 }
