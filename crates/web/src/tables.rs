@@ -316,3 +316,54 @@ pub fn export(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_export_as_their_columns_kind() {
+        let num = Column::num("n", "人数");
+        assert_eq!(num.value("1,234"), Value::Int(1234));
+        assert_eq!(num.value("—"), Value::from("—"));
+        let money = Column::money("m", "医疗总费用");
+        assert_eq!(money.value("-12.05"), Value::Money(Money::from_fen(-1205)));
+        assert_eq!(
+            money.value("1,234.56"),
+            Value::Money(Money::from_fen(123_456))
+        );
+        let text = Column::text("t", "说明");
+        assert_eq!(text.value("-5"), Value::from("-5"), "text stays text");
+        assert!(num.numeric() && money.numeric() && !text.numeric());
+    }
+
+    #[test]
+    fn csv_export_neutralises_text_and_masks_ids() {
+        let columns = [
+            Column::plain("说明"),
+            Column::id_number("身份证号"),
+            Column::num("n", "人数"),
+        ];
+        let rows = vec![vec![
+            Cell::from("=1+1"),
+            Cell::from("130624197001020011"),
+            Cell::from("-3"),
+        ]];
+        let response = export(Lang::Zh, ExportFormat::Csv, "名单", &columns, &rows).unwrap();
+        let ty = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert_eq!(ty, "text/csv; charset=utf-8");
+        let body = response.into_body();
+        let bytes = block_on(axum::body::to_bytes(body, usize::MAX)).unwrap();
+        assert_eq!(
+            &bytes[..],
+            "\u{FEFF}说明,身份证号,人数\r\n'=1+1,130624********0011,-3\r\n".as_bytes()
+        );
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+}

@@ -202,3 +202,76 @@ fn by_region(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use jianfu_domain::Money;
+
+    use super::*;
+
+    fn totals(claims: u64, total: i64, basic: i64) -> Totals {
+        Totals {
+            claims,
+            households: 1,
+            total: Money::from_fen(total),
+            basic: Money::from_fen(basic),
+            out_of_pocket: Money::from_fen(total - basic),
+            ..Totals::default()
+        }
+    }
+
+    #[test]
+    fn report_reads_back_with_typed_values() {
+        let c = Compared {
+            baseline: totals(2, 1_000_000, 600_000),
+            alternative: totals(2, 1_000_000, 750_000),
+        };
+        let village = RegionCode::parse("130624100200").unwrap();
+        let sim = Simulation {
+            overall: c,
+            townships: BTreeMap::new(),
+            villages: BTreeMap::from([(village, c)]),
+        };
+        let names = HashMap::from([(village, "某村".to_string())]);
+        let ctx = ReportContext {
+            region: ("130624", "阜平县"),
+            year: 2023,
+            baseline: "基准",
+            alternative: "备选",
+            lines: BurdenLines::default(),
+            names: &names,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sim.xlsx");
+        write_xlsx(&sim, &ctx, &path).unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            ["说明", "汇总", "户年自付分布", "按乡镇", "按村"]
+        );
+        let rows = |wb: &mut Xlsx<_>, name| -> Vec<Vec<Data>> {
+            let range = wb.worksheet_range(name).unwrap();
+            range.rows().map(<[Data]>::to_vec).collect()
+        };
+        let summary = rows(&mut wb, "汇总");
+        assert_eq!(summary[1][0], Data::String("结算笔数".into()));
+        assert_eq!(
+            summary[1][1..],
+            [Data::Float(2.0), Data::Float(2.0), Data::Float(0.0)]
+        );
+        assert_eq!(summary[5][0], Data::String("基本医保支付（元）".into()));
+        assert_eq!(summary[5][3], Data::Float(1500.0), "difference in yuan");
+        assert_eq!(summary[11][1], Data::Float(0.6), "60 % as a fraction");
+        let village = rows(&mut wb, "按村");
+        assert_eq!(
+            village[1][..2],
+            [
+                Data::String("130624100200".into()),
+                Data::String("某村".into())
+            ]
+        );
+        assert_eq!(village[1][3], Data::Float(6000.0));
+        assert_eq!(village[1][10], Data::Float(0.75));
+    }
+}
