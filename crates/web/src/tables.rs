@@ -284,13 +284,10 @@ pub fn export(
         ExportFormat::Csv => FileFormat::Csv,
         ExportFormat::Xlsx => FileFormat::Xlsx,
     };
-    let sheet = Sheet::new(
-        name.to_string(),
-        columns
-            .iter()
-            .map(|c| export::Column::new(t(lang, c.label), c.kind))
-            .collect(),
-    );
+    let headers = columns
+        .iter()
+        .map(|c| export::Column::new(t(lang, c.label), c.kind));
+    let sheet = Sheet::new(name.to_string(), headers.collect());
     let values = rows.iter().map(|row| {
         row.iter()
             .zip(columns)
