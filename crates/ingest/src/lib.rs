@@ -53,7 +53,10 @@ pub use diagnoses::{DiagnosesReader, DiagnosisResult, DiagnosisRow, parse_diagno
 pub use error::FileError;
 pub use fields::report_value;
 pub use persons::{PersonResult, PersonRow, PersonsReader, parse_person};
-pub use report::{CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport};
+pub use report::{
+    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport, csv_to_xlsx,
+    report_sheet,
+};
 pub use table::{Cell, CellRef, Format, Progress, ProgressUnit, Row, TableReader};
 pub use template::write_template;
 

@@ -1,5 +1,7 @@
 //! The error report: one row per problem, streamed to a [`ReportSink`] and
-//! written as CSV (UTF-8 with BOM, for Excel) or XLSX.
+//! written as CSV (UTF-8 with BOM, for Excel) or XLSX through
+//! `jianfu-export`, which owns the file formats and their rules (formula
+//! neutralisation, Excel's limits); this module owns the report's columns.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,7 +10,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rust_xlsxwriter::{Format as XlsxFormat, Workbook, Worksheet};
+use jianfu_export::{
+    Column, CsvWriter, ExportError, Kind, Limits, Sheet, Value, XlsxWriter, strip_csv_guard,
+};
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,24 +131,52 @@ impl ReportSink for NullSink {
 /// The report's header row.
 pub const REPORT_HEADER: [&str; 7] = ["文件", "行号", "列", "值", "问题", "code", "级别"];
 
-/// A cell that a spreadsheet would take for a formula is prefixed with an
-/// apostrophe (CSV injection).
-fn defuse(s: &str) -> Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
+/// Widths of the report's columns in XLSX, in Excel's character units.
+const REPORT_WIDTHS: [f64; 7] = [24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0];
+
+/// The report as a sheet: [`REPORT_HEADER`], 行号 a number, the rest text.
+/// 值 is not a personal column: [`RowError::value`] is masked already,
+/// and names are masked there too.
+pub fn report_sheet() -> Sheet {
+    let columns = REPORT_HEADER
+        .iter()
+        .zip(REPORT_WIDTHS)
+        .enumerate()
+        .map(|(i, (header, width))| {
+            let kind = if i == 1 { Kind::Integer } else { Kind::Text };
+            Column::new(*header, kind).width(width)
+        })
+        .collect();
+    Sheet::new("错误报告", columns)
+}
+
+fn report_row(e: &RowError) -> [Value<'_>; 7] {
+    [
+        Value::from(&*e.file),
+        Value::from(e.row),
+        Value::from(&*e.column),
+        Value::from(e.value.as_str()),
+        Value::from(e.problem.as_str()),
+        Value::from(e.code),
+        Value::from(e.severity.label()),
+    ]
+}
+
+fn to_io(e: ExportError) -> io::Error {
+    match e {
+        ExportError::Io(e) => e,
+        other => io::Error::other(other),
     }
 }
 
 /// Writes the report as CSV: UTF-8 with BOM (so Excel opens it), header
-/// `文件,行号,列,值,问题,code,级别`.
+/// `文件,行号,列,值,问题,code,级别`, through [`jianfu_export::CsvWriter`].
 ///
 /// Write errors are kept and returned by [`CsvReport::finish`]; after the
 /// first one further rows are dropped.
 pub struct CsvReport<W: Write> {
-    writer: csv::Writer<W>,
+    writer: CsvWriter<W>,
     error: Option<io::Error>,
-    rows: u64,
 }
 
 impl CsvReport<BufWriter<File>> {
@@ -156,24 +188,16 @@ impl CsvReport<BufWriter<File>> {
 
 impl<W: Write> CsvReport<W> {
     /// Starts a report on `out`, writing the BOM and the header row.
-    pub fn new(mut out: W) -> io::Result<Self> {
-        out.write_all(b"\xEF\xBB\xBF")?;
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
-        writer
-            .write_record(REPORT_HEADER)
-            .map_err(io::Error::other)?;
+    pub fn new(out: W) -> io::Result<Self> {
         Ok(CsvReport {
-            writer,
+            writer: CsvWriter::new(out, &report_sheet()).map_err(to_io)?,
             error: None,
-            rows: 0,
         })
     }
 
     /// Number of problems written.
     pub fn rows(&self) -> u64 {
-        self.rows
+        self.writer.rows()
     }
 
     /// Flushes the report, returning the writer and the first write error.
@@ -181,10 +205,7 @@ impl<W: Write> CsvReport<W> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.writer.flush()?;
-        self.writer
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))
+        self.writer.finish().map_err(to_io)
     }
 }
 
@@ -193,101 +214,47 @@ impl<W: Write> ReportSink for CsvReport<W> {
         if self.error.is_some() {
             return;
         }
-        let row = e.row.to_string();
-        let result = self.writer.write_record([
-            &*defuse(&e.file),
-            row.as_str(),
-            &*defuse(&e.column),
-            &*defuse(&e.value),
-            &*defuse(&e.problem),
-            e.code,
-            e.severity.label(),
-        ]);
-        match result {
-            Ok(()) => self.rows += 1,
-            Err(err) => self.error = Some(io::Error::other(err)),
+        if let Err(err) = self.writer.row(&report_row(&e)) {
+            self.error = Some(to_io(err));
         }
     }
 }
 
-/// Last worksheet row index of an XLSX file.
-const XLSX_MAX_ROW: u32 = 1_048_575;
-
-/// Writes the report as an XLSX workbook in constant-memory mode (rows go
-/// to a temporary file as they come): bold frozen header, set widths.
+/// Writes the report as an XLSX workbook through
+/// [`jianfu_export::XlsxWriter`]: rows stream to a temporary file as they
+/// come; styled, frozen and filtered header, set widths.
 ///
-/// A worksheet holds at most 1,048,576 rows; beyond that the last row
-/// says how many problems were left out (use a CSV report for those).
+/// A worksheet holds at most 1,048,576 rows; the problems after that
+/// continue on the sheets `错误报告 (2)`, `(3)`…
 pub struct XlsxReport {
-    workbook: Workbook,
-    sheet: Worksheet,
+    writer: XlsxWriter,
     path: PathBuf,
-    next_row: u32,
-    dropped: u64,
-    error: Option<rust_xlsxwriter::XlsxError>,
+    error: Option<ExportError>,
 }
 
 impl XlsxReport {
     /// Prepares a report to be saved at `path` by [`XlsxReport::finish`].
     pub fn create(path: &Path) -> io::Result<Self> {
-        let to_io = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
-        let mut workbook = Workbook::new();
-        let mut sheet = workbook
-            .new_worksheet_with_constant_memory()
-            .map_err(to_io)?;
-        sheet.set_name("错误报告").map_err(to_io)?;
-        let bold = XlsxFormat::new().set_bold();
-        for (col, (title, width)) in REPORT_HEADER
-            .iter()
-            .zip([24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0])
-            .enumerate()
-        {
-            let col = col as u16;
-            sheet.set_column_width(col, width).map_err(to_io)?;
-            sheet
-                .write_string_with_format(0, col, *title, &bold)
-                .map_err(to_io)?;
-        }
-        sheet.set_freeze_panes(1, 0).map_err(to_io)?;
+        Self::with_limits(path, Limits::EXCEL)
+    }
+
+    /// The same with smaller limits (to see the rollover in tests).
+    pub fn with_limits(path: &Path, limits: Limits) -> io::Result<Self> {
+        let mut writer = XlsxWriter::with_limits(limits);
+        writer.sheet(&report_sheet()).map_err(to_io)?;
         Ok(XlsxReport {
-            workbook,
-            sheet,
+            writer,
             path: path.to_path_buf(),
-            next_row: 1,
-            dropped: 0,
             error: None,
         })
     }
 
-    fn write_row(&mut self, e: &RowError) -> Result<(), rust_xlsxwriter::XlsxError> {
-        let r = self.next_row;
-        self.sheet.write_string(r, 0, &*e.file)?;
-        self.sheet.write_number(r, 1, e.row)?;
-        self.sheet.write_string(r, 2, &*e.column)?;
-        self.sheet.write_string(r, 3, &e.value)?;
-        self.sheet.write_string(r, 4, &e.problem)?;
-        self.sheet.write_string(r, 5, e.code)?;
-        self.sheet.write_string(r, 6, e.severity.label())?;
-        Ok(())
-    }
-
     /// Saves the workbook; returns the first write error, if any.
     pub fn finish(mut self) -> io::Result<()> {
-        let to_io = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
         if let Some(e) = self.error.take() {
             return Err(to_io(e));
         }
-        if self.dropped > 0 {
-            let note = format!(
-                "另有{}条问题超出 Excel 行数上限未列出，请使用 CSV 格式的报告（--report 报告.csv）查看全部",
-                self.dropped
-            );
-            self.sheet
-                .write_string(self.next_row, 4, note)
-                .map_err(to_io)?;
-        }
-        self.workbook.push_worksheet(self.sheet);
-        self.workbook.save(&self.path).map_err(to_io)
+        self.writer.save(&self.path).map_err(to_io)
     }
 }
 
@@ -296,15 +263,37 @@ impl ReportSink for XlsxReport {
         if self.error.is_some() {
             return;
         }
-        if self.next_row >= XLSX_MAX_ROW {
-            self.dropped += 1;
-            return;
-        }
-        match self.write_row(&e) {
-            Ok(()) => self.next_row += 1,
-            Err(err) => self.error = Some(err),
+        if let Err(err) = self.writer.row(&report_row(&e)) {
+            self.error = Some(err);
         }
     }
+}
+
+/// A CSV report (as [`CsvReport`] wrote it) as an XLSX workbook, the
+/// same rows as [`XlsxReport`] would have written: 行号 a number, the
+/// CSV's apostrophe before formula-like text replaced by XLSX's own guard.
+pub fn csv_to_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, ExportError> {
+    let bytes = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut writer = XlsxWriter::new();
+    writer.sheet(&report_sheet())?;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        let values: Vec<Value<'_>> = record
+            .iter()
+            .take(REPORT_HEADER.len())
+            .enumerate()
+            .map(|(i, cell)| match cell.parse::<i64>() {
+                Ok(n) if i == 1 => Value::Int(n),
+                _ => Value::from(strip_csv_guard(cell)),
+            })
+            .collect();
+        writer.row(&values)?;
+    }
+    writer.into_bytes()
 }
 
 /// A report file, CSV or XLSX by the extension of its path (`.xlsx` is
@@ -417,6 +406,57 @@ mod tests {
                 .unwrap()
                 .contains(",\"'=HYPERLINK(\"\"x\"\")\",")
         );
+    }
+
+    fn read_xlsx(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+        use calamine::Reader;
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        wb.sheet_names()
+            .into_iter()
+            .map(|name| {
+                let range = wb.worksheet_range(&name).unwrap();
+                (name, range.rows().map(<[_]>::to_vec).collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_report_converts_to_the_xlsx_report() {
+        use calamine::Data;
+        let mut csv = CsvReport::new(Vec::new()).unwrap();
+        csv.push(sample());
+        let mut w = sample();
+        w.value = "=HYPERLINK(\"x\")".into();
+        csv.push(w);
+        let sheets = read_xlsx(csv_to_xlsx(&csv.finish().unwrap()).unwrap());
+        assert_eq!(sheets.len(), 1);
+        let (name, rows) = &sheets[0];
+        assert_eq!(name, "错误报告");
+        assert_eq!(rows[0][1], Data::String("行号".into()));
+        assert_eq!(rows[1][1], Data::Float(5.0));
+        assert_eq!(rows[1][3], Data::String("130624********6023".into()));
+        // The CSV's apostrophe is gone; XLSX keeps the text a string.
+        assert_eq!(rows[2][3], Data::String("=HYPERLINK(\"x\")".into()));
+    }
+
+    #[test]
+    fn xlsx_report_continues_on_a_second_sheet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xlsx");
+        let limits = Limits {
+            rows: 3,
+            ..Limits::EXCEL
+        };
+        let mut r = XlsxReport::with_limits(&path, limits).unwrap();
+        for row in 1..=3 {
+            r.push(RowError { row, ..sample() });
+        }
+        r.finish().unwrap();
+        let sheets = read_xlsx(std::fs::read(&path).unwrap());
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["错误报告", "错误报告 (2)"]);
+        assert_eq!(sheets[1].1.len(), 2, "header and the third problem");
+        assert_eq!(sheets[1].1[1][1], calamine::Data::Float(3.0));
     }
 
     #[test]

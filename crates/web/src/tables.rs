@@ -5,10 +5,13 @@
 //! `page=<1-based>`, `per=<rows, at most 200>` and `format=csv|xlsx` for
 //! the export of the whole filtered list (up to [`EXPORT_LIMIT`] rows).
 //! Handlers turn `sort` into one of their own whitelisted columns; user
-//! text never reaches SQL as text.
+//! text never reaches SQL as text. Exports are written by `jianfu-export`
+//! (formula neutralisation, masking of ID columns, Excel's limits).
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use jianfu_domain::Money;
+use jianfu_export::{self as export, FileFormat, Kind, Sheet, Value};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -85,8 +88,9 @@ pub struct Column {
     pub key: &'static str,
     /// Chinese header (translated through the catalogue).
     pub label: &'static str,
-    /// Right-aligned numbers.
-    pub numeric: bool,
+    /// What the column holds: numbers are right-aligned on screen and
+    /// exported as numbers; ID numbers are masked in exports.
+    pub kind: Kind,
 }
 
 impl Column {
@@ -95,16 +99,25 @@ impl Column {
         Column {
             key,
             label,
-            numeric: false,
+            kind: Kind::Text,
         }
     }
 
-    /// A sortable numeric column.
+    /// A sortable column of whole numbers.
     pub const fn num(key: &'static str, label: &'static str) -> Column {
         Column {
             key,
             label,
-            numeric: true,
+            kind: Kind::Integer,
+        }
+    }
+
+    /// A sortable column of money, shown as yuan (`1234.56`).
+    pub const fn money(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: Kind::Money,
         }
     }
 
@@ -113,8 +126,35 @@ impl Column {
         Column {
             key: "",
             label,
-            numeric: false,
+            kind: Kind::Text,
         }
+    }
+
+    /// A column of ID numbers that does not sort; exports mask them even
+    /// if a page forgot to.
+    pub const fn id_number(label: &'static str) -> Column {
+        Column {
+            key: "",
+            label,
+            kind: Kind::IdNumber,
+        }
+    }
+
+    /// True for the right-aligned number columns.
+    pub fn numeric(&self) -> bool {
+        matches!(self.kind, Kind::Integer | Kind::Money)
+    }
+
+    /// A cell's exported value: numbers as numbers when the text reads as
+    /// one (thousands separators allowed), anything else as text.
+    fn value<'a>(&self, text: &'a str) -> Value<'a> {
+        let number = || text.replace(',', "");
+        let parsed = match self.kind {
+            Kind::Integer => number().parse().ok().map(Value::Int),
+            Kind::Money => Money::from_yuan_str(&number()).ok().map(Value::Money),
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| Value::from(text))
     }
 }
 
@@ -198,7 +238,7 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
                 thead { tr {
                     @for c in table.columns {
                         @let label = t(lang, c.label);
-                        th class=[c.numeric.then_some("n")] scope="col" {
+                        th class=[c.numeric().then_some("n")] scope="col" {
                             @if c.key.is_empty() { (label) } @else {
                                 @let desc = sort == c.key && !p.desc();
                                 a href=(with(&table.base, &format!("sort={}&dir={}&per={per}", c.key, if desc { "desc" } else { "asc" }))) {
@@ -213,7 +253,7 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
                     @for row in &table.rows {
                         tr {
                             @for (c, cell) in table.columns.iter().zip(row) {
-                                td class=[c.numeric.then_some("n")] data-label=(t(lang, c.label)) {
+                                td class=[c.numeric().then_some("n")] data-label=(t(lang, c.label)) {
                                     @if let Some(h) = &cell.href { a href=(h) { (cell.text) } } @else { (cell.text) }
                                 }
                             }
@@ -238,7 +278,9 @@ pub fn render(lang: Lang, table: &Table<'_>) -> Markup {
     }
 }
 
-/// Writes rows as a CSV or XLSX download named `name` (without extension).
+/// Writes rows as a CSV or XLSX download named `name` (without
+/// extension), through `jianfu-export`: the sheet is titled `name`, the
+/// headers are the columns' labels in `lang`.
 pub fn export(
     lang: Lang,
     format: ExportFormat,
@@ -246,15 +288,25 @@ pub fn export(
     columns: &[Column],
     rows: &[Vec<Cell>],
 ) -> Result<Response, AppError> {
-    let headers: Vec<&str> = columns.iter().map(|c| t(lang, c.label)).collect();
-    let (bytes, ext, ty) = match format {
-        ExportFormat::Csv => (csv_bytes(&headers, rows)?, "csv", "text/csv; charset=utf-8"),
-        ExportFormat::Xlsx => (
-            xlsx_bytes(&headers, columns, rows)?,
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+    let format = match format {
+        ExportFormat::Csv => FileFormat::Csv,
+        ExportFormat::Xlsx => FileFormat::Xlsx,
     };
+    let headers = columns
+        .iter()
+        .map(|c| export::Column::new(t(lang, c.label), c.kind));
+    let sheet = Sheet::new(name.to_string(), headers.collect());
+    let values = rows.iter().map(|row| {
+        row.iter()
+            .zip(columns)
+            .map(|(cell, c)| c.value(&cell.text))
+            .collect::<Vec<_>>()
+    });
+    let bytes = export::to_bytes(format, &sheet, values).map_err(|e| {
+        tracing::error!(error = %e, "export failed");
+        AppError::Internal
+    })?;
+    let ext = format.extension();
     let file = format!("{name}.{ext}");
     let disposition = format!(
         "attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}",
@@ -262,7 +314,7 @@ pub fn export(
     );
     Ok((
         [
-            (header::CONTENT_TYPE, ty.to_string()),
+            (header::CONTENT_TYPE, format.content_type().to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
@@ -270,58 +322,53 @@ pub fn export(
         .into_response())
 }
 
-fn csv_bytes(headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let internal = |_| AppError::Internal;
-        w.write_record(headers).map_err(internal)?;
-        for r in rows {
-            // A leading = + - @ would run as a formula in Excel.
-            w.write_record(r.iter().map(|c| defuse(&c.text)))
-                .map_err(internal)?;
-        }
-        w.flush().map_err(|_| AppError::Internal)?;
-    }
-    Ok(out)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn defuse(s: &str) -> String {
-    if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
-        format!("'{s}")
-    } else {
-        s.to_string()
+    #[test]
+    fn cells_export_as_their_columns_kind() {
+        let num = Column::num("n", "人数");
+        assert_eq!(num.value("1,234"), Value::Int(1234));
+        assert_eq!(num.value("—"), Value::from("—"));
+        let money = Column::money("m", "医疗总费用");
+        assert_eq!(money.value("-12.05"), Value::Money(Money::from_fen(-1205)));
+        assert_eq!(
+            money.value("1,234.56"),
+            Value::Money(Money::from_fen(123_456))
+        );
+        let text = Column::text("t", "说明");
+        assert_eq!(text.value("-5"), Value::from("-5"), "text stays text");
+        assert!(num.numeric() && money.numeric() && !text.numeric());
     }
-}
 
-fn xlsx_bytes(
-    headers: &[&str],
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| {
-        tracing::error!(error = %e, "xlsx export failed");
-        AppError::Internal
-    };
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = Format::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(internal)?;
+    #[test]
+    fn csv_export_neutralises_text_and_masks_ids() {
+        let columns = [
+            Column::plain("说明"),
+            Column::id_number("身份证号"),
+            Column::num("n", "人数"),
+        ];
+        let rows = vec![vec![
+            Cell::from("=1+1"),
+            Cell::from("130624197001020011"),
+            Cell::from("-3"),
+        ]];
+        let response = export(Lang::Zh, ExportFormat::Csv, "名单", &columns, &rows).unwrap();
+        let ty = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert_eq!(ty, "text/csv; charset=utf-8");
+        let body = response.into_body();
+        let bytes = block_on(axum::body::to_bytes(body, usize::MAX)).unwrap();
+        assert_eq!(
+            &bytes[..],
+            "\u{FEFF}说明,身份证号,人数\r\n'=1+1,130624********0011,-3\r\n".as_bytes()
+        );
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            let numeric = columns.get(c).is_some_and(|col| col.numeric);
-            let (r, c) = (r as u32 + 1, c as u16);
-            match cell.text.replace(',', "").parse::<f64>() {
-                Ok(v) if numeric => ws.write_number(r, c, v).map_err(internal)?,
-                _ => ws.write_string(r, c, &cell.text).map_err(internal)?,
-            };
-        }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
-    ws.set_freeze_panes(1, 0).map_err(internal)?;
-    ws.autofit();
-    wb.save_to_buffer().map_err(internal)
 }

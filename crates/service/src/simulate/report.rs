@@ -1,12 +1,14 @@
 //! The simulation report as an Excel workbook: a sheet of parameters, the
 //! overall comparison, the household out-of-pocket distribution, and one
-//! row per township and per village. Money in yuan with two decimals.
+//! row per township and per village. This module says what the report
+//! holds; `jianfu-export` writes it (money in yuan with two decimals,
+//! ratios as percentages).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use jianfu_domain::{Money, RegionCode};
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use jianfu_domain::RegionCode;
+use jianfu_export::{Column, ExportError, Kind, Sheet, Value, XlsxWriter};
 
 use super::{BUCKET_LABELS, BurdenLines, Compared, Simulation, Totals};
 
@@ -26,58 +28,61 @@ pub struct ReportContext<'a> {
     pub names: &'a HashMap<RegionCode, String>,
 }
 
-fn yuan(m: Money) -> f64 {
-    m.fen() as f64 / 100.0
+/// The actual reimbursement ratio as a fraction (0 without any cost).
+fn ratio(t: &Totals) -> Value<'static> {
+    Value::Percent(t.actual_ratio().unwrap_or(0.0) / 100.0)
 }
 
 /// (label, value) of the comparable measures of a region.
-fn measures(t: &Totals) -> Vec<(&'static str, f64)> {
-    vec![
-        ("结算笔数", t.claims as f64),
-        ("有结算的户数", t.households as f64),
-        ("医疗总费用（元）", yuan(t.total)),
-        ("政策范围内费用（元）", yuan(t.policy_scope)),
-        ("基本医保支付（元）", yuan(t.basic)),
-        ("大病保险支付（元）", yuan(t.critical)),
-        ("医疗救助支付（元）", yuan(t.assistance)),
-        ("补充保障支付（元）", yuan(t.supplementary)),
-        ("基金合计（元）", yuan(t.funds())),
-        ("个人自付合计（元）", yuan(t.out_of_pocket)),
-        ("实际报销比例（%）", t.actual_ratio().unwrap_or(0.0)),
-        ("超过相对负担线的户数（R2）", t.over_relative as f64),
-        ("超过绝对负担线的户数（R3）", t.over_absolute as f64),
+fn measures(t: &Totals) -> [(&'static str, Value<'static>); 13] {
+    [
+        ("结算笔数", t.claims.into()),
+        ("有结算的户数", t.households.into()),
+        ("医疗总费用（元）", t.total.into()),
+        ("政策范围内费用（元）", t.policy_scope.into()),
+        ("基本医保支付（元）", t.basic.into()),
+        ("大病保险支付（元）", t.critical.into()),
+        ("医疗救助支付（元）", t.assistance.into()),
+        ("补充保障支付（元）", t.supplementary.into()),
+        ("基金合计（元）", t.funds().into()),
+        ("个人自付合计（元）", t.out_of_pocket.into()),
+        ("实际报销比例（%）", ratio(t)),
+        ("超过相对负担线的户数（R2）", t.over_relative.into()),
+        ("超过绝对负担线的户数（R3）", t.over_absolute.into()),
     ]
 }
 
+/// Alternative minus baseline, of two values of the same type.
+fn difference(base: &Value<'_>, alt: &Value<'_>) -> Value<'static> {
+    match (base, alt) {
+        (Value::Int(b), Value::Int(a)) => Value::Int(a - b),
+        (Value::Money(b), Value::Money(a)) => Value::Money(*a - *b),
+        (Value::Percent(b), Value::Percent(a)) => Value::Percent(a - b),
+        _ => Value::Empty,
+    }
+}
+
 /// Writes the report.
-pub fn write_xlsx(sim: &Simulation, ctx: &ReportContext<'_>, path: &Path) -> Result<(), XlsxError> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    about(book.add_worksheet(), ctx, &bold)?;
-    overall(book.add_worksheet(), &sim.overall, &bold, &money)?;
-    distribution(book.add_worksheet(), &sim.overall, &bold)?;
-    by_region(
-        book.add_worksheet().set_name("按乡镇")?,
-        &sim.townships,
-        ctx,
-        &bold,
-        &money,
-    )?;
-    by_region(
-        book.add_worksheet().set_name("按村")?,
-        &sim.villages,
-        ctx,
-        &bold,
-        &money,
-    )?;
+pub fn write_xlsx(
+    sim: &Simulation,
+    ctx: &ReportContext<'_>,
+    path: &Path,
+) -> Result<(), ExportError> {
+    let mut book = XlsxWriter::new();
+    about(&mut book, ctx)?;
+    overall(&mut book, &sim.overall)?;
+    distribution(&mut book, &sim.overall)?;
+    by_region(&mut book, "按乡镇", &sim.townships, ctx)?;
+    by_region(&mut book, "按村", &sim.villages, ctx)?;
     book.save(path)
 }
 
-fn about(sheet: &mut Worksheet, ctx: &ReportContext<'_>, bold: &Format) -> Result<(), XlsxError> {
-    sheet.set_name("说明")?;
-    sheet.set_column_width(0, 28)?;
-    sheet.set_column_width(1, 48)?;
+fn about(book: &mut XlsxWriter, ctx: &ReportContext<'_>) -> Result<(), ExportError> {
+    let columns = vec![
+        Column::text("项目").width(28.0),
+        Column::text("内容").width(48.0),
+    ];
+    book.sheet(&Sheet::new("说明", columns).without_autofilter())?;
     let rows: [(&str, String); 8] = [
         ("地区", format!("{} {}", ctx.region.1, ctx.region.0)),
         ("年度", ctx.year.to_string()),
@@ -98,118 +103,175 @@ fn about(sheet: &mut Worksheet, ctx: &ReportContext<'_>, bold: &Format) -> Resul
                 .to_string(),
         ),
     ];
-    for (r, (k, v)) in rows.iter().enumerate() {
-        sheet.write_string_with_format(r as u32, 0, *k, bold)?;
-        sheet.write_string(r as u32, 1, v)?;
+    for (k, v) in rows {
+        book.row(&[k.into(), v.into()])?;
     }
     Ok(())
 }
 
-fn overall(
-    sheet: &mut Worksheet,
-    c: &Compared,
-    bold: &Format,
-    money: &Format,
-) -> Result<(), XlsxError> {
-    sheet.set_name("汇总")?;
-    sheet.set_column_width(0, 30)?;
-    for (col, title) in ["指标", "基准政策", "备选政策", "差额"].iter().enumerate() {
-        sheet.set_column_width(col as u16 + 1, 18)?;
-        sheet.write_string_with_format(0, col as u16, *title, bold)?;
-    }
-    let (b, a) = (measures(&c.baseline), measures(&c.alternative));
-    for (r, ((label, bv), (_, av))) in b.iter().zip(&a).enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_string(r, 0, *label)?;
-        sheet.write_number_with_format(r, 1, *bv, money)?;
-        sheet.write_number_with_format(r, 2, *av, money)?;
-        sheet.write_number_with_format(r, 3, av - bv, money)?;
-    }
-    Ok(())
-}
-
-fn distribution(sheet: &mut Worksheet, c: &Compared, bold: &Format) -> Result<(), XlsxError> {
-    sheet.set_name("户年自付分布")?;
-    sheet.set_column_width(0, 24)?;
-    for (col, title) in ["家庭年度自付（元）", "基准政策户数", "备选政策户数", "差额"]
-        .iter()
-        .enumerate()
+fn overall(book: &mut XlsxWriter, c: &Compared) -> Result<(), ExportError> {
+    // Each value carries its own type: counts, money and the ratio share
+    // these columns.
+    let value = |title| Column::new(title, Kind::Money).width(18.0);
+    let columns = vec![
+        Column::text("指标").width(30.0),
+        value("基准政策"),
+        value("备选政策"),
+        value("差额"),
+    ];
+    book.sheet(&Sheet::new("汇总", columns))?;
+    for ((label, b), (_, a)) in measures(&c.baseline)
+        .into_iter()
+        .zip(measures(&c.alternative))
     {
-        sheet.set_column_width(col as u16 + 1, 16)?;
-        sheet.write_string_with_format(0, col as u16, *title, bold)?;
-    }
-    for (k, label) in BUCKET_LABELS.iter().enumerate() {
-        let r = k as u32 + 1;
-        let (b, a) = (
-            c.baseline.buckets[k] as f64,
-            c.alternative.buckets[k] as f64,
-        );
-        sheet.write_string(r, 0, *label)?;
-        sheet.write_number(r, 1, b)?;
-        sheet.write_number(r, 2, a)?;
-        sheet.write_number(r, 3, a - b)?;
+        let d = difference(&b, &a);
+        book.row(&[label.into(), b, a, d])?;
     }
     Ok(())
+}
+
+fn distribution(book: &mut XlsxWriter, c: &Compared) -> Result<(), ExportError> {
+    let count = |title| Column::new(title, Kind::Integer).width(16.0);
+    let columns = vec![
+        Column::text("家庭年度自付（元）").width(24.0),
+        count("基准政策户数"),
+        count("备选政策户数"),
+        count("差额"),
+    ];
+    book.sheet(&Sheet::new("户年自付分布", columns))?;
+    for (k, label) in BUCKET_LABELS.iter().enumerate() {
+        let (b, a) = (c.baseline.buckets[k], c.alternative.buckets[k]);
+        let d = difference(&b.into(), &a.into());
+        book.row(&[(*label).into(), b.into(), a.into(), d])?;
+    }
+    Ok(())
+}
+
+/// The columns of the township and village sheets.
+fn region_columns() -> Vec<Column> {
+    let kinds = [
+        ("地区代码", Kind::Code),
+        ("名称", Kind::Text),
+        ("结算笔数", Kind::Integer),
+        ("基准：基金合计", Kind::Money),
+        ("备选：基金合计", Kind::Money),
+        ("差额：基金合计", Kind::Money),
+        ("基准：个人自付", Kind::Money),
+        ("备选：个人自付", Kind::Money),
+        ("差额：个人自付", Kind::Money),
+        ("基准：实际报销比例%", Kind::Percent),
+        ("备选：实际报销比例%", Kind::Percent),
+        ("基准：R2户数", Kind::Integer),
+        ("备选：R2户数", Kind::Integer),
+        ("基准：R3户数", Kind::Integer),
+        ("备选：R3户数", Kind::Integer),
+    ];
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, kind))| Column::new(title, kind).width(if i < 2 { 16.0 } else { 14.0 }))
+        .collect()
 }
 
 fn by_region(
-    sheet: &mut Worksheet,
-    rows: &std::collections::BTreeMap<RegionCode, Compared>,
+    book: &mut XlsxWriter,
+    title: &'static str,
+    rows: &BTreeMap<RegionCode, Compared>,
     ctx: &ReportContext<'_>,
-    bold: &Format,
-    money: &Format,
-) -> Result<(), XlsxError> {
-    let headers = [
-        "地区代码",
-        "名称",
-        "结算笔数",
-        "基准：基金合计",
-        "备选：基金合计",
-        "差额：基金合计",
-        "基准：个人自付",
-        "备选：个人自付",
-        "差额：个人自付",
-        "基准：实际报销比例%",
-        "备选：实际报销比例%",
-        "基准：R2户数",
-        "备选：R2户数",
-        "基准：R3户数",
-        "备选：R3户数",
-    ];
-    for (col, title) in headers.iter().enumerate() {
-        sheet.set_column_width(col as u16, if col < 2 { 16 } else { 14 })?;
-        sheet.write_string_with_format(0, col as u16, *title, bold)?;
-    }
-    for (r, (code, c)) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
+) -> Result<(), ExportError> {
+    book.sheet(&Sheet::new(title, region_columns()))?;
+    for (code, c) in rows {
         let (b, a) = (&c.baseline, &c.alternative);
-        sheet.write_string(r, 0, code.as_str())?;
-        sheet.write_string(r, 1, ctx.names.get(code).map_or("", String::as_str))?;
-        sheet.write_number(r, 2, b.claims as f64)?;
-        let values = [
-            yuan(b.funds()),
-            yuan(a.funds()),
-            yuan(a.funds() - b.funds()),
-            yuan(b.out_of_pocket),
-            yuan(a.out_of_pocket),
-            yuan(a.out_of_pocket - b.out_of_pocket),
-            b.actual_ratio().unwrap_or(0.0),
-            a.actual_ratio().unwrap_or(0.0),
-        ];
-        for (k, v) in values.iter().enumerate() {
-            sheet.write_number_with_format(r, 3 + k as u16, *v, money)?;
-        }
-        for (k, v) in [
-            b.over_relative,
-            a.over_relative,
-            b.over_absolute,
-            a.over_absolute,
-        ]
-        .iter()
-        .enumerate()
-        {
-            sheet.write_number(r, 11 + k as u16, *v as f64)?;
-        }
+        book.row(&[
+            code.as_str().into(),
+            ctx.names.get(code).map_or("", String::as_str).into(),
+            b.claims.into(),
+            b.funds().into(),
+            a.funds().into(),
+            (a.funds() - b.funds()).into(),
+            b.out_of_pocket.into(),
+            a.out_of_pocket.into(),
+            (a.out_of_pocket - b.out_of_pocket).into(),
+            ratio(b),
+            ratio(a),
+            b.over_relative.into(),
+            a.over_relative.into(),
+            b.over_absolute.into(),
+            a.over_absolute.into(),
+        ])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use jianfu_domain::Money;
+
+    use super::*;
+
+    fn totals(claims: u64, total: i64, basic: i64) -> Totals {
+        Totals {
+            claims,
+            households: 1,
+            total: Money::from_fen(total),
+            basic: Money::from_fen(basic),
+            out_of_pocket: Money::from_fen(total - basic),
+            ..Totals::default()
+        }
+    }
+
+    #[test]
+    fn report_reads_back_with_typed_values() {
+        let c = Compared {
+            baseline: totals(2, 1_000_000, 600_000),
+            alternative: totals(2, 1_000_000, 750_000),
+        };
+        let village = RegionCode::parse("130624100200").unwrap();
+        let sim = Simulation {
+            overall: c,
+            townships: BTreeMap::new(),
+            villages: BTreeMap::from([(village, c)]),
+        };
+        let names = HashMap::from([(village, "某村".to_string())]);
+        let ctx = ReportContext {
+            region: ("130624", "阜平县"),
+            year: 2023,
+            baseline: "基准",
+            alternative: "备选",
+            lines: BurdenLines::default(),
+            names: &names,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sim.xlsx");
+        write_xlsx(&sim, &ctx, &path).unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            ["说明", "汇总", "户年自付分布", "按乡镇", "按村"]
+        );
+        let rows = |wb: &mut Xlsx<_>, name| -> Vec<Vec<Data>> {
+            let range = wb.worksheet_range(name).unwrap();
+            range.rows().map(<[Data]>::to_vec).collect()
+        };
+        let summary = rows(&mut wb, "汇总");
+        assert_eq!(summary[1][0], Data::String("结算笔数".into()));
+        assert_eq!(
+            summary[1][1..],
+            [Data::Float(2.0), Data::Float(2.0), Data::Float(0.0)]
+        );
+        assert_eq!(summary[5][0], Data::String("基本医保支付（元）".into()));
+        assert_eq!(summary[5][3], Data::Float(1500.0), "difference in yuan");
+        assert_eq!(summary[11][1], Data::Float(0.6), "60 % as a fraction");
+        let village = rows(&mut wb, "按村");
+        assert_eq!(
+            village[1][..2],
+            [
+                Data::String("130624100200".into()),
+                Data::String("某村".into())
+            ]
+        );
+        assert_eq!(village[1][3], Data::Float(6000.0));
+        assert_eq!(village[1][10], Data::Float(0.75));
+    }
 }

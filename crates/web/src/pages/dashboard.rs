@@ -95,8 +95,8 @@ const COLUMNS: [Column; 9] = [
     Column::num("formerly_poor", "脱贫人口"),
     Column::num("monitored", "监测对象"),
     Column::num("claims", "结算笔数"),
-    Column::num("total", "医疗总费用"),
-    Column::num("oop", "个人自付"),
+    Column::money("total", "医疗总费用"),
+    Column::money("oop", "个人自付"),
     Column::plain("实际报销比例"),
 ];
 

@@ -453,46 +453,12 @@ pub(crate) fn report_csv(job: &Job) -> Result<Vec<u8>, AppError> {
 }
 
 /// The same report as an XLSX workbook (what `jianfu import --report
-/// x.xlsx` writes: the same columns, bold frozen header).
+/// x.xlsx` writes: the same columns and rows).
 fn report_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| {
+    jianfu_ingest::csv_to_xlsx(csv_bytes).map_err(|e| {
         tracing::error!(error = %e, "xlsx report failed");
         AppError::Internal
-    };
-    let bytes = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("错误报告").map_err(internal)?;
-    let bold = Format::new().set_bold();
-    for (r, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|_| AppError::Internal)?;
-        for (c, v) in rec.iter().enumerate() {
-            let (r, c) = (r as u32, c as u16);
-            if r == 0 {
-                ws.write_string_with_format(r, c, v, &bold)
-                    .map_err(internal)?;
-            } else if c == 1
-                && let Ok(n) = v.parse::<f64>()
-            {
-                ws.write_number(r, c, n).map_err(internal)?;
-            } else {
-                ws.write_string(r, c, v).map_err(internal)?;
-            }
-        }
-    }
-    for (c, w) in [24.0, 7.0, 16.0, 22.0, 80.0, 24.0, 6.0]
-        .into_iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, w).map_err(internal)?;
-    }
-    ws.set_freeze_panes(1, 0).map_err(internal)?;
-    wb.save_to_buffer().map_err(internal)
+    })
 }
 
 /// A download answer.

@@ -93,7 +93,7 @@ impl SearchForm {
 
 const COLUMNS: [Column; 8] = [
     Column::text("name", "姓名"),
-    Column::plain("身份证号"),
+    Column::id_number("身份证号"),
     Column::plain("与户主关系"),
     Column::text("birth", "出生日期"),
     Column::plain("人员类别"),
