@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fuzzes the JSON API from its own OpenAPI document with schemathesis:
+# a demo database, `jianfu serve` on a free loopback port, a signed-in
+# county administrator, and every documented operation exercised with
+# generated input for a bounded time. Fails on any 5xx, any answer whose
+# status, content type or body the document does not describe.
+#
+#   scripts/fuzz-api.sh            (FUZZ_SECONDS=180 by default)
+#
+# Environment: JIANFU_BIN (default target/debug/jianfu, built when
+# missing), FUZZ_SECONDS (the time budget), FUZZ_SEED (reproduce a run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${JIANFU_BIN:-target/debug/jianfu}
+budget=${FUZZ_SECONDS:-180}
+seed=${FUZZ_SEED:-$RANDOM}
+venv=target/fuzz-venv
+version=4.32.5
+
+[ -x "$bin" ] || cargo build --locked --bin jianfu
+if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version | grep -q "$version"; then
+  echo "installing schemathesis $version into $venv…"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==$version"
+fi
+
+dir=$(mktemp -d /tmp/jianfu-fuzz.XXXXXX)
+db="sqlite://$dir/fuzz.db"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+echo "== demo database ($dir)"
+"$bin" --db "$db" demo --persons 2000 --no-serve >"$dir/demo.log" 2>&1 \
+  || { cat "$dir/demo.log"; exit 1; }
+"$bin" --db "$db" serve --addr "127.0.0.1:$port" --insecure-cookies >"$dir/serve.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -sf "$base/login" >/dev/null && break
+  sleep 0.2
+done
+
+# A signed-in county administrator: the session cookie and its CSRF token.
+answer=$(curl -sf -c "$dir/cookies" -H 'Content-Type: application/json' \
+  -d '{"username":"county","password":"Jianfu-demo-2026"}' "$base/api/v1/session")
+csrf=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["csrf_token"])' "$answer")
+session=$(awk '$6 == "jianfu_session" {print $7}' "$dir/cookies")
+
+echo "== schemathesis $version, ${budget}s, seed $seed"
+# Signing out would end the session the run depends on.
+"$venv/bin/st" run "$base/api/openapi.json" \
+  --header "Cookie: jianfu_session=$session" \
+  --header "X-CSRF-Token: $csrf" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+  --exclude-operation-id sign_out \
+  --max-time "$budget" \
+  --seed "$seed" \
+  --request-timeout 30 \
+  --workers 2 \
+  --generation-with-security-parameters false \
+  --no-color
