@@ -10,13 +10,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use jianfu_domain::{ClaimRecord, GroupSet, HouseholdType, IdCardNo};
+use sqlx::AssertSqlSafe;
 
-use crate::bulk::{Tx, Value};
 use crate::policies::{AddPolicyError, PolicySet, check_policy_source, insert_policy};
 use crate::registry::RegistryImport;
-use crate::settle::{
-    CLAIM_COLUMNS, ClaimLine, PyKey, Reason, SettleStats, Settler, Work, fetch_keyed,
-};
+use crate::settle::{CLAIM_COLUMNS, ClaimLine, PyKey, Reason, SettleStats, Settler, Work};
+use crate::sql::{Tx, Value};
 use crate::{Db, ImportStats, Result, prefix_range};
 
 /// A claims row the database refused.
@@ -341,16 +340,16 @@ async fn lookup_insured(
         .filter(|(_, r)| !cache.contains_key(r.person.as_str()) && seen.insert(r.person.packed()))
         .map(|(_, r)| r.person.as_str().to_string())
         .collect();
-    let found: Vec<Insured> = fetch_keyed(
-        tx,
-        "SELECT p.id_number, p.county_code, p.household_no, p.groups, h.household_type \
+    let found: Vec<Insured> = tx
+        .all_in(
+            "SELECT p.id_number, p.county_code, p.household_no, p.groups, h.household_type \
          FROM persons p JOIN households h \
          ON h.county_code = p.county_code AND h.household_no = p.household_no \
          WHERE p.id_number",
-        &[],
-        &ids,
-    )
-    .await?;
+            &[],
+            &ids,
+        )
+        .await?;
     cache.extend(found.into_iter().map(|p| (p.id_number.clone(), p)));
     Ok(())
 }
@@ -376,18 +375,18 @@ async fn lookup_history(
     let mut history = History::default();
     for (county, keys) in keys {
         let keys: Vec<String> = keys.into_iter().map(str::to_string).collect();
-        let mut changes: Vec<GroupChange> = fetch_keyed(
-            tx,
-            "SELECT c.entity, c.entity_key, c.old_value, b.started_at \
+        let mut changes: Vec<GroupChange> = tx
+            .all_in(
+                "SELECT c.entity, c.entity_key, c.old_value, b.started_at \
              FROM change_log c JOIN change_batches b ON b.id = c.batch_id \
              WHERE c.county_code = $1 \
              AND ((c.entity = 'person' AND c.field = 'groups') \
                OR (c.entity = 'household' AND c.field = 'household_type')) \
              AND c.entity_key",
-            &[Value::Text(county)],
-            &keys,
-        )
-        .await?;
+                &[Value::Text(county)],
+                &keys,
+            )
+            .await?;
         changes.sort_by_key(|c| c.started_at);
         for c in changes {
             let entry = (c.started_at, c.old_value);
@@ -426,7 +425,9 @@ async fn lookup_stored(
     );
     let mut out = HashMap::new();
     for (county, ids) in by_county {
-        let found: Vec<ClaimLine> = fetch_keyed(tx, &sql, &[Value::Text(county)], &ids).await?;
+        let found: Vec<ClaimLine> = tx
+            .all_in(AssertSqlSafe(sql.as_str()), &[Value::Text(county)], &ids)
+            .await?;
         out.extend(
             found
                 .into_iter()
@@ -457,13 +458,8 @@ pub struct PolicyAdded {
 /// claim settled under a policy list that misses the policy being added);
 /// SQLite has a single writer anyway.
 pub(crate) async fn lock_settlement(tx: &mut Tx) -> Result<()> {
-    if let Tx::Postgres(tx) = tx {
-        // An arbitrary application-wide key: "jianfu settle".
-        sqlx::query("SELECT pg_advisory_xact_lock(7202300001)")
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    // An arbitrary application-wide key: "jianfu settle".
+    tx.lock(7_202_300_001).await
 }
 
 /// Person-years re-settled per round when a policy is added.
@@ -569,21 +565,17 @@ async fn governed_years(
                WHERE county_code >= $1 AND county_code < $2 \
                AND settled_at >= $3 AND settled_at < $4 \
                AND reverses IS NULL AND reversed_by IS NULL";
-    macro_rules! run {
-        ($tx:expr) => {
-            sqlx::query_as(sql)
-                .bind(&lo)
-                .bind(&hi)
-                .bind(start)
-                .bind(end)
-                .fetch_all(&mut **$tx)
-                .await?
-        };
-    }
-    let rows: Vec<(String, String, i16)> = match tx {
-        Tx::Sqlite(tx) => run!(tx),
-        Tx::Postgres(tx) => run!(tx),
-    };
+    let rows: Vec<(String, String, i16)> = tx
+        .all(
+            sql,
+            &[
+                Value::Text(&lo),
+                Value::Text(&hi),
+                Value::LocalTime(start),
+                Value::LocalTime(end),
+            ],
+        )
+        .await?;
     rows.into_iter()
         .map(|(county, person, year)| {
             let county = county

@@ -21,7 +21,6 @@ macro_rules! on_pool {
 pub mod accounts;
 pub mod audit;
 pub mod batches;
-mod bulk;
 pub mod claims;
 pub mod claims_query;
 mod person_view;
@@ -32,15 +31,11 @@ pub mod registry;
 pub mod rollups;
 pub mod search;
 mod settle;
+pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod upgrades;
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
@@ -53,6 +48,7 @@ pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
 pub use registry::{
     Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, ImportStats, PersonsLookup, RegistryImport,
 };
+pub use sql::{Kind, Row, Scalar, Stmt, Tx, Value};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -97,38 +93,9 @@ impl Db {
     /// `postgres://…`), creating a SQLite file if missing, in WAL mode.
     pub async fn connect(url: &str) -> Result<Db> {
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true)
-                .pragma("cache_size", "-32768")
-                // Sorts and temporary B-trees larger than the cache spill
-                // to a file rather than growing the heap: an index build or
-                // a county's rollup would otherwise add tens of MB at the
-                // peak. (It cannot be switched inside a transaction once
-                // the connection has used temporary storage.)
-                .pragma("temp_store", "file");
-            let in_memory = url.contains(":memory:");
-            let pool = SqlitePoolOptions::new()
-                // An in-memory database exists once per connection.
-                .max_connections(if in_memory { 1 } else { 4 })
-                .connect_with(opts)
-                .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(sql::sqlite_pool(url).await?))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let opts = PgConnectOptions::from_str(url)?;
-            // Four connections per core: enough to keep the server busy while
-            // some wait on the network, few enough that 32 clients on two
-            // cores do not thrash it (16 connections there served 560
-            // requests/s, 8 served 760).
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-            let pool = PgPoolOptions::new()
-                .max_connections((4 * cores).clamp(8, 32))
-                .connect_with(opts)
-                .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::Postgres(sql::pg_pool(url).await?))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
         }
@@ -145,31 +112,6 @@ impl Db {
         db.seed_policies().await?;
         db.run_pending_upgrades().await?;
         Ok(db)
-    }
-
-    /// Applies pending migrations of this engine.
-    pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-        }
-        Ok(())
-    }
-
-    /// The engine behind this pool.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Db::Sqlite(_) => Engine::Sqlite,
-            Db::Postgres(_) => Engine::Postgres,
-        }
-    }
-
-    /// Closes every connection (checkpointing SQLite's WAL).
-    pub async fn close(&self) {
-        match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
-        }
     }
 }
 

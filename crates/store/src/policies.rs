@@ -13,6 +13,7 @@ use jianfu_policy::{Policy, PolicyError};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::sql::{Tx, Value};
 use crate::{Db, Result, StoreError};
 
 /// Who loaded the sets shipped in the binary.
@@ -190,7 +191,7 @@ pub fn check_policy_source(source: &str) -> Result<Policy, AddPolicyError> {
 
 /// Inserts a checked set inside a transaction; returns its id and time.
 pub(crate) async fn insert_policy(
-    tx: &mut crate::bulk::Tx,
+    tx: &mut Tx,
     policy: &Policy,
     source: &str,
     user: &str,
@@ -198,24 +199,20 @@ pub(crate) async fn insert_policy(
     // Microseconds, as PostgreSQL keeps them: the time read back orders
     // policies exactly as the one kept in memory.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-    macro_rules! run {
-        ($tx:expr) => {
-            sqlx::query_scalar(INSERT)
-                .bind(&policy.name)
-                .bind(&policy.region)
-                .bind(policy.valid_from)
-                .bind(policy.valid_to)
-                .bind(source)
-                .bind(now)
-                .bind(user)
-                .fetch_one(&mut **$tx)
-                .await?
-        };
-    }
-    let id = match tx {
-        crate::bulk::Tx::Sqlite(tx) => run!(tx),
-        crate::bulk::Tx::Postgres(tx) => run!(tx),
-    };
+    let id = tx
+        .scalar(
+            INSERT,
+            &[
+                Value::Text(&policy.name),
+                Value::Text(&policy.region),
+                Value::Date(policy.valid_from),
+                Value::Date(policy.valid_to),
+                Value::Text(source),
+                Value::Timestamp(now),
+                Value::Text(user),
+            ],
+        )
+        .await?;
     Ok((id, now))
 }
 

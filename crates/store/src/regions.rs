@@ -11,7 +11,7 @@ use jianfu_domain::{RegionCode, RegionLevel};
 use jianfu_regions::Region;
 use serde::Serialize;
 
-use crate::bulk::Value;
+use crate::sql::Value;
 use crate::{Db, Result, StoreError, prefix_range};
 
 const COLUMNS: &[&str] = &["code", "level", "name", "parent_code", "edition"];
@@ -43,7 +43,7 @@ impl Db {
         let mut batch: Vec<(Region, Option<RegionCode>)> = Vec::with_capacity(CHUNK);
         let mut total = 0u64;
         let mut tx = self.begin().await?;
-        tx.execute_static("DELETE FROM regions").await?;
+        tx.exec("DELETE FROM regions", &[]).await?;
         let mut regions = regions.peekable();
         while regions.peek().is_some() {
             batch.clear();

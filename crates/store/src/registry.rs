@@ -16,7 +16,7 @@ use jianfu_domain::{DiagnosisRecord, HouseholdRecord, PersonRecord, RegionLevel}
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use crate::bulk::{Tx, Value};
+use crate::sql::{Tx, Value};
 use crate::{Db, Result};
 
 /// What an import changed.
@@ -218,26 +218,19 @@ impl Db {
         let sql = "INSERT INTO change_batches \
                    (kind, source_file, user_name, started_at, status, rows_total, rows_written, errors) \
                    VALUES ($1, $2, $3, $4, 'running', 0, 0, 0) RETURNING id";
-        let batch_id: i64 = match self {
-            Db::Sqlite(p) => {
-                sqlx::query_scalar(sql)
-                    .bind(kind)
-                    .bind(source_file)
-                    .bind(user)
-                    .bind(now)
-                    .fetch_one(p)
-                    .await?
-            }
-            Db::Postgres(p) => {
-                sqlx::query_scalar(sql)
-                    .bind(kind)
-                    .bind(source_file)
-                    .bind(user)
-                    .bind(now)
-                    .fetch_one(p)
-                    .await?
-            }
-        };
+        let batch_id: i64 = self
+            .read()
+            .await?
+            .scalar(
+                sql,
+                &[
+                    Value::Text(kind),
+                    Value::Text(source_file),
+                    Value::Text(user),
+                    Value::Timestamp(now),
+                ],
+            )
+            .await?;
         Ok(RegistryImport {
             tx: Some(self.begin().await?),
             db: self.clone(),
@@ -271,7 +264,7 @@ impl RegistryImport {
             .tx
             .as_mut()
             .expect("transaction open until commit or rollback");
-        let lookup = lookup_persons(&mut Exec::Tx(tx), rows).await?;
+        let lookup = lookup_persons(tx, rows).await?;
         self.apply_persons(rows, lookup).await
     }
 
@@ -447,30 +440,30 @@ impl RegistryImport {
         let members =
             "UPDATE persons SET village_code = $1 WHERE county_code = $2 AND household_no = $3";
         self.ensure_index("persons_household").await?;
-        macro_rules! run {
-            ($tx:expr) => {{
-                sqlx::query(sql)
-                    .bind(h.village.as_str())
-                    .bind(h.household_type.code())
-                    .bind(income)
-                    .bind(now)
-                    .bind(h.county_code())
-                    .bind(&h.household_no)
-                    .execute(&mut **$tx)
-                    .await?;
-                // Members follow their household's village.
-                sqlx::query(members)
-                    .bind(h.village.as_str())
-                    .bind(h.county_code())
-                    .bind(&h.household_no)
-                    .execute(&mut **$tx)
-                    .await?;
-            }};
-        }
-        match self.tx() {
-            Tx::Sqlite(tx) => run!(tx),
-            Tx::Postgres(tx) => run!(tx),
-        }
+        let village = h.village.as_str();
+        let tx = self.tx();
+        tx.exec(
+            sql,
+            &[
+                Value::Text(village),
+                Value::Text(h.household_type.code()),
+                income.into(),
+                Value::Timestamp(now),
+                Value::Text(h.county_code()),
+                Value::Text(&h.household_no),
+            ],
+        )
+        .await?;
+        // Members follow their household's village.
+        tx.exec(
+            members,
+            &[
+                Value::Text(village),
+                Value::Text(h.county_code()),
+                Value::Text(&h.household_no),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -479,26 +472,21 @@ impl RegistryImport {
                    status = $5, updated_at = $6 WHERE county_code = $7 AND id_number = $8";
         let now = self.now;
         let groups = p.groups.codes();
-        macro_rules! run {
-            ($tx:expr) => {
-                sqlx::query(sql)
-                    .bind(&p.name)
-                    .bind(p.relation.code())
-                    .bind(&groups)
-                    .bind(p.phone.as_deref())
-                    .bind(p.status.code())
-                    .bind(now)
-                    .bind(p.household.county_code())
-                    .bind(p.id.as_str())
-                    .execute(&mut **$tx)
-                    .await?
-                    .rows_affected()
-            };
-        }
-        match self.tx() {
-            Tx::Sqlite(tx) => run!(tx),
-            Tx::Postgres(tx) => run!(tx),
-        };
+        self.tx()
+            .exec(
+                sql,
+                &[
+                    Value::Text(&p.name),
+                    Value::Text(p.relation.code()),
+                    Value::Text(&groups),
+                    p.phone.as_deref().into(),
+                    Value::Text(p.status.code()),
+                    Value::Timestamp(now),
+                    Value::Text(p.household.county_code()),
+                    Value::Text(p.id.as_str()),
+                ],
+            )
+            .await?;
         Ok(())
     }
 
@@ -512,20 +500,16 @@ impl RegistryImport {
             .iter()
             .map(|(_, d)| d.id.as_str().to_string())
             .collect();
-        let tx = self
-            .tx
-            .as_mut()
-            .expect("transaction open until commit or rollback");
-        let mut exec = Exec::Tx(tx);
-        let counties: HashMap<String, String> = fetch_by_keys::<(String, String)>(
-            &mut exec,
-            "SELECT id_number, county_code FROM persons WHERE id_number",
-            None,
-            &ids,
-        )
-        .await?
-        .into_iter()
-        .collect();
+        let tx = self.tx();
+        let counties: HashMap<String, String> = tx
+            .all_in::<(String, String)>(
+                "SELECT id_number, county_code FROM persons WHERE id_number",
+                &[],
+                &ids,
+            )
+            .await?
+            .into_iter()
+            .collect();
         let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
         for (id, county) in &counties {
             by_county
@@ -536,14 +520,14 @@ impl RegistryImport {
         let mut stored: HashMap<(String, String, chrono::NaiveDate), StoredDiagnosis> =
             HashMap::new();
         for (county, ids) in by_county {
-            let found = fetch_by_keys::<StoredDiagnosis>(
-                &mut exec,
-                "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
+            let found = tx
+                .all_in::<StoredDiagnosis>(
+                    "SELECT id_number, icd10, diagnosed_on, disease_name, facility FROM diagnoses \
                      WHERE county_code = $1 AND id_number",
-                Some(county),
-                &ids,
-            )
-            .await?;
+                    &[Value::Text(county)],
+                    &ids,
+                )
+                .await?;
             stored.extend(
                 found
                     .into_iter()
@@ -624,24 +608,19 @@ impl RegistryImport {
     async fn update_diagnosis(&mut self, county: &str, d: &DiagnosisRecord) -> Result<()> {
         let sql = "UPDATE diagnoses SET disease_name = $1, facility = $2 \
                    WHERE county_code = $3 AND id_number = $4 AND icd10 = $5 AND diagnosed_on = $6";
-        macro_rules! run {
-            ($tx:expr) => {
-                sqlx::query(sql)
-                    .bind(d.disease_name.as_deref())
-                    .bind(d.facility.as_deref())
-                    .bind(county)
-                    .bind(d.id.as_str())
-                    .bind(d.icd10.as_str())
-                    .bind(d.diagnosed_on)
-                    .execute(&mut **$tx)
-                    .await?
-                    .rows_affected()
-            };
-        }
-        match self.tx() {
-            Tx::Sqlite(tx) => run!(tx),
-            Tx::Postgres(tx) => run!(tx),
-        };
+        self.tx()
+            .exec(
+                sql,
+                &[
+                    d.disease_name.as_deref().into(),
+                    d.facility.as_deref().into(),
+                    Value::Text(county),
+                    Value::Text(d.id.as_str()),
+                    Value::Text(d.icd10.as_str()),
+                    Value::Date(d.diagnosed_on),
+                ],
+            )
+            .await?;
         Ok(())
     }
 
@@ -679,21 +658,17 @@ impl RegistryImport {
     /// more B-trees in step row by row. The primary keys, which the import
     /// reads, stay. True when deferred.
     pub async fn defer_search_indexes(&mut self, incoming: u64) -> Result<bool> {
-        let Tx::Sqlite(tx) = self.tx() else {
-            return Ok(false);
-        };
-        if incoming < DEFER_FROM_ROWS {
+        let tx = self.tx();
+        if !tx.defers_indexes() || incoming < DEFER_FROM_ROWS {
             return Ok(false);
         }
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
-            .fetch_one(&mut **tx)
-            .await?;
+        let stored: i64 = tx.scalar("SELECT COUNT(*) FROM persons", &[]).await?;
         if (incoming as i64) < 2 * stored {
             return Ok(false);
         }
         for (name, _) in DEFERRABLE_INDEXES {
-            sqlx::query(AssertSqlSafe(format!("DROP INDEX {name}")))
-                .execute(&mut **tx)
+            // An identifier of this crate.
+            tx.exec(AssertSqlSafe(format!("DROP INDEX {name}")), &[])
                 .await?;
         }
         self.deferred_indexes = DEFERRABLE_INDEXES.to_vec();
@@ -709,28 +684,10 @@ impl RegistryImport {
         self.build_indexes(&[create]).await
     }
 
-    /// Builds indexes inside the import's transaction (SQLite only),
-    /// sorting on as many threads as there are cores.
+    /// Builds indexes inside the import's transaction.
     async fn build_indexes(&mut self, creates: &[&'static str]) -> Result<()> {
-        let Tx::Sqlite(tx) = self.tx() else {
-            return Ok(());
-        };
         let started = std::time::Instant::now();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        // The sort spills to a temporary file (`temp_store`, set when the
-        // connection opens).
-        sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
-            .execute(&mut **tx)
-            .await?;
-        let built: Result<()> = async {
-            for create in creates {
-                sqlx::query(*create).execute(&mut **tx).await?;
-            }
-            Ok(())
-        }
-        .await;
-        sqlx::query("PRAGMA threads = 0").execute(&mut **tx).await?;
-        built?;
+        self.tx().build_indexes(creates).await?;
         tracing::info!(
             indexes = creates.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -774,30 +731,21 @@ impl RegistryImport {
                    rows_written = $4, errors = $5 WHERE id = $6";
         let now = Utc::now();
         let (t, w, e) = (rows_total as i64, written as i64, errors as i64);
-        match &self.db {
-            Db::Sqlite(p) => {
-                sqlx::query(sql)
-                    .bind(status)
-                    .bind(now)
-                    .bind(t)
-                    .bind(w)
-                    .bind(e)
-                    .bind(self.batch_id)
-                    .execute(p)
-                    .await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query(sql)
-                    .bind(status)
-                    .bind(now)
-                    .bind(t)
-                    .bind(w)
-                    .bind(e)
-                    .bind(self.batch_id)
-                    .execute(p)
-                    .await?;
-            }
-        }
+        self.db
+            .read()
+            .await?
+            .exec(
+                sql,
+                &[
+                    Value::Text(status),
+                    Value::Timestamp(now),
+                    Value::Int(t),
+                    Value::Int(w),
+                    Value::Int(e),
+                    Value::Int(self.batch_id),
+                ],
+            )
+            .await?;
         Ok(())
     }
 }
@@ -884,51 +832,6 @@ fn person_changes(s: &StoredPerson, p: &PersonRecord) -> Vec<Change> {
     out
 }
 
-/// Where a lookup runs: inside the import's transaction, or on another
-/// pooled connection (seeing what was committed before the import).
-enum Exec<'a> {
-    Tx(&'a mut Tx),
-    Pool(&'a Db),
-}
-
-/// Runs `select … WHERE [county_code = $1 AND] <key column>` restricted to
-/// `keys`: a JSON array on SQLite, a text array on PostgreSQL.
-async fn fetch_by_keys<T>(
-    exec: &mut Exec<'_>,
-    select_where: &'static str,
-    county: Option<&str>,
-    keys: &[String],
-) -> Result<Vec<T>>
-where
-    T: Send
-        + Unpin
-        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-{
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = if county.is_some() { 2 } else { 1 };
-    let sqlite_sql = || format!("{select_where} IN (SELECT value FROM json_each(${n}))");
-    let pg_sql = || format!("{select_where} = ANY(${n})");
-    let json = || serde_json::to_string(keys).expect("strings serialise");
-    macro_rules! run {
-        ($sql:expr, $keys:expr, $exec:expr) => {{
-            let mut q = sqlx::query_as(AssertSqlSafe($sql));
-            if let Some(c) = county {
-                q = q.bind(c);
-            }
-            q.bind($keys).fetch_all($exec).await?
-        }};
-    }
-    Ok(match exec {
-        Exec::Tx(Tx::Sqlite(tx)) => run!(sqlite_sql(), json(), &mut **tx),
-        Exec::Tx(Tx::Postgres(tx)) => run!(pg_sql(), keys, &mut **tx),
-        Exec::Pool(Db::Sqlite(p)) => run!(sqlite_sql(), json(), p),
-        Exec::Pool(Db::Postgres(p)) => run!(pg_sql(), keys, p),
-    })
-}
-
 /// What is stored for the households and persons of one chunk, looked up
 /// before the chunk is written (see [`Db::lookup_persons`]).
 pub struct PersonsLookup {
@@ -936,10 +839,7 @@ pub struct PersonsLookup {
     persons: HashMap<String, StoredPerson>,
 }
 
-async fn lookup_persons(
-    exec: &mut Exec<'_>,
-    rows: &[(u64, PersonRecord)],
-) -> Result<PersonsLookup> {
+async fn lookup_persons(tx: &mut Tx, rows: &[(u64, PersonRecord)]) -> Result<PersonsLookup> {
     let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
     let mut seen = HashSet::new();
     for (_, p) in rows {
@@ -953,14 +853,14 @@ async fn lookup_persons(
     }
     let mut households = HashMap::new();
     for (county, numbers) in by_county {
-        let found = fetch_by_keys::<StoredHousehold>(
-            exec,
-            "SELECT household_no, village_code, household_type, income_per_capita \
-             FROM households WHERE county_code = $1 AND household_no",
-            Some(county),
-            &numbers,
-        )
-        .await?;
+        let found = tx
+            .all_in::<StoredHousehold>(
+                "SELECT household_no, village_code, household_type, income_per_capita \
+                 FROM households WHERE county_code = $1 AND household_no",
+                &[Value::Text(county)],
+                &numbers,
+            )
+            .await?;
         households.extend(
             found
                 .into_iter()
@@ -971,17 +871,17 @@ async fn lookup_persons(
         .iter()
         .map(|(_, p)| p.id.as_str().to_string())
         .collect();
-    let persons = fetch_by_keys::<StoredPerson>(
-        exec,
-        "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
-         FROM persons WHERE id_number",
-        None,
-        &ids,
-    )
-    .await?
-    .into_iter()
-    .map(|p| (p.id_number.clone(), p))
-    .collect();
+    let persons = tx
+        .all_in::<StoredPerson>(
+            "SELECT county_code, id_number, household_no, name, relation, groups, phone, status \
+             FROM persons WHERE id_number",
+            &[],
+            &ids,
+        )
+        .await?
+        .into_iter()
+        .map(|p| (p.id_number.clone(), p))
+        .collect();
     Ok(PersonsLookup {
         households,
         persons,
@@ -997,7 +897,7 @@ impl Db {
     /// the import itself remembers the households it has already handled,
     /// and the file checks guarantee each ID number comes once.
     pub async fn lookup_persons(&self, rows: &[(u64, PersonRecord)]) -> Result<PersonsLookup> {
-        lookup_persons(&mut Exec::Pool(self), rows).await
+        lookup_persons(&mut self.read().await?, rows).await
     }
 
     /// True when [`Db::lookup_persons`] can run beside an import: the pool
@@ -1005,9 +905,6 @@ impl Db {
     /// database has one connection, and a second would be another
     /// database).
     pub fn can_look_up_alongside(&self) -> bool {
-        match self {
-            Db::Sqlite(p) => p.options().get_max_connections() > 1,
-            Db::Postgres(_) => true,
-        }
+        self.max_connections() > 1
     }
 }

@@ -10,8 +10,6 @@
 use jianfu_domain::{RegionCode, Scope};
 use serde::Serialize;
 
-use sqlx::AssertSqlSafe;
-
 use crate::{Db, Result, prefix_range};
 
 /// Persons of a county (its villages' code range) by village, group list,
@@ -370,12 +368,7 @@ impl Db {
             "claims" => "claims, person_years, claim_adjustments",
             _ => return Ok(()),
         };
-        if let Db::Postgres(p) = self {
-            sqlx::query(AssertSqlSafe(format!("VACUUM (ANALYZE) {tables}")))
-                .execute(p)
-                .await?;
-        }
-        Ok(())
+        self.read().await?.refresh_statistics(tables).await
     }
 
     /// The latest year up to `up_to` with claims in `region`.

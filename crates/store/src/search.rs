@@ -9,6 +9,9 @@ use chrono::NaiveDate;
 use jianfu_domain::Scope;
 use serde::Serialize;
 
+use sqlx::AssertSqlSafe;
+
+use crate::sql::{Stmt, Value};
 use crate::{Db, Result, prefix_range};
 
 /// What to look for; empty fields do not narrow.
@@ -195,19 +198,21 @@ impl Db {
                 sort: sort.unwrap_or(natural),
             });
         }
-        let sqlite = matches!(self, Db::Sqlite(_));
-        let c = if sqlite { "" } else { " COLLATE \"C\"" };
-        // In SQLite a unary `+` keeps the region range from being chosen
-        // as the index when another criterion leads (its planner has no
-        // statistics to know better); PostgreSQL's planner has them.
-        let v = if sqlite && driver != Driver::Region {
-            "+p.village_code"
+        let mut tx = self.read().await?;
+        let c = tx.byte_order();
+        // The region range must not be taken as the index when another
+        // criterion leads.
+        let v = if driver == Driver::Region {
+            "p.village_code".to_string()
         } else {
-            "p.village_code"
+            tx.not_leading("p.village_code")
         };
         // Both bounds come from the narrower of the two ranges; when that is
-        // a county or below, PostgreSQL plans one partition, not all.
-        let county = lo.get(..6).filter(|_| !sqlite).map(str::to_string);
+        // a county or below, naming it lets the planner read one partition.
+        let county = lo
+            .get(..6)
+            .filter(|_| tx.prunes_by_county())
+            .map(str::to_string);
         let mut conds = vec![format!("{v} >= $1"), format!("{v} < $2")];
         let mut values = vec![lo, hi];
         let mut add = |cond: String, val: String| {
@@ -228,23 +233,17 @@ impl Db {
             add("p.household_no = ?".into(), no.clone());
         }
         let cond = conds.join(" AND ");
-        // PostgreSQL plans these statements with their values each time
-        // (they are not kept prepared): a generic plan made without them
-        // cannot tell a one-person ID number from a whole county's range,
-        // and walks the county in page order looking for one ID number.
-        // SQLite's plan does not depend on the values, so it keeps them.
+        // Planned with their values each time: a generic plan cannot tell a
+        // one-person ID number from a whole county's range.
         let n = values.len();
         let count = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM persons p WHERE {cond} LIMIT {}) t",
             COUNT_CAP + 1
         );
-        let counted: i64 = on_pool!(self, p => {
-            let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).persistent(sqlite);
-            for val in &values {
-                cq = cq.bind(val.clone());
-            }
-            cq.fetch_one(p).await?
-        });
+        let args: Vec<Value> = values.iter().map(Value::from).collect();
+        let counted: i64 = tx
+            .scalar(Stmt::planned_per_call(AssertSqlSafe(count)), &args)
+            .await?;
         let more = counted > COUNT_CAP;
         let sort = match sort {
             Some(s) if !more || s.0 == natural.0 => s,
@@ -261,16 +260,12 @@ impl Db {
             n + 1,
             n + 2
         );
-        let hits: Vec<PersonHit> = on_pool!(self, p => {
-            let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(list)).persistent(sqlite);
-            for val in &values {
-                lq = lq.bind(val.clone());
-            }
-            lq.bind(limit.clamp(1, 100_000))
-                .bind(offset.clamp(0, COUNT_CAP))
-                .fetch_all(p)
-                .await?
-        });
+        let mut args = args;
+        args.push(Value::Int(limit.clamp(1, 100_000)));
+        args.push(Value::Int(offset.clamp(0, COUNT_CAP)));
+        let hits: Vec<PersonHit> = tx
+            .all(Stmt::planned_per_call(AssertSqlSafe(list)), &args)
+            .await?;
         Ok(PersonPage {
             hits,
             total: counted.min(COUNT_CAP),

@@ -25,8 +25,8 @@ use jianfu_domain::{ClaimKind, FacilityLevel, GroupSet, IdCardNo, Money};
 use jianfu_policy::{ClaimInput, Tiers, YearState};
 use sqlx::AssertSqlSafe;
 
-use crate::bulk::{Tx, Value};
 use crate::policies::PolicySet;
+use crate::sql::{Tx, Value};
 use crate::{Result, StoreError};
 
 /// Person-year accumulators kept in memory before they are written.
@@ -579,17 +579,17 @@ impl Settler {
         for ((county, year), persons) in groups {
             let county_code = county_text(county);
             let ids: Vec<String> = persons.iter().map(|p| p.1.clone()).collect();
-            let rows: Vec<PyRow> = fetch_keyed(
-                tx,
-                "SELECT person_id, admissions, basic_used_inpatient, basic_used_chronic, \
+            let rows: Vec<PyRow> = tx
+                .all_in(
+                    "SELECT person_id, admissions, basic_used_inpatient, basic_used_chronic, \
                  basic_used_outpatient, critical_base, assistance_base, supplementary_base, \
                  last_settled_at, last_input_seq, claims, total, policy_scope, basic, critical, \
                  assistance, supplementary, out_of_pocket FROM person_years \
                  WHERE county_code = $1 AND year = $2 AND person_id",
-                &[Value::Text(&county_code), Value::Int(i64::from(year))],
-                &ids,
-            )
-            .await?;
+                    &[Value::Text(&county_code), Value::Int(i64::from(year))],
+                    &ids,
+                )
+                .await?;
             let mut found: HashMap<String, PyRow> =
                 rows.into_iter().map(|r| (r.person_id.clone(), r)).collect();
             for (packed, id) in persons {
@@ -622,8 +622,7 @@ impl Settler {
         }
         for ((county, year), persons) in stale {
             let county_code = county_text(county);
-            execute_keyed(
-                tx,
+            tx.exec_in(
                 "DELETE FROM person_years WHERE county_code = $1 AND year = $2 AND person_id",
                 &[Value::Text(&county_code), Value::Int(i64::from(year))],
                 &persons,
@@ -733,13 +732,13 @@ async fn load_standing(tx: &mut Tx, keys: &HashSet<PyKey>) -> Result<Vec<ClaimLi
              AND reverses IS NULL AND reversed_by IS NULL AND person_id",
             CLAIM_COLUMNS.join(", ")
         );
-        let mut found: Vec<ClaimLine> = fetch_keyed(
-            tx,
-            &sql,
-            &[Value::Text(&county_code), Value::Int(i64::from(year))],
-            &persons,
-        )
-        .await?;
+        let mut found: Vec<ClaimLine> = tx
+            .all_in(
+                AssertSqlSafe(sql),
+                &[Value::Text(&county_code), Value::Int(i64::from(year))],
+                &persons,
+            )
+            .await?;
         out.append(&mut found);
     }
     Ok(out)
@@ -755,8 +754,7 @@ async fn delete_claims(tx: &mut Tx, lines: &[&ClaimLine]) -> Result<()> {
             .push(l.claim_id.clone());
     }
     for (county, ids) in by_county {
-        execute_keyed(
-            tx,
+        tx.exec_in(
             "DELETE FROM claims WHERE county_code = $1 AND claim_id",
             &[Value::Text(county)],
             &ids,
@@ -764,105 +762,4 @@ async fn delete_claims(tx: &mut Tx, lines: &[&ClaimLine]) -> Result<()> {
         .await?;
     }
     Ok(())
-}
-
-/// Runs `select … WHERE … <key column>` restricted to `keys` (a JSON
-/// array on SQLite, a text array on PostgreSQL) after binding `leading`
-/// as `$1`, `$2`, …. Statements come from this crate's fixed fragments.
-pub(crate) async fn fetch_keyed<T>(
-    tx: &mut Tx,
-    select_where: &str,
-    leading: &[Value<'_>],
-    keys: &[String],
-) -> Result<Vec<T>>
-where
-    T: Send
-        + Unpin
-        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-{
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = leading.len() + 1;
-    Ok(match tx {
-        Tx::Sqlite(tx) => {
-            let sql = format!("{select_where} IN (SELECT value FROM json_each(${n}))");
-            let mut q = sqlx::query_as(AssertSqlSafe(sql));
-            for v in leading {
-                q = bind_sqlite_as(q, v);
-            }
-            let json = serde_json::to_string(keys).expect("strings serialise");
-            q.bind(json).fetch_all(&mut **tx).await?
-        }
-        Tx::Postgres(tx) => {
-            let sql = format!("{select_where} = ANY(${n})");
-            let mut q = sqlx::query_as(AssertSqlSafe(sql));
-            for v in leading {
-                q = bind_pg_as(q, v);
-            }
-            q.bind(keys).fetch_all(&mut **tx).await?
-        }
-    })
-}
-
-/// As [`fetch_keyed`] for a statement without result rows.
-pub(crate) async fn execute_keyed(
-    tx: &mut Tx,
-    stmt_where: &str,
-    leading: &[Value<'_>],
-    keys: &[String],
-) -> Result<u64> {
-    if keys.is_empty() {
-        return Ok(0);
-    }
-    let n = leading.len() + 1;
-    Ok(match tx {
-        Tx::Sqlite(tx) => {
-            let sql = format!("{stmt_where} IN (SELECT value FROM json_each(${n}))");
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for v in leading {
-                q = match *v {
-                    Value::Text(s) => q.bind(s.to_string()),
-                    Value::Int(i) => q.bind(i),
-                    _ => unreachable!("only text and integer keys are bound"),
-                };
-            }
-            let json = serde_json::to_string(keys).expect("strings serialise");
-            q.bind(json).execute(&mut **tx).await?.rows_affected()
-        }
-        Tx::Postgres(tx) => {
-            let sql = format!("{stmt_where} = ANY(${n})");
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for v in leading {
-                q = match *v {
-                    Value::Text(s) => q.bind(s.to_string()),
-                    Value::Int(i) => q.bind(i),
-                    _ => unreachable!("only text and integer keys are bound"),
-                };
-            }
-            q.bind(keys).execute(&mut **tx).await?.rows_affected()
-        }
-    })
-}
-
-type SqliteQueryAs<'q, T> =
-    sqlx::query::QueryAs<'q, sqlx::Sqlite, T, <sqlx::Sqlite as sqlx::Database>::Arguments>;
-type PgQueryAs<'q, T> =
-    sqlx::query::QueryAs<'q, sqlx::Postgres, T, <sqlx::Postgres as sqlx::Database>::Arguments>;
-
-fn bind_sqlite_as<'q, T>(q: SqliteQueryAs<'q, T>, v: &Value<'_>) -> SqliteQueryAs<'q, T> {
-    match *v {
-        Value::Text(s) => q.bind(s.to_string()),
-        Value::Int(i) => q.bind(i),
-        _ => unreachable!("only text and integer keys are bound"),
-    }
-}
-
-fn bind_pg_as<'q, T>(q: PgQueryAs<'q, T>, v: &Value<'_>) -> PgQueryAs<'q, T> {
-    match *v {
-        Value::Text(s) => q.bind(s.to_string()),
-        Value::Int(i) => q.bind(i),
-        _ => unreachable!("only text and integer keys are bound"),
-    }
 }

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 
 use jianfu_domain::IdCardNo;
 
-use crate::bulk::Tx;
 use crate::claims::{lock_settlement, resettle};
 use crate::rollups::RollupParts;
 use crate::settle::{PyKey, Reason};
+use crate::sql::{Tx, Value};
 use crate::{Db, Result, StoreError};
 
 /// Tier 3 counts only claims settled while the person holds an
@@ -51,20 +51,9 @@ impl Db {
         let batch = imp.batch_id();
         let s = resettle(imp.tx(), policies, batch, &years, Reason::RuleChange).await?;
         let done = "DELETE FROM pending_upgrades WHERE name = $1";
-        match imp.tx() {
-            Tx::Sqlite(tx) => {
-                sqlx::query(done)
-                    .bind(ASSISTANCE_BASE_RULE)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            Tx::Postgres(tx) => {
-                sqlx::query(done)
-                    .bind(ASSISTANCE_BASE_RULE)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-        }
+        imp.tx()
+            .exec(done, &[Value::Text(ASSISTANCE_BASE_RULE)])
+            .await?;
         imp.commit(0, 0).await?;
         if s.resettled > 0 {
             let counties: BTreeSet<u32> = years.iter().map(|k| k.0).collect();
@@ -90,10 +79,7 @@ impl Db {
 /// with a claim settled under an assistance group.
 async fn years_with_assistance_base(tx: &mut Tx) -> Result<Vec<PyKey>> {
     let sql = "SELECT county_code, person_id, year FROM person_years WHERE assistance_base > 0";
-    let rows: Vec<(String, String, i16)> = match tx {
-        Tx::Sqlite(tx) => sqlx::query_as(sql).fetch_all(&mut **tx).await?,
-        Tx::Postgres(tx) => sqlx::query_as(sql).fetch_all(&mut **tx).await?,
-    };
+    let rows: Vec<(String, String, i16)> = tx.all(sql, &[]).await?;
     rows.into_iter()
         .map(|(county, person, year)| {
             let county = county
