@@ -156,7 +156,10 @@ async fn prepare(db: &Db, args: &WebBenchArgs) -> Result<()> {
 
 /// A session cookie for a user of `role` bound to `region` (created once).
 async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<String> {
-    if db.user_by_name(username).await?.is_none() {
+    if jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
+        .await?
+        .is_none()
+    {
         let new = NewAccount {
             username: username.into(),
             display_name: username.into(),
@@ -167,7 +170,9 @@ async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<St
         };
         accounts::add_user(db, &Actor::command_line(), &new).await?;
     }
-    let user = db.user_by_name(username).await?.context("bench user")?;
+    let user = jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
+        .await?
+        .context("bench user")?;
     let (token, _) = accounts::open_session(db, &user).await?;
     Ok(format!("jianfu_session={token}"))
 }

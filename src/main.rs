@@ -261,7 +261,7 @@ async fn run(cli: Cli) -> Result<bool> {
             insecure_cookies,
         } => {
             let db = open(&cli.db).await?;
-            if db.user_count().await? == 0 {
+            if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
                 println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
             }
             serve(db, &addr, insecure_cookies).await?;

@@ -222,7 +222,11 @@ pub async fn unmask(
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
-    st.db.audit(&entry).await.map_err(AppError::from)?;
+    let mut c = st.db.read().await.map_err(AppError::from)?;
+    jianfu_store::audit::append(&mut c, &entry)
+        .await
+        .map_err(AppError::from)?;
+    drop(c);
     Ok(Json(
         person_json(&st, &user, (&county, &no, &r), None, true).await?,
     ))

@@ -83,7 +83,8 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(token)).await?;
+        let mut c = st.db.read().await?;
+        jianfu_store::accounts::delete_session(&mut c, &accounts::secret_hash(token)).await?;
     }
     Ok((
         [(

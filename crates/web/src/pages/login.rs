@@ -164,7 +164,8 @@ pub async fn start_session(
     user: &jianfu_store::UserRow,
 ) -> Result<(String, String), AppError> {
     if let Some(old) = cookie(headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(old)).await?;
+        let mut c = st.db.read().await?;
+        jianfu_store::accounts::delete_session(&mut c, &accounts::secret_hash(old)).await?;
     }
     let (token, row) = accounts::open_session(&st.db, user).await?;
     let max_age = accounts::SESSION_IDLE.num_seconds();
@@ -175,7 +176,8 @@ pub async fn start_session(
 /// `POST /logout` (behind the anti-forgery check).
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(token)).await?;
+        let mut c = st.db.read().await?;
+        jianfu_store::accounts::delete_session(&mut c, &accounts::secret_hash(token)).await?;
     }
     Ok((
         [(

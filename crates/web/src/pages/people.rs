@@ -526,6 +526,10 @@ pub async fn unmask(
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
-    st.db.audit(&entry).await.map_err(fail(lang))?;
+    let mut c = st.db.read().await.map_err(fail(lang))?;
+    jianfu_store::audit::append(&mut c, &entry)
+        .await
+        .map_err(fail(lang))?;
+    drop(c);
     person_page(&st, &user, (&county, &no, &r), None, Some(&reason)).await
 }

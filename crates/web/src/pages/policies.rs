@@ -159,7 +159,7 @@ pub(crate) async fn add(
         "existed={} person_years={} claims_resettled={} adjustments={}",
         added.existed, added.person_years, added.claims_resettled, added.adjustments
     ));
-    st.db.audit(&entry).await?;
+    jianfu_store::audit::append(&mut st.db.read().await?, &entry).await?;
     tracing::info!(
         policy = added.id,
         resettled = added.claims_resettled,

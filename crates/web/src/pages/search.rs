@@ -207,10 +207,11 @@ pub async fn search(
         let mut entry = user.audit("export", user.scope().code());
         entry.target_kind = Some("persons".into());
         entry.detail = Some(format!("人员查询结果 {} 条", rows.len()));
-        st.db
-            .audit(&entry)
+        let mut c = st.db.read().await.map_err(|e| PageError(e.into(), lang))?;
+        jianfu_store::audit::append(&mut c, &entry)
             .await
             .map_err(|e| PageError(e.into(), lang))?;
+        drop(c);
         return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows)
             .map_err(|e| PageError(e, lang));
     }

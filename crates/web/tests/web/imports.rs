@@ -139,18 +139,18 @@ async fn upload_progress_result_and_report() {
         assert_eq!(persons_count(&t.db).await, 2);
 
         // The import is audited with its file, kind and counts.
-        let (entries, _) =
-            t.db.audit_search(
-                &jianfu_domain::Scope::NATIONAL,
-                &jianfu_store::AuditFilter {
-                    action: Some("import".into()),
-                    ..Default::default()
-                },
-                0,
-                10,
-            )
-            .await
-            .unwrap();
+        let (entries, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &jianfu_store::AuditFilter {
+                action: Some("import".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].target_key.as_deref(), Some("人员2.csv"));
         let detail = entries[0].detail.as_deref().unwrap();

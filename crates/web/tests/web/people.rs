@@ -155,10 +155,15 @@ async fn household_person_claims_and_unmasking() {
             action: Some("unmask".into()),
             ..Default::default()
         };
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].target_key.as_deref(), Some(id.as_str()));
         assert_eq!(rows[0].reason.as_deref(), Some("入户核实"));
@@ -194,10 +199,15 @@ async fn household_person_claims_and_unmasking() {
         let a = doctor.get(&format!("/households/130624/{other_no}")).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
         assert!(!a.body.contains(&other_no));
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1, "refused requests log no unmasking");
     }
 }

@@ -65,18 +65,18 @@ async fn list_detail_upload_and_api() {
                 && detail.body.contains("[basic.levels.township]")
         );
         assert!(detail.body.contains("150000.00"), "tier summary");
-        let (entries, _) =
-            t.db.audit_search(
-                &jianfu_domain::Scope::NATIONAL,
-                &jianfu_store::AuditFilter {
-                    action: Some("policy.add".into()),
-                    ..Default::default()
-                },
-                0,
-                10,
-            )
-            .await
-            .unwrap();
+        let (entries, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &jianfu_store::AuditFilter {
+                action: Some("policy.add".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].region, "130624");
         let csv = c.get("/policies?format=csv").await;

@@ -195,10 +195,15 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             action: Some("export".into()),
             ..Default::default()
         };
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].username, "county");
 
