@@ -321,13 +321,16 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
     let started = Instant::now();
     let pb = bar(665_271, "加载区划");
-    let n = db
-        .load_regions(
-            jianfu_regions::EDITION,
-            jianfu_regions::regions(prefix),
-            |n| pb.set_position(n),
-        )
-        .await?;
+    // One transaction: readers see the old tree or the new one.
+    let mut tx = db.begin().await?;
+    let n = jianfu_store::regions::load_regions(
+        &mut tx,
+        jianfu_regions::EDITION,
+        jianfu_regions::regions(prefix),
+        |n| pb.set_position(n),
+    )
+    .await?;
+    tx.commit().await?;
     pb.finish_and_clear();
     println!(
         "已加载 {n} 个区划（{} 版），用时 {:.1} 秒",
@@ -338,7 +341,7 @@ async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
 }
 
 async fn ensure_regions(db: &Db) -> Result<()> {
-    if db.region_count().await? == 0 {
+    if jianfu_store::regions::region_count(&mut db.read().await?).await? == 0 {
         println!("数据库中还没有区划代码，先加载全国 2023 年区划……");
         load_regions(db, "").await?;
     }

@@ -128,7 +128,10 @@ pub async fn demo_users(db: &Db, county: &str) -> Result<Vec<(String, Role, Scop
     let county_scope = Scope::parse(county).ok_or_else(|| anyhow!("县级代码“{county}”无效"))?;
     // The village doctor and the township worker get the first village
     // that has households, so their pages show something.
-    let Some(village) = db.first_village_with_households(county).await? else {
+    let Some(village) =
+        jianfu_store::registry::first_village_with_households(&mut db.read().await?, county)
+            .await?
+    else {
         bail!("演示县没有任何家庭，无法创建村医账户");
     };
     let village_scope = Scope::parse(&village).ok_or_else(|| anyhow!("村级代码无效"))?;

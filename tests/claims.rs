@@ -54,9 +54,20 @@ async fn tiers(db: &Db) -> Vec<Tiers> {
 
 /// A database with the region tree of 阜平县 and the example persons.
 async fn with_persons(t: &TestDb) {
-    t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-        .await
-        .unwrap();
+    async {
+        let mut tx = t.db.begin().await?;
+        let r = jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, jianfu_store::StoreError>(r)
+    }
+    .await
+    .unwrap();
     let p = fixtures().join("persons.csv");
     let o = jianfu(&t.url, &["import", "persons", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));

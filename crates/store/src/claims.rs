@@ -505,7 +505,7 @@ impl Db {
         add_settle_stats(&mut imp.stats, s);
         imp.commit(0, 0).await?;
         if s.resettled > 0 {
-            self.refresh_rollups_under(&region).await?;
+            crate::rollups::refresh_rollups_under(self, &region).await?;
         }
         tracing::info!(
             batch,

@@ -108,7 +108,7 @@ impl Db {
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
-        db.seed_disease_lists().await?;
+        regions::seed_disease_lists(&mut db.read().await?).await?;
         db.seed_policies().await?;
         db.run_pending_upgrades().await?;
         Ok(db)

@@ -190,7 +190,7 @@ impl Db {
     /// region code), with the children's names, in code order. Children
     /// without anyone registered are listed with zeros.
     pub async fn counts_by_child(&self, parent: &str) -> Result<Vec<RegionCount>> {
-        let children = self.region_children(parent).await?;
+        let children = crate::regions::region_children(&mut self.read().await?, parent).await?;
         let Some(first) = children.first() else {
             return Ok(Vec::new());
         };

@@ -17,7 +17,7 @@ use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 use crate::sql::{Tx, Value};
-use crate::{Db, Result};
+use crate::{Db, Result, batches, prefix_range};
 
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -215,22 +215,8 @@ impl Db {
         user: &str,
     ) -> Result<RegistryImport> {
         let now = Utc::now();
-        let sql = "INSERT INTO change_batches \
-                   (kind, source_file, user_name, started_at, status, rows_total, rows_written, errors) \
-                   VALUES ($1, $2, $3, $4, 'running', 0, 0, 0) RETURNING id";
-        let batch_id: i64 = self
-            .read()
-            .await?
-            .scalar(
-                sql,
-                &[
-                    Value::Text(kind),
-                    Value::Text(source_file),
-                    Value::Text(user),
-                    Value::Timestamp(now),
-                ],
-            )
-            .await?;
+        let batch_id =
+            batches::start(&mut self.read().await?, kind, source_file, user, now).await?;
         Ok(RegistryImport {
             tx: Some(self.begin().await?),
             db: self.clone(),
@@ -727,26 +713,8 @@ impl RegistryImport {
     }
 
     async fn finish(&self, status: &str, rows_total: u64, written: u64, errors: u64) -> Result<()> {
-        let sql = "UPDATE change_batches SET status = $1, finished_at = $2, rows_total = $3, \
-                   rows_written = $4, errors = $5 WHERE id = $6";
-        let now = Utc::now();
-        let (t, w, e) = (rows_total as i64, written as i64, errors as i64);
-        self.db
-            .read()
-            .await?
-            .exec(
-                sql,
-                &[
-                    Value::Text(status),
-                    Value::Timestamp(now),
-                    Value::Int(t),
-                    Value::Int(w),
-                    Value::Int(e),
-                    Value::Int(self.batch_id),
-                ],
-            )
-            .await?;
-        Ok(())
+        let mut c = self.db.read().await?;
+        batches::finish(&mut c, self.batch_id, status, rows_total, written, errors).await
     }
 }
 
@@ -907,4 +875,39 @@ impl Db {
     pub fn can_look_up_alongside(&self) -> bool {
         self.max_connections() > 1
     }
+}
+
+/// The persons whose village lies under `prefix`, as sorted packed ID
+/// numbers ([`jianfu_domain::IdCardNo::packed`]): 8 bytes a person, read
+/// as a stream.
+pub async fn person_keys_in(tx: &mut Tx, prefix: &str) -> Result<Vec<u64>> {
+    let (lo, hi) = prefix_range(prefix);
+    let sql = "SELECT id_number FROM persons WHERE village_code >= $1 AND village_code < $2";
+    let mut keys: Vec<u64> = Vec::new();
+    let pack = |(id,): (String,)| {
+        keys.extend(jianfu_domain::IdCardNo::parse(&id).ok().map(|i| i.packed()));
+        Ok(())
+    };
+    tx.each(sql, &[Value::Text(&lo), Value::Text(&hi)], pack)
+        .await?;
+    keys.sort_unstable();
+    Ok(keys)
+}
+
+/// True when the person with `id_number` lives in a village under
+/// `prefix` (one primary-key lookup).
+pub async fn person_is_in(tx: &mut Tx, id_number: &str, prefix: &str) -> Result<bool> {
+    let (lo, hi) = prefix_range(prefix);
+    let sql = "SELECT COUNT(*) FROM persons WHERE id_number = $1 \
+               AND village_code >= $2 AND village_code < $3";
+    let args = [Value::Text(id_number), Value::Text(&lo), Value::Text(&hi)];
+    let n: i64 = tx.scalar(sql, &args).await?;
+    Ok(n > 0)
+}
+
+/// The lowest-coded village of `county` that has households (the demo
+/// binds its village doctor there).
+pub async fn first_village_with_households(tx: &mut Tx, county: &str) -> Result<Option<String>> {
+    let sql = "SELECT MIN(village_code) FROM households WHERE county_code = $1";
+    tx.scalar(sql, &[Value::Text(county)]).await
 }

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::{Db, Engine};
+use crate::{Db, Engine, regions};
 
 /// A migrated, empty database and what keeps it alive.
 pub struct TestDb {
@@ -83,13 +83,15 @@ pub async fn all() -> Vec<TestDb> {
 /// Loads the region tree of prefecture `city` (4 digits) and returns the
 /// first `n` village codes of each county asked for, in code order.
 pub async fn villages_of(db: &Db, city: &str, counties: &[&str], n: usize) -> Vec<Vec<String>> {
-    db.load_regions(2023, jianfu_regions::regions(city), |_| {})
+    let mut tx = db.begin().await.expect("a transaction");
+    regions::load_regions(&mut tx, 2023, jianfu_regions::regions(city), |_| {})
         .await
         .expect("regions load");
+    tx.commit().await.expect("regions committed");
+    let mut c = db.read().await.expect("a connection");
     let mut out = Vec::new();
     for county in counties {
-        let codes = db
-            .regions_at_level(county, jianfu_domain::RegionLevel::Village)
+        let codes = regions::regions_at_level(&mut c, county, jianfu_domain::RegionLevel::Village)
             .await
             .expect("villages")
             .into_iter()

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use jianfu_domain::IdCardNo;
 
 use crate::claims::{lock_settlement, resettle};
-use crate::rollups::RollupParts;
+use crate::rollups::{self, RollupParts};
 use crate::settle::{PyKey, Reason};
 use crate::sql::{Tx, Value};
 use crate::{Db, Result, StoreError};
@@ -58,8 +58,10 @@ impl Db {
         if s.resettled > 0 {
             let counties: BTreeSet<u32> = years.iter().map(|k| k.0).collect();
             for county in counties {
-                self.refresh_rollup_parts(&format!("{county:06}"), RollupParts::Claims)
-                    .await?;
+                let mut tx = self.begin().await?;
+                let county = format!("{county:06}");
+                rollups::refresh_rollup_parts(&mut tx, &county, RollupParts::Claims).await?;
+                tx.commit().await?;
             }
         }
         tracing::info!(

@@ -113,11 +113,15 @@ async fn schemas_of_both_engines_agree() {
 #[tokio::test]
 async fn disease_lists_are_stored_once() {
     for t in testing::all().await {
-        let lists = t.db.disease_lists().await.unwrap();
+        let lists = jianfu_store::regions::disease_lists(&mut t.db.read().await.unwrap())
+            .await
+            .unwrap();
         let ids: Vec<&str> = lists.iter().map(|l| l.0.as_str()).collect();
         assert_eq!(ids, ["chronic4", "major30"], "{:?}", t.engine());
         assert_eq!(
-            t.db.seed_disease_lists().await.unwrap(),
+            jianfu_store::regions::seed_disease_lists(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap(),
             0,
             "seeding twice adds nothing"
         );
@@ -164,10 +168,20 @@ async fn large_tables_carry_the_county_in_their_keys() {
 }
 
 async fn load_fuping(t: &TestDb) {
-    let n =
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+    let n = async {
+        let mut tx = t.db.begin().await?;
+        let r = jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, jianfu_store::StoreError>(r)
+    }
+    .await
+    .unwrap();
     assert!(n > 200, "{n}");
 }
 
@@ -176,30 +190,57 @@ async fn region_tree_loads_and_answers() {
     for t in testing::all().await {
         // Load a whole province to exercise chunking, then reload one county:
         // loading replaces, never duplicates.
-        let n =
-            t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {})
-                .await
-                .unwrap();
+        let n = async {
+            let mut tx = t.db.begin().await?;
+            let r = jianfu_store::regions::load_regions(
+                &mut tx,
+                2023,
+                jianfu_regions::regions("13"),
+                |_| {},
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
         assert!(n > 50_000, "{n}");
         load_fuping(&t).await;
-        let county = t.db.region("130624000000").await.unwrap().unwrap();
+        let county = jianfu_store::regions::region(&mut t.db.read().await.unwrap(), "130624000000")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(county.name, "阜平县");
-        let towns = t.db.region_children("130624000000").await.unwrap();
-        assert!(towns.iter().any(|r| r.name == "阜平镇"));
-        assert!(towns.iter().all(|r| r.level == 4));
-        let villages =
-            t.db.regions_at_level("130624", RegionLevel::Village)
+        let towns =
+            jianfu_store::regions::region_children(&mut t.db.read().await.unwrap(), "130624000000")
                 .await
                 .unwrap();
+        assert!(towns.iter().any(|r| r.name == "阜平镇"));
+        assert!(towns.iter().all(|r| r.level == 4));
+        let villages = jianfu_store::regions::regions_at_level(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            RegionLevel::Village,
+        )
+        .await
+        .unwrap();
         assert!(villages.len() > 200);
         assert!(
             villages
                 .iter()
                 .all(|v| v.parent_code.as_deref().is_some_and(|p| p.ends_with("000")))
         );
-        let levels = t.db.region_levels_under("").await.unwrap();
+        let levels =
+            jianfu_store::regions::region_levels_under(&mut t.db.read().await.unwrap(), "")
+                .await
+                .unwrap();
         assert_eq!(levels.get(&130624100200), Some(&RegionLevel::Village));
-        assert_eq!(t.db.region_count().await.unwrap() as usize, levels.len());
+        assert_eq!(
+            jianfu_store::regions::region_count(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap() as usize,
+            levels.len()
+        );
     }
 }
 

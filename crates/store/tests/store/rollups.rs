@@ -96,9 +96,19 @@ async fn rollups_count_what_the_registry_holds() {
         }
         // Refreshed as the imports do: the registry after persons, then
         // only the persons with a diagnosis after diagnoses.
-        db.refresh_rollup_parts("130624", RollupParts::after_import("persons"))
-            .await
-            .unwrap();
+        async {
+            let mut tx = db.begin().await?;
+            let r = jianfu_store::rollups::refresh_rollup_parts(
+                &mut tx,
+                "130624",
+                RollupParts::after_import("persons"),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
         let mut imp = db
             .begin_import("diagnoses", "d.csv", "tester")
             .await
@@ -110,44 +120,77 @@ async fn rollups_count_what_the_registry_holds() {
             ["130624"],
             "diagnoses name their county"
         );
-        db.refresh_rollup_parts("130624", RollupParts::after_import("diagnoses"))
-            .await
-            .unwrap();
+        async {
+            let mut tx = db.begin().await?;
+            let r = jianfu_store::rollups::refresh_rollup_parts(
+                &mut tx,
+                "130624",
+                RollupParts::after_import("diagnoses"),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
 
         let expected = model(&rows, &diagnosed);
         let county = RegionCode::parse_prefix("130624").unwrap();
-        let d = db
-            .dashboard(&Scope::NATIONAL, &county, 2024)
-            .await
-            .unwrap()
-            .unwrap();
+        let d = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let mut total = Figures::default();
         for (v, f) in &expected {
             let village = RegionCode::parse(v).unwrap();
-            let got = db
-                .dashboard(&Scope::NATIONAL, &village, 2024)
-                .await
-                .unwrap()
-                .unwrap();
+            let got = jianfu_store::rollups::dashboard(
+                &mut db.read().await.unwrap(),
+                &Scope::NATIONAL,
+                &village,
+                2024,
+            )
+            .await
+            .unwrap()
+            .unwrap();
             assert_eq!(&got.figures, f, "village {v}");
             add(&mut total, f);
         }
         assert_eq!(d.figures, total, "the county is the sum of its villages");
-        db.refresh_rollups("130624").await.unwrap();
-        let full = db
-            .dashboard(&Scope::NATIONAL, &county, 2024)
-            .await
-            .unwrap()
-            .unwrap();
+        async {
+            let mut tx = db.begin().await?;
+            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130624").await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
+        let full = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(full.figures, d.figures, "a full rebuild agrees");
         assert!(total.formerly_poor > 0 && total.monitored > 0 && total.extreme_poor > 0);
         // The other county was not refreshed, so it shows nothing yet.
         let other_county = RegionCode::parse_prefix("130626").unwrap();
-        let o = db
-            .dashboard(&Scope::NATIONAL, &other_county, 2024)
-            .await
-            .unwrap()
-            .unwrap();
+        let o = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &other_county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(o.figures.persons, 0);
     }
 }

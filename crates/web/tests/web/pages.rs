@@ -34,9 +34,20 @@ fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord
 #[tokio::test]
 async fn overview_lookup_and_scope() {
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
-            .await
-            .unwrap();
+        async {
+            let mut tx = t.db.begin().await?;
+            let r = jianfu_store::regions::load_regions(
+                &mut tx,
+                2023,
+                jianfu_regions::regions("1306"),
+                |_| {},
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
         let mut imp =
             t.db.begin_import("persons", "p.csv", "tester")
                 .await
@@ -57,8 +68,22 @@ async fn overview_lookup_and_scope() {
             (a.status, a.body)
         };
 
-        t.db.refresh_rollups("130624").await.unwrap();
-        t.db.refresh_rollups("130625").await.unwrap();
+        async {
+            let mut tx = t.db.begin().await?;
+            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130624").await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
+        async {
+            let mut tx = t.db.begin().await?;
+            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130625").await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
         let (status, html) = get("/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("阜平县"), "{html}");

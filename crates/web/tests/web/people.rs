@@ -14,9 +14,20 @@ use crate::support;
 use crate::support::{Client, add_user, app};
 
 async fn load(db: &Db, dir: &std::path::Path) {
-    db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-        .await
-        .unwrap();
+    async {
+        let mut tx = db.begin().await?;
+        let r = jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, jianfu_store::StoreError>(r)
+    }
+    .await
+    .unwrap();
     let reference = jianfu_policy::Policy::built_in_text("reference-2023").unwrap();
     let next = reference
         .replace("valid_from = \"2023-01-01\"", "valid_from = \"2024-01-01\"")
@@ -76,11 +87,15 @@ async fn household_person_claims_and_unmasking() {
         let (id, no, village, other_no) = pick(&t.db).await;
         // The rollups the imports refreshed agree with the stored rows.
         let county_code = jianfu_domain::RegionCode::parse_prefix("130624").unwrap();
-        let d =
-            t.db.dashboard(&Scope::NATIONAL, &county_code, 2024)
-                .await
-                .unwrap()
-                .unwrap();
+        let d = jianfu_store::rollups::dashboard(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county_code,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(d.figures.persons, 600);
         let claims = t.db.claims_of_year("130624", 2024).await.unwrap();
         assert_eq!(d.figures.claims, claims.len() as i64);
@@ -223,9 +238,20 @@ async fn addresses_survive_membership_changes() {
     const PARENT: &str = "H1,130624100200,脱贫户,10230.76,孙老汉,130624194001010026,父母,,,正常\n";
     let dir = tempfile::tempdir().unwrap();
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+        async {
+            let mut tx = t.db.begin().await?;
+            let r = jianfu_store::regions::load_regions(
+                &mut tx,
+                2023,
+                jianfu_regions::regions("130624"),
+                |_| {},
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, jianfu_store::StoreError>(r)
+        }
+        .await
+        .unwrap();
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         let import = |name: &str, rows: &[&str]| {
             let path = dir.path().join(name);
