@@ -128,7 +128,8 @@ pub async fn run(args: WebBenchArgs) -> Result<bool> {
 
 async fn prepare(db: &Db, args: &WebBenchArgs) -> Result<()> {
     crate::ensure_regions(db).await?;
-    let (households, persons) = db.totals(&args.county).await?;
+    let (households, persons) =
+        jianfu_store::registry::totals(&mut db.read().await?, &args.county).await?;
     if households > 0 {
         println!("database has {persons} persons in {households} households: reused");
         return Ok(());

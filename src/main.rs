@@ -454,17 +454,29 @@ async fn history(
     let (county, rows) = match (person, household) {
         (Some(p), _) => {
             let id = IdCardNo::parse(p.trim()).map_err(|e| anyhow::anyhow!("身份证号无效：{e}"))?;
-            let Some(found) = db.person("", id.as_str()).await? else {
+            let Some(found) =
+                jianfu_store::registry::person(&mut db.read().await?, "", id.as_str()).await?
+            else {
                 bail!("没有找到身份证号为 {} 的人员", id.masked());
             };
-            let rows = db
-                .history(&found.county_code, None, Some(id.as_str()))
-                .await?;
+            let rows = jianfu_store::registry::history(
+                &mut db.read().await?,
+                &found.county_code,
+                None,
+                Some(id.as_str()),
+            )
+            .await?;
             (found.county_code, rows)
         }
         (None, Some(h)) => {
             let county = county.unwrap_or_default();
-            let rows = db.history(&county, Some(h.trim()), None).await?;
+            let rows = jianfu_store::registry::history(
+                &mut db.read().await?,
+                &county,
+                Some(h.trim()),
+                None,
+            )
+            .await?;
             (county, rows)
         }
         (None, None) => bail!("请指定 --person 身份证号 或 --household 户编号"),
@@ -572,7 +584,7 @@ pub(crate) fn demo_policy_texts(county: &str) -> Result<Vec<String>> {
 async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool) -> Result<bool> {
     let db = open(url).await?;
     ensure_regions(&db).await?;
-    let (households, _) = db.totals(county).await?;
+    let (households, _) = jianfu_store::registry::totals(&mut db.read().await?, county).await?;
     if households == 0 {
         let dir = tempfile::tempdir()?;
         generate(county, persons, 1, dir.path())?;

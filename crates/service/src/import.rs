@@ -18,7 +18,7 @@ use jianfu_ingest::{
     check_persons_file,
 };
 use jianfu_store::rollups::{self, RollupParts};
-use jianfu_store::{Conflict, Db, ImportStats, StoreError, regions, registry};
+use jianfu_store::{Conflict, Db, ImportStats, RegistryImport, StoreError, regions, registry};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::sync::mpsc;
@@ -279,7 +279,7 @@ async fn import_unrefreshed(
     let outcome = match checked {
         Err(_) => {
             // A whole-file problem (already in the report): nothing to write.
-            let imp = db.begin_import(kind_code, &source, &req.user).await?;
+            let imp = RegistryImport::begin(db, kind_code, &source, &req.user).await?;
             let batch = imp.batch_id();
             imp.rollback(0, 1).await?;
             finish_report(report)?;
@@ -288,7 +288,7 @@ async fn import_unrefreshed(
         Ok(outcome) => outcome,
     };
 
-    let mut imp = db.begin_import(kind_code, &source, &req.user).await?;
+    let mut imp = RegistryImport::begin(db, kind_code, &source, &req.user).await?;
     let batch = imp.batch_id();
     let mut errors = outcome.errors;
     if errors > 0 && !req.skip_invalid && !PersonErrors::only(person_errors, errors) {
@@ -674,7 +674,7 @@ async fn write_pass(
     // Persons chunks are pipelined: while chunk N is written in the
     // import's transaction, chunk N+1's stored rows are looked up on
     // another connection.
-    let pipelined = db.can_look_up_alongside();
+    let pipelined = registry::can_look_up_alongside(db);
     let mut pending: Option<(PersonRows, LookupTask)> = None;
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
@@ -699,7 +699,12 @@ async fn write_pass(
             Chunk::Persons(rows) if pipelined => {
                 let rows = Arc::new(rows);
                 let (db2, rows2) = (db.clone(), rows.clone());
-                let task = tokio::spawn(async move { db2.lookup_persons(&rows2).await });
+                let task = tokio::spawn(async move {
+                    // A second connection: it sees what was committed
+                    // before the import.
+                    let mut c = db2.read().await?;
+                    registry::lookup_persons(&mut c, &rows2).await
+                });
                 if let Some((prev, prev_task)) = pending.replace((rows, task)) {
                     refused += apply_persons(imp, &prev, prev_task, file, report).await?;
                 }

@@ -110,7 +110,7 @@ impl Db {
     /// Starts an import of claims from `source_file` by `user`: records
     /// the change batch, opens the transaction, reads the policies.
     pub async fn begin_claims_import(&self, source_file: &str, user: &str) -> Result<ClaimsImport> {
-        let mut inner = self.begin_import("claims", source_file, user).await?;
+        let mut inner = RegistryImport::begin(self, "claims", source_file, user).await?;
         lock_settlement(inner.tx()).await?;
         // Read after the lock: a policy added meanwhile has committed.
         let policies = self.policy_set().await?;
@@ -486,7 +486,7 @@ impl Db {
                 person_years: 0,
             });
         }
-        let mut imp = self.begin_import("policy", &policy.name, user).await?;
+        let mut imp = RegistryImport::begin(self, "policy", &policy.name, user).await?;
         lock_settlement(imp.tx()).await?;
         let mut policies = self.policy_set().await?;
         let batch = imp.batch_id();

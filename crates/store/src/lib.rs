@@ -25,11 +25,9 @@ pub mod claims;
 pub mod claims_query;
 mod person_view;
 pub mod policies;
-pub mod queries;
 pub mod regions;
 pub mod registry;
 pub mod rollups;
-pub mod search;
 mod settle;
 pub mod sql;
 #[cfg(feature = "testing")]
@@ -46,7 +44,9 @@ pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
 pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
 pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
 pub use registry::{
-    Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, ImportStats, PersonsLookup, RegistryImport,
+    ChangeRow, Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, DiagnosisRow, HouseholdRow,
+    ImportStats, PersonHit, PersonPage, PersonRow, PersonSearch, PersonSort, PersonsLookup,
+    RegionCount, RegistryImport,
 };
 pub use sql::{Kind, Row, Scalar, Stmt, Tx, Value};
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use jianfu_domain::IdCardNo;
 
 use crate::claims::{lock_settlement, resettle};
+use crate::registry::RegistryImport;
 use crate::rollups::{self, RollupParts};
 use crate::settle::{PyKey, Reason};
 use crate::sql::{Tx, Value};
@@ -42,9 +43,8 @@ impl Db {
     /// give the next claim settled from it the wrong amount.
     async fn upgrade_assistance_base(&self) -> Result<()> {
         let started = std::time::Instant::now();
-        let mut imp = self
-            .begin_import("upgrade", ASSISTANCE_BASE_RULE, "system")
-            .await?;
+        let mut imp =
+            RegistryImport::begin(self, "upgrade", ASSISTANCE_BASE_RULE, "system").await?;
         lock_settlement(imp.tx()).await?;
         let policies = self.policy_set().await?;
         let years = years_with_assistance_base(imp.tx()).await?;

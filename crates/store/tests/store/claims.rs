@@ -63,7 +63,9 @@ pub(super) async fn register(db: &Db, persons: &[PersonRecord]) {
         .enumerate()
         .map(|(i, p)| (i as u64 + 2, p.clone()))
         .collect();
-    let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+    let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        .await
+        .unwrap();
     assert!(imp.write_persons(&rows).await.unwrap().is_empty());
     imp.commit(rows.len() as u64, 0).await.unwrap();
 }

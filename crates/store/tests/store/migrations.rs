@@ -109,8 +109,7 @@ async fn persons_survive_the_rekeying() {
                 .contains(&"persons_id_number".to_string())
         );
         let rows = persons();
-        let mut imp = db
-            .begin_import("persons", "old.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "old.csv", "tester")
             .await
             .unwrap();
         imp.write_persons(&rows).await.unwrap();
@@ -131,8 +130,7 @@ async fn persons_survive_the_rekeying() {
         );
         // Lookups by ID number now go through the new key: the stored
         // persons are found again, not added twice.
-        let mut imp = db
-            .begin_import("persons", "again.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "again.csv", "tester")
             .await
             .unwrap();
         let conflicts = imp.write_persons(&rows).await.unwrap();

@@ -89,7 +89,9 @@ async fn rollups_count_what_the_registry_holds() {
             }
         }
         for set in [&rows, &other] {
-            let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+            let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+                .await
+                .unwrap();
             imp.write_persons(set).await.unwrap();
             let stats = imp.commit(set.len() as u64, 0).await.unwrap();
             assert_eq!(stats.counties.len(), 1, "the county written is known");
@@ -109,8 +111,7 @@ async fn rollups_count_what_the_registry_holds() {
         }
         .await
         .unwrap();
-        let mut imp = db
-            .begin_import("diagnoses", "d.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(&db, "diagnoses", "d.csv", "tester")
             .await
             .unwrap();
         assert!(imp.write_diagnoses(&diagnoses).await.unwrap().is_empty());

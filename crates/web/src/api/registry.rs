@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
 use jianfu_store::PersonClaim;
-use jianfu_store::queries::{DiagnosisRow, PersonRow};
+use jianfu_store::registry::{self, DiagnosisRow, PersonRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -149,7 +149,8 @@ async fn person_json(
 ) -> Result<Value, AppError> {
     let (h, p) = find_person(st, user, county, no, r).await?;
     let p = &p;
-    let diagnoses: Vec<DiagnosisRow> = st.db.diagnoses_of(county, &p.id_number).await?;
+    let diagnoses: Vec<DiagnosisRow> =
+        registry::diagnoses_of(&mut st.db.read().await?, county, &p.id_number).await?;
     let diagnoses: Vec<Value> = diagnoses
         .iter()
         .map(|d| {
@@ -354,7 +355,7 @@ pub async fn search(
     let sort = match list.sort.as_deref() {
         None | Some("") => None,
         Some(key) => Some((
-            jianfu_store::search::PersonSort::from_key(key).ok_or_else(|| {
+            registry::PersonSort::from_key(key).ok_or_else(|| {
                 AppError::BadRequest(format!(
                     "无法按 {key} 排序：可用 village、name、household、birth"
                 ))
@@ -362,10 +363,11 @@ pub async fn search(
             list.desc(),
         )),
     };
-    let found = st
-        .db
-        .search_persons(user.scope(), &q, sort, list.offset(), list.limit())
-        .await?;
+    let mut c = st.db.read().await?;
+    let found =
+        registry::search_persons(&mut c, user.scope(), &q, sort, list.offset(), list.limit())
+            .await?;
+    drop(c);
     let refs = st.person_refs().await?;
     let items: Vec<Hit> = found
         .hits

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
 use jianfu_service::person_ref::PersonRefs;
-use jianfu_store::search::{PersonHit, PersonPage, PersonSearch, PersonSort};
+use jianfu_store::registry::{self, PersonHit, PersonPage, PersonSearch, PersonSort};
 use maud::html;
 use serde::Deserialize;
 
@@ -190,12 +190,13 @@ pub async fn search(
                 Some(_) => (0, tables::EXPORT_LIMIT),
                 None => (list.offset(), list.limit()),
             };
-            Some(
-                st.db
-                    .search_persons(user.scope(), q, sort, offset, limit)
-                    .await
-                    .map_err(|e| PageError(e.into(), lang))?,
-            )
+            let found = async {
+                let mut c = st.db.read().await?;
+                registry::search_persons(&mut c, user.scope(), q, sort, offset, limit).await
+            }
+            .await
+            .map_err(|e| PageError(e.into(), lang))?;
+            Some(found)
         }
         _ => None,
     };

@@ -52,7 +52,10 @@ async fn setup(db: &Db) {
 }
 
 async fn persons_count(db: &Db) -> i64 {
-    db.totals("").await.unwrap().1
+    jianfu_store::registry::totals(&mut db.read().await.unwrap(), "")
+        .await
+        .unwrap()
+        .1
 }
 
 /// Uploads through the page and follows the redirect to the job page
@@ -264,10 +267,14 @@ async fn jurisdiction_and_permissions() {
         assert_eq!(card(&html, "rejected"), 1);
         assert_eq!(persons_count(&t.db).await, 2);
         assert!(
-            t.db.person("130626", "130624197001087553")
-                .await
-                .unwrap()
-                .is_none()
+            jianfu_store::registry::person(
+                &mut t.db.read().await.unwrap(),
+                "130626",
+                "130624197001087553"
+            )
+            .await
+            .unwrap()
+            .is_none()
         );
 
         // Diagnoses of a person outside the jurisdiction are refused too.

@@ -48,10 +48,9 @@ async fn overview_lookup_and_scope() {
         }
         .await
         .unwrap();
-        let mut imp =
-            t.db.begin_import("persons", "p.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         let rows = vec![
             (2, person("A1", "130624100200", 11, Relation::Head)),
             (3, person("A1", "130624100200", 12, Relation::Spouse)),

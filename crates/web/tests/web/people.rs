@@ -47,7 +47,9 @@ async fn load(db: &Db, dir: &std::path::Path) {
 
 /// The ID number and name of the head of household `no` of 130624.
 async fn head_of(db: &Db, no: &str) -> (String, String) {
-    let m = db.household_members("130624", no).await.unwrap();
+    let m = jianfu_store::registry::household_members(&mut db.read().await.unwrap(), "130624", no)
+        .await
+        .unwrap();
     let h = m.iter().find(|m| m.relation == "head").unwrap();
     (h.id_number.clone(), h.name.clone())
 }
@@ -59,7 +61,10 @@ async fn pick(db: &Db) -> (String, String, String, String) {
         .iter()
         .find(|c| c.basic > 0)
         .expect("a claim with basic insurance");
-    let p = db.person("130624", &c.person_id).await.unwrap().unwrap();
+    let p = jianfu_store::registry::person(&mut db.read().await.unwrap(), "130624", &c.person_id)
+        .await
+        .unwrap()
+        .unwrap();
     let (other_village, other_no) = {
         let all = db.claims_of_year("130624", 2023).await.unwrap();
         let o = all

@@ -47,20 +47,20 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
                 .is_success()
         );
         // Someone, and someone of another village.
-        let everyone =
-            t.db.search_persons(
-                &Scope::NATIONAL,
-                &jianfu_store::search::PersonSearch {
-                    region: Some("130624".into()),
-                    ..Default::default()
-                },
-                None,
-                0,
-                1000,
-            )
-            .await
-            .unwrap()
-            .hits;
+        let everyone = jianfu_store::registry::search_persons(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &jianfu_store::registry::PersonSearch {
+                region: Some("130624".into()),
+                ..Default::default()
+            },
+            None,
+            0,
+            1000,
+        )
+        .await
+        .unwrap()
+        .hits;
         assert_eq!(everyone.len(), PERSONS);
         let me = &everyone[0];
         let other = everyone
@@ -192,7 +192,10 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
                 assert!(a.body.contains("role=\"alert\""), "{q}: the form says why");
             }
         }
-        let (_, persons) = t.db.totals("130624").await.unwrap();
+        let (_, persons) =
+            jianfu_store::registry::totals(&mut t.db.read().await.unwrap(), "130624")
+                .await
+                .unwrap();
         assert_eq!(persons, PERSONS as i64, "nothing written");
 
         // An export of a search is masked and audited.
