@@ -320,7 +320,11 @@ async fn assistance_starts_when_the_person_becomes_an_assistance_object() {
             "{:?}",
             t.engine()
         );
-        let year = t.db.person_year("130624", P1, 2023).await.unwrap().unwrap();
+        let year =
+            jianfu_store::claims::person_year(&mut t.db.read().await.unwrap(), "130624", P1, 2023)
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(year.assistance_base, 9_000_000);
         assert_eq!(year.assistance, 6_000_000);
     }

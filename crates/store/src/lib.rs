@@ -2,37 +2,27 @@
 //! (production), behind one interface.
 //!
 //! [`Db`] is an enum over the two typed pools rather than sqlx's `Any`
-//! driver, so each engine keeps its own types and bulk path (multi-row
-//! inserts in one transaction on SQLite, `COPY` on PostgreSQL). Each engine
-//! has its own migration folder; a test keeps the two schemas in step.
-//! Money is stored as `BIGINT` fen; large tables carry `county_code` in
-//! every key (see `docs/ARCHITECTURE.md`).
-
-/// Runs `$body` with `$p` bound to the pool of whichever engine `$db` is.
-macro_rules! on_pool {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($p) => $body,
-            Db::Postgres($p) => $body,
-        }
-    };
-}
+//! driver, so each engine keeps its own types and bulk path. Everything
+//! that differs between the engines lives in [`sql`]; the areas
+//! ([`registry`], [`claims`], [`policies`], [`accounts`], [`audit`],
+//! [`rollups`], [`regions`], [`batches`]) are free functions over a unit of
+//! work, [`Tx`], from [`Db::begin`] (a transaction) or [`Db::read`] (a
+//! pooled connection in autocommit), so a use case composes several of
+//! them in one commit. Each engine has its own migration folder; a test
+//! keeps the two schemas in step. Money is stored as `BIGINT` fen; large
+//! tables carry `county_code` in every key (see `docs/ARCHITECTURE.md`).
 
 pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod claims;
-pub mod claims_query;
-mod person_view;
 pub mod policies;
 pub mod regions;
 pub mod registry;
 pub mod rollups;
-mod settle;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod upgrades;
 
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
@@ -40,14 +30,16 @@ use thiserror::Error;
 pub use accounts::{NewUser, SessionRow, UserRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditSort};
 pub use batches::{BatchRow, BatchSort};
-pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
-pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
-pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
+pub use claims::{
+    AdjustmentRow, ClaimConflict, ClaimsImport, PersonClaim, PersonYearRow, StoredClaim,
+};
+pub use policies::{AddPolicyError, PolicyAdded, PolicyRow, PolicySet, StoredPolicy};
 pub use registry::{
     ChangeRow, Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, DiagnosisRow, HouseholdRow,
     ImportStats, PersonHit, PersonPage, PersonRow, PersonSearch, PersonSort, PersonsLookup,
     RegionCount, RegistryImport,
 };
+pub use rollups::{Dashboard, Figures, RollupParts};
 pub use sql::{Kind, Row, Scalar, Stmt, Tx, Value};
 
 /// A storage failure.
@@ -104,13 +96,17 @@ impl Db {
     /// Connects, brings the schema up to date, stores the shipped
     /// reference data (disease lists, the built-in policy) that is not
     /// there yet and runs the one-off data upgrades the migrations left
-    /// pending (`upgrades.rs`).
+    /// pending (`claims/upgrades.rs`).
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
-        regions::seed_disease_lists(&mut db.read().await?).await?;
-        db.seed_policies().await?;
-        db.run_pending_upgrades().await?;
+        // Autocommit, as each seed is a statement that stands alone; the
+        // connection goes back before the upgrades open transactions.
+        let mut c = db.read().await?;
+        regions::seed_disease_lists(&mut c).await?;
+        policies::seed_policies(&mut c).await?;
+        drop(c);
+        claims::run_pending_upgrades(&db).await?;
         Ok(db)
     }
 }

@@ -108,11 +108,15 @@ async fn claims_settled_under_the_old_assistance_rule_are_resettled_once() {
         assert_eq!(kept_base(&db, p1.as_str()).await, 9_000_000);
         assert_eq!(kept_base(&db, p2.as_str()).await, 0);
         assert_eq!(count(&db, "pending_upgrades").await, 0);
-        let year = db
-            .person_year("130624", p1.as_str(), 2023)
-            .await
-            .unwrap()
-            .unwrap();
+        let year = jianfu_store::claims::person_year(
+            &mut db.read().await.unwrap(),
+            "130624",
+            p1.as_str(),
+            2023,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(
             (year.assistance, year.out_of_pocket),
             (6_000_000, 8_400_000)

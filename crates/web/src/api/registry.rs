@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
-use jianfu_store::PersonClaim;
 use jianfu_store::registry::{self, DiagnosisRow, PersonRow};
+use jianfu_store::{PersonClaim, claims};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -165,14 +165,13 @@ async fn person_json(
         "diagnoses": diagnoses,
     });
     if user.may(Permission::ViewClaims) {
-        let years = st.db.claim_years_of(county, &p.id_number).await?;
+        let mut c = st.db.read().await?;
+        let years = claims::claim_years_of(&mut c, county, &p.id_number).await?;
         let year = year
             .filter(|y| years.contains(y))
             .or(years.first().copied());
         let claims: Vec<ClaimOut> = match year {
-            Some(y) => st
-                .db
-                .person_claims(county, &p.id_number, y)
+            Some(y) => claims::person_claims(&mut c, county, &p.id_number, y)
                 .await?
                 .iter()
                 .map(claim_out)

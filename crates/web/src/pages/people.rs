@@ -12,6 +12,7 @@ use jianfu_domain::{
     ClaimKind, FacilityLevel, GroupSet, HouseholdType, Money, Permission, PersonStatus, Relation,
     mask_middle,
 };
+use jianfu_store::claims;
 use jianfu_store::registry::{self, ChangeRow, HouseholdRow, PersonRow};
 use jianfu_store::{PersonClaim, PersonYearRow};
 use maud::{Markup, html};
@@ -282,8 +283,11 @@ async fn person_page(
         .await
         .map_err(fail(lang))?;
     drop(c);
+    let mut c = st.db.read().await.map_err(fail(lang))?;
     let years = if user.may(Permission::ViewClaims) {
-        st.db.claim_years_of(county, id).await.map_err(fail(lang))?
+        claims::claim_years_of(&mut c, county, id)
+            .await
+            .map_err(fail(lang))?
     } else {
         Vec::new()
     };
@@ -292,14 +296,16 @@ async fn person_page(
         .or(years.first().copied());
     let (claims, py) = match year {
         Some(y) => (
-            st.db
-                .person_claims(county, id, y)
+            claims::person_claims(&mut c, county, id, y)
                 .await
                 .map_err(fail(lang))?,
-            st.db.person_year(county, id, y).await.map_err(fail(lang))?,
+            claims::person_year(&mut c, county, id, y)
+                .await
+                .map_err(fail(lang))?,
         ),
         None => (Vec::new(), None),
     };
+    drop(c);
     let (id_shown, phone_shown) = match unmasked {
         Some(_) => (p.id_number.clone(), p.phone.clone().unwrap_or_default()),
         None => (
@@ -417,16 +423,13 @@ pub async fn claim(
         .map_err(|e| PageError(e, lang))?;
     let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
     let id = p.id_number.clone();
-    let years = st
-        .db
-        .claim_years_of(&county, &id)
+    let mut conn = st.db.read().await.map_err(fail(lang))?;
+    let years = claims::claim_years_of(&mut conn, &county, &id)
         .await
         .map_err(fail(lang))?;
     let mut found = None;
     for y in q.year.into_iter().chain(years) {
-        let claims = st
-            .db
-            .person_claims(&county, &id, y)
+        let claims = claims::person_claims(&mut conn, &county, &id, y)
             .await
             .map_err(fail(lang))?;
         if let Some(c) = claims.iter().find(|c| c.claim_id == claim_id) {
@@ -434,6 +437,7 @@ pub async fn claim(
             break;
         }
     }
+    drop(conn);
     let Some((year, c)) = found else {
         return Err(PageError(AppError::NotFound, lang));
     };

@@ -33,7 +33,9 @@ async fn load(db: &Db, dir: &std::path::Path) {
         .replace("valid_from = \"2023-01-01\"", "valid_from = \"2024-01-01\"")
         .replace("valid_to = \"2023-12-31\"", "valid_to = \"2024-12-31\"")
         .replace("name = \"", "name = \"2024 ");
-    db.add_policy(&next, "tester").await.unwrap();
+    jianfu_store::policies::add_policy(&db, &next, "tester")
+        .await
+        .unwrap();
     for (file, kind) in [
         ("persons.csv", FileKind::Persons),
         ("diagnoses.csv", FileKind::Diagnoses),
@@ -56,7 +58,10 @@ async fn head_of(db: &Db, no: &str) -> (String, String) {
 
 /// A person with standing claims, and someone of another village.
 async fn pick(db: &Db) -> (String, String, String, String) {
-    let claims = db.claims_of_year("130624", 2024).await.unwrap();
+    let claims =
+        jianfu_store::claims::claims_of_year(&mut db.read().await.unwrap(), "130624", 2024)
+            .await
+            .unwrap();
     let c = claims
         .iter()
         .find(|c| c.basic > 0)
@@ -66,7 +71,10 @@ async fn pick(db: &Db) -> (String, String, String, String) {
         .unwrap()
         .unwrap();
     let (other_village, other_no) = {
-        let all = db.claims_of_year("130624", 2023).await.unwrap();
+        let all =
+            jianfu_store::claims::claims_of_year(&mut db.read().await.unwrap(), "130624", 2023)
+                .await
+                .unwrap();
         let o = all
             .iter()
             .find(|o| o.village_code != p.village_code)
@@ -102,7 +110,10 @@ async fn household_person_claims_and_unmasking() {
         .unwrap()
         .unwrap();
         assert_eq!(d.figures.persons, 600);
-        let claims = t.db.claims_of_year("130624", 2024).await.unwrap();
+        let claims =
+            jianfu_store::claims::claims_of_year(&mut t.db.read().await.unwrap(), "130624", 2024)
+                .await
+                .unwrap();
         assert_eq!(d.figures.claims, claims.len() as i64);
         assert_eq!(d.figures.total, claims.iter().map(|c| c.total).sum::<i64>());
         assert_eq!(
@@ -145,7 +156,14 @@ async fn household_person_claims_and_unmasking() {
         assert!(a.body.contains("基本医保") && a.body.contains("个人自付"));
         assert!(!a.body.contains(&id));
         // The explanation of a claim.
-        let claims = t.db.person_claims("130624", &id, 2024).await.unwrap();
+        let claims = jianfu_store::claims::person_claims(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            &id,
+            2024,
+        )
+        .await
+        .unwrap();
         let c = claims
             .iter()
             .find(|c| c.reverses.is_none() && c.reversed_by.is_none())

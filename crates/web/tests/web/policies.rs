@@ -42,7 +42,10 @@ async fn list_detail_upload_and_api() {
         assert!(page.body.contains("enctype=\"multipart/form-data\""));
 
         // Bad TOML: the key path of the problem is shown, nothing stored.
-        let before = t.db.policies().await.unwrap().len();
+        let before = jianfu_store::policies::policies(&mut t.db.read().await.unwrap())
+            .await
+            .unwrap()
+            .len();
         let bad = REFERENCE.replacen("ratio = \"0.90\"", "ratio = \"1.90\"", 1);
         let a = c
             .upload("/policies", &[("source", bad.as_str())], ("file", "", b""))
@@ -53,7 +56,13 @@ async fn list_detail_upload_and_api() {
             "{}",
             a.body
         );
-        assert_eq!(t.db.policies().await.unwrap().len(), before);
+        assert_eq!(
+            jianfu_store::policies::policies(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap()
+                .len(),
+            before
+        );
 
         // Outside the jurisdiction: refused.
         let mut other = Client::signed_in(&app, "other").await;
