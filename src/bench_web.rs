@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use jianfu_domain::{Role, Scope};
 use jianfu_ingest::FileKind;
 use jianfu_service::accounts::{self, Actor, NewAccount};
-use jianfu_store::Db;
+use jianfu_store::{Db, Value};
 
 /// Options of `jianfu bench web`.
 #[derive(Args, Debug)]
@@ -183,21 +183,11 @@ async fn targets(db: &Db, county: &str) -> Result<Targets> {
                    WHERE county_code = $1 ORDER BY id_number LIMIT 2000";
     let towns = "SELECT DISTINCT substr(village_code, 1, 9) || '000' FROM households \
                  WHERE county_code = $1";
-    macro_rules! sample {
-        ($pool:expr) => {{
-            let rows: Vec<(String, String, String, String)> = sqlx::query_as(persons)
-                .bind(county)
-                .fetch_all($pool)
-                .await?;
-            let townships: Vec<(String,)> =
-                sqlx::query_as(towns).bind(county).fetch_all($pool).await?;
-            (rows, townships)
-        }};
-    }
-    let (rows, townships) = match db {
-        Db::Sqlite(p) => sample!(p),
-        Db::Postgres(p) => sample!(p),
-    };
+    let mut c = db.read().await?;
+    let rows: Vec<(String, String, String, String)> =
+        c.all(persons, &[Value::Text(county)]).await?;
+    let townships: Vec<(String,)> = c.all(towns, &[Value::Text(county)]).await?;
+    drop(c);
     if rows.is_empty() || townships.is_empty() {
         bail!("no persons in county {county}");
     }

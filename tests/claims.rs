@@ -35,10 +35,7 @@ fn text(o: &Output) -> String {
 
 async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
 }
 
 type Tiers = (String, i64, i64, i64, i64, i64);
@@ -46,10 +43,7 @@ type Tiers = (String, i64, i64, i64, i64, i64);
 async fn tiers(db: &Db) -> Vec<Tiers> {
     let sql = "SELECT claim_id, basic, critical, assistance, supplementary, out_of_pocket \
                FROM claims WHERE basic IS NOT NULL ORDER BY claim_id";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 /// A database with the region tree of 阜平县 and the example persons.

@@ -55,12 +55,12 @@ pub async fn postgres() -> Option<TestDb> {
         chrono::Utc::now().timestamp_subsec_nanos()
     );
     let admin = Db::connect(&base).await.expect("connect to JIANFU_TEST_PG");
-    if let Db::Postgres(pool) = &admin {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(pool)
-            .await
-            .expect("create test database");
-    }
+    let mut c = admin.read().await.expect("a connection to JIANFU_TEST_PG");
+    // The name is made here, never taken from input.
+    c.exec(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")), &[])
+        .await
+        .expect("create test database");
+    drop(c);
     admin.close().await;
     // The base URL names a database; the test database replaces it.
     let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);

@@ -166,26 +166,17 @@ pub(super) type Stored = (
 pub(super) async fn stored(db: &Db) -> Vec<Stored> {
     let sql = "SELECT claim_id, person_id, year, basic, critical, assistance, supplementary, \
                out_of_pocket FROM claims ORDER BY claim_id";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 pub(super) async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
 }
 
 pub(super) async fn reasons(db: &Db) -> Vec<(String, String)> {
     let sql = "SELECT claim_id, reason FROM claim_adjustments ORDER BY batch_id, seq";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 fn fen(t: &Tiers) -> [i64; 5] {
