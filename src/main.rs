@@ -547,7 +547,7 @@ async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
 /// has a policy in force. Real counties load their own (`jianfu policy add`).
 async fn demo_policies(db: &Db, county: &str) -> Result<()> {
     for text in demo_policy_texts(county)? {
-        jianfu_store::policies::add_policy(&db, &text, "demo")
+        jianfu_store::policies::add_policy(db, &text, "demo")
             .await
             .map_err(|e| anyhow::anyhow!("演示政策参数无法保存：{e}"))?;
     }

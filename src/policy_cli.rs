@@ -32,7 +32,7 @@ pub async fn run(db: &Db, action: PolicyAction) -> Result<bool> {
 async fn add(db: &Db, file: &PathBuf, user: &str) -> Result<bool> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("无法读取政策参数文件 {}", file.display()))?;
-    let added = match jianfu_store::policies::add_policy(&db, &text, user).await {
+    let added = match jianfu_store::policies::add_policy(db, &text, user).await {
         Ok(a) => a,
         Err(AddPolicyError::Store(e)) => return Err(e.into()),
         Err(e) => anyhow::bail!("政策参数文件 {} 无效：{e}", file.display()),

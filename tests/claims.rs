@@ -48,20 +48,11 @@ async fn tiers(db: &Db) -> Vec<Tiers> {
 
 /// A database with the region tree of 阜平县 and the example persons.
 async fn with_persons(t: &TestDb) {
-    async {
-        let mut tx = t.db.begin().await?;
-        let r = jianfu_store::regions::load_regions(
-            &mut tx,
-            2023,
-            jianfu_regions::regions("130624"),
-            |_| {},
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, jianfu_store::StoreError>(r)
-    }
-    .await
-    .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let p = fixtures().join("persons.csv");
     let o = jianfu(&t.url, &["import", "persons", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));

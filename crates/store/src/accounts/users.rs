@@ -9,7 +9,7 @@ use crate::sql::{Tx, Value};
 use crate::{Result, StoreError, prefix_range};
 
 /// Creates a user at `now`. Returns `None` when the name is taken (the
-/// transaction is then unusable on PostgreSQL: drop it).
+/// transaction may then be unusable: drop it).
 pub async fn add_user(tx: &mut Tx, user: &NewUser, now: DateTime<Utc>) -> Result<Option<i64>> {
     let sql = "INSERT INTO users (username, display_name, role, region, password_hash, \
         must_change_password, disabled, created_at, password_changed_at) \

@@ -17,10 +17,9 @@ const SETTLEMENT_LOCK: i64 = 7_202_300_001;
 const RESETTLE_CHUNK: usize = 4000;
 
 /// Serialises the transactions that settle claims (claims imports, policy
-/// additions, upgrades) until they end. On PostgreSQL two of them would
+/// additions, upgrades) until they end ([`Tx::lock`]). Two of them would
 /// otherwise each settle from what the other has not committed yet (a
-/// claim settled under a policy list that misses the policy being added);
-/// SQLite has a single writer anyway.
+/// claim settled under a policy list that misses the policy being added).
 pub(crate) async fn lock_settlement(tx: &mut Tx) -> Result<()> {
     tx.lock(SETTLEMENT_LOCK).await
 }

@@ -180,8 +180,8 @@ pub(crate) async fn insert_policy(
     source: &str,
     user: &str,
 ) -> Result<(i64, DateTime<Utc>)> {
-    // Microseconds, as PostgreSQL keeps them: the time read back orders
-    // policies exactly as the one kept in memory.
+    // Microseconds, the finest time every engine keeps: the time read
+    // back orders policies exactly as the one kept in memory.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
     let id = insert_row(tx, policy, source, now, user).await?;
     Ok((id, now))

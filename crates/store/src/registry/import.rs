@@ -1,6 +1,6 @@
 //! An import under way: its transaction, its change batch, what it has
-//! written so far, and the search indexes a large first load into SQLite
-//! builds at the end instead of row by row.
+//! written so far, and the search indexes a large first load builds at
+//! the end instead of row by row where the dialect defers them.
 
 use std::collections::HashSet;
 
@@ -33,8 +33,8 @@ pub struct RegistryImport {
 
 /// Secondary indexes of `persons` that a persons import does not read,
 /// with their definitions as the latest migration leaves them (a test
-/// compares the two). A large load into SQLite builds them once at the end
-/// instead of row by row. (The import reads `persons_household` only to
+/// compares the two). A large load builds them once at the end instead of
+/// row by row where the dialect defers indexes. (The import reads `persons_household` only to
 /// move the members of a stored household to its new village; it builds
 /// that index first when it needs it.)
 pub const DEFERRABLE_INDEXES: [(&str, &str); 3] = [
@@ -86,7 +86,7 @@ impl RegistryImport {
     }
 
     /// Prepares a load of `incoming` persons rows where the dialect
-    /// defers indexes (SQLite): when it is large (100,000 rows or more,
+    /// defers indexes (`Tx::defers_indexes`): when it is large (100,000 rows or more,
     /// and at least twice as many as are stored, so mostly new persons),
     /// drops the [`DEFERRABLE_INDEXES`] inside this import's transaction;
     /// [`RegistryImport::commit`] builds them again before committing,

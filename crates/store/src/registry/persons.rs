@@ -69,9 +69,9 @@ pub struct PersonsLookup {
 /// Looks up what is stored for a chunk of persons rows. On the import's
 /// own transaction, or on a second connection ([`crate::Db::read`]) so
 /// that it runs on another core while the import writes the previous
-/// chunk (on PostgreSQL another backend; on SQLite a reader of the
-/// snapshot before the import, which WAL mode keeps apart from the
-/// writer). A second connection sees data committed before the import;
+/// chunk (another server backend, or a reader of the snapshot before the
+/// import, which a WAL-mode file keeps apart from the writer). A second
+/// connection sees data committed before the import;
 /// the import itself remembers the households it has already handled, and
 /// the file checks guarantee each ID number comes once.
 pub async fn lookup_persons(tx: &mut Tx, rows: &[(u64, PersonRecord)]) -> Result<PersonsLookup> {
@@ -124,7 +124,7 @@ pub async fn lookup_persons(tx: &mut Tx, rows: &[(u64, PersonRecord)]) -> Result
 }
 
 /// True when [`lookup_persons`] can run on a second connection beside an
-/// import: the pool has one (an in-memory SQLite database has a single
+/// import: the pool has one (an in-memory database has a single
 /// connection, and a second would be another database).
 pub fn can_look_up_alongside(db: &Db) -> bool {
     db.max_connections() > 1

@@ -194,10 +194,10 @@ pub async fn refresh_rollups_under(db: &Db, prefix: &str) -> Result<()> {
 }
 
 /// Readies the tables an import of `kind` writes for queries after a
-/// large import: PostgreSQL vacuums and analyzes them (the dialect's
-/// `refresh_statistics` says why); it cannot run inside a transaction, so pass
-/// [`Db::read`]). Only those tables are visited: a persons import must
-/// not pay for vacuuming tens of millions of claims.
+/// large import, where the engine needs it (the dialect's
+/// `refresh_statistics` says why and how; it cannot run inside a
+/// transaction, so pass [`Db::read`]). Only those tables are visited: a
+/// persons import must not pay for vacuuming tens of millions of claims.
 pub async fn refresh_statistics(tx: &mut Tx, kind: &str) -> Result<()> {
     let tables = match kind {
         "persons" => "persons, households",

@@ -63,7 +63,7 @@ pub(super) async fn register(db: &Db, persons: &[PersonRecord]) {
         .enumerate()
         .map(|(i, p)| (i as u64 + 2, p.clone()))
         .collect();
-    let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+    let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
         .await
         .unwrap();
     assert!(imp.write_persons(&rows).await.unwrap().is_empty());
@@ -137,7 +137,7 @@ pub(super) async fn import(
         .enumerate()
         .map(|(i, c)| (i as u64 + 2, c.clone()))
         .collect();
-    let mut imp = jianfu_store::ClaimsImport::begin(&db, "c.csv", "tester")
+    let mut imp = jianfu_store::ClaimsImport::begin(db, "c.csv", "tester")
         .await
         .unwrap();
     let mut conflicts = Vec::new();

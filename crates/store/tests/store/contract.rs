@@ -168,20 +168,16 @@ async fn large_tables_carry_the_county_in_their_keys() {
 }
 
 async fn load_fuping(t: &TestDb) {
-    let n = async {
-        let mut tx = t.db.begin().await?;
-        let r = jianfu_store::regions::load_regions(
-            &mut tx,
-            2023,
-            jianfu_regions::regions("130624"),
-            |_| {},
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, jianfu_store::StoreError>(r)
-    }
+    let mut tx = t.db.begin().await.unwrap();
+    let n = jianfu_store::regions::load_regions(
+        &mut tx,
+        2023,
+        jianfu_regions::regions("130624"),
+        |_| {},
+    )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     assert!(n > 200, "{n}");
 }
 
@@ -190,20 +186,16 @@ async fn region_tree_loads_and_answers() {
     for t in testing::all().await {
         // Load a whole province to exercise chunking, then reload one county:
         // loading replaces, never duplicates.
-        let n = async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::regions::load_regions(
-                &mut tx,
-                2023,
-                jianfu_regions::regions("13"),
-                |_| {},
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
+        let mut tx = t.db.begin().await.unwrap();
+        let n = jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("13"),
+            |_| {},
+        )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         assert!(n > 50_000, "{n}");
         load_fuping(&t).await;
         let county = jianfu_store::regions::region(&mut t.db.read().await.unwrap(), "130624000000")

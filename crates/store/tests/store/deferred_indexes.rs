@@ -54,7 +54,7 @@ fn rows(n: u16) -> Vec<(u64, PersonRecord)> {
 async fn search_indexes_come_back_as_migrated() {
     for t in testing::all().await {
         let db = &t.db;
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
             .await
             .unwrap();
         let deferred = imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap();
@@ -72,7 +72,7 @@ async fn search_indexes_come_back_as_migrated() {
         assert_eq!(index_sql(db).await, migrated);
 
         // Committed: built again, word for word as the migrations made them.
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
             .await
             .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
@@ -95,12 +95,12 @@ async fn search_indexes_come_back_as_migrated() {
         assert_eq!(found.total, 10, "测试010 … 测试019");
 
         // Small loads keep them; a large one beside 300 stored defers.
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
             .await
             .unwrap();
         assert!(!imp.defer_search_indexes(DEFER_FROM_ROWS - 1).await.unwrap());
         imp.rollback(0, 0).await.unwrap();
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
             .await
             .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
@@ -117,7 +117,7 @@ async fn search_indexes_come_back_as_migrated() {
         {
             p.household.village = village;
         }
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
             .await
             .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());

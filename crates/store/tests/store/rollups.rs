@@ -89,7 +89,7 @@ async fn rollups_count_what_the_registry_holds() {
             }
         }
         for set in [&rows, &other] {
-            let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+            let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
                 .await
                 .unwrap();
             imp.write_persons(set).await.unwrap();
@@ -98,20 +98,16 @@ async fn rollups_count_what_the_registry_holds() {
         }
         // Refreshed as the imports do: the registry after persons, then
         // only the persons with a diagnosis after diagnoses.
-        async {
-            let mut tx = db.begin().await?;
-            let r = jianfu_store::rollups::refresh_rollup_parts(
-                &mut tx,
-                "130624",
-                RollupParts::after_import("persons"),
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollup_parts(
+            &mut tx,
+            "130624",
+            RollupParts::after_import("persons"),
+        )
         .await
         .unwrap();
-        let mut imp = jianfu_store::RegistryImport::begin(&db, "diagnoses", "d.csv", "tester")
+        tx.commit().await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "diagnoses", "d.csv", "tester")
             .await
             .unwrap();
         assert!(imp.write_diagnoses(&diagnoses).await.unwrap().is_empty());
@@ -121,19 +117,15 @@ async fn rollups_count_what_the_registry_holds() {
             ["130624"],
             "diagnoses name their county"
         );
-        async {
-            let mut tx = db.begin().await?;
-            let r = jianfu_store::rollups::refresh_rollup_parts(
-                &mut tx,
-                "130624",
-                RollupParts::after_import("diagnoses"),
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollup_parts(
+            &mut tx,
+            "130624",
+            RollupParts::after_import("diagnoses"),
+        )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
 
         let expected = model(&rows, &diagnosed);
         let county = RegionCode::parse_prefix("130624").unwrap();
@@ -162,14 +154,11 @@ async fn rollups_count_what_the_registry_holds() {
             add(&mut total, f);
         }
         assert_eq!(d.figures, total, "the county is the sum of its villages");
-        async {
-            let mut tx = db.begin().await?;
-            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130624").await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
-        .await
-        .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130624")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let full = jianfu_store::rollups::dashboard(
             &mut db.read().await.unwrap(),
             &Scope::NATIONAL,

@@ -143,7 +143,7 @@ async fn search_matches_its_model() {
         let rows_a = people(&a, COUNT_CAP as usize + 1500, COUNT_CAP as usize + 300);
         let rows_b = people(&b, 600, 100);
         for rows in [&rows_a, &rows_b] {
-            let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "p.csv", "tester")
+            let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
                 .await
                 .unwrap();
             imp.write_persons(rows).await.unwrap();

@@ -32,20 +32,11 @@ const OTHER_COUNTY: &str =
 const BAD_ID: &str = "H3,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常";
 
 async fn setup(db: &Db) {
-    async {
-        let mut tx = db.begin().await?;
-        let r = jianfu_store::regions::load_regions(
-            &mut tx,
-            2023,
-            jianfu_regions::regions("1306"),
-            |_| {},
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, jianfu_store::StoreError>(r)
-    }
-    .await
-    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     support::add_user(db, "county", Role::CountyAdmin, "130624").await;
     support::add_user(db, "town", Role::TownshipWorker, "130624100").await;
     support::add_user(db, "other", Role::CountyAdmin, "130626").await;

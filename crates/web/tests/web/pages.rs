@@ -34,20 +34,11 @@ fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord
 #[tokio::test]
 async fn overview_lookup_and_scope() {
     for t in testing::all().await {
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::regions::load_regions(
-                &mut tx,
-                2023,
-                jianfu_regions::regions("1306"),
-                |_| {},
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
-        .await
-        .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "p.csv", "tester")
             .await
             .unwrap();
@@ -67,22 +58,16 @@ async fn overview_lookup_and_scope() {
             (a.status, a.body)
         };
 
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130624").await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
-        .await
-        .unwrap();
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::rollups::refresh_rollups(&mut tx, "130625").await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
-        .await
-        .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130624")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130625")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let (status, html) = get("/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("阜平县"), "{html}");

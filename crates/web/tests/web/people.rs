@@ -14,26 +14,17 @@ use crate::support;
 use crate::support::{Client, add_user, app};
 
 async fn load(db: &Db, dir: &std::path::Path) {
-    async {
-        let mut tx = db.begin().await?;
-        let r = jianfu_store::regions::load_regions(
-            &mut tx,
-            2023,
-            jianfu_regions::regions("130624"),
-            |_| {},
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, jianfu_store::StoreError>(r)
-    }
-    .await
-    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let reference = jianfu_policy::Policy::built_in_text("reference-2023").unwrap();
     let next = reference
         .replace("valid_from = \"2023-01-01\"", "valid_from = \"2024-01-01\"")
         .replace("valid_to = \"2023-12-31\"", "valid_to = \"2024-12-31\"")
         .replace("name = \"", "name = \"2024 ");
-    jianfu_store::policies::add_policy(&db, &next, "tester")
+    jianfu_store::policies::add_policy(db, &next, "tester")
         .await
         .unwrap();
     for (file, kind) in [
@@ -261,20 +252,16 @@ async fn addresses_survive_membership_changes() {
     const PARENT: &str = "H1,130624100200,脱贫户,10230.76,孙老汉,130624194001010026,父母,,,正常\n";
     let dir = tempfile::tempdir().unwrap();
     for t in testing::all().await {
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::regions::load_regions(
-                &mut tx,
-                2023,
-                jianfu_regions::regions("130624"),
-                |_| {},
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         let import = |name: &str, rows: &[&str]| {
             let path = dir.path().join(name);

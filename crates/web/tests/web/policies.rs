@@ -17,20 +17,11 @@ fn good() -> String {
 #[tokio::test]
 async fn list_detail_upload_and_api() {
     for t in testing::all().await {
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::regions::load_regions(
-                &mut tx,
-                2023,
-                jianfu_regions::regions("1306"),
-                |_| {},
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
-        .await
-        .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         support::add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         support::add_user(&t.db, "town", Role::TownshipWorker, "130624100").await;
         support::add_user(&t.db, "other", Role::CountyAdmin, "130626").await;

@@ -25,20 +25,16 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
     };
     jianfu_synth::generate(&opts, dir.path(), &mut |_| {}).unwrap();
     for t in testing::all().await {
-        async {
-            let mut tx = t.db.begin().await?;
-            let r = jianfu_store::regions::load_regions(
-                &mut tx,
-                2023,
-                jianfu_regions::regions("130624"),
-                |_| {},
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, jianfu_store::StoreError>(r)
-        }
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let req = ImportRequest::new(dir.path().join("persons.csv"), FileKind::Persons, "tester");
         assert!(
             import_file(&t.db, &req, |_, _| {})
