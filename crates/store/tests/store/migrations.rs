@@ -40,17 +40,14 @@ async fn empty_databases(dir: &std::path::Path) -> Vec<Db> {
     if let Ok(base) = std::env::var("JIANFU_TEST_PG") {
         let name = format!("jianfu_migr_{}", std::process::id());
         let admin = Db::connect(&base).await.unwrap();
-        if let Db::Postgres(p) = &admin {
-            for sql in [
-                format!("DROP DATABASE IF EXISTS {name}"),
-                format!("CREATE DATABASE {name}"),
-            ] {
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
+        let mut c = admin.read().await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            c.exec(sqlx::AssertSqlSafe(sql), &[]).await.unwrap();
         }
+        drop(c);
         admin.close().await;
         let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
         out.push(Db::connect(&format!("{head}/{name}")).await.unwrap());
@@ -75,10 +72,7 @@ type Row = (String, String, String, String, String, Option<String>);
 async fn stored(db: &Db) -> Vec<Row> {
     let sql = "SELECT county_code, id_number, household_no, village_code, name, phone \
                FROM persons ORDER BY id_number";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 async fn index_names(db: &Db) -> Vec<String> {
@@ -92,10 +86,7 @@ async fn index_names(db: &Db) -> Vec<String> {
              AND indexname <> 'persons_pkey' ORDER BY 1"
         }
     };
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalars(sql, &[]).await.unwrap()
 }
 
 #[tokio::test]
