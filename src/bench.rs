@@ -218,18 +218,14 @@ pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool>
 async fn scratch_pg(base: &str) -> Result<String> {
     let name = format!("jianfu_bench_{}", std::process::id());
     let admin = Db::connect(base).await?;
-    if let Db::Postgres(p) = &admin {
-        sqlx_exec(p, &format!("DROP DATABASE IF EXISTS {name}")).await?;
-        sqlx_exec(p, &format!("CREATE DATABASE {name}")).await?;
-    }
+    let mut c = admin.read().await?;
+    // The name is made here from the process id, never taken from input.
+    let drop_old = format!("DROP DATABASE IF EXISTS {name}");
+    c.exec(sqlx::AssertSqlSafe(drop_old), &[]).await?;
+    c.exec(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")), &[])
+        .await?;
+    drop(c);
     admin.close().await;
     let head = base.rsplit_once('/').map_or(base, |(h, _)| h);
     Ok(format!("{head}/{name}"))
-}
-
-async fn sqlx_exec(pool: &sqlx::PgPool, sql: &str) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .execute(pool)
-        .await?;
-    Ok(())
 }

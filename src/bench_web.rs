@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use jianfu_domain::{Role, Scope};
 use jianfu_ingest::FileKind;
 use jianfu_service::accounts::{self, Actor, NewAccount};
-use jianfu_store::Db;
+use jianfu_store::{Db, Value};
 
 /// Options of `jianfu bench web`.
 #[derive(Args, Debug)]
@@ -128,7 +128,8 @@ pub async fn run(args: WebBenchArgs) -> Result<bool> {
 
 async fn prepare(db: &Db, args: &WebBenchArgs) -> Result<()> {
     crate::ensure_regions(db).await?;
-    let (households, persons) = db.totals(&args.county).await?;
+    let (households, persons) =
+        jianfu_store::registry::totals(&mut db.read().await?, &args.county).await?;
     if households > 0 {
         println!("database has {persons} persons in {households} households: reused");
         return Ok(());
@@ -156,7 +157,10 @@ async fn prepare(db: &Db, args: &WebBenchArgs) -> Result<()> {
 
 /// A session cookie for a user of `role` bound to `region` (created once).
 async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<String> {
-    if db.user_by_name(username).await?.is_none() {
+    if jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
+        .await?
+        .is_none()
+    {
         let new = NewAccount {
             username: username.into(),
             display_name: username.into(),
@@ -167,7 +171,9 @@ async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<St
         };
         accounts::add_user(db, &Actor::command_line(), &new).await?;
     }
-    let user = db.user_by_name(username).await?.context("bench user")?;
+    let user = jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
+        .await?
+        .context("bench user")?;
     let (token, _) = accounts::open_session(db, &user).await?;
     Ok(format!("jianfu_session={token}"))
 }
@@ -177,21 +183,11 @@ async fn targets(db: &Db, county: &str) -> Result<Targets> {
                    WHERE county_code = $1 ORDER BY id_number LIMIT 2000";
     let towns = "SELECT DISTINCT substr(village_code, 1, 9) || '000' FROM households \
                  WHERE county_code = $1";
-    macro_rules! sample {
-        ($pool:expr) => {{
-            let rows: Vec<(String, String, String, String)> = sqlx::query_as(persons)
-                .bind(county)
-                .fetch_all($pool)
-                .await?;
-            let townships: Vec<(String,)> =
-                sqlx::query_as(towns).bind(county).fetch_all($pool).await?;
-            (rows, townships)
-        }};
-    }
-    let (rows, townships) = match db {
-        Db::Sqlite(p) => sample!(p),
-        Db::Postgres(p) => sample!(p),
-    };
+    let mut c = db.read().await?;
+    let rows: Vec<(String, String, String, String)> =
+        c.all(persons, &[Value::Text(county)]).await?;
+    let townships: Vec<(String,)> = c.all(towns, &[Value::Text(county)]).await?;
+    drop(c);
     if rows.is_empty() || townships.is_empty() {
         bail!("no persons in county {county}");
     }

@@ -261,7 +261,7 @@ async fn run(cli: Cli) -> Result<bool> {
             insecure_cookies,
         } => {
             let db = open(&cli.db).await?;
-            if db.user_count().await? == 0 {
+            if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
                 println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
             }
             serve(db, &addr, insecure_cookies).await?;
@@ -321,13 +321,16 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
     let started = Instant::now();
     let pb = bar(665_271, "加载区划");
-    let n = db
-        .load_regions(
-            jianfu_regions::EDITION,
-            jianfu_regions::regions(prefix),
-            |n| pb.set_position(n),
-        )
-        .await?;
+    // One transaction: readers see the old tree or the new one.
+    let mut tx = db.begin().await?;
+    let n = jianfu_store::regions::load_regions(
+        &mut tx,
+        jianfu_regions::EDITION,
+        jianfu_regions::regions(prefix),
+        |n| pb.set_position(n),
+    )
+    .await?;
+    tx.commit().await?;
     pb.finish_and_clear();
     println!(
         "已加载 {n} 个区划（{} 版），用时 {:.1} 秒",
@@ -338,7 +341,7 @@ async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
 }
 
 async fn ensure_regions(db: &Db) -> Result<()> {
-    if db.region_count().await? == 0 {
+    if jianfu_store::regions::region_count(&mut db.read().await?).await? == 0 {
         println!("数据库中还没有区划代码，先加载全国 2023 年区划……");
         load_regions(db, "").await?;
     }
@@ -451,17 +454,29 @@ async fn history(
     let (county, rows) = match (person, household) {
         (Some(p), _) => {
             let id = IdCardNo::parse(p.trim()).map_err(|e| anyhow::anyhow!("身份证号无效：{e}"))?;
-            let Some(found) = db.person("", id.as_str()).await? else {
+            let Some(found) =
+                jianfu_store::registry::person(&mut db.read().await?, "", id.as_str()).await?
+            else {
                 bail!("没有找到身份证号为 {} 的人员", id.masked());
             };
-            let rows = db
-                .history(&found.county_code, None, Some(id.as_str()))
-                .await?;
+            let rows = jianfu_store::registry::history(
+                &mut db.read().await?,
+                &found.county_code,
+                None,
+                Some(id.as_str()),
+            )
+            .await?;
             (found.county_code, rows)
         }
         (None, Some(h)) => {
             let county = county.unwrap_or_default();
-            let rows = db.history(&county, Some(h.trim()), None).await?;
+            let rows = jianfu_store::registry::history(
+                &mut db.read().await?,
+                &county,
+                Some(h.trim()),
+                None,
+            )
+            .await?;
             (county, rows)
         }
         (None, None) => bail!("请指定 --person 身份证号 或 --household 户编号"),
@@ -532,7 +547,7 @@ async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
 /// has a policy in force. Real counties load their own (`jianfu policy add`).
 async fn demo_policies(db: &Db, county: &str) -> Result<()> {
     for text in demo_policy_texts(county)? {
-        db.add_policy(&text, "demo")
+        jianfu_store::policies::add_policy(db, &text, "demo")
             .await
             .map_err(|e| anyhow::anyhow!("演示政策参数无法保存：{e}"))?;
     }
@@ -569,7 +584,7 @@ pub(crate) fn demo_policy_texts(county: &str) -> Result<Vec<String>> {
 async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool) -> Result<bool> {
     let db = open(url).await?;
     ensure_regions(&db).await?;
-    let (households, _) = db.totals(county).await?;
+    let (households, _) = jianfu_store::registry::totals(&mut db.read().await?, county).await?;
     if households == 0 {
         let dir = tempfile::tempdir()?;
         generate(county, persons, 1, dir.path())?;

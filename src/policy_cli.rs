@@ -32,7 +32,7 @@ pub async fn run(db: &Db, action: PolicyAction) -> Result<bool> {
 async fn add(db: &Db, file: &PathBuf, user: &str) -> Result<bool> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("无法读取政策参数文件 {}", file.display()))?;
-    let added = match db.add_policy(&text, user).await {
+    let added = match jianfu_store::policies::add_policy(db, &text, user).await {
         Ok(a) => a,
         Err(AddPolicyError::Store(e)) => return Err(e.into()),
         Err(e) => anyhow::bail!("政策参数文件 {} 无效：{e}", file.display()),
@@ -49,7 +49,7 @@ async fn add(db: &Db, file: &PathBuf, user: &str) -> Result<bool> {
 }
 
 async fn list(db: &Db) -> Result<bool> {
-    let rows = db.policies().await?;
+    let rows = jianfu_store::policies::policies(&mut db.read().await?).await?;
     println!("编号\t名称\t地区前缀\t生效日期\t失效日期\t添加时间\t添加人");
     for p in rows {
         println!(

@@ -82,7 +82,9 @@ pub async fn run(db: &Db, args: SimulateArgs) -> Result<bool> {
     if let Some(out) = &args.out {
         let mut names = HashMap::new();
         for level in [RegionLevel::Township, RegionLevel::Village] {
-            for r in db.regions_at_level(&prefix, level).await? {
+            for r in jianfu_store::regions::regions_at_level(&mut db.read().await?, &prefix, level)
+                .await?
+            {
                 if let Ok(code) = RegionCode::parse(&r.code) {
                     names.insert(code, r.name);
                 }
@@ -90,8 +92,7 @@ pub async fn run(db: &Db, args: SimulateArgs) -> Result<bool> {
         }
         let region_name = match prefix.len() {
             0 => "全部".to_string(),
-            _ => db
-                .region(&format!("{prefix:0<12}"))
+            _ => jianfu_store::regions::region(&mut db.read().await?, &format!("{prefix:0<12}"))
                 .await?
                 .map_or_else(String::new, |r| r.name),
         };

@@ -101,7 +101,9 @@ pub async fn run(db: &Db, action: UserAction) -> Result<bool> {
         }
         UserAction::List => {
             println!("用户名\t姓名\t角色\t地区\t状态");
-            for u in db.users_in(&Scope::NATIONAL).await? {
+            for u in
+                jianfu_store::accounts::users_in(&mut db.read().await?, &Scope::NATIONAL).await?
+            {
                 let role = Role::from_code(&u.role).map_or(u.role.as_str(), |r| r.label());
                 let state = if u.disabled { "停用" } else { "启用" };
                 println!(
@@ -120,13 +122,16 @@ pub const DEMO_PASSWORD: &str = "Jianfu-demo-2026";
 /// Creates the demo accounts on a database without users: one of each
 /// working role in the demo county. Returns their names and roles.
 pub async fn demo_users(db: &Db, county: &str) -> Result<Vec<(String, Role, Scope)>> {
-    if db.user_count().await? > 0 {
+    if jianfu_store::accounts::user_count(&mut db.read().await?).await? > 0 {
         return Ok(Vec::new());
     }
     let county_scope = Scope::parse(county).ok_or_else(|| anyhow!("县级代码“{county}”无效"))?;
     // The village doctor and the township worker get the first village
     // that has households, so their pages show something.
-    let Some(village) = db.first_village_with_households(county).await? else {
+    let Some(village) =
+        jianfu_store::registry::first_village_with_households(&mut db.read().await?, county)
+            .await?
+    else {
         bail!("演示县没有任何家庭，无法创建村医账户");
     };
     let village_scope = Scope::parse(&village).ok_or_else(|| anyhow!("村级代码无效"))?;

@@ -242,7 +242,10 @@ async fn head_name(url: &str, county: &str, no: &str) -> String {
 /// The address reference of the head of household `no`.
 async fn head_ref(url: &str, county: &str, no: &str) -> String {
     let db = jianfu_store::Db::open(url).await.unwrap();
-    let members = db.household_members(county, no).await.unwrap();
+    let members =
+        jianfu_store::registry::household_members(&mut db.read().await.unwrap(), county, no)
+            .await
+            .unwrap();
     let head = members.iter().find(|m| m.relation == "head").unwrap();
     let r = jianfu_service::person_ref::PersonRefs::load(&db)
         .await

@@ -35,10 +35,7 @@ fn text(o: &Output) -> String {
 
 async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
 }
 
 type Tiers = (String, i64, i64, i64, i64, i64);
@@ -46,17 +43,16 @@ type Tiers = (String, i64, i64, i64, i64, i64);
 async fn tiers(db: &Db) -> Vec<Tiers> {
     let sql = "SELECT claim_id, basic, critical, assistance, supplementary, out_of_pocket \
                FROM claims WHERE basic IS NOT NULL ORDER BY claim_id";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 /// A database with the region tree of 阜平县 and the example persons.
 async fn with_persons(t: &TestDb) {
-    t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+    let mut tx = t.db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let p = fixtures().join("persons.csv");
     let o = jianfu(&t.url, &["import", "persons", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -309,7 +305,11 @@ async fn assistance_starts_when_the_person_becomes_an_assistance_object() {
             "{:?}",
             t.engine()
         );
-        let year = t.db.person_year("130624", P1, 2023).await.unwrap().unwrap();
+        let year =
+            jianfu_store::claims::person_year(&mut t.db.read().await.unwrap(), "130624", P1, 2023)
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(year.assistance_base, 9_000_000);
         assert_eq!(year.assistance, 6_000_000);
     }

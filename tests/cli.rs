@@ -35,9 +35,11 @@ fn text(o: &Output) -> String {
 }
 
 async fn with_regions(t: &TestDb) {
-    t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {})
+    let mut tx = t.db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("13"), |_| {})
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 }
 
 type PersonState = Vec<(
@@ -54,18 +56,12 @@ type PersonState = Vec<(
 async fn persons_state(db: &Db) -> PersonState {
     let sql = "SELECT id_number, household_no, village_code, name, relation, groups, phone, status \
                FROM persons ORDER BY id_number";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
 }
 
 /// Every full ID number and name of the example file: none may appear in logs.
@@ -160,20 +156,8 @@ async fn good_files_import_identically_and_idempotently() {
         );
         assert!(diag.status.success(), "{}", text(&diag));
         assert_eq!(count(&t.db, "diagnoses").await, 18);
-        let ext: i64 = match &t.db {
-            Db::Sqlite(p) => {
-                sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'")
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
-            Db::Postgres(p) => {
-                sqlx::query_scalar("SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'")
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
-        };
+        let sql = "SELECT COUNT(*) FROM diagnoses WHERE icd10 = 'I10.x00'";
+        let ext: i64 = t.db.read().await.unwrap().scalar(sql, &[]).await.unwrap();
         assert_eq!(ext, 2);
     }
 }

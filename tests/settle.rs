@@ -316,9 +316,11 @@ async fn simulation_compares_two_policies_on_stored_claims() {
 }
 
 async fn simulate_on(t: &TestDb) {
-    t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+    let mut tx = t.db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let url = t.url.as_str();
     let persons = fixtures().join("persons.csv");
     let o = jianfu(&["--db", url, "import", "persons", persons.to_str().unwrap()]);

@@ -11,7 +11,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use jianfu_domain::{AccessError, Permission, Role, Scope};
-use jianfu_store::{AuditEntry, Db, NewUser, SessionRow, StoreError, UserRow};
+use jianfu_store::{AuditEntry, Db, NewUser, SessionRow, StoreError, UserRow, accounts, audit};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -237,9 +237,15 @@ pub async fn add_user(db: &Db, actor: &Actor, new: &NewAccount) -> Result<i64, A
         password_hash: hash_password(&new.password),
         must_change_password: new.must_change_password,
     };
-    db.add_user(&row, &audit)
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    // A taken name leaves the transaction to roll back as it drops.
+    let id = accounts::add_user(&mut tx, &row, now)
         .await?
-        .ok_or_else(|| AccountError::UsernameTaken(new.username.clone()))
+        .ok_or_else(|| AccountError::UsernameTaken(new.username.clone()))?;
+    audit::append_at(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The user named `username` when the actor may manage them.
@@ -247,8 +253,7 @@ pub async fn managed_user(db: &Db, actor: &Actor, username: &str) -> Result<User
     if !actor.may(Permission::ManageUsers) {
         return Err(AccountError::Forbidden);
     }
-    let user = db
-        .user_by_name(username)
+    let user = accounts::user_by_name(&mut db.read().await?, username)
         .await?
         .ok_or(AccountError::NoSuchUser)?;
     let scope = Scope::parse(&user.region).ok_or(AccountError::NoSuchUser)?;
@@ -280,7 +285,11 @@ pub async fn set_disabled(
     audit.target_key = Some(user.username.clone());
     audit.old_value = Some(if user.disabled { "停用" } else { "启用" }.into());
     audit.new_value = Some(if disabled { "停用" } else { "启用" }.into());
-    db.set_user_disabled(user.id, disabled, &audit).await?;
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    accounts::set_user_disabled(&mut tx, user.id, disabled, now).await?;
+    audit::append_at(&mut tx, &audit, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -297,8 +306,7 @@ pub async fn reset_password(
     let mut audit = actor.entry("user.reset_password", &user.region);
     audit.target_kind = Some("user".into());
     audit.target_key = Some(user.username.clone());
-    db.set_password(user.id, &hash_password(new_password), true, &audit)
-        .await?;
+    set_password(db, user.id, &hash_password(new_password), true, &audit).await?;
     Ok(())
 }
 
@@ -311,7 +319,9 @@ pub async fn change_own_password(
     new: &str,
 ) -> Result<(), AccountError> {
     let id = actor.user_id.ok_or(AccountError::NoSuchUser)?;
-    let user = db.user_by_id(id).await?.ok_or(AccountError::NoSuchUser)?;
+    let user = accounts::user_by_id(&mut db.read().await?, id)
+        .await?
+        .ok_or(AccountError::NoSuchUser)?;
     if !verify_password(old, &user.password_hash) {
         return Err(AccountError::WrongPassword);
     }
@@ -322,9 +332,24 @@ pub async fn change_own_password(
     let mut audit = actor.entry("user.change_password", &user.region);
     audit.target_kind = Some("user".into());
     audit.target_key = Some(user.username.clone());
-    db.set_password(id, &hash_password(new), false, &audit)
-        .await?;
+    set_password(db, id, &hash_password(new), false, &audit).await?;
     Ok(())
+}
+
+/// Stores a password hash (ending the user's sessions) and its audit
+/// entry, in one transaction.
+async fn set_password(
+    db: &Db,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    accounts::set_password(&mut tx, id, hash, must_change, now).await?;
+    audit::append_at(&mut tx, audit, now).await?;
+    tx.commit().await
 }
 
 /// A stored hash to verify against when the name is unknown, so a wrong
@@ -347,26 +372,40 @@ pub async fn authenticate(
     let since = now - THROTTLE_WINDOW;
     let user_key = format!("user:{}", username.to_lowercase());
     let ip_key = format!("ip:{client_ip}");
-    if db.login_failures_since(&user_key, since).await? >= MAX_FAILURES_PER_USER
-        || db.login_failures_since(&ip_key, since).await? >= MAX_FAILURES_PER_CLIENT
-    {
+    // The connection is not held while the password is checked (tens of
+    // milliseconds of argon2).
+    let (throttled, user) = {
+        let mut c = db.read().await?;
+        let throttled = accounts::login_failures_since(&mut c, &user_key, since).await?
+            >= MAX_FAILURES_PER_USER
+            || accounts::login_failures_since(&mut c, &ip_key, since).await?
+                >= MAX_FAILURES_PER_CLIENT;
+        let user = if throttled {
+            None
+        } else {
+            accounts::user_by_name(&mut c, username).await?
+        };
+        (throttled, user)
+    };
+    if throttled {
         audit_login(db, None, username, client_ip, "login.throttled").await?;
         return Err(LoginError::Throttled);
     }
-    let user = db.user_by_name(username).await?;
     let hash = user
         .as_ref()
         .map_or(dummy_hash(), |u| u.password_hash.as_str());
     let password_ok = verify_password(password, hash);
     match user {
         Some(u) if password_ok && !u.disabled => {
-            db.clear_login_failures(&user_key).await?;
+            accounts::clear_login_failures(&mut db.read().await?, &user_key).await?;
             audit_login(db, Some(&u), username, client_ip, "login").await?;
             Ok(u)
         }
         u => {
-            db.record_login_failure(&user_key, now).await?;
-            db.record_login_failure(&ip_key, now).await?;
+            let mut c = db.read().await?;
+            accounts::record_login_failure(&mut c, &user_key, now).await?;
+            accounts::record_login_failure(&mut c, &ip_key, now).await?;
+            drop(c);
             audit_login(db, u.as_ref(), username, client_ip, "login.failed").await?;
             Err(LoginError::Invalid)
         }
@@ -380,7 +419,7 @@ async fn audit_login(
     client_ip: &str,
     action: &str,
 ) -> Result<(), StoreError> {
-    db.audit(&AuditEntry {
+    let entry = AuditEntry {
         user_id: user.map(|u| u.id),
         username: username.chars().take(64).collect(),
         role: user.map(|u| u.role.clone()),
@@ -388,8 +427,8 @@ async fn audit_login(
         region: user.map_or("national".into(), |u| u.region.clone()),
         client_ip: Some(client_ip.into()),
         ..AuditEntry::default()
-    })
-    .await
+    };
+    audit::append(&mut db.read().await?, &entry).await
 }
 
 /// A new session: the cookie value to hand out (never stored) and the
@@ -405,7 +444,7 @@ pub async fn open_session(db: &Db, user: &UserRow) -> Result<(String, SessionRow
         expires_at: now + SESSION_IDLE,
         last_seen_at: now,
     };
-    db.create_session(&row).await?;
+    accounts::create_session(&mut db.read().await?, &row).await?;
     Ok((token, row))
 }
 
@@ -416,12 +455,13 @@ pub async fn resume_session(
     now: DateTime<Utc>,
 ) -> Result<Option<(SessionRow, UserRow)>, StoreError> {
     let hash = secret_hash(token);
-    let Some((s, u)) = db.session(&hash, now).await? else {
+    let mut c = db.read().await?;
+    let Some((s, u)) = accounts::session(&mut c, &hash, now).await? else {
         return Ok(None);
     };
     // Touch at most once a minute: a page of many requests writes once.
     if now - s.last_seen_at > Duration::minutes(1) {
-        db.touch_session(&hash, now, now + SESSION_IDLE).await?;
+        accounts::touch_session(&mut c, &hash, now, now + SESSION_IDLE).await?;
     }
     Ok(Some((s, u)))
 }
@@ -435,8 +475,11 @@ pub async fn issue_api_token(db: &Db, actor: &Actor, label: &str) -> Result<Stri
     audit.target_kind = Some("user".into());
     audit.target_key = Some(actor.username.clone());
     audit.detail = Some(label.chars().take(64).collect());
-    db.create_api_token(&secret_hash(&token), id, label, &audit)
-        .await?;
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    accounts::create_api_token(&mut tx, &secret_hash(&token), id, label, now).await?;
+    audit::append_at(&mut tx, &audit, now).await?;
+    tx.commit().await?;
     Ok(token)
 }
 

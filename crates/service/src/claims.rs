@@ -73,14 +73,14 @@ pub(crate) async fn import_claims(
         })
     };
     let Ok(outcome) = checked else {
-        let imp = db.begin_claims_import(&source, &req.user).await?;
+        let imp = ClaimsImport::begin(db, &source, &req.user).await?;
         let batch = imp.batch_id();
         imp.rollback(0, 1).await?;
         finish_report(report)?;
         return Ok(ImportOutcome::nothing_written(0, 1, 0, report_path, batch));
     };
 
-    let mut imp = db.begin_claims_import(&source, &req.user).await?;
+    let mut imp = ClaimsImport::begin(db, &source, &req.user).await?;
     let batch = imp.batch_id();
     let mut errors = outcome.errors;
     let (data_rows, warnings) = (outcome.data_rows, outcome.warnings);

@@ -59,7 +59,9 @@ pub async fn explain_stored(
     claim_id: &str,
     lang: Lang,
 ) -> Result<Option<String>, StoreError> {
-    let claims = db.person_claims(county, person_id, year).await?;
-    let policies = db.policy_set().await?;
+    let mut c = db.read().await?;
+    let claims = jianfu_store::claims::person_claims(&mut c, county, person_id, year).await?;
+    let policies = jianfu_store::policies::policy_set(&mut c).await?;
+    drop(c);
     Ok(trace_claim(&policies, county, &claims, claim_id)?.map(|(steps, _)| explain(&steps, lang)))
 }

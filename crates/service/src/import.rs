@@ -17,8 +17,8 @@ use jianfu_ingest::{
     Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
     check_persons_file,
 };
-use jianfu_store::rollups::RollupParts;
-use jianfu_store::{Conflict, Db, ImportStats, StoreError};
+use jianfu_store::rollups::{self, RollupParts};
+use jianfu_store::{Conflict, Db, ImportStats, RegistryImport, StoreError, regions, registry};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::sync::mpsc;
@@ -183,10 +183,14 @@ pub async fn import_file(
         let started = std::time::Instant::now();
         let parts = RollupParts::after_import(req.kind.name());
         for county in &outcome.stats.counties {
-            db.refresh_rollup_parts(county, parts).await?;
+            // One transaction per county: readers see its old figures or
+            // its new ones.
+            let mut tx = db.begin().await?;
+            rollups::refresh_rollup_parts(&mut tx, county, parts).await?;
+            tx.commit().await?;
         }
         if outcome.data_rows >= STATISTICS_AFTER_ROWS {
-            db.refresh_statistics(req.kind.name()).await?;
+            rollups::refresh_statistics(&mut db.read().await?, req.kind.name()).await?;
         }
         tracing::info!(
             counties = outcome.stats.counties.len(),
@@ -275,7 +279,7 @@ async fn import_unrefreshed(
     let outcome = match checked {
         Err(_) => {
             // A whole-file problem (already in the report): nothing to write.
-            let imp = db.begin_import(kind_code, &source, &req.user).await?;
+            let imp = RegistryImport::begin(db, kind_code, &source, &req.user).await?;
             let batch = imp.batch_id();
             imp.rollback(0, 1).await?;
             finish_report(report)?;
@@ -284,7 +288,7 @@ async fn import_unrefreshed(
         Ok(outcome) => outcome,
     };
 
-    let mut imp = db.begin_import(kind_code, &source, &req.user).await?;
+    let mut imp = RegistryImport::begin(db, kind_code, &source, &req.user).await?;
     let batch = imp.batch_id();
     let mut errors = outcome.errors;
     if errors > 0 && !req.skip_invalid && !PersonErrors::only(person_errors, errors) {
@@ -445,7 +449,10 @@ impl Jurisdiction {
         let persons = match (&scope, req.kind) {
             (_, FileKind::Persons) => None,
             (Some(_), _) if small => Some(asked()),
-            (Some(s), _) => Some(PersonsInside::All(db.person_keys_in(s.prefix()).await?)),
+            (Some(s), _) => {
+                let keys = registry::person_keys_in(&mut db.read().await?, s.prefix()).await?;
+                Some(PersonsInside::All(keys))
+            }
             // Unscoped: the whole registry is too large to read, so a
             // large file leaves unknown persons to the write pass.
             (None, _) if small => Some(asked()),
@@ -478,7 +485,10 @@ impl Jurisdiction {
                     return false;
                 }
                 let inside = runtime
-                    .block_on(db.person_is_in(id.as_str(), self.prefix()))
+                    .block_on(async {
+                        let mut c = db.read().await?;
+                        registry::person_is_in(&mut c, id.as_str(), self.prefix()).await
+                    })
                     .unwrap_or_else(|e| {
                         tracing::error!(error = %e, "jurisdiction lookup failed");
                         false
@@ -593,7 +603,10 @@ impl CountyLevels {
             .entry(code.county_code().to_string())
             .or_insert_with_key(|county| {
                 self.runtime
-                    .block_on(self.db.region_levels_under(county))
+                    .block_on(async {
+                        let mut c = self.db.read().await?;
+                        regions::region_levels_under(&mut c, county).await
+                    })
                     .unwrap_or_else(|e| {
                         self.error.borrow_mut().get_or_insert(e);
                         HashMap::new()
@@ -661,7 +674,7 @@ async fn write_pass(
     // Persons chunks are pipelined: while chunk N is written in the
     // import's transaction, chunk N+1's stored rows are looked up on
     // another connection.
-    let pipelined = db.can_look_up_alongside();
+    let pipelined = registry::can_look_up_alongside(db);
     let mut pending: Option<(PersonRows, LookupTask)> = None;
     let mut refused = 0u64;
     while let Some(chunk) = rx.recv().await {
@@ -686,7 +699,12 @@ async fn write_pass(
             Chunk::Persons(rows) if pipelined => {
                 let rows = Arc::new(rows);
                 let (db2, rows2) = (db.clone(), rows.clone());
-                let task = tokio::spawn(async move { db2.lookup_persons(&rows2).await });
+                let task = tokio::spawn(async move {
+                    // A second connection: it sees what was committed
+                    // before the import.
+                    let mut c = db2.read().await?;
+                    registry::lookup_persons(&mut c, &rows2).await
+                });
                 if let Some((prev, prev_task)) = pending.replace((rows, task)) {
                     refused += apply_persons(imp, &prev, prev_task, file, report).await?;
                 }

@@ -34,7 +34,9 @@ impl std::fmt::Debug for PersonRefs {
 impl PersonRefs {
     /// Under the database's key, made on first use.
     pub async fn load(db: &Db) -> Result<Self, StoreError> {
-        Ok(Self::with_key(&db.app_key(KEY_NAME, &new_secret()).await?))
+        let mut c = db.read().await?;
+        let key = jianfu_store::accounts::app_key(&mut c, KEY_NAME, &new_secret()).await?;
+        Ok(Self::with_key(&key))
     }
 
     /// Under `key`.

@@ -59,7 +59,10 @@ fn registry_groups(path: &std::path::Path) -> HashMap<u64, GroupSet> {
 async fn stored(db: &Db) -> HashMap<String, [i64; 5]> {
     let mut out = HashMap::new();
     for year in [2023, 2024] {
-        for c in db.claims_of_year("130624", year).await.unwrap() {
+        for c in jianfu_store::claims::claims_of_year(&mut db.read().await.unwrap(), "130624", year)
+            .await
+            .unwrap()
+        {
             let t = c.tiers();
             let fen = [
                 t.basic,
@@ -104,9 +107,16 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
         .collect();
 
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
         let persons = request(dir.path().join("persons.csv"), FileKind::Persons);
         assert!(
             import_file(&t.db, &persons, |_, _| {})
@@ -118,7 +128,9 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
             .unwrap()
             .replace("valid_from = \"2023-01-01\"", "valid_from = \"2024-01-01\"")
             .replace("valid_to = \"2023-12-31\"", "valid_to = \"2024-12-31\"");
-        t.db.add_policy(&policy, "tester").await.unwrap();
+        jianfu_store::policies::add_policy(&t.db, &policy, "tester")
+            .await
+            .unwrap();
         // Three consecutive parts of the file, one import each: claims that
         // arrive late land on person-years stored by an earlier import.
         let mut created = 0;
@@ -155,7 +167,9 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
                 },
             })
             .collect();
-        let policies = t.db.policy_set().await.unwrap();
+        let policies = jianfu_store::policies::policy_set(&mut t.db.read().await.unwrap())
+            .await
+            .unwrap();
         let expected = settle_batch(&batch, 2, |i, _| {
             &policies
                 .choose("130624", standing[i].settled_at.date())

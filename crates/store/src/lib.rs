@@ -2,57 +2,45 @@
 //! (production), behind one interface.
 //!
 //! [`Db`] is an enum over the two typed pools rather than sqlx's `Any`
-//! driver, so each engine keeps its own types and bulk path (multi-row
-//! inserts in one transaction on SQLite, `COPY` on PostgreSQL). Each engine
-//! has its own migration folder; a test keeps the two schemas in step.
-//! Money is stored as `BIGINT` fen; large tables carry `county_code` in
-//! every key (see `docs/ARCHITECTURE.md`).
-
-/// Runs `$body` with `$p` bound to the pool of whichever engine `$db` is.
-macro_rules! on_pool {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($p) => $body,
-            Db::Postgres($p) => $body,
-        }
-    };
-}
+//! driver, so each engine keeps its own types and bulk path. Everything
+//! that differs between the engines lives in [`sql`]; the areas
+//! ([`registry`], [`claims`], [`policies`], [`accounts`], [`audit`],
+//! [`rollups`], [`regions`], [`batches`]) are free functions over a unit of
+//! work, [`Tx`], from [`Db::begin`] (a transaction) or [`Db::read`] (a
+//! pooled connection in autocommit), so a use case composes several of
+//! them in one commit. Each engine has its own migration folder; a test
+//! keeps the two schemas in step. Money is stored as `BIGINT` fen; large
+//! tables carry `county_code` in every key (see `docs/ARCHITECTURE.md`).
 
 pub mod accounts;
 pub mod audit;
 pub mod batches;
-mod bulk;
 pub mod claims;
-pub mod claims_query;
-mod person_view;
 pub mod policies;
-pub mod queries;
 pub mod regions;
 pub mod registry;
 pub mod rollups;
-pub mod search;
-mod settle;
+pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod upgrades;
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
 pub use accounts::{NewUser, SessionRow, UserRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditSort};
 pub use batches::{BatchRow, BatchSort};
-pub use claims::{ClaimConflict, ClaimsImport, PolicyAdded};
-pub use claims_query::{AdjustmentRow, PersonClaim, PersonYearRow, StoredClaim};
-pub use policies::{AddPolicyError, PolicyRow, PolicySet, StoredPolicy};
-pub use registry::{
-    Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, ImportStats, PersonsLookup, RegistryImport,
+pub use claims::{
+    AdjustmentRow, ClaimConflict, ClaimsImport, PersonClaim, PersonYearRow, StoredClaim,
 };
+pub use policies::{AddPolicyError, PolicyAdded, PolicyRow, PolicySet, StoredPolicy};
+pub use registry::{
+    ChangeRow, Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, DiagnosisRow, HouseholdRow,
+    ImportStats, PersonHit, PersonPage, PersonRow, PersonSearch, PersonSort, PersonsLookup,
+    RegionCount, RegistryImport,
+};
+pub use rollups::{Dashboard, Figures, RollupParts};
+pub use sql::{Kind, Row, Scalar, Stmt, Tx, Value};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -97,38 +85,9 @@ impl Db {
     /// `postgres://…`), creating a SQLite file if missing, in WAL mode.
     pub async fn connect(url: &str) -> Result<Db> {
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true)
-                .pragma("cache_size", "-32768")
-                // Sorts and temporary B-trees larger than the cache spill
-                // to a file rather than growing the heap: an index build or
-                // a county's rollup would otherwise add tens of MB at the
-                // peak. (It cannot be switched inside a transaction once
-                // the connection has used temporary storage.)
-                .pragma("temp_store", "file");
-            let in_memory = url.contains(":memory:");
-            let pool = SqlitePoolOptions::new()
-                // An in-memory database exists once per connection.
-                .max_connections(if in_memory { 1 } else { 4 })
-                .connect_with(opts)
-                .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(sql::sqlite_pool(url).await?))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let opts = PgConnectOptions::from_str(url)?;
-            // Four connections per core: enough to keep the server busy while
-            // some wait on the network, few enough that 32 clients on two
-            // cores do not thrash it (16 connections there served 560
-            // requests/s, 8 served 760).
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-            let pool = PgPoolOptions::new()
-                .max_connections((4 * cores).clamp(8, 32))
-                .connect_with(opts)
-                .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::Postgres(sql::pg_pool(url).await?))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
         }
@@ -137,39 +96,18 @@ impl Db {
     /// Connects, brings the schema up to date, stores the shipped
     /// reference data (disease lists, the built-in policy) that is not
     /// there yet and runs the one-off data upgrades the migrations left
-    /// pending (`upgrades.rs`).
+    /// pending (`claims/upgrades.rs`).
     pub async fn open(url: &str) -> Result<Db> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
-        db.seed_disease_lists().await?;
-        db.seed_policies().await?;
-        db.run_pending_upgrades().await?;
+        // Autocommit, as each seed is a statement that stands alone; the
+        // connection goes back before the upgrades open transactions.
+        let mut c = db.read().await?;
+        regions::seed_disease_lists(&mut c).await?;
+        policies::seed_policies(&mut c).await?;
+        drop(c);
+        claims::run_pending_upgrades(&db).await?;
         Ok(db)
-    }
-
-    /// Applies pending migrations of this engine.
-    pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-        }
-        Ok(())
-    }
-
-    /// The engine behind this pool.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Db::Sqlite(_) => Engine::Sqlite,
-            Db::Postgres(_) => Engine::Postgres,
-        }
-    }
-
-    /// Closes every connection (checkpointing SQLite's WAL).
-    pub async fn close(&self) {
-        match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
-        }
     }
 }
 

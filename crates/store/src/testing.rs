@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::{Db, Engine};
+use crate::{Db, Engine, regions};
 
 /// A migrated, empty database and what keeps it alive.
 pub struct TestDb {
@@ -55,12 +55,12 @@ pub async fn postgres() -> Option<TestDb> {
         chrono::Utc::now().timestamp_subsec_nanos()
     );
     let admin = Db::connect(&base).await.expect("connect to JIANFU_TEST_PG");
-    if let Db::Postgres(pool) = &admin {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(pool)
-            .await
-            .expect("create test database");
-    }
+    let mut c = admin.read().await.expect("a connection to JIANFU_TEST_PG");
+    // The name is made here, never taken from input.
+    c.exec(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")), &[])
+        .await
+        .expect("create test database");
+    drop(c);
     admin.close().await;
     // The base URL names a database; the test database replaces it.
     let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
@@ -83,13 +83,15 @@ pub async fn all() -> Vec<TestDb> {
 /// Loads the region tree of prefecture `city` (4 digits) and returns the
 /// first `n` village codes of each county asked for, in code order.
 pub async fn villages_of(db: &Db, city: &str, counties: &[&str], n: usize) -> Vec<Vec<String>> {
-    db.load_regions(2023, jianfu_regions::regions(city), |_| {})
+    let mut tx = db.begin().await.expect("a transaction");
+    regions::load_regions(&mut tx, 2023, jianfu_regions::regions(city), |_| {})
         .await
         .expect("regions load");
+    tx.commit().await.expect("regions committed");
+    let mut c = db.read().await.expect("a connection");
     let mut out = Vec::new();
     for county in counties {
-        let codes = db
-            .regions_at_level(county, jianfu_domain::RegionLevel::Village)
+        let codes = regions::regions_at_level(&mut c, county, jianfu_domain::RegionLevel::Village)
             .await
             .expect("villages")
             .into_iter()

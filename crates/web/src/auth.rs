@@ -207,10 +207,9 @@ async fn identify(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        let user = st
-            .db
-            .api_token_user(&accounts::secret_hash(token.trim()))
-            .await?;
+        let mut c = st.db.read().await?;
+        let hash = accounts::secret_hash(token.trim());
+        let user = jianfu_store::accounts::api_token_user(&mut c, &hash).await?;
         return Ok(user.and_then(|u| current(u, String::new(), ip, lang)));
     }
     let Some(token) = cookies::get(headers, SESSION_COOKIE) else {

@@ -235,7 +235,11 @@ async fn run(db: Db, req: ImportRequest, job: Arc<Mutex<Job>>, mut entry: AuditE
             })
         }
     };
-    if let Err(e) = db.audit(&entry).await {
+    let appended = match db.read().await {
+        Ok(mut c) => jianfu_store::audit::append(&mut c, &entry).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = appended {
         tracing::error!(error = %e, "audit of import failed");
     }
     // The upload is not kept once imported; the report stays for download.

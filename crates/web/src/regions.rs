@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use jianfu_store::regions::RegionRow;
+use jianfu_store::regions::{self, RegionRow};
 use jianfu_store::{Db, Result};
 
 /// How long a looked-up region is trusted.
@@ -48,7 +48,7 @@ impl RegionCache {
         if let Some(r) = fresh(&self.regions, code) {
             return Ok(Some(r));
         }
-        let found = db.region(code).await?;
+        let found = regions::region(&mut db.read().await?, code).await?;
         if let Some(r) = &found {
             keep(&self.regions, code, r.clone());
         }
@@ -60,7 +60,7 @@ impl RegionCache {
         if let Some(c) = fresh(&self.children, code) {
             return Ok(c);
         }
-        let found = db.region_children(code).await?;
+        let found = regions::region_children(&mut db.read().await?, code).await?;
         if !found.is_empty() {
             keep(&self.children, code, found.clone());
         }
@@ -77,17 +77,19 @@ mod tests {
         let db = Db::open("sqlite::memory:").await.unwrap();
         let cache = RegionCache::default();
         assert!(cache.region(&db, "130624000000").await.unwrap().is_none());
-        db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+        let mut tx = db.begin().await.unwrap();
+        regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         let r = cache.region(&db, "130624000000").await.unwrap().unwrap();
         assert_eq!(r.name, "阜平县");
         let kids = cache.children(&db, "130624000000").await.unwrap();
         assert!(kids.len() > 5, "the townships of 阜平县");
         // Served from memory: gone from the database, still known here.
-        if let Db::Sqlite(p) = &db {
-            sqlx::query("DELETE FROM regions").execute(p).await.unwrap();
-        }
+        let mut c = db.read().await.unwrap();
+        c.exec("DELETE FROM regions", &[]).await.unwrap();
+        drop(c);
         assert_eq!(
             cache
                 .region(&db, "130624000000")

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use jianfu_domain::{Group, GroupSet, HouseholdType, Money, RegionCode};
 use jianfu_policy::{BatchClaim, Policy, Tiers, settle_batch};
 use jianfu_store::Db;
-use jianfu_store::claims_query::StoredClaim;
+use jianfu_store::claims::StoredClaim;
 
 pub use report::{ReportContext, write_xlsx};
 
@@ -196,29 +196,36 @@ pub async fn load_year(
     let mut households: HashMap<(String, String), u32> = HashMap::new();
     let mut bad = None;
     let vulnerable_groups = GroupSet::of(&VULNERABLE);
-    db.for_each_claim_of_year(region_prefix, year, |c: StoredClaim| {
-        let parsed = (c.batch_claim(), RegionCode::parse(&c.village_code).ok());
-        let (Some(claim), Some(village)) = parsed else {
-            bad.get_or_insert_with(|| format!("结算记录的编码无法识别（县 {}）", c.county_code));
-            return;
-        };
-        let next = households.len() as u32;
-        let h = *households
-            .entry((c.county_code, c.household_no))
-            .or_insert_with(|| {
-                input.households.push(SimHousehold {
-                    village,
-                    vulnerable: false,
+    jianfu_store::claims::for_each_claim_of_year(
+        &mut db.read().await?,
+        region_prefix,
+        year,
+        |c: StoredClaim| {
+            let parsed = (c.batch_claim(), RegionCode::parse(&c.village_code).ok());
+            let (Some(claim), Some(village)) = parsed else {
+                bad.get_or_insert_with(|| {
+                    format!("结算记录的编码无法识别（县 {}）", c.county_code)
                 });
-                next
-            });
-        let household = &mut input.households[h as usize];
-        household.vulnerable |= HouseholdType::from_code(&c.household_type)
-            .is_some_and(|t| t != HouseholdType::Ordinary)
-            || claim.input.groups.contains_any(vulnerable_groups);
-        input.household_of.push(h);
-        input.claims.push(claim);
-    })
+                return;
+            };
+            let next = households.len() as u32;
+            let h = *households
+                .entry((c.county_code, c.household_no))
+                .or_insert_with(|| {
+                    input.households.push(SimHousehold {
+                        village,
+                        vulnerable: false,
+                    });
+                    next
+                });
+            let household = &mut input.households[h as usize];
+            household.vulnerable |= HouseholdType::from_code(&c.household_type)
+                .is_some_and(|t| t != HouseholdType::Ordinary)
+                || claim.input.groups.contains_any(vulnerable_groups);
+            input.household_of.push(h);
+            input.claims.push(claim);
+        },
+    )
     .await?;
     match bad {
         Some(msg) => Err(jianfu_store::StoreError::Corrupt(msg)),

@@ -63,7 +63,9 @@ pub(super) async fn register(db: &Db, persons: &[PersonRecord]) {
         .enumerate()
         .map(|(i, p)| (i as u64 + 2, p.clone()))
         .collect();
-    let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+    let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+        .await
+        .unwrap();
     assert!(imp.write_persons(&rows).await.unwrap().is_empty());
     imp.commit(rows.len() as u64, 0).await.unwrap();
 }
@@ -135,7 +137,9 @@ pub(super) async fn import(
         .enumerate()
         .map(|(i, c)| (i as u64 + 2, c.clone()))
         .collect();
-    let mut imp = db.begin_claims_import("c.csv", "tester").await.unwrap();
+    let mut imp = jianfu_store::ClaimsImport::begin(db, "c.csv", "tester")
+        .await
+        .unwrap();
     let mut conflicts = Vec::new();
     for part in numbered.chunks(chunk.max(1)) {
         for c in imp.write_claims(part).await.unwrap() {
@@ -162,26 +166,17 @@ pub(super) type Stored = (
 pub(super) async fn stored(db: &Db) -> Vec<Stored> {
     let sql = "SELECT claim_id, person_id, year, basic, critical, assistance, supplementary, \
                out_of_pocket FROM claims ORDER BY claim_id";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 pub(super) async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
 }
 
 pub(super) async fn reasons(db: &Db) -> Vec<(String, String)> {
     let sql = "SELECT claim_id, reason FROM claim_adjustments ORDER BY batch_id, seq";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 fn fen(t: &Tiers) -> [i64; 5] {
@@ -227,7 +222,9 @@ async fn assert_equals_batch(
             },
         })
         .collect();
-    let policies = t.db.policy_set().await.unwrap();
+    let policies = jianfu_store::policies::policy_set(&mut t.db.read().await.unwrap())
+        .await
+        .unwrap();
     let county = |c: &BatchClaim| {
         IdCardNo::from_packed(c.person)
             .unwrap()
@@ -280,11 +277,15 @@ async fn assert_equals_batch(
         e.3 += c.total.fen();
     }
     for ((person, year), (state, sums, n, total)) in &years {
-        let row =
-            t.db.person_year(&person[..6], person, *year)
-                .await
-                .unwrap()
-                .expect("person-year stored");
+        let row = jianfu_store::claims::person_year(
+            &mut t.db.read().await.unwrap(),
+            &person[..6],
+            person,
+            *year,
+        )
+        .await
+        .unwrap()
+        .expect("person-year stored");
         assert_eq!(row.claims, *n);
         assert_eq!(row.total, *total);
         assert_eq!(
@@ -418,7 +419,9 @@ async fn stored_amounts_equal_batch_settlement_whatever_the_arrival() {
             policy_text("13", "2023-01-01", "2024-12-31", "0.75"),
             policy_text("130624", "2023-07-01", "2023-12-31", "0.85"),
         ] {
-            t.db.add_policy(&text, "tester").await.unwrap();
+            jianfu_store::policies::add_policy(&t.db, &text, "tester")
+                .await
+                .unwrap();
         }
         let registry = |id: &IdCardNo| {
             persons
@@ -479,7 +482,10 @@ async fn late_claims_and_reversals_are_adjusted_and_reimports_change_nothing() {
             "{r:?}"
         );
         assert!(r.iter().all(|(_, why)| why == "late_claim"));
-        let adj = t.db.claim_adjustments("130624", "A").await.unwrap();
+        let adj =
+            jianfu_store::claims::claim_adjustments(&mut t.db.read().await.unwrap(), "130624", "A")
+                .await
+                .unwrap();
         assert_eq!(adj[0].old_basic, first[0].3.unwrap());
 
         // Reversing the late claim brings A and B back to where they were.
@@ -503,10 +509,14 @@ async fn late_claims_and_reversals_are_adjusted_and_reimports_change_nothing() {
             r.iter().any(|(c, why)| c == "A" && why == "reversal"),
             "{r:?}"
         );
-        let claims =
-            t.db.person_claims("130624", p.id.as_str(), 2023)
-                .await
-                .unwrap();
+        let claims = jianfu_store::claims::person_claims(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            p.id.as_str(),
+            2023,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             claims
                 .iter()
@@ -526,22 +536,29 @@ async fn late_claims_and_reversals_are_adjusted_and_reimports_change_nothing() {
         assert_eq!(count(&t.db, "claim_adjustments").await, adjustments);
         let registry = |_: &IdCardNo| p.all_groups();
         assert_equals_batch(&t, &all, &registry).await;
-        let year = t.db.claims_of_year("130624", 2023).await.unwrap();
+        let year =
+            jianfu_store::claims::claims_of_year(&mut t.db.read().await.unwrap(), "130624", 2023)
+                .await
+                .unwrap();
         assert_eq!(year.len(), 2, "A and B stand");
         assert_eq!(year[0].household_no, "H130624001");
         assert_eq!(year[0].village_code, "130624100200");
         assert!(year[0].batch_claim().is_some());
         assert!(
-            t.db.claims_of_year("130625", 2023)
+            jianfu_store::claims::claims_of_year(&mut t.db.read().await.unwrap(), "130625", 2023)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            t.db.claims_of_year("130624100201", 2023)
-                .await
-                .unwrap()
-                .is_empty()
+            jianfu_store::claims::claims_of_year(
+                &mut t.db.read().await.unwrap(),
+                "130624100201",
+                2023
+            )
+            .await
+            .unwrap()
+            .is_empty()
         );
     }
 }
@@ -619,13 +636,13 @@ async fn policies_are_chosen_by_prefix_and_date_and_adding_one_resettles() {
         let before = stored(&t.db).await;
 
         // A province-wide set does not displace the county's own.
-        let wide =
-            t.db.add_policy(
-                &policy_text("13", "2023-01-01", "2023-12-31", "0.50"),
-                "tester",
-            )
-            .await
-            .unwrap();
+        let wide = jianfu_store::policies::add_policy(
+            &t.db,
+            &policy_text("13", "2023-01-01", "2023-12-31", "0.50"),
+            "tester",
+        )
+        .await
+        .unwrap();
         assert_eq!(wide.claims_resettled, 0);
         assert_eq!(stored(&t.db).await, before);
         assert!(
@@ -636,15 +653,23 @@ async fn policies_are_chosen_by_prefix_and_date_and_adding_one_resettles() {
 
         // A second county version from July re-settles the autumn claim.
         let text = policy_text("130624", "2023-07-01", "2023-12-31", "0.90");
-        let v2 = t.db.add_policy(&text, "tester").await.unwrap();
+        let v2 = jianfu_store::policies::add_policy(&t.db, &text, "tester")
+            .await
+            .unwrap();
         assert!(!v2.existed);
         assert_eq!(v2.claims_resettled, 1);
-        let again = t.db.add_policy(&text, "tester").await.unwrap();
+        let again = jianfu_store::policies::add_policy(&t.db, &text, "tester")
+            .await
+            .unwrap();
         assert!(again.existed, "the same text is stored once");
-        let claims =
-            t.db.person_claims("130624", p.id.as_str(), 2023)
-                .await
-                .unwrap();
+        let claims = jianfu_store::claims::person_claims(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            p.id.as_str(),
+            2023,
+        )
+        .await
+        .unwrap();
         let (s, f) = (&claims[0], &claims[1]);
         assert_eq!(s.policy_id, Some(1), "spring stays under the built-in set");
         assert_eq!(f.policy_id, Some(v2.id));
@@ -653,19 +678,33 @@ async fn policies_are_chosen_by_prefix_and_date_and_adding_one_resettles() {
         assert_eq!(s.basic, Some(680_000));
         let r = reasons(&t.db).await;
         assert_eq!(r, [("F".to_string(), "policy_change".to_string())]);
-        let o =
-            t.db.person_claims("130625", q.id.as_str(), 2023)
-                .await
-                .unwrap();
+        let o = jianfu_store::claims::person_claims(
+            &mut t.db.read().await.unwrap(),
+            "130625",
+            q.id.as_str(),
+            2023,
+        )
+        .await
+        .unwrap();
         assert_eq!(o[0].policy_id, Some(wide.id));
 
         // Policies narrower than a county are refused.
         let narrow = policy_text("130624100", "2023-01-01", "2023-12-31", "0.80");
-        let e = t.db.add_policy(&narrow, "tester").await.unwrap_err();
+        let e = jianfu_store::policies::add_policy(&t.db, &narrow, "tester")
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("130624100"), "{e}");
-        let e = t.db.add_policy("name = 1", "tester").await.unwrap_err();
+        let e = jianfu_store::policies::add_policy(&t.db, "name = 1", "tester")
+            .await
+            .unwrap_err();
         assert!(matches!(e, jianfu_store::AddPolicyError::Invalid(_)), "{e}");
-        assert_eq!(t.db.policies().await.unwrap().len(), 3);
+        assert_eq!(
+            jianfu_store::policies::policies(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
     }
 }
 
@@ -689,7 +728,8 @@ async fn empty_groups_come_from_the_registry_as_it_was_when_settled() {
         after.groups = None;
         let mut given = claim("G", p.id, at("2023-04-01 10:00:00"), 100_000);
         given.groups = Some(GroupSet::of(&[Group::ExtremePoor]));
-        t.db.add_policy(
+        jianfu_store::policies::add_policy(
+            &t.db,
             &policy_text("130624", "2099-01-01", "2099-12-31", "0.80"),
             "tester",
         )
@@ -699,12 +739,17 @@ async fn empty_groups_come_from_the_registry_as_it_was_when_settled() {
         let groups = |year| {
             let db = t.db.clone();
             async move {
-                db.person_claims("130624", id("130624", 1).as_str(), year)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|c| (c.claim_id, c.groups, c.groups_from_registry))
-                    .collect::<Vec<_>>()
+                jianfu_store::claims::person_claims(
+                    &mut db.read().await.unwrap(),
+                    "130624",
+                    id("130624", 1).as_str(),
+                    year,
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.claim_id, c.groups, c.groups_from_registry))
+                .collect::<Vec<_>>()
             }
         };
         assert_eq!(

@@ -113,11 +113,15 @@ async fn schemas_of_both_engines_agree() {
 #[tokio::test]
 async fn disease_lists_are_stored_once() {
     for t in testing::all().await {
-        let lists = t.db.disease_lists().await.unwrap();
+        let lists = jianfu_store::regions::disease_lists(&mut t.db.read().await.unwrap())
+            .await
+            .unwrap();
         let ids: Vec<&str> = lists.iter().map(|l| l.0.as_str()).collect();
         assert_eq!(ids, ["chronic4", "major30"], "{:?}", t.engine());
         assert_eq!(
-            t.db.seed_disease_lists().await.unwrap(),
+            jianfu_store::regions::seed_disease_lists(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap(),
             0,
             "seeding twice adds nothing"
         );
@@ -164,10 +168,16 @@ async fn large_tables_carry_the_county_in_their_keys() {
 }
 
 async fn load_fuping(t: &TestDb) {
-    let n =
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let n = jianfu_store::regions::load_regions(
+        &mut tx,
+        2023,
+        jianfu_regions::regions("130624"),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     assert!(n > 200, "{n}");
 }
 
@@ -176,30 +186,53 @@ async fn region_tree_loads_and_answers() {
     for t in testing::all().await {
         // Load a whole province to exercise chunking, then reload one county:
         // loading replaces, never duplicates.
-        let n =
-            t.db.load_regions(2023, jianfu_regions::regions("13"), |_| {})
-                .await
-                .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        let n = jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("13"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
         assert!(n > 50_000, "{n}");
         load_fuping(&t).await;
-        let county = t.db.region("130624000000").await.unwrap().unwrap();
+        let county = jianfu_store::regions::region(&mut t.db.read().await.unwrap(), "130624000000")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(county.name, "阜平县");
-        let towns = t.db.region_children("130624000000").await.unwrap();
-        assert!(towns.iter().any(|r| r.name == "阜平镇"));
-        assert!(towns.iter().all(|r| r.level == 4));
-        let villages =
-            t.db.regions_at_level("130624", RegionLevel::Village)
+        let towns =
+            jianfu_store::regions::region_children(&mut t.db.read().await.unwrap(), "130624000000")
                 .await
                 .unwrap();
+        assert!(towns.iter().any(|r| r.name == "阜平镇"));
+        assert!(towns.iter().all(|r| r.level == 4));
+        let villages = jianfu_store::regions::regions_at_level(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            RegionLevel::Village,
+        )
+        .await
+        .unwrap();
         assert!(villages.len() > 200);
         assert!(
             villages
                 .iter()
                 .all(|v| v.parent_code.as_deref().is_some_and(|p| p.ends_with("000")))
         );
-        let levels = t.db.region_levels_under("").await.unwrap();
+        let levels =
+            jianfu_store::regions::region_levels_under(&mut t.db.read().await.unwrap(), "")
+                .await
+                .unwrap();
         assert_eq!(levels.get(&130624100200), Some(&RegionLevel::Village));
-        assert_eq!(t.db.region_count().await.unwrap() as usize, levels.len());
+        assert_eq!(
+            jianfu_store::regions::region_count(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap() as usize,
+            levels.len()
+        );
     }
 }
 
@@ -248,10 +281,9 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
                 person("H2", "130624100201", id(13), Relation::Head, "王五"),
             ),
         ];
-        let mut imp =
-            t.db.begin_import("persons", "a.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "a.csv", "tester")
+            .await
+            .unwrap();
         assert!(imp.write_persons(&rows).await.unwrap().is_empty());
         let stats = imp.commit(3, 0).await.unwrap();
         assert_eq!(
@@ -262,10 +294,9 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         );
 
         // The same rows again: nothing changes.
-        let mut imp =
-            t.db.begin_import("persons", "a.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "a.csv", "tester")
+            .await
+            .unwrap();
         imp.write_persons(&rows).await.unwrap();
         let stats = imp.commit(3, 0).await.unwrap();
         assert_eq!(stats.persons_unchanged, 3);
@@ -278,17 +309,20 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         for r in &mut changed[..2] {
             r.1.household.income_per_capita = Some(Money::from_yuan(9000));
         }
-        let mut imp =
-            t.db.begin_import("persons", "b.xlsx", "officer")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "b.xlsx", "officer")
+            .await
+            .unwrap();
         imp.write_persons(&changed).await.unwrap();
         let stats = imp.commit(3, 0).await.unwrap();
         assert_eq!((stats.persons_updated, stats.households_updated), (1, 1));
-        let hist =
-            t.db.history("130624", None, Some(id(12).as_str()))
-                .await
-                .unwrap();
+        let hist = jianfu_store::registry::history(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            None,
+            Some(id(12).as_str()),
+        )
+        .await
+        .unwrap();
         let fields: Vec<(&str, Option<&str>, Option<&str>)> = hist
             .iter()
             .map(|c| {
@@ -309,16 +343,22 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         );
         assert_eq!(hist[1].source_file.as_deref(), Some("b.xlsx"));
         assert_eq!(hist[1].user_name, "officer");
-        let hh = t.db.history("130624", Some("H1"), None).await.unwrap();
+        let hh = jianfu_store::registry::history(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            Some("H1"),
+            None,
+        )
+        .await
+        .unwrap();
         assert!(hh.iter().any(|c| c.field == "income_per_capita"
             && c.old_value.as_deref() == Some("8000.50")
             && c.new_value.as_deref() == Some("9000.00")));
 
         // An ID number registered in another household is refused.
-        let mut imp =
-            t.db.begin_import("persons", "c.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "c.csv", "tester")
+            .await
+            .unwrap();
         let moved = vec![(
             7,
             person("H2", "130624100201", id(11), Relation::Child, "张三"),
@@ -329,25 +369,51 @@ async fn registry_writes_only_real_changes_and_keeps_history() {
         assert_eq!(conflicts[0].other_household.as_deref(), Some("H1"));
         imp.rollback(1, 1).await.unwrap();
 
-        let members = t.db.household_members("130624", "H1").await.unwrap();
+        let members = jianfu_store::registry::household_members(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            "H1",
+        )
+        .await
+        .unwrap();
         assert_eq!(members.len(), 2);
         assert_eq!(members[0].relation, "head");
-        let counts = t.db.counts_by_child("130624000000").await.unwrap();
+        let counts = jianfu_store::registry::counts_by_child(
+            &mut t.db.read().await.unwrap(),
+            "130624000000",
+        )
+        .await
+        .unwrap();
         let town = counts.iter().find(|c| c.code == "130624100000").unwrap();
         assert_eq!((town.households, town.persons), (2, 3));
-        assert_eq!(t.db.totals("130624").await.unwrap(), (2, 3));
-        assert!(
-            t.db.household(&scope("130625"), "130624", "H1")
+        assert_eq!(
+            jianfu_store::registry::totals(&mut t.db.read().await.unwrap(), "130624")
                 .await
-                .unwrap()
-                .is_none(),
+                .unwrap(),
+            (2, 3)
+        );
+        assert!(
+            jianfu_store::registry::household(
+                &mut t.db.read().await.unwrap(),
+                &scope("130625"),
+                "130624",
+                "H1"
+            )
+            .await
+            .unwrap()
+            .is_none(),
             "scope limits lookups"
         );
         assert!(
-            t.db.household(&scope("130624"), "130624", "H1")
-                .await
-                .unwrap()
-                .is_some()
+            jianfu_store::registry::household(
+                &mut t.db.read().await.unwrap(),
+                &scope("130624"),
+                "130624",
+                "H1"
+            )
+            .await
+            .unwrap()
+            .is_some()
         );
     }
 }
@@ -357,10 +423,9 @@ async fn pipelined_lookups_handle_households_across_chunks() {
     for t in testing::all().await {
         load_fuping(&t).await;
         // Stored before the import: H2 with one member.
-        let mut imp =
-            t.db.begin_import("persons", "a.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "a.csv", "tester")
+            .await
+            .unwrap();
         imp.write_persons(&[(
             2,
             person("H2", "130624100201", id(31), Relation::Head, "甲"),
@@ -389,12 +454,15 @@ async fn pipelined_lookups_handle_households_across_chunks() {
             ),
             (5, h2b),
         ];
-        let l1 = t.db.lookup_persons(&first).await.unwrap();
-        let mut imp =
-            t.db.begin_import("persons", "b.csv", "tester")
-                .await
-                .unwrap();
-        let l2 = t.db.lookup_persons(&second).await.unwrap();
+        let l1 = jianfu_store::registry::lookup_persons(&mut t.db.read().await.unwrap(), &first)
+            .await
+            .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "b.csv", "tester")
+            .await
+            .unwrap();
+        let l2 = jianfu_store::registry::lookup_persons(&mut t.db.read().await.unwrap(), &second)
+            .await
+            .unwrap();
         assert!(imp.apply_persons(&first, l1).await.unwrap().is_empty());
         assert!(imp.apply_persons(&second, l2).await.unwrap().is_empty());
         let stats = imp.commit(4, 0).await.unwrap();
@@ -408,18 +476,27 @@ async fn pipelined_lookups_handle_households_across_chunks() {
             "{:?}",
             t.engine()
         );
-        let income_changes =
-            t.db.history("130624", Some("H2"), None)
-                .await
-                .unwrap()
-                .into_iter()
-                .filter(|c| c.field == "income_per_capita")
-                .count();
+        let income_changes = jianfu_store::registry::history(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            Some("H2"),
+            None,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.field == "income_per_capita")
+        .count();
         assert_eq!(
             income_changes, 1,
             "a household spanning chunks is logged once"
         );
-        assert_eq!(t.db.totals("130624").await.unwrap(), (2, 5));
+        assert_eq!(
+            jianfu_store::registry::totals(&mut t.db.read().await.unwrap(), "130624")
+                .await
+                .unwrap(),
+            (2, 5)
+        );
     }
 }
 
@@ -427,10 +504,9 @@ async fn pipelined_lookups_handle_households_across_chunks() {
 async fn rolled_back_import_leaves_nothing() {
     for t in testing::all().await {
         load_fuping(&t).await;
-        let mut imp =
-            t.db.begin_import("persons", "x.csv", "tester")
-                .await
-                .unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "x.csv", "tester")
+            .await
+            .unwrap();
         imp.write_persons(&[(
             2,
             person("H9", "130624100200", id(21), Relation::Head, "赵六"),
@@ -439,16 +515,23 @@ async fn rolled_back_import_leaves_nothing() {
         .unwrap();
         imp.rollback(1, 1).await.unwrap();
         assert_eq!(
-            t.db.totals("130624").await.unwrap(),
+            jianfu_store::registry::totals(&mut t.db.read().await.unwrap(), "130624")
+                .await
+                .unwrap(),
             (0, 0),
             "{:?}",
             t.engine()
         );
         assert!(
-            t.db.history("130624", Some("H9"), None)
-                .await
-                .unwrap()
-                .is_empty()
+            jianfu_store::registry::history(
+                &mut t.db.read().await.unwrap(),
+                "130624",
+                Some("H9"),
+                None
+            )
+            .await
+            .unwrap()
+            .is_empty()
         );
     }
 }

@@ -7,7 +7,7 @@ use jianfu_domain::{
     GroupSet, HouseholdRecord, HouseholdType, IdCardNo, PersonRecord, PersonStatus, RegionCode,
     Relation, Scope,
 };
-use jianfu_store::search::PersonSearch;
+use jianfu_store::registry::PersonSearch;
 use jianfu_store::{DEFER_FROM_ROWS, Db, testing};
 
 async fn index_sql(db: &Db) -> Vec<(String, Option<String>)> {
@@ -54,7 +54,9 @@ fn rows(n: u16) -> Vec<(u64, PersonRecord)> {
 async fn search_indexes_come_back_as_migrated() {
     for t in testing::all().await {
         let db = &t.db;
-        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         let deferred = imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap();
         if matches!(db, Db::Postgres(_)) {
             assert!(!deferred, "PostgreSQL keeps its indexes");
@@ -70,31 +72,37 @@ async fn search_indexes_come_back_as_migrated() {
         assert_eq!(index_sql(db).await, migrated);
 
         // Committed: built again, word for word as the migrations made them.
-        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
         imp.write_persons(&rows(300)).await.unwrap();
         imp.commit(300, 0).await.unwrap();
         assert_eq!(index_sql(db).await, migrated);
-        let found = db
-            .search_persons(
-                &Scope::parse("130624").unwrap(),
-                &PersonSearch {
-                    name: Some("测试01".into()),
-                    ..PersonSearch::default()
-                },
-                None,
-                0,
-                50,
-            )
-            .await
-            .unwrap();
+        let found = jianfu_store::registry::search_persons(
+            &mut db.read().await.unwrap(),
+            &Scope::parse("130624").unwrap(),
+            &PersonSearch {
+                name: Some("测试01".into()),
+                ..PersonSearch::default()
+            },
+            None,
+            0,
+            50,
+        )
+        .await
+        .unwrap();
         assert_eq!(found.total, 10, "测试010 … 测试019");
 
         // Small loads keep them; a large one beside 300 stored defers.
-        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         assert!(!imp.defer_search_indexes(DEFER_FROM_ROWS - 1).await.unwrap());
         imp.rollback(0, 0).await.unwrap();
-        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
         imp.rollback(0, 0).await.unwrap();
 
@@ -109,25 +117,27 @@ async fn search_indexes_come_back_as_migrated() {
         {
             p.household.village = village;
         }
-        let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         assert!(imp.defer_search_indexes(DEFER_FROM_ROWS).await.unwrap());
         imp.write_persons(&moved).await.unwrap();
         let stats = imp.commit(300, 0).await.unwrap();
         assert_eq!(stats.households_updated, 1);
         assert_eq!(index_sql(db).await, migrated);
-        let in_new_village = db
-            .search_persons(
-                &Scope::parse("130624").unwrap(),
-                &PersonSearch {
-                    region: Some("130624100201".into()),
-                    ..PersonSearch::default()
-                },
-                None,
-                0,
-                50,
-            )
-            .await
-            .unwrap();
+        let in_new_village = jianfu_store::registry::search_persons(
+            &mut db.read().await.unwrap(),
+            &Scope::parse("130624").unwrap(),
+            &PersonSearch {
+                region: Some("130624100201".into()),
+                ..PersonSearch::default()
+            },
+            None,
+            0,
+            50,
+        )
+        .await
+        .unwrap();
         assert_eq!(in_new_village.total, 2, "both members moved");
     }
 }

@@ -10,4 +10,5 @@ mod deferred_indexes;
 mod migrations;
 mod rollups;
 mod search;
+mod unit_of_work;
 mod upgrades;

@@ -40,17 +40,14 @@ async fn empty_databases(dir: &std::path::Path) -> Vec<Db> {
     if let Ok(base) = std::env::var("JIANFU_TEST_PG") {
         let name = format!("jianfu_migr_{}", std::process::id());
         let admin = Db::connect(&base).await.unwrap();
-        if let Db::Postgres(p) = &admin {
-            for sql in [
-                format!("DROP DATABASE IF EXISTS {name}"),
-                format!("CREATE DATABASE {name}"),
-            ] {
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
+        let mut c = admin.read().await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            c.exec(sqlx::AssertSqlSafe(sql), &[]).await.unwrap();
         }
+        drop(c);
         admin.close().await;
         let head = base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h);
         out.push(Db::connect(&format!("{head}/{name}")).await.unwrap());
@@ -75,10 +72,7 @@ type Row = (String, String, String, String, String, Option<String>);
 async fn stored(db: &Db) -> Vec<Row> {
     let sql = "SELECT county_code, id_number, household_no, village_code, name, phone \
                FROM persons ORDER BY id_number";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
 }
 
 async fn index_names(db: &Db) -> Vec<String> {
@@ -92,10 +86,7 @@ async fn index_names(db: &Db) -> Vec<String> {
              AND indexname <> 'persons_pkey' ORDER BY 1"
         }
     };
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-    }
+    db.read().await.unwrap().scalars(sql, &[]).await.unwrap()
 }
 
 #[tokio::test]
@@ -109,8 +100,7 @@ async fn persons_survive_the_rekeying() {
                 .contains(&"persons_id_number".to_string())
         );
         let rows = persons();
-        let mut imp = db
-            .begin_import("persons", "old.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "old.csv", "tester")
             .await
             .unwrap();
         imp.write_persons(&rows).await.unwrap();
@@ -131,8 +121,7 @@ async fn persons_survive_the_rekeying() {
         );
         // Lookups by ID number now go through the new key: the stored
         // persons are found again, not added twice.
-        let mut imp = db
-            .begin_import("persons", "again.csv", "tester")
+        let mut imp = jianfu_store::RegistryImport::begin(&db, "persons", "again.csv", "tester")
             .await
             .unwrap();
         let conflicts = imp.write_persons(&rows).await.unwrap();

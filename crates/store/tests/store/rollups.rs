@@ -89,18 +89,25 @@ async fn rollups_count_what_the_registry_holds() {
             }
         }
         for set in [&rows, &other] {
-            let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+            let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+                .await
+                .unwrap();
             imp.write_persons(set).await.unwrap();
             let stats = imp.commit(set.len() as u64, 0).await.unwrap();
             assert_eq!(stats.counties.len(), 1, "the county written is known");
         }
         // Refreshed as the imports do: the registry after persons, then
         // only the persons with a diagnosis after diagnoses.
-        db.refresh_rollup_parts("130624", RollupParts::after_import("persons"))
-            .await
-            .unwrap();
-        let mut imp = db
-            .begin_import("diagnoses", "d.csv", "tester")
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollup_parts(
+            &mut tx,
+            "130624",
+            RollupParts::after_import("persons"),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(db, "diagnoses", "d.csv", "tester")
             .await
             .unwrap();
         assert!(imp.write_diagnoses(&diagnoses).await.unwrap().is_empty());
@@ -110,44 +117,70 @@ async fn rollups_count_what_the_registry_holds() {
             ["130624"],
             "diagnoses name their county"
         );
-        db.refresh_rollup_parts("130624", RollupParts::after_import("diagnoses"))
-            .await
-            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollup_parts(
+            &mut tx,
+            "130624",
+            RollupParts::after_import("diagnoses"),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
 
         let expected = model(&rows, &diagnosed);
         let county = RegionCode::parse_prefix("130624").unwrap();
-        let d = db
-            .dashboard(&Scope::NATIONAL, &county, 2024)
-            .await
-            .unwrap()
-            .unwrap();
+        let d = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let mut total = Figures::default();
         for (v, f) in &expected {
             let village = RegionCode::parse(v).unwrap();
-            let got = db
-                .dashboard(&Scope::NATIONAL, &village, 2024)
-                .await
-                .unwrap()
-                .unwrap();
+            let got = jianfu_store::rollups::dashboard(
+                &mut db.read().await.unwrap(),
+                &Scope::NATIONAL,
+                &village,
+                2024,
+            )
+            .await
+            .unwrap()
+            .unwrap();
             assert_eq!(&got.figures, f, "village {v}");
             add(&mut total, f);
         }
         assert_eq!(d.figures, total, "the county is the sum of its villages");
-        db.refresh_rollups("130624").await.unwrap();
-        let full = db
-            .dashboard(&Scope::NATIONAL, &county, 2024)
+        let mut tx = db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130624")
             .await
-            .unwrap()
             .unwrap();
+        tx.commit().await.unwrap();
+        let full = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(full.figures, d.figures, "a full rebuild agrees");
         assert!(total.formerly_poor > 0 && total.monitored > 0 && total.extreme_poor > 0);
         // The other county was not refreshed, so it shows nothing yet.
         let other_county = RegionCode::parse_prefix("130626").unwrap();
-        let o = db
-            .dashboard(&Scope::NATIONAL, &other_county, 2024)
-            .await
-            .unwrap()
-            .unwrap();
+        let o = jianfu_store::rollups::dashboard(
+            &mut db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &other_county,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(o.figures.persons, 0);
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{Days, NaiveDate};
 use jianfu_domain::{PersonRecord, Scope};
-use jianfu_store::search::{COUNT_CAP, PersonPage, PersonSearch, PersonSort};
+use jianfu_store::registry::{COUNT_CAP, PersonPage, PersonSearch, PersonSort};
 use jianfu_store::{Db, testing};
 
 /// What the model knows of a person.
@@ -109,10 +109,16 @@ async fn check(
     sort: Option<(PersonSort, bool)>,
     offset: usize,
 ) -> PersonPage {
-    let got = db
-        .search_persons(scope, q, sort, offset as i64, 50)
-        .await
-        .unwrap();
+    let got = jianfu_store::registry::search_persons(
+        &mut db.read().await.unwrap(),
+        scope,
+        q,
+        sort,
+        offset as i64,
+        50,
+    )
+    .await
+    .unwrap();
     let (ids, total, more, used) = expected(all, scope, q, sort, offset, 50);
     let got_ids: Vec<String> = got.hits.iter().map(|h| h.id_number.clone()).collect();
     let what = format!("{q:?} in {} sorted {sort:?} from {offset}", scope.code());
@@ -137,7 +143,9 @@ async fn search_matches_its_model() {
         let rows_a = people(&a, COUNT_CAP as usize + 1500, COUNT_CAP as usize + 300);
         let rows_b = people(&b, 600, 100);
         for rows in [&rows_a, &rows_b] {
-            let mut imp = db.begin_import("persons", "p.csv", "tester").await.unwrap();
+            let mut imp = jianfu_store::RegistryImport::begin(db, "persons", "p.csv", "tester")
+                .await
+                .unwrap();
             imp.write_persons(rows).await.unwrap();
             imp.commit(rows.len() as u64, 0).await.unwrap();
         }

@@ -2,34 +2,20 @@
 //! settlement.md §3 step 4, applied to claims settled under the old rule.
 
 use jianfu_domain::{Group, GroupSet, HouseholdType};
-use jianfu_store::Db;
 use jianfu_store::testing;
+use jianfu_store::{Db, Value};
 
 use crate::claims::{at, claim, count, id, import, person, reasons, register, stored};
 
 async fn exec(db: &Db, sql: &'static str, person_id: &str) {
-    match db {
-        Db::Sqlite(p) => sqlx::query(sql)
-            .bind(person_id)
-            .execute(p)
-            .await
-            .map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql)
-            .bind(person_id)
-            .execute(p)
-            .await
-            .map(|_| ()),
-    }
-    .unwrap();
+    let mut c = db.read().await.unwrap();
+    c.exec(sql, &[Value::Text(person_id)]).await.unwrap();
 }
 
 async fn kept_base(db: &Db, person_id: &str) -> i64 {
     let sql = "SELECT assistance_base FROM person_years WHERE person_id = $1";
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).bind(person_id).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).bind(person_id).fetch_one(p).await,
-    }
-    .unwrap()
+    let mut c = db.read().await.unwrap();
+    c.scalar(sql, &[Value::Text(person_id)]).await.unwrap()
 }
 
 /// A database as the old rule left it: 低保 from June after an ordinary
@@ -108,11 +94,15 @@ async fn claims_settled_under_the_old_assistance_rule_are_resettled_once() {
         assert_eq!(kept_base(&db, p1.as_str()).await, 9_000_000);
         assert_eq!(kept_base(&db, p2.as_str()).await, 0);
         assert_eq!(count(&db, "pending_upgrades").await, 0);
-        let year = db
-            .person_year("130624", p1.as_str(), 2023)
-            .await
-            .unwrap()
-            .unwrap();
+        let year = jianfu_store::claims::person_year(
+            &mut db.read().await.unwrap(),
+            "130624",
+            p1.as_str(),
+            2023,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(
             (year.assistance, year.out_of_pocket),
             (6_000_000, 8_400_000)

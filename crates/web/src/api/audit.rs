@@ -93,10 +93,10 @@ pub async fn search(
         sort,
         ..q.filter()?
     };
-    let (rows, total) = st
-        .db
-        .audit_search(user.scope(), &filter, p.offset(), p.limit())
-        .await?;
+    let mut c = st.db.read().await?;
+    let (rows, total) =
+        jianfu_store::audit::search(&mut c, user.scope(), &filter, p.offset(), p.limit()).await?;
+    drop(c);
     let items = rows
         .into_iter()
         .map(|r| AuditOut {

@@ -8,9 +8,8 @@
 use axum::Json;
 use axum::extract::State;
 use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
-use jianfu_store::PersonClaim;
-use jianfu_store::queries::{DiagnosisRow, HouseholdRow, PersonRow};
-use jianfu_store::search::PersonHit;
+use jianfu_store::registry::{self, DiagnosisRow, HouseholdRow, PersonHit, PersonRow};
+use jianfu_store::{PersonClaim, claims};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -312,14 +311,13 @@ async fn claims_of(
     id_number: &str,
     year: Option<i32>,
 ) -> Result<ClaimsOfYear, AppError> {
-    let years = st.db.claim_years_of(county, id_number).await?;
+    let mut c = st.db.read().await?;
+    let years = claims::claim_years_of(&mut c, county, id_number).await?;
     let year = year
         .filter(|y| years.contains(y))
         .or(years.first().copied());
     let claims = match year {
-        Some(y) => st
-            .db
-            .person_claims(county, id_number, y)
+        Some(y) => claims::person_claims(&mut c, county, id_number, y)
             .await?
             .iter()
             .map(claim_out)
@@ -341,7 +339,8 @@ async fn person_detail(
     unmask: bool,
 ) -> Result<PersonDetail, AppError> {
     let (h, p) = find_person(st, user, &at.county, &at.no, &at.person).await?;
-    let diagnoses = st.db.diagnoses_of(&at.county, &p.id_number).await?;
+    let diagnoses =
+        registry::diagnoses_of(&mut st.db.read().await?, &at.county, &p.id_number).await?;
     let claims = if user.may(Permission::ViewClaims) {
         Some(claims_of(st, &at.county, &p.id_number, year).await?)
     } else {
@@ -421,7 +420,9 @@ pub async fn unmask(
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
-    st.db.audit(&entry).await.map_err(AppError::from)?;
+    jianfu_store::audit::append(&mut st.db.read().await?, &entry)
+        .await
+        .map_err(AppError::from)?;
     Ok(Json(person_detail(&st, &user, &at, None, true).await?))
 }
 
@@ -516,12 +517,10 @@ fn hit(h: &PersonHit, person_ref: String) -> Hit {
 }
 
 /// The sort asked for, refused when the key is not one of the search's.
-fn person_sort(
-    list: &ListParams,
-) -> Result<Option<(jianfu_store::search::PersonSort, bool)>, AppError> {
+fn person_sort(list: &ListParams) -> Result<Option<(registry::PersonSort, bool)>, AppError> {
     match list.sort.as_deref() {
         None | Some("") => Ok(None),
-        Some(key) => jianfu_store::search::PersonSort::from_key(key)
+        Some(key) => registry::PersonSort::from_key(key)
             .map(|s| Some((s, list.desc())))
             .ok_or_else(|| {
                 AppError::BadRequest(format!(
@@ -563,10 +562,11 @@ pub async fn search(
         .into());
     }
     let sort = person_sort(&list)?;
-    let found = st
-        .db
-        .search_persons(user.scope(), &q, sort, list.offset(), list.limit())
-        .await?;
+    let mut c = st.db.read().await?;
+    let found =
+        registry::search_persons(&mut c, user.scope(), &q, sort, list.offset(), list.limit())
+            .await?;
+    drop(c);
     let refs = st.person_refs().await?;
     let items = found
         .hits

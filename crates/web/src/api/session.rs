@@ -140,7 +140,11 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(token)).await?;
+        jianfu_store::accounts::delete_session(
+            &mut st.db.read().await?,
+            &accounts::secret_hash(token),
+        )
+        .await?;
     }
     Ok((
         [(

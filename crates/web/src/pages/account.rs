@@ -127,12 +127,12 @@ pub async fn change_password(
                 .into_response()),
         };
     }
-    let fresh = st
-        .db
-        .user_by_id(user.user.id)
+    let mut c = st.db.read().await.map_err(|e| PageError(e.into(), lang))?;
+    let fresh = jianfu_store::accounts::user_by_id(&mut c, user.user.id)
         .await
         .map_err(|e| PageError(e.into(), lang))?
         .ok_or(PageError(AppError::Unauthorized, lang))?;
+    drop(c);
     let (cookie, _) = start_session(&st, &headers, &fresh)
         .await
         .map_err(|e| PageError(e, lang))?;

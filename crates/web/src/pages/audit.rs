@@ -256,11 +256,11 @@ pub async fn show(
         }
     };
     if let Some(format) = p.export().map_err(err)? {
-        let (list, total) = st
-            .db
-            .audit_search(user.scope(), &filter, 0, tables::EXPORT_LIMIT)
-            .await
-            .map_err(|e| err(e.into()))?;
+        let mut c = st.db.read().await.map_err(|e| err(e.into()))?;
+        let (list, total) =
+            jianfu_store::audit::search(&mut c, user.scope(), &filter, 0, tables::EXPORT_LIMIT)
+                .await
+                .map_err(|e| err(e.into()))?;
         let mut entry = user.audit("audit.export", user.scope().code());
         entry.target_kind = Some("audit_log".into());
         entry.detail = Some(format!(
@@ -273,14 +273,18 @@ pub async fn show(
             },
             q.used()
         ));
-        st.db.audit(&entry).await.map_err(|e| err(e.into()))?;
+        jianfu_store::audit::append(&mut c, &entry)
+            .await
+            .map_err(|e| err(e.into()))?;
+        drop(c);
         return tables::export(lang, format, "审计日志", &COLUMNS, &rows(lang, &list)).map_err(err);
     }
-    let (list, total) = st
-        .db
-        .audit_search(user.scope(), &filter, p.offset(), p.limit())
-        .await
-        .map_err(|e| err(e.into()))?;
+    let mut c = st.db.read().await.map_err(|e| err(e.into()))?;
+    let (list, total) =
+        jianfu_store::audit::search(&mut c, user.scope(), &filter, p.offset(), p.limit())
+            .await
+            .map_err(|e| err(e.into()))?;
+    drop(c);
     let qs = q.query_string();
     let base = if qs.is_empty() {
         "/audit".to_string()

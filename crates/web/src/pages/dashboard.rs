@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use jianfu_domain::{Money, Permission, RegionCode};
-use jianfu_store::rollups::{ChildFigures, Dashboard, Figures};
+use jianfu_store::rollups::{self, ChildFigures, Dashboard, Figures};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -53,8 +53,8 @@ pub(crate) async fn dashboard_of(
         Some(y) => y,
         None => {
             let now = chrono::Local::now().year();
-            st.db
-                .latest_claim_year(&region, now)
+            let mut c = st.db.read().await?;
+            rollups::latest_claim_year(&mut c, &region, now)
                 .await?
                 .filter(|y| *y >= now - 3)
                 .unwrap_or(now)
@@ -66,10 +66,8 @@ pub(crate) async fn dashboard_of(
         .await?
         .ok_or(AppError::NotFound)?;
     let children = st.regions.children(&st.db, region.as_str()).await?;
-    let d = st
-        .db
-        .dashboard_of(user.scope(), &row, children, year)
-        .await?;
+    let mut c = st.db.read().await?;
+    let d = rollups::dashboard_of(&mut c, user.scope(), &row, children, year).await?;
     d.map(Some).ok_or(AppError::NotFound)
 }
 
@@ -247,11 +245,12 @@ pub async fn dashboard(
 
 async fn national(st: &AppState, user: &CurrentUser) -> Result<Response, PageError> {
     let lang = user.lang;
-    let provinces = st
-        .db
-        .region_children_of_root()
-        .await
-        .map_err(|e| PageError(e.into(), lang))?;
+    let provinces = async {
+        let mut c = st.db.read().await?;
+        jianfu_store::regions::region_children_of_root(&mut c).await
+    }
+    .await
+    .map_err(|e| PageError(e.into(), lang))?;
     let body = html! {
         h1 { (t(lang, "全国")) }
         p.muted { (t(lang, "请选择省份查看统计。")) }

@@ -170,9 +170,10 @@ pub async fn index(
     };
     let sort = batch_sort(params.sort.as_deref());
     let desc = params.sort.is_none() || params.desc();
-    let (batches, total) = st
-        .db
-        .import_batches(
+    let (batches, total) = async {
+        let mut c = st.db.read().await?;
+        jianfu_store::batches::import_batches(
+            &mut c,
             &user.user.username,
             admin.as_deref(),
             sort,
@@ -181,7 +182,9 @@ pub async fn index(
             limit,
         )
         .await
-        .map_err(|e| PageError::new(e, lang))?;
+    }
+    .await
+    .map_err(|e| PageError::new(e, lang))?;
     let rows: Vec<Vec<Cell>> = batches
         .iter()
         .map(|b| {

@@ -163,7 +163,11 @@ pub async fn start_session(
     user: &jianfu_store::UserRow,
 ) -> Result<(String, String), AppError> {
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(old)).await?;
+        jianfu_store::accounts::delete_session(
+            &mut st.db.read().await?,
+            &accounts::secret_hash(old),
+        )
+        .await?;
     }
     let (token, row) = accounts::open_session(&st.db, user).await?;
     let max_age = accounts::SESSION_IDLE.num_seconds();
@@ -174,7 +178,11 @@ pub async fn start_session(
 /// `POST /logout` (behind the anti-forgery check).
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        st.db.delete_session(&accounts::secret_hash(token)).await?;
+        jianfu_store::accounts::delete_session(
+            &mut st.db.read().await?,
+            &accounts::secret_hash(token),
+        )
+        .await?;
     }
     Ok((
         [(

@@ -12,7 +12,8 @@ use jianfu_domain::{
     ClaimKind, FacilityLevel, GroupSet, HouseholdType, Money, Permission, PersonStatus, Relation,
     mask_middle,
 };
-use jianfu_store::queries::{ChangeRow, HouseholdRow, PersonRow};
+use jianfu_store::claims;
+use jianfu_store::registry::{self, ChangeRow, HouseholdRow, PersonRow};
 use jianfu_store::{PersonClaim, PersonYearRow};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -40,9 +41,7 @@ pub(crate) async fn find_household(
     county: &str,
     no: &str,
 ) -> Result<HouseholdRow, AppError> {
-    let h = st
-        .db
-        .household(user.scope(), county, no)
+    let h = registry::household(&mut st.db.read().await?, user.scope(), county, no)
         .await?
         .filter(|h| user.scope().contains_str(&h.village_code));
     h.ok_or(AppError::NotFound)
@@ -67,10 +66,9 @@ pub(crate) async fn find_members(
     st: &AppState,
     h: &HouseholdRow,
 ) -> Result<Vec<PersonRow>, AppError> {
-    let mut m = st
-        .db
-        .household_members(&h.county_code, &h.household_no)
-        .await?;
+    let mut m =
+        registry::household_members(&mut st.db.read().await?, &h.county_code, &h.household_no)
+            .await?;
     m.sort_by(|a, b| {
         (a.relation != "head", a.birth_date, &a.id_number).cmp(&(
             b.relation != "head",
@@ -149,9 +147,8 @@ pub async fn household(
     let h = household_in(&st, &user, &county, &no).await?;
     let members = members_of(&st, lang, &h).await?;
     let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
-    let mut found = st
-        .db
-        .diagnoses_of_household(&h.county_code, &h.household_no)
+    let mut c = st.db.read().await.map_err(fail(lang))?;
+    let mut found = registry::diagnoses_of_household(&mut c, &h.county_code, &h.household_no)
         .await
         .map_err(fail(lang))?;
     // In the order of the members, each one's newest first.
@@ -163,11 +160,10 @@ pub async fn household(
                 .map(|d| (m.name.clone(), d)),
         );
     }
-    let history = st
-        .db
-        .history(&h.county_code, Some(&h.household_no), None)
+    let history = registry::history(&mut c, &h.county_code, Some(&h.household_no), None)
         .await
         .map_err(fail(lang))?;
+    drop(c);
     let htype = HouseholdType::from_code(&h.household_type).map_or("", |t| t.label());
     let title = format!("{} {}", t(lang, "家庭"), h.household_no);
     let body = html! {
@@ -279,14 +275,19 @@ async fn person_page(
         .map_err(|e| PageError(e, lang))?;
     let (h, p) = person_in(st, user, county, no, r).await?;
     let id = p.id_number.as_str();
-    let diagnoses = st.db.diagnoses_of(county, id).await.map_err(fail(lang))?;
-    let history = st
-        .db
-        .history(county, None, Some(id))
+    let mut c = st.db.read().await.map_err(fail(lang))?;
+    let diagnoses = registry::diagnoses_of(&mut c, county, id)
         .await
         .map_err(fail(lang))?;
+    let history = registry::history(&mut c, county, None, Some(id))
+        .await
+        .map_err(fail(lang))?;
+    drop(c);
+    let mut c = st.db.read().await.map_err(fail(lang))?;
     let years = if user.may(Permission::ViewClaims) {
-        st.db.claim_years_of(county, id).await.map_err(fail(lang))?
+        claims::claim_years_of(&mut c, county, id)
+            .await
+            .map_err(fail(lang))?
     } else {
         Vec::new()
     };
@@ -295,14 +296,16 @@ async fn person_page(
         .or(years.first().copied());
     let (claims, py) = match year {
         Some(y) => (
-            st.db
-                .person_claims(county, id, y)
+            claims::person_claims(&mut c, county, id, y)
                 .await
                 .map_err(fail(lang))?,
-            st.db.person_year(county, id, y).await.map_err(fail(lang))?,
+            claims::person_year(&mut c, county, id, y)
+                .await
+                .map_err(fail(lang))?,
         ),
         None => (Vec::new(), None),
     };
+    drop(c);
     let (id_shown, phone_shown) = match unmasked {
         Some(_) => (p.id_number.clone(), p.phone.clone().unwrap_or_default()),
         None => (
@@ -420,16 +423,13 @@ pub async fn claim(
         .map_err(|e| PageError(e, lang))?;
     let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
     let id = p.id_number.clone();
-    let years = st
-        .db
-        .claim_years_of(&county, &id)
+    let mut conn = st.db.read().await.map_err(fail(lang))?;
+    let years = claims::claim_years_of(&mut conn, &county, &id)
         .await
         .map_err(fail(lang))?;
     let mut found = None;
     for y in q.year.into_iter().chain(years) {
-        let claims = st
-            .db
-            .person_claims(&county, &id, y)
+        let claims = claims::person_claims(&mut conn, &county, &id, y)
             .await
             .map_err(fail(lang))?;
         if let Some(c) = claims.iter().find(|c| c.claim_id == claim_id) {
@@ -437,6 +437,7 @@ pub async fn claim(
             break;
         }
     }
+    drop(conn);
     let Some((year, c)) = found else {
         return Err(PageError(AppError::NotFound, lang));
     };
@@ -526,6 +527,10 @@ pub async fn unmask(
     entry.target_kind = Some("person".into());
     entry.target_key = Some(p.id_number.clone());
     entry.reason = Some(reason.chars().take(300).collect());
-    st.db.audit(&entry).await.map_err(fail(lang))?;
+    let mut c = st.db.read().await.map_err(fail(lang))?;
+    jianfu_store::audit::append(&mut c, &entry)
+        .await
+        .map_err(fail(lang))?;
+    drop(c);
     person_page(&st, &user, (&county, &no, &r), None, Some(&reason)).await
 }

@@ -6,7 +6,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{Permission, Scope};
 use jianfu_policy::Policy;
-use jianfu_store::policies::check_policy_source;
+use jianfu_store::policies::{self, check_policy_source};
 use jianfu_store::{AddPolicyError, PolicyRow};
 use maud::{Markup, html};
 
@@ -37,7 +37,7 @@ const COLUMNS: [Column; 6] = [
 /// The stored sets the caller may read.
 pub(crate) async fn visible(st: &AppState, user: &CurrentUser) -> Result<Vec<PolicyRow>, AppError> {
     user.require(Permission::ViewClaims)?;
-    let mut rows = st.db.policies().await?;
+    let mut rows = policies::policies(&mut st.db.read().await?).await?;
     rows.retain(|p| concerns(user.scope(), p));
     Ok(rows)
 }
@@ -140,9 +140,7 @@ pub(crate) async fn add(
             )],
         ));
     }
-    let added = st
-        .db
-        .add_policy(source, &user.user.username)
+    let added = policies::add_policy(&st.db, source, &user.user.username)
         .await
         .map_err(|e| match e {
             AddPolicyError::Store(e) => AppError::from(e),
@@ -159,7 +157,7 @@ pub(crate) async fn add(
         "existed={} person_years={} claims_resettled={} adjustments={}",
         added.existed, added.person_years, added.claims_resettled, added.adjustments
     ));
-    st.db.audit(&entry).await?;
+    jianfu_store::audit::append(&mut st.db.read().await?, &entry).await?;
     tracing::info!(
         policy = added.id,
         resettled = added.claims_resettled,
@@ -232,7 +230,9 @@ pub(crate) async fn one(
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
-    let source = st.db.policy_source(id).await?.ok_or(AppError::NotFound)?;
+    let source = policies::policy_source(&mut st.db.read().await?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((row, source))
 }
 

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
 use jianfu_service::person_ref::PersonRefs;
-use jianfu_store::search::{PersonHit, PersonPage, PersonSearch, PersonSort};
+use jianfu_store::registry::{self, PersonHit, PersonPage, PersonSearch, PersonSort};
 use maud::html;
 use serde::Deserialize;
 
@@ -192,12 +192,13 @@ pub async fn search(
                 Some(_) => (0, tables::EXPORT_LIMIT),
                 None => (list.offset(), list.limit()),
             };
-            Some(
-                st.db
-                    .search_persons(user.scope(), q, sort, offset, limit)
-                    .await
-                    .map_err(|e| PageError(e.into(), lang))?,
-            )
+            let found = async {
+                let mut c = st.db.read().await?;
+                registry::search_persons(&mut c, user.scope(), q, sort, offset, limit).await
+            }
+            .await
+            .map_err(|e| PageError(e.into(), lang))?;
+            Some(found)
         }
         _ => None,
     };
@@ -209,10 +210,11 @@ pub async fn search(
         let mut entry = user.audit("export", user.scope().code());
         entry.target_kind = Some("persons".into());
         entry.detail = Some(format!("人员查询结果 {} 条", rows.len()));
-        st.db
-            .audit(&entry)
+        let mut c = st.db.read().await.map_err(|e| PageError(e.into(), lang))?;
+        jianfu_store::audit::append(&mut c, &entry)
             .await
             .map_err(|e| PageError(e.into(), lang))?;
+        drop(c);
         return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows)
             .map_err(|e| PageError(e, lang));
     }

@@ -69,7 +69,7 @@ pub async fn sorted_users(
     user: &CurrentUser,
     p: &ListParams,
 ) -> Result<Vec<UserRow>, AppError> {
-    let mut list = st.db.users_in(user.scope()).await?;
+    let mut list = jianfu_store::accounts::users_in(&mut st.db.read().await?, user.scope()).await?;
     // Stable sorts: the store's order (by name) breaks ties.
     match p.sort.as_deref() {
         Some("name") => list.sort_by(|a, b| a.display_name.cmp(&b.display_name)),
@@ -429,8 +429,10 @@ async fn recent_entries(
         target_key: Some(username.to_string()),
         ..AuditFilter::default()
     };
-    let (mut list, _) = st.db.audit_search(user.scope(), &by, 0, 20).await?;
-    let (more, _) = st.db.audit_search(user.scope(), &about, 0, 20).await?;
+    let mut c = st.db.read().await?;
+    let (mut list, _) = jianfu_store::audit::search(&mut c, user.scope(), &by, 0, 20).await?;
+    let (more, _) = jianfu_store::audit::search(&mut c, user.scope(), &about, 0, 20).await?;
+    drop(c);
     list.extend(more);
     list.sort_by_key(|r| std::cmp::Reverse(r.id));
     list.dedup_by_key(|r| r.id);

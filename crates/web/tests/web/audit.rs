@@ -147,25 +147,31 @@ async fn export_is_valid_and_audited() {
 async fn keys_masked_and_nothing_to_edit() {
     for t in testing::all().await {
         setup(&t.db).await;
-        t.db.audit(&AuditEntry {
-            username: "county".into(),
-            role: Some("county_admin".into()),
-            action: "unmask".into(),
-            target_kind: Some("person".into()),
-            target_key: Some(ID.into()),
-            region: "130624100200".into(),
-            reason: Some("随访核对".into()),
-            ..AuditEntry::default()
-        })
+        jianfu_store::audit::append(
+            &mut t.db.read().await.unwrap(),
+            &AuditEntry {
+                username: "county".into(),
+                role: Some("county_admin".into()),
+                action: "unmask".into(),
+                target_kind: Some("person".into()),
+                target_key: Some(ID.into()),
+                region: "130624100200".into(),
+                reason: Some("随访核对".into()),
+                ..AuditEntry::default()
+            },
+        )
         .await
         .unwrap();
-        t.db.audit(&AuditEntry {
-            username: "county".into(),
-            action: "brand.new.code".into(),
-            target_key: Some("13912345678".into()),
-            region: "130624000000".into(),
-            ..AuditEntry::default()
-        })
+        jianfu_store::audit::append(
+            &mut t.db.read().await.unwrap(),
+            &AuditEntry {
+                username: "county".into(),
+                action: "brand.new.code".into(),
+                target_key: Some("13912345678".into()),
+                region: "130624000000".into(),
+                ..AuditEntry::default()
+            },
+        )
         .await
         .unwrap();
         let app = support::app(&t.db);
@@ -204,10 +210,15 @@ async fn keys_masked_and_nothing_to_edit() {
                 r.status
             );
         }
-        let (_, total) =
-            t.db.audit_search(&jianfu_domain::Scope::NATIONAL, &Default::default(), 0, 1)
-                .await
-                .unwrap();
+        let (_, total) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &Default::default(),
+            0,
+            1,
+        )
+        .await
+        .unwrap();
         assert!(total >= 3);
     }
 }
@@ -298,16 +309,22 @@ async fn sql_metacharacters_are_harmless() {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let u = t.db.user_by_name("doc_quote").await.unwrap().unwrap();
+        let u = jianfu_store::accounts::user_by_name(&mut t.db.read().await.unwrap(), "doc_quote")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(u.display_name, "O'Brien\"; --%_");
         let page = c.get("/users/doc_quote").await;
         assert!(page.body.contains("O'Brien&quot;; --%_"), "{}", page.body);
         // Everything is still there.
         assert_eq!(
-            t.db.users_in(&jianfu_domain::Scope::NATIONAL)
-                .await
-                .unwrap()
-                .len(),
+            jianfu_store::accounts::users_in(
+                &mut t.db.read().await.unwrap(),
+                &jianfu_domain::Scope::NATIONAL
+            )
+            .await
+            .unwrap()
+            .len(),
             5
         );
         let mut d = Client::new(&app);

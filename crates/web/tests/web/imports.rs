@@ -33,16 +33,21 @@ pub(crate) const BAD_ID: &str =
     "H3,130624100201,边缘易致贫户,10200.36,林志强,130624197308076024,户主,,,正常";
 
 async fn setup(db: &Db) {
-    db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+    let mut tx = db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     support::add_user(db, "county", Role::CountyAdmin, "130624").await;
     support::add_user(db, "town", Role::TownshipWorker, "130624100").await;
     support::add_user(db, "other", Role::CountyAdmin, "130626").await;
 }
 
 async fn persons_count(db: &Db) -> i64 {
-    db.totals("").await.unwrap().1
+    jianfu_store::registry::totals(&mut db.read().await.unwrap(), "")
+        .await
+        .unwrap()
+        .1
 }
 
 /// Uploads through the page and follows the redirect to the job page
@@ -140,18 +145,18 @@ async fn upload_progress_result_and_report() {
         assert_eq!(persons_count(&t.db).await, 2);
 
         // The import is audited with its file, kind and counts.
-        let (entries, _) =
-            t.db.audit_search(
-                &jianfu_domain::Scope::NATIONAL,
-                &jianfu_store::AuditFilter {
-                    action: Some("import".into()),
-                    ..Default::default()
-                },
-                0,
-                10,
-            )
-            .await
-            .unwrap();
+        let (entries, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &jianfu_store::AuditFilter {
+                action: Some("import".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].target_key.as_deref(), Some("人员2.csv"));
         let detail = entries[0].detail.as_deref().unwrap();
@@ -254,10 +259,14 @@ async fn jurisdiction_and_permissions() {
         assert_eq!(card(&html, "rejected"), 1);
         assert_eq!(persons_count(&t.db).await, 2);
         assert!(
-            t.db.person("130626", "130624197001087553")
-                .await
-                .unwrap()
-                .is_none()
+            jianfu_store::registry::person(
+                &mut t.db.read().await.unwrap(),
+                "130626",
+                "130624197001087553"
+            )
+            .await
+            .unwrap()
+            .is_none()
         );
 
         // Diagnoses of a person outside the jurisdiction are refused too.

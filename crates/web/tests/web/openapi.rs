@@ -345,12 +345,15 @@ async fn check_registry(doc: &Value, c: &mut Client, db: &Db) {
     let a = c.get("/api/v1/dashboard?region=130624").await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     check(doc, "get", "/api/v1/dashboard", &a);
-    let claims = db.claims_of_year("130624", 2024).await.unwrap();
-    let p = db
-        .person("130624", &claims[0].person_id)
+    let mut tx = db.read().await.unwrap();
+    let claims = jianfu_store::claims::claims_of_year(&mut tx, "130624", 2024)
+        .await
+        .unwrap();
+    let p = jianfu_store::registry::person(&mut tx, "130624", &claims[0].person_id)
         .await
         .unwrap()
         .unwrap();
+    drop(tx);
     let a = c
         .get(&format!("/api/v1/persons?id_number={}", p.id_number))
         .await;

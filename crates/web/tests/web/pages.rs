@@ -34,13 +34,14 @@ fn person(no: &str, village: &str, seq: u16, relation: Relation) -> PersonRecord
 #[tokio::test]
 async fn overview_lookup_and_scope() {
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
             .await
             .unwrap();
-        let mut imp =
-            t.db.begin_import("persons", "p.csv", "tester")
-                .await
-                .unwrap();
+        tx.commit().await.unwrap();
+        let mut imp = jianfu_store::RegistryImport::begin(&t.db, "persons", "p.csv", "tester")
+            .await
+            .unwrap();
         let rows = vec![
             (2, person("A1", "130624100200", 11, Relation::Head)),
             (3, person("A1", "130624100200", 12, Relation::Spouse)),
@@ -57,8 +58,16 @@ async fn overview_lookup_and_scope() {
             (a.status, a.body)
         };
 
-        t.db.refresh_rollups("130624").await.unwrap();
-        t.db.refresh_rollups("130625").await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130624")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::rollups::refresh_rollups(&mut tx, "130625")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let (status, html) = get("/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("阜平县"), "{html}");

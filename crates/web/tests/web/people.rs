@@ -14,15 +14,19 @@ use crate::support;
 use crate::support::{Client, add_user, app};
 
 pub(crate) async fn load(db: &Db, dir: &std::path::Path) {
-    db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
+    let mut tx = db.begin().await.unwrap();
+    jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("130624"), |_| {})
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let reference = jianfu_policy::Policy::built_in_text("reference-2023").unwrap();
     let next = reference
         .replace("valid_from = \"2023-01-01\"", "valid_from = \"2024-01-01\"")
         .replace("valid_to = \"2023-12-31\"", "valid_to = \"2024-12-31\"")
         .replace("name = \"", "name = \"2024 ");
-    db.add_policy(&next, "tester").await.unwrap();
+    jianfu_store::policies::add_policy(db, &next, "tester")
+        .await
+        .unwrap();
     for (file, kind) in [
         ("persons.csv", FileKind::Persons),
         ("diagnoses.csv", FileKind::Diagnoses),
@@ -36,21 +40,32 @@ pub(crate) async fn load(db: &Db, dir: &std::path::Path) {
 
 /// The ID number and name of the head of household `no` of 130624.
 async fn head_of(db: &Db, no: &str) -> (String, String) {
-    let m = db.household_members("130624", no).await.unwrap();
+    let m = jianfu_store::registry::household_members(&mut db.read().await.unwrap(), "130624", no)
+        .await
+        .unwrap();
     let h = m.iter().find(|m| m.relation == "head").unwrap();
     (h.id_number.clone(), h.name.clone())
 }
 
 /// A person with standing claims, and someone of another village.
 async fn pick(db: &Db) -> (String, String, String, String) {
-    let claims = db.claims_of_year("130624", 2024).await.unwrap();
+    let claims =
+        jianfu_store::claims::claims_of_year(&mut db.read().await.unwrap(), "130624", 2024)
+            .await
+            .unwrap();
     let c = claims
         .iter()
         .find(|c| c.basic > 0)
         .expect("a claim with basic insurance");
-    let p = db.person("130624", &c.person_id).await.unwrap().unwrap();
+    let p = jianfu_store::registry::person(&mut db.read().await.unwrap(), "130624", &c.person_id)
+        .await
+        .unwrap()
+        .unwrap();
     let (other_village, other_no) = {
-        let all = db.claims_of_year("130624", 2023).await.unwrap();
+        let all =
+            jianfu_store::claims::claims_of_year(&mut db.read().await.unwrap(), "130624", 2023)
+                .await
+                .unwrap();
         let o = all
             .iter()
             .find(|o| o.village_code != p.village_code)
@@ -76,13 +91,20 @@ async fn household_person_claims_and_unmasking() {
         let (id, no, village, other_no) = pick(&t.db).await;
         // The rollups the imports refreshed agree with the stored rows.
         let county_code = jianfu_domain::RegionCode::parse_prefix("130624").unwrap();
-        let d =
-            t.db.dashboard(&Scope::NATIONAL, &county_code, 2024)
-                .await
-                .unwrap()
-                .unwrap();
+        let d = jianfu_store::rollups::dashboard(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &county_code,
+            2024,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(d.figures.persons, 600);
-        let claims = t.db.claims_of_year("130624", 2024).await.unwrap();
+        let claims =
+            jianfu_store::claims::claims_of_year(&mut t.db.read().await.unwrap(), "130624", 2024)
+                .await
+                .unwrap();
         assert_eq!(d.figures.claims, claims.len() as i64);
         assert_eq!(d.figures.total, claims.iter().map(|c| c.total).sum::<i64>());
         assert_eq!(
@@ -125,7 +147,14 @@ async fn household_person_claims_and_unmasking() {
         assert!(a.body.contains("基本医保") && a.body.contains("个人自付"));
         assert!(!a.body.contains(&id));
         // The explanation of a claim.
-        let claims = t.db.person_claims("130624", &id, 2024).await.unwrap();
+        let claims = jianfu_store::claims::person_claims(
+            &mut t.db.read().await.unwrap(),
+            "130624",
+            &id,
+            2024,
+        )
+        .await
+        .unwrap();
         let c = claims
             .iter()
             .find(|c| c.reverses.is_none() && c.reversed_by.is_none())
@@ -155,10 +184,15 @@ async fn household_person_claims_and_unmasking() {
             action: Some("unmask".into()),
             ..Default::default()
         };
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].target_key.as_deref(), Some(id.as_str()));
         assert_eq!(rows[0].reason.as_deref(), Some("入户核实"));
@@ -194,10 +228,15 @@ async fn household_person_claims_and_unmasking() {
         let a = doctor.get(&format!("/households/130624/{other_no}")).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
         assert!(!a.body.contains(&other_no));
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1, "refused requests log no unmasking");
     }
 }
@@ -213,9 +252,16 @@ async fn addresses_survive_membership_changes() {
     const PARENT: &str = "H1,130624100200,脱贫户,10230.76,孙老汉,130624194001010026,父母,,,正常\n";
     let dir = tempfile::tempdir().unwrap();
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         let import = |name: &str, rows: &[&str]| {
             let path = dir.path().join(name);

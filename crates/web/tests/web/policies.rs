@@ -17,9 +17,11 @@ fn good() -> String {
 #[tokio::test]
 async fn list_detail_upload_and_api() {
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("1306"), |_| {})
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(&mut tx, 2023, jianfu_regions::regions("1306"), |_| {})
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         support::add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         support::add_user(&t.db, "town", Role::TownshipWorker, "130624100").await;
         support::add_user(&t.db, "other", Role::CountyAdmin, "130626").await;
@@ -31,7 +33,10 @@ async fn list_detail_upload_and_api() {
         assert!(page.body.contains("enctype=\"multipart/form-data\""));
 
         // Bad TOML: the key path of the problem is shown, nothing stored.
-        let before = t.db.policies().await.unwrap().len();
+        let before = jianfu_store::policies::policies(&mut t.db.read().await.unwrap())
+            .await
+            .unwrap()
+            .len();
         let bad = REFERENCE.replacen("ratio = \"0.90\"", "ratio = \"1.90\"", 1);
         let a = c
             .upload("/policies", &[("source", bad.as_str())], ("file", "", b""))
@@ -42,7 +47,13 @@ async fn list_detail_upload_and_api() {
             "{}",
             a.body
         );
-        assert_eq!(t.db.policies().await.unwrap().len(), before);
+        assert_eq!(
+            jianfu_store::policies::policies(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap()
+                .len(),
+            before
+        );
 
         // Outside the jurisdiction: refused.
         let mut other = Client::signed_in(&app, "other").await;
@@ -65,18 +76,18 @@ async fn list_detail_upload_and_api() {
                 && detail.body.contains("[basic.levels.township]")
         );
         assert!(detail.body.contains("150000.00"), "tier summary");
-        let (entries, _) =
-            t.db.audit_search(
-                &jianfu_domain::Scope::NATIONAL,
-                &jianfu_store::AuditFilter {
-                    action: Some("policy.add".into()),
-                    ..Default::default()
-                },
-                0,
-                10,
-            )
-            .await
-            .unwrap();
+        let (entries, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &jianfu_store::AuditFilter {
+                action: Some("policy.add".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].region, "130624");
         let csv = c.get("/policies?format=csv").await;

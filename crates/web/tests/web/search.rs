@@ -25,9 +25,16 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
     };
     jianfu_synth::generate(&opts, dir.path(), &mut |_| {}).unwrap();
     for t in testing::all().await {
-        t.db.load_regions(2023, jianfu_regions::regions("130624"), |_| {})
-            .await
-            .unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        jianfu_store::regions::load_regions(
+            &mut tx,
+            2023,
+            jianfu_regions::regions("130624"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
         let req = ImportRequest::new(dir.path().join("persons.csv"), FileKind::Persons, "tester");
         assert!(
             import_file(&t.db, &req, |_, _| {})
@@ -36,20 +43,20 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
                 .is_success()
         );
         // Someone, and someone of another village.
-        let everyone =
-            t.db.search_persons(
-                &Scope::NATIONAL,
-                &jianfu_store::search::PersonSearch {
-                    region: Some("130624".into()),
-                    ..Default::default()
-                },
-                None,
-                0,
-                1000,
-            )
-            .await
-            .unwrap()
-            .hits;
+        let everyone = jianfu_store::registry::search_persons(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &jianfu_store::registry::PersonSearch {
+                region: Some("130624".into()),
+                ..Default::default()
+            },
+            None,
+            0,
+            1000,
+        )
+        .await
+        .unwrap()
+        .hits;
         assert_eq!(everyone.len(), PERSONS);
         let me = &everyone[0];
         let other = everyone
@@ -181,7 +188,10 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
                 assert!(a.body.contains("role=\"alert\""), "{q}: the form says why");
             }
         }
-        let (_, persons) = t.db.totals("130624").await.unwrap();
+        let (_, persons) =
+            jianfu_store::registry::totals(&mut t.db.read().await.unwrap(), "130624")
+                .await
+                .unwrap();
         assert_eq!(persons, PERSONS as i64, "nothing written");
 
         // An export of a search is masked and audited.
@@ -195,10 +205,15 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
             action: Some("export".into()),
             ..Default::default()
         };
-        let (rows, _) =
-            t.db.audit_search(&Scope::NATIONAL, &filter, 0, 10)
-                .await
-                .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &Scope::NATIONAL,
+            &filter,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].username, "county");
 

@@ -120,10 +120,14 @@ async fn sign_in_replaces_any_planted_session() {
         // The session is stored as a hash, never as the cookie value.
         let token = &c.cookies["jianfu_session"];
         assert!(
-            t.db.session(token, chrono::Utc::now())
-                .await
-                .unwrap()
-                .is_none()
+            jianfu_store::accounts::session(
+                &mut t.db.read().await.unwrap(),
+                token,
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
+            .is_none()
         );
     }
 }
@@ -156,15 +160,15 @@ async fn repeated_failures_lock_the_name() {
         let a = c.login("nobody", PASSWORD).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
         // Every attempt is in the audit log.
-        let (rows, _) =
-            t.db.audit_search(
-                &jianfu_domain::Scope::NATIONAL,
-                &jianfu_store::AuditFilter::default(),
-                0,
-                100,
-            )
-            .await
-            .unwrap();
+        let (rows, _) = jianfu_store::audit::search(
+            &mut t.db.read().await.unwrap(),
+            &jianfu_domain::Scope::NATIONAL,
+            &jianfu_store::AuditFilter::default(),
+            0,
+            100,
+        )
+        .await
+        .unwrap();
         let failed = rows.iter().filter(|r| r.action == "login.failed").count();
         assert_eq!(failed as i64, accounts::MAX_FAILURES_PER_USER + 1);
         assert!(rows.iter().any(|r| r.action == "login.throttled"));
@@ -284,6 +288,11 @@ async fn pages_carry_protective_headers_and_escape_input() {
             assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{name}");
             assert!(!a.body.contains("<script>x"));
         }
-        assert_eq!(t.db.user_count().await.unwrap(), 1);
+        assert_eq!(
+            jianfu_store::accounts::user_count(&mut t.db.read().await.unwrap())
+                .await
+                .unwrap(),
+            1
+        );
     }
 }

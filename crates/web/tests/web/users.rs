@@ -92,7 +92,12 @@ async fn county_admin_creates_inside_the_county_only() {
         );
         assert!(a.body.contains("value=\"doc2\"") && a.body.contains("value=\"130625100200\""));
         assert!(!a.body.contains(NEW_PASSWORD), "the password is not echoed");
-        assert!(t.db.user_by_name("doc2").await.unwrap().is_none());
+        assert!(
+            jianfu_store::accounts::user_by_name(&mut t.db.read().await.unwrap(), "doc2")
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // No national administrator, whichever region is typed.
         for region in ["national", "130624"] {
@@ -104,7 +109,12 @@ async fn county_admin_creates_inside_the_county_only() {
                 .await;
             assert_eq!(a.status, StatusCode::BAD_REQUEST, "{region}");
         }
-        assert!(t.db.user_by_name("boss").await.unwrap().is_none());
+        assert!(
+            jianfu_store::accounts::user_by_name(&mut t.db.read().await.unwrap(), "boss")
+                .await
+                .unwrap()
+                .is_none()
+        );
         // Role and region do not fit: a village doctor bound to a township.
         let a = c
             .post(
@@ -142,7 +152,11 @@ async fn county_admin_creates_inside_the_county_only() {
             assert_eq!(a.status, StatusCode::NOT_FOUND, "{action}");
         }
         assert_eq!(c.get("/users/nobody").await.status, StatusCode::NOT_FOUND);
-        let other = t.db.user_by_name("other_doc").await.unwrap().unwrap();
+        let other =
+            jianfu_store::accounts::user_by_name(&mut t.db.read().await.unwrap(), "other_doc")
+                .await
+                .unwrap()
+                .unwrap();
         assert!(!other.disabled && !other.must_change_password);
         let mut o = Client::new(&app);
         assert_eq!(
@@ -327,8 +341,7 @@ async fn api_create_list_disable_reset() {
         assert_eq!(a.json()["error"]["code"], "csrf");
         c.csrf = good;
         assert!(
-            !t.db
-                .user_by_name("api_doc")
+            !jianfu_store::accounts::user_by_name(&mut t.db.read().await.unwrap(), "api_doc")
                 .await
                 .unwrap()
                 .unwrap()

@@ -1,14 +1,15 @@
 //! Read queries over stored claims: the standing claims of a year under a
-//! region (for policy simulation, streamed), a person's claims and
+//! region (for policy simulation, streamed), a person's claims, years and
 //! person-year, and the adjustments of a claim.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use futures::TryStreamExt;
 use jianfu_domain::{ClaimKind, FacilityLevel, GroupSet, Money};
 use jianfu_policy::{BatchClaim, ClaimInput, Tiers};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
-use crate::{Db, Result};
+use crate::sql::{Tx, Value};
+use crate::{Result, prefix_range};
 
 /// A standing claim (neither reversed nor a reversal) with where its
 /// person lives, as policy simulation reads it.
@@ -78,7 +79,7 @@ impl StoredClaim {
 
     /// As [`StoredClaim::input`], for `jianfu_policy::settle_batch`: the
     /// person key is the packed ID number and the instant is local
-    /// seconds. Feed claims in the order [`Db::claims_of_year`] returns
+    /// seconds. Feed claims in the order [`claims_of_year`] returns
     /// them (import order breaks ties of `settled_at` as stored).
     pub fn batch_claim(&self) -> Option<BatchClaim> {
         Some(BatchClaim {
@@ -231,15 +232,6 @@ pub struct AdjustmentRow {
     pub new_out_of_pocket: i64,
 }
 
-macro_rules! on_pool {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($p) => $body,
-            Db::Postgres($p) => $body,
-        }
-    };
-}
-
 const YEAR_SELECT: &str = "SELECT c.county_code, c.claim_id, c.person_id, p.household_no, \
     p.village_code, h.household_type, c.year, c.groups, c.kind, c.level, c.county_internal, c.settled_at, \
     c.input_seq, c.total, c.policy_scope, c.policy_id, c.basic, c.critical, c.assistance, \
@@ -251,107 +243,125 @@ const YEAR_SELECT: &str = "SELECT c.county_code, c.claim_id, c.person_id, p.hous
     AND c.reverses IS NULL AND c.reversed_by IS NULL \
     ORDER BY c.county_code, c.person_id, c.settled_at, c.input_seq";
 
-impl Db {
-    /// Streams the standing claims of `year` whose insured person lives
-    /// under `region_prefix` (any length: province to village), ordered
-    /// by county, person, `settled_at` and import order — the settlement
-    /// order, so a caller can run each person-year through the engine as
-    /// it comes. Memory stays flat however many claims there are.
-    pub async fn for_each_claim_of_year(
-        &self,
-        region_prefix: &str,
-        year: i32,
-        mut f: impl FnMut(StoredClaim),
-    ) -> Result<u64> {
-        let county_prefix = &region_prefix[..region_prefix.len().min(6)];
-        let (clo, chi) = crate::prefix_range(county_prefix);
-        let (vlo, vhi) = crate::prefix_range(region_prefix);
-        let year = i16::try_from(year).unwrap_or(i16::MAX);
-        let mut n = 0;
-        on_pool!(self, p => {
-            let mut rows = sqlx::query_as::<_, StoredClaim>(YEAR_SELECT)
-                .bind(&clo)
-                .bind(&chi)
-                .bind(year)
-                .bind(&vlo)
-                .bind(&vhi)
-                .fetch(p);
-            while let Some(c) = rows.try_next().await? {
-                n += 1;
-                f(c);
-            }
-        });
-        Ok(n)
-    }
+/// Streams the standing claims of `year` whose insured person lives under
+/// `region_prefix` (any length: province to village), ordered by county,
+/// person, `settled_at` and import order — the settlement order, so a
+/// caller can run each person-year through the engine as it comes. Memory
+/// stays flat however many claims there are. Returns how many there were.
+pub async fn for_each_claim_of_year(
+    tx: &mut Tx,
+    region_prefix: &str,
+    year: i32,
+    mut f: impl FnMut(StoredClaim),
+) -> Result<u64> {
+    let county_prefix = &region_prefix[..region_prefix.len().min(6)];
+    let (clo, chi) = prefix_range(county_prefix);
+    let (vlo, vhi) = prefix_range(region_prefix);
+    let year = i16::try_from(year).unwrap_or(i16::MAX);
+    let args = [
+        Value::Text(&clo),
+        Value::Text(&chi),
+        Value::Int16(year),
+        Value::Text(&vlo),
+        Value::Text(&vhi),
+    ];
+    tx.each(YEAR_SELECT, &args, |c| {
+        f(c);
+        Ok(())
+    })
+    .await
+}
 
-    /// [`Db::for_each_claim_of_year`] collected.
-    pub async fn claims_of_year(&self, region_prefix: &str, year: i32) -> Result<Vec<StoredClaim>> {
-        let mut out = Vec::new();
-        self.for_each_claim_of_year(region_prefix, year, |c| out.push(c))
-            .await?;
-        Ok(out)
-    }
+/// [`for_each_claim_of_year`] collected.
+pub async fn claims_of_year(
+    tx: &mut Tx,
+    region_prefix: &str,
+    year: i32,
+) -> Result<Vec<StoredClaim>> {
+    let mut out = Vec::new();
+    for_each_claim_of_year(tx, region_prefix, year, |c| out.push(c)).await?;
+    Ok(out)
+}
 
-    /// Every claim of a person in a year (reversals and reversed claims
-    /// included), in settlement order.
-    pub async fn person_claims(
-        &self,
-        county: &str,
-        person_id: &str,
-        year: i32,
-    ) -> Result<Vec<PersonClaim>> {
-        let sql = "SELECT claim_id, groups, groups_from_registry, kind, level, county_internal, \
-                   settled_at, total, policy_scope, reverses, reversed_by, icd10, facility_code, \
-                   admitted_on, pay_later, one_stop, policy_id, basic, critical, assistance, \
-                   supplementary, out_of_pocket, created_batch, settled_batch FROM claims \
-                   WHERE county_code = $1 AND year = $2 AND person_id = $3 \
-                   ORDER BY settled_at, input_seq";
-        let year = i16::try_from(year).unwrap_or(i16::MAX);
-        Ok(
-            on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(year).bind(person_id).fetch_all(p).await?),
-        )
-    }
+/// Every claim of a person in a year (reversals and reversed claims
+/// included), in settlement order.
+pub async fn person_claims(
+    tx: &mut Tx,
+    county: &str,
+    person_id: &str,
+    year: i32,
+) -> Result<Vec<PersonClaim>> {
+    let sql = "SELECT claim_id, groups, groups_from_registry, kind, level, county_internal, \
+               settled_at, total, policy_scope, reverses, reversed_by, icd10, facility_code, \
+               admitted_on, pay_later, one_stop, policy_id, basic, critical, assistance, \
+               supplementary, out_of_pocket, created_batch, settled_batch FROM claims \
+               WHERE county_code = $1 AND year = $2 AND person_id = $3 \
+               ORDER BY settled_at, input_seq";
+    let year = i16::try_from(year).unwrap_or(i16::MAX);
+    let args = [
+        Value::Text(county),
+        Value::Int16(year),
+        Value::Text(person_id),
+    ];
+    tx.all(sql, &args).await
+}
 
-    /// A person-year's accumulators and sums, if the person has claims
-    /// that year.
-    pub async fn person_year(
-        &self,
-        county: &str,
-        person_id: &str,
-        year: i32,
-    ) -> Result<Option<PersonYearRow>> {
-        let sql = "SELECT county_code, person_id, year, admissions, basic_used_inpatient, \
-                   basic_used_chronic, basic_used_outpatient, critical_base, assistance_base, \
-                   supplementary_base, claims, total, policy_scope, basic, critical, assistance, \
-                   supplementary, out_of_pocket FROM person_years \
-                   WHERE county_code = $1 AND person_id = $2 AND year = $3";
-        let year = i16::try_from(year).unwrap_or(i16::MAX);
-        Ok(
-            on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(person_id).bind(year).fetch_optional(p).await?),
-        )
-    }
+/// Years in which the person has stored claims, newest first.
+pub async fn claim_years_of(tx: &mut Tx, county: &str, person_id: &str) -> Result<Vec<i32>> {
+    let sql = "SELECT DISTINCT year FROM claims WHERE county_code = $1 AND person_id = $2 \
+               ORDER BY year DESC";
+    let years: Vec<i16> = tx
+        .scalars(sql, &[Value::Text(county), Value::Text(person_id)])
+        .await?;
+    Ok(years.into_iter().map(i32::from).collect())
+}
 
-    /// The person-years of a county and year (for statistics and checks).
-    pub async fn person_years_of(&self, county: &str, year: i32) -> Result<Vec<PersonYearRow>> {
-        let sql = "SELECT county_code, person_id, year, admissions, basic_used_inpatient, \
-                   basic_used_chronic, basic_used_outpatient, critical_base, assistance_base, \
-                   supplementary_base, claims, total, policy_scope, basic, critical, assistance, \
-                   supplementary, out_of_pocket FROM person_years \
-                   WHERE county_code = $1 AND year = $2 ORDER BY person_id";
-        let year = i16::try_from(year).unwrap_or(i16::MAX);
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(year).fetch_all(p).await?))
-    }
+const PERSON_YEAR_SELECT: &str = "SELECT county_code, person_id, year, admissions, \
+    basic_used_inpatient, basic_used_chronic, basic_used_outpatient, critical_base, \
+    assistance_base, supplementary_base, claims, total, policy_scope, basic, critical, \
+    assistance, supplementary, out_of_pocket FROM person_years";
 
-    /// The amount changes of a claim, oldest first.
-    pub async fn claim_adjustments(
-        &self,
-        county: &str,
-        claim_id: &str,
-    ) -> Result<Vec<AdjustmentRow>> {
-        let sql = "SELECT batch_id, seq, claim_id, reason, old_basic, old_critical, old_assistance, \
-                   old_supplementary, old_out_of_pocket, new_basic, new_critical, new_assistance, \
-                   new_supplementary, new_out_of_pocket FROM claim_adjustments \
-                   WHERE county_code = $1 AND claim_id = $2 ORDER BY batch_id, seq";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(county).bind(claim_id).fetch_all(p).await?))
-    }
+/// A person-year's accumulators and sums, if the person has claims that
+/// year.
+pub async fn person_year(
+    tx: &mut Tx,
+    county: &str,
+    person_id: &str,
+    year: i32,
+) -> Result<Option<PersonYearRow>> {
+    let sql =
+        format!("{PERSON_YEAR_SELECT} WHERE county_code = $1 AND person_id = $2 AND year = $3");
+    let year = i16::try_from(year).unwrap_or(i16::MAX);
+    let args = [
+        Value::Text(county),
+        Value::Text(person_id),
+        Value::Int16(year),
+    ];
+    tx.opt(AssertSqlSafe(sql), &args).await
+}
+
+/// The person-years of a county and year (for statistics and checks).
+pub async fn person_years_of(tx: &mut Tx, county: &str, year: i32) -> Result<Vec<PersonYearRow>> {
+    let sql =
+        format!("{PERSON_YEAR_SELECT} WHERE county_code = $1 AND year = $2 ORDER BY person_id");
+    let year = i16::try_from(year).unwrap_or(i16::MAX);
+    tx.all(
+        AssertSqlSafe(sql),
+        &[Value::Text(county), Value::Int16(year)],
+    )
+    .await
+}
+
+/// The amount changes of a claim, oldest first.
+pub async fn claim_adjustments(
+    tx: &mut Tx,
+    county: &str,
+    claim_id: &str,
+) -> Result<Vec<AdjustmentRow>> {
+    let sql = "SELECT batch_id, seq, claim_id, reason, old_basic, old_critical, old_assistance, \
+               old_supplementary, old_out_of_pocket, new_basic, new_critical, new_assistance, \
+               new_supplementary, new_out_of_pocket FROM claim_adjustments \
+               WHERE county_code = $1 AND claim_id = $2 ORDER BY batch_id, seq";
+    tx.all(sql, &[Value::Text(county), Value::Text(claim_id)])
+        .await
 }

@@ -9,7 +9,10 @@ use chrono::NaiveDate;
 use jianfu_domain::Scope;
 use serde::Serialize;
 
-use crate::{Db, Result, prefix_range};
+use sqlx::AssertSqlSafe;
+
+use crate::sql::{Stmt, Tx, Value};
+use crate::{Result, prefix_range};
 
 /// What to look for; empty fields do not narrow.
 #[derive(Debug, Clone, Default)]
@@ -163,119 +166,120 @@ impl Driver {
     }
 }
 
-impl Db {
-    /// Persons inside `scope` matching `q`: a page of them, in `sort`
-    /// order when given, and the number of matches up to [`COUNT_CAP`].
-    ///
-    /// Each search is led by one index: ID number, 户编号, name or the
-    /// region range (the jurisdiction and the region asked for, joined into
-    /// one range). Its cost is the page plus at most [`COUNT_CAP`] index
-    /// entries, whatever the size of the jurisdiction.
-    pub async fn search_persons(
-        &self,
-        scope: &Scope,
-        q: &PersonSearch,
-        sort: Option<(PersonSort, bool)>,
-        offset: i64,
-        limit: i64,
-    ) -> Result<PersonPage> {
-        let driver = Driver::of(q);
-        let natural = (driver.natural(), false);
-        let (mut lo, mut hi) = prefix_range(scope.prefix());
-        if let Some(region) = &q.region {
-            let (rlo, rhi) = prefix_range(region);
-            lo = lo.max(rlo);
-            hi = hi.min(rhi);
-        }
-        if lo >= hi {
-            return Ok(PersonPage {
-                hits: Vec::new(),
-                total: 0,
-                more: false,
-                sort: sort.unwrap_or(natural),
-            });
-        }
-        let sqlite = matches!(self, Db::Sqlite(_));
-        let c = if sqlite { "" } else { " COLLATE \"C\"" };
-        // In SQLite a unary `+` keeps the region range from being chosen
-        // as the index when another criterion leads (its planner has no
-        // statistics to know better); PostgreSQL's planner has them.
-        let v = if sqlite && driver != Driver::Region {
-            "+p.village_code"
-        } else {
-            "p.village_code"
-        };
-        // Both bounds come from the narrower of the two ranges; when that is
-        // a county or below, PostgreSQL plans one partition, not all.
-        let county = lo.get(..6).filter(|_| !sqlite).map(str::to_string);
-        let mut conds = vec![format!("{v} >= $1"), format!("{v} < $2")];
-        let mut values = vec![lo, hi];
-        let mut add = |cond: String, val: String| {
-            values.push(val);
-            conds.push(cond.replace('?', &format!("${}", values.len())));
-        };
-        if let Some(county) = county {
-            add("p.county_code = ?".into(), county);
-        }
-        if let Some(id) = &q.id_number {
-            add("p.id_number = ?".into(), id.clone());
-        }
-        if let Some(name) = &q.name {
-            add(format!("p.name{c} >= ?"), name.clone());
-            add(format!("p.name{c} < ?"), format!("{name}\u{10FFFF}"));
-        }
-        if let Some(no) = &q.household_no {
-            add("p.household_no = ?".into(), no.clone());
-        }
-        let cond = conds.join(" AND ");
-        // PostgreSQL plans these statements with their values each time
-        // (they are not kept prepared): a generic plan made without them
-        // cannot tell a one-person ID number from a whole county's range,
-        // and walks the county in page order looking for one ID number.
-        // SQLite's plan does not depend on the values, so it keeps them.
-        let n = values.len();
-        let count = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM persons p WHERE {cond} LIMIT {}) t",
-            COUNT_CAP + 1
-        );
-        let counted: i64 = on_pool!(self, p => {
-            let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).persistent(sqlite);
-            for val in &values {
-                cq = cq.bind(val.clone());
-            }
-            cq.fetch_one(p).await?
-        });
-        let more = counted > COUNT_CAP;
-        let sort = match sort {
-            Some(s) if !more || s.0 == natural.0 => s,
-            _ => natural,
-        };
-        let list = format!(
-            "SELECT p.county_code, p.household_no, p.village_code, r.name AS village_name, p.name, \
-             p.id_number, p.relation, p.groups, p.status, p.sex, p.birth_date, h.household_type \
-             FROM persons p \
-             JOIN households h ON h.county_code = p.county_code AND h.household_no = p.household_no \
-             LEFT JOIN regions r ON r.code = p.village_code \
-             WHERE {cond} ORDER BY {} LIMIT ${} OFFSET ${}",
-            sort.0.sql(sort.1, c),
-            n + 1,
-            n + 2
-        );
-        let hits: Vec<PersonHit> = on_pool!(self, p => {
-            let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(list)).persistent(sqlite);
-            for val in &values {
-                lq = lq.bind(val.clone());
-            }
-            lq.bind(limit.clamp(1, 100_000))
-                .bind(offset.clamp(0, COUNT_CAP))
-                .fetch_all(p)
-                .await?
-        });
-        Ok(PersonPage {
-            hits,
-            total: counted.min(COUNT_CAP),
-            more,
-            sort,
-        })
+/// Persons inside `scope` matching `q`: a page of them, in `sort` order
+/// when given, and the number of matches up to [`COUNT_CAP`].
+///
+/// Each search is led by one index: ID number, 户编号, name or the region
+/// range (the jurisdiction and the region asked for, joined into one
+/// range). Its cost is the page plus at most [`COUNT_CAP`] index entries,
+/// whatever the size of the jurisdiction.
+pub async fn search_persons(
+    tx: &mut Tx,
+    scope: &Scope,
+    q: &PersonSearch,
+    sort: Option<(PersonSort, bool)>,
+    offset: i64,
+    limit: i64,
+) -> Result<PersonPage> {
+    let driver = Driver::of(q);
+    let natural = (driver.natural(), false);
+    let (mut lo, mut hi) = prefix_range(scope.prefix());
+    if let Some(region) = &q.region {
+        let (rlo, rhi) = prefix_range(region);
+        lo = lo.max(rlo);
+        hi = hi.min(rhi);
     }
+    if lo >= hi {
+        return Ok(PersonPage {
+            hits: Vec::new(),
+            total: 0,
+            more: false,
+            sort: sort.unwrap_or(natural),
+        });
+    }
+    let (cond, values) = conditions(tx, driver, q, lo, hi);
+    // Planned with their values each time: a generic plan cannot tell a
+    // one-person ID number from a whole county's range.
+    let n = values.len();
+    let count = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM persons p WHERE {cond} LIMIT {}) t",
+        COUNT_CAP + 1
+    );
+    let mut args: Vec<Value> = values.iter().map(Value::from).collect();
+    let counted: i64 = tx
+        .scalar(Stmt::planned_per_call(AssertSqlSafe(count)), &args)
+        .await?;
+    let more = counted > COUNT_CAP;
+    let sort = match sort {
+        Some(s) if !more || s.0 == natural.0 => s,
+        _ => natural,
+    };
+    let list = format!(
+        "SELECT p.county_code, p.household_no, p.village_code, r.name AS village_name, p.name, \
+         p.id_number, p.relation, p.groups, p.status, p.sex, p.birth_date, h.household_type \
+         FROM persons p \
+         JOIN households h ON h.county_code = p.county_code AND h.household_no = p.household_no \
+         LEFT JOIN regions r ON r.code = p.village_code \
+         WHERE {cond} ORDER BY {} LIMIT ${} OFFSET ${}",
+        sort.0.sql(sort.1, tx.byte_order()),
+        n + 1,
+        n + 2
+    );
+    args.push(Value::Int(limit.clamp(1, 100_000)));
+    args.push(Value::Int(offset.clamp(0, COUNT_CAP)));
+    let hits: Vec<PersonHit> = tx
+        .all(Stmt::planned_per_call(AssertSqlSafe(list)), &args)
+        .await?;
+    Ok(PersonPage {
+        hits,
+        total: counted.min(COUNT_CAP),
+        more,
+        sort,
+    })
+}
+
+/// The WHERE conditions of a search over the village range `[lo, hi)`
+/// and the values their placeholders bind, in order. Every criterion is
+/// a placeholder; the fragments are this module's own.
+fn conditions(
+    tx: &Tx,
+    driver: Driver,
+    q: &PersonSearch,
+    lo: String,
+    hi: String,
+) -> (String, Vec<String>) {
+    let c = tx.byte_order();
+    // The region range must not be taken as the index when another
+    // criterion leads.
+    let v = if driver == Driver::Region {
+        "p.village_code".to_string()
+    } else {
+        tx.not_leading("p.village_code")
+    };
+    // Both bounds come from the narrower of the two ranges; when that is
+    // a county or below, naming it lets the planner read one partition.
+    let county = lo
+        .get(..6)
+        .filter(|_| tx.prunes_by_county())
+        .map(str::to_string);
+    let mut conds = vec![format!("{v} >= $1"), format!("{v} < $2")];
+    let mut values = vec![lo, hi];
+    let mut add = |cond: String, val: String| {
+        values.push(val);
+        conds.push(cond.replace('?', &format!("${}", values.len())));
+    };
+    if let Some(county) = county {
+        add("p.county_code = ?".into(), county);
+    }
+    if let Some(id) = &q.id_number {
+        add("p.id_number = ?".into(), id.clone());
+    }
+    if let Some(name) = &q.name {
+        add(format!("p.name{c} >= ?"), name.clone());
+        add(format!("p.name{c} < ?"), format!("{name}\u{10FFFF}"));
+    }
+    if let Some(no) = &q.household_no {
+        add("p.household_no = ?".into(), no.clone());
+    }
+    (conds.join(" AND "), values)
 }

@@ -2,7 +2,8 @@
 //! when, with old and new values and the stated reason.
 //!
 //! The log is append-only: this module has no update or delete, and the
-//! migrations add triggers that refuse them on both engines. Entries carry
+//! migrations add triggers that refuse them on both engines. A use case
+//! appends the entry of a change in the [`crate::Tx`] that makes it. Entries carry
 //! the region they concern so an auditor sees only the log of their own
 //! jurisdiction. Personal keys (ID numbers) are stored so a look can be
 //! traced to the record; screens show them masked.
@@ -11,7 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::Scope;
 use serde::Serialize;
 
-use crate::{Db, Result, prefix_range};
+use sqlx::AssertSqlSafe;
+
+use crate::sql::{Tx, Value};
+use crate::{Result, prefix_range};
 
 /// One entry to append.
 #[derive(Debug, Clone, Default)]
@@ -134,89 +138,79 @@ const INSERT: &str = "INSERT INTO audit_log (at, user_id, username, role, action
     target_key, region, reason, old_value, new_value, detail, client_ip) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-/// Binds an entry to [`INSERT`] for either engine.
-macro_rules! bind_entry {
-    ($q:expr, $a:expr, $at:expr) => {
-        $q.bind($at)
-            .bind($a.user_id)
-            .bind(&$a.username)
-            .bind(&$a.role)
-            .bind(&$a.action)
-            .bind(&$a.target_kind)
-            .bind(&$a.target_key)
-            .bind(&$a.region)
-            .bind(&$a.reason)
-            .bind(&$a.old_value)
-            .bind(&$a.new_value)
-            .bind(&$a.detail)
-            .bind(&$a.client_ip)
-    };
+/// Appends one entry, stamped now.
+pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<()> {
+    append_at(tx, entry, Utc::now()).await
 }
-pub(crate) use bind_entry;
 
-/// The insert statement, for writes that append their entry in their own
-/// transaction.
-pub(crate) const INSERT_SQL: &str = INSERT;
+/// Appends one entry stamped `at` (the time of the change it records,
+/// when the same transaction writes that change).
+pub async fn append_at(tx: &mut Tx, a: &AuditEntry, at: DateTime<Utc>) -> Result<()> {
+    let args = [
+        Value::Timestamp(at),
+        a.user_id.into(),
+        Value::Text(&a.username),
+        (&a.role).into(),
+        Value::Text(&a.action),
+        (&a.target_kind).into(),
+        (&a.target_key).into(),
+        Value::Text(&a.region),
+        (&a.reason).into(),
+        (&a.old_value).into(),
+        (&a.new_value).into(),
+        (&a.detail).into(),
+        (&a.client_ip).into(),
+    ];
+    tx.exec(INSERT, &args).await?;
+    Ok(())
+}
 
-impl Db {
-    /// Appends one entry.
-    pub async fn audit(&self, entry: &AuditEntry) -> Result<()> {
-        let now = Utc::now();
-        on_pool!(self, p => bind_entry!(sqlx::query(INSERT), entry, now).execute(p).await.map(|_| ())?);
-        Ok(())
-    }
-
-    /// Entries inside `scope` matching `filter`, newest first, with the
-    /// total count.
-    pub async fn audit_search(
-        &self,
-        scope: &Scope,
-        filter: &AuditFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<AuditRow>, i64)> {
-        let (lo, hi) = prefix_range(scope.prefix());
-        // Midnight in China (UTC+8) is 16:00 UTC of the day before.
-        let midnight = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
-        };
-        let from = filter.from.map(midnight);
-        let to = filter.to.and_then(|d| d.succ_opt()).map(midnight);
-        let order = filter
-            .sort
-            .map_or_else(|| "id DESC".to_string(), |(s, desc)| s.sql(desc));
-        // National entries belong to the national scope only.
-        let national = scope.bound_region().is_none();
-        let cond = "(region >= $1 AND region < $2 OR ($3 AND region = 'national')) \
-            AND ($4 IS NULL OR username = $4) AND ($5 IS NULL OR action = $5) \
-            AND ($6 IS NULL OR target_key = $6) AND ($7 IS NULL OR at >= $7) \
-            AND ($8 IS NULL OR at < $8)";
-        let list = format!(
-            "SELECT id, at, user_id, username, role, action, target_kind, target_key, region, \
-             reason, old_value, new_value, detail, client_ip FROM audit_log WHERE {cond} \
-             ORDER BY {order} LIMIT $9 OFFSET $10"
-        );
-        let count = format!("SELECT COUNT(*) FROM audit_log WHERE {cond}");
-        macro_rules! binds {
-            ($q:expr) => {
-                $q.bind(&lo)
-                    .bind(&hi)
-                    .bind(national)
-                    .bind(&filter.username)
-                    .bind(&filter.action)
-                    .bind(&filter.target_key)
-                    .bind(from)
-                    .bind(to)
-            };
-        }
-        let rows: Vec<AuditRow> = on_pool!(self, p => binds!(sqlx::query_as(sqlx::AssertSqlSafe(list.clone())))
-            .bind(limit.clamp(1, 100_000))
-            .bind(offset.max(0))
-            .fetch_all(p)
-            .await?);
-        let total: i64 = on_pool!(self, p => binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())))
-            .fetch_one(p)
-            .await?);
-        Ok((rows, total))
-    }
+/// Entries inside `scope` matching `filter`, newest first unless the
+/// filter sorts otherwise, with the total count.
+pub async fn search(
+    tx: &mut Tx,
+    scope: &Scope,
+    filter: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<AuditRow>, i64)> {
+    let (lo, hi) = prefix_range(scope.prefix());
+    // Midnight in China (UTC+8) is 16:00 UTC of the day before.
+    let midnight = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
+    };
+    let from = filter.from.map(midnight);
+    let to = filter.to.and_then(|d| d.succ_opt()).map(midnight);
+    let order = filter
+        .sort
+        .map_or_else(|| "id DESC".to_string(), |(s, desc)| s.sql(desc));
+    // National entries belong to the national scope only.
+    let national = scope.bound_region().is_none();
+    let cond = "(region >= $1 AND region < $2 OR ($3 AND region = 'national')) \
+        AND ($4 IS NULL OR username = $4) AND ($5 IS NULL OR action = $5) \
+        AND ($6 IS NULL OR target_key = $6) AND ($7 IS NULL OR at >= $7) \
+        AND ($8 IS NULL OR at < $8)";
+    // Built from this function's fixed fragments only; values are bound.
+    let list = format!(
+        "SELECT id, at, user_id, username, role, action, target_kind, target_key, region, \
+         reason, old_value, new_value, detail, client_ip FROM audit_log WHERE {cond} \
+         ORDER BY {order} LIMIT $9 OFFSET $10"
+    );
+    let count = format!("SELECT COUNT(*) FROM audit_log WHERE {cond}");
+    let args = [
+        Value::Text(&lo),
+        Value::Text(&hi),
+        Value::Bool(national),
+        (&filter.username).into(),
+        (&filter.action).into(),
+        (&filter.target_key).into(),
+        from.into(),
+        to.into(),
+        Value::Int(limit.clamp(1, 100_000)),
+        Value::Int(offset.max(0)),
+    ];
+    let rows: Vec<AuditRow> = tx.all(AssertSqlSafe(list), &args).await?;
+    // The count binds the filter's eight values, not the page's two.
+    let total: i64 = tx.scalar(AssertSqlSafe(count), &args[..8]).await?;
+    Ok((rows, total))
 }

@@ -6,14 +6,15 @@
 //! county code and whose validity contains the day, the longest prefix
 //! wins, and among equals the one loaded last. Sets are never changed or
 //! removed; adding one re-settles the stored claims it now governs (see
-//! [`Db::add_policy`]).
+//! [`add_policy`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_policy::{Policy, PolicyError};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::{Db, Result, StoreError};
+use crate::sql::{Tx, Value};
+use crate::{Result, StoreError};
 
 /// Who loaded the sets shipped in the binary.
 pub const BUILT_IN_USER: &str = "built-in";
@@ -100,82 +101,66 @@ impl From<sqlx::Error> for AddPolicyError {
     }
 }
 
-macro_rules! on_pool {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($p) => $body,
-            Db::Postgres($p) => $body,
-        }
-    };
-}
+mod add;
+
+pub use add::{PolicyAdded, add_policy};
 
 const INSERT: &str = "INSERT INTO policies \
     (name, region_prefix, valid_from, valid_to, source, loaded_at, loaded_by) \
     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 
-impl Db {
-    /// Stores each parameter set shipped in the binary unless a set with
-    /// the same text is there already. Returns how many were added.
-    pub async fn seed_policies(&self) -> Result<u64> {
-        let mut added = 0;
-        for (_, text) in jianfu_policy::params::BUILT_IN {
-            if self.policy_id_of_source(text).await?.is_some() {
-                continue;
-            }
-            let policy = Policy::from_toml(text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let now = Utc::now();
-            let _: i64 = on_pool!(self, p => sqlx::query_scalar(INSERT)
-                .bind(&policy.name)
-                .bind(&policy.region)
-                .bind(policy.valid_from)
-                .bind(policy.valid_to)
-                .bind(*text)
-                .bind(now)
-                .bind(BUILT_IN_USER)
-                .fetch_one(p)
-                .await?);
-            added += 1;
+/// Stores each parameter set shipped in the binary unless a set with the
+/// same text is there already. Returns how many were added.
+pub async fn seed_policies(tx: &mut Tx) -> Result<u64> {
+    let mut added = 0;
+    for (_, text) in jianfu_policy::params::BUILT_IN {
+        if policy_with_source(tx, text).await?.is_some() {
+            continue;
         }
-        Ok(added)
+        let policy = Policy::from_toml(text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        insert_row(tx, &policy, text, Utc::now(), BUILT_IN_USER).await?;
+        added += 1;
     }
+    Ok(added)
+}
 
-    async fn policy_id_of_source(&self, source: &str) -> Result<Option<i64>> {
-        let sql = "SELECT id FROM policies WHERE source = $1 ORDER BY id LIMIT 1";
-        Ok(on_pool!(self, p => sqlx::query_scalar(sql).bind(source).fetch_optional(p).await?))
-    }
+/// The id of a stored set with exactly this text, if any: adding the same
+/// file twice stores it once.
+pub async fn policy_with_source(tx: &mut Tx, source: &str) -> Result<Option<i64>> {
+    let sql = "SELECT id FROM policies WHERE source = $1 ORDER BY id LIMIT 1";
+    tx.scalar_opt(sql, &[Value::Text(source)]).await
+}
 
-    /// The stored sets, oldest first (without their source text).
-    pub async fn policies(&self) -> Result<Vec<PolicyRow>> {
-        let sql = "SELECT id, name, region_prefix, valid_from, valid_to, loaded_at, loaded_by \
-                   FROM policies ORDER BY id";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?))
-    }
+/// The stored sets, oldest first (without their source text).
+pub async fn policies(tx: &mut Tx) -> Result<Vec<PolicyRow>> {
+    let sql = "SELECT id, name, region_prefix, valid_from, valid_to, loaded_at, loaded_by \
+               FROM policies ORDER BY id";
+    tx.all(sql, &[]).await
+}
 
-    /// The TOML text of a stored set.
-    pub async fn policy_source(&self, id: i64) -> Result<Option<String>> {
-        let sql = "SELECT source FROM policies WHERE id = $1";
-        Ok(on_pool!(self, p => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await?))
-    }
+/// The TOML text of a stored set.
+pub async fn policy_source(tx: &mut Tx, id: i64) -> Result<Option<String>> {
+    let sql = "SELECT source FROM policies WHERE id = $1";
+    tx.scalar_opt(sql, &[Value::Int(id)]).await
+}
 
-    /// Every stored set, parsed, to choose from.
-    pub async fn policy_set(&self) -> Result<PolicySet> {
-        let sql = "SELECT id, loaded_at, source FROM policies ORDER BY id";
-        let rows: Vec<(i64, DateTime<Utc>, String)> =
-            on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
-        let entries = rows
-            .into_iter()
-            .map(|(id, loaded_at, source)| {
-                let policy = Policy::from_toml(&source)
-                    .map_err(|e| StoreError::Corrupt(format!("政策参数 {id}：{e}")))?;
-                Ok(StoredPolicy {
-                    id,
-                    loaded_at,
-                    policy,
-                })
+/// Every stored set, parsed, to choose from.
+pub async fn policy_set(tx: &mut Tx) -> Result<PolicySet> {
+    let sql = "SELECT id, loaded_at, source FROM policies ORDER BY id";
+    let rows: Vec<(i64, DateTime<Utc>, String)> = tx.all(sql, &[]).await?;
+    let entries = rows
+        .into_iter()
+        .map(|(id, loaded_at, source)| {
+            let policy = Policy::from_toml(&source)
+                .map_err(|e| StoreError::Corrupt(format!("政策参数 {id}：{e}")))?;
+            Ok(StoredPolicy {
+                id,
+                loaded_at,
+                policy,
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(PolicySet { entries })
-    }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PolicySet { entries })
 }
 
 /// Checks a parameter file for storing: valid, and made for a province,
@@ -188,41 +173,35 @@ pub fn check_policy_source(source: &str) -> Result<Policy, AddPolicyError> {
     Ok(policy)
 }
 
-/// Inserts a checked set inside a transaction; returns its id and time.
+/// Inserts a checked set; returns its id and time.
 pub(crate) async fn insert_policy(
-    tx: &mut crate::bulk::Tx,
+    tx: &mut Tx,
     policy: &Policy,
     source: &str,
     user: &str,
 ) -> Result<(i64, DateTime<Utc>)> {
-    // Microseconds, as PostgreSQL keeps them: the time read back orders
-    // policies exactly as the one kept in memory.
+    // Microseconds, the finest time every engine keeps: the time read
+    // back orders policies exactly as the one kept in memory.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-    macro_rules! run {
-        ($tx:expr) => {
-            sqlx::query_scalar(INSERT)
-                .bind(&policy.name)
-                .bind(&policy.region)
-                .bind(policy.valid_from)
-                .bind(policy.valid_to)
-                .bind(source)
-                .bind(now)
-                .bind(user)
-                .fetch_one(&mut **$tx)
-                .await?
-        };
-    }
-    let id = match tx {
-        crate::bulk::Tx::Sqlite(tx) => run!(tx),
-        crate::bulk::Tx::Postgres(tx) => run!(tx),
-    };
+    let id = insert_row(tx, policy, source, now, user).await?;
     Ok((id, now))
 }
 
-impl Db {
-    /// The id of a stored set with exactly this text, if any: adding the
-    /// same file twice stores it once.
-    pub async fn policy_with_source(&self, source: &str) -> Result<Option<i64>> {
-        self.policy_id_of_source(source).await
-    }
+async fn insert_row(
+    tx: &mut Tx,
+    policy: &Policy,
+    source: &str,
+    now: DateTime<Utc>,
+    user: &str,
+) -> Result<i64> {
+    let args = [
+        Value::Text(&policy.name),
+        Value::Text(&policy.region),
+        Value::Date(policy.valid_from),
+        Value::Date(policy.valid_to),
+        Value::Text(source),
+        Value::Timestamp(now),
+        Value::Text(user),
+    ];
+    tx.scalar(INSERT, &args).await
 }

@@ -1,0 +1,185 @@
+//! An import under way: its transaction, its change batch, what it has
+//! written so far, and the search indexes a large first load builds at
+//! the end instead of row by row where the dialect defers them.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
+
+use super::ImportStats;
+use crate::sql::Tx;
+use crate::{Db, Result, batches};
+
+/// An import under way: a transaction plus its change batch. The writes
+/// of its chunks ([`RegistryImport::write_persons`] and the others) run
+/// in the transaction, which the caller may use too ([`RegistryImport::tx`])
+/// to commit something of its own with the import.
+pub struct RegistryImport {
+    pub(super) tx: Tx,
+    pub(super) db: Db,
+    pub(super) batch_id: i64,
+    /// Change-log entries numbered so far.
+    pub(super) seq: i64,
+    pub(super) now: DateTime<Utc>,
+    /// Households already created or compared in this import.
+    pub(super) handled_households: HashSet<(String, String)>,
+    /// What has been written so far.
+    pub stats: ImportStats,
+    /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
+    /// built again yet.
+    deferred_indexes: Vec<(&'static str, &'static str)>,
+}
+
+/// Secondary indexes of `persons` that a persons import does not read,
+/// with their definitions as the latest migration leaves them (a test
+/// compares the two). A large load builds them once at the end instead of
+/// row by row where the dialect defers indexes. (The import reads `persons_household` only to
+/// move the members of a stored household to its new village; it builds
+/// that index first when it needs it.)
+pub const DEFERRABLE_INDEXES: [(&str, &str); 3] = [
+    (
+        "persons_household",
+        "CREATE INDEX persons_household ON persons (household_no, county_code)",
+    ),
+    (
+        "persons_name",
+        "CREATE INDEX persons_name ON persons (name, id_number, village_code)",
+    ),
+    (
+        "persons_village",
+        "CREATE INDEX persons_village ON persons (village_code, household_no, id_number)",
+    ),
+];
+
+/// Loads of fewer rows keep their indexes up to date row by row.
+pub const DEFER_FROM_ROWS: u64 = 100_000;
+
+impl RegistryImport {
+    /// Starts an import of `kind` (`persons`, `diagnoses`, `claims`,
+    /// `policy`, `upgrade`) from `source_file` by `user`: records the
+    /// change batch on a connection of its own (so a rejected import keeps
+    /// its record), then opens the import's transaction.
+    pub async fn begin(db: &Db, kind: &str, source_file: &str, user: &str) -> Result<Self> {
+        let now = Utc::now();
+        let batch_id = batches::start(&mut db.read().await?, kind, source_file, user, now).await?;
+        Ok(RegistryImport {
+            tx: db.begin().await?,
+            db: db.clone(),
+            batch_id,
+            seq: 0,
+            now,
+            handled_households: HashSet::new(),
+            stats: ImportStats::default(),
+            deferred_indexes: Vec::new(),
+        })
+    }
+
+    /// The change batch of this import.
+    pub fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    /// The import's transaction, for writes the caller commits with it.
+    pub fn tx(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// Prepares a load of `incoming` persons rows where the dialect
+    /// defers indexes (`Tx::defers_indexes`): when it is large (100,000 rows or more,
+    /// and at least twice as many as are stored, so mostly new persons),
+    /// drops the [`DEFERRABLE_INDEXES`] inside this import's transaction;
+    /// [`RegistryImport::commit`] builds them again before committing,
+    /// and a rollback restores them with everything else. Sorting once is
+    /// several times faster than keeping more B-trees in step row by row.
+    /// The primary keys, which the import reads, stay. True when deferred.
+    pub async fn defer_search_indexes(&mut self, incoming: u64) -> Result<bool> {
+        let tx = &mut self.tx;
+        if !tx.defers_indexes() || incoming < DEFER_FROM_ROWS {
+            return Ok(false);
+        }
+        let stored: i64 = tx.scalar("SELECT COUNT(*) FROM persons", &[]).await?;
+        if (incoming as i64) < 2 * stored {
+            return Ok(false);
+        }
+        for (name, _) in DEFERRABLE_INDEXES {
+            // An identifier of this crate.
+            tx.exec(AssertSqlSafe(format!("DROP INDEX {name}")), &[])
+                .await?;
+        }
+        self.deferred_indexes = DEFERRABLE_INDEXES.to_vec();
+        Ok(true)
+    }
+
+    /// Builds the deferred index `name` now if it was dropped.
+    pub(super) async fn ensure_index(&mut self, name: &str) -> Result<()> {
+        let Some(at) = self.deferred_indexes.iter().position(|(n, _)| *n == name) else {
+            return Ok(());
+        };
+        let (_, create) = self.deferred_indexes.remove(at);
+        self.build_indexes(&[create]).await
+    }
+
+    /// Builds indexes inside the import's transaction.
+    async fn build_indexes(&mut self, creates: &[&'static str]) -> Result<()> {
+        let started = std::time::Instant::now();
+        self.tx.build_indexes(creates).await?;
+        tracing::info!(
+            indexes = creates.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "deferred indexes built"
+        );
+        Ok(())
+    }
+
+    /// Records the outcome and commits everything written.
+    pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
+        let deferred: Vec<&'static str> = std::mem::take(&mut self.deferred_indexes)
+            .into_iter()
+            .map(|(_, create)| create)
+            .collect();
+        if !deferred.is_empty() {
+            self.build_indexes(&deferred).await?;
+        }
+        let s = &self.stats;
+        let written = s.persons_created
+            + s.persons_updated
+            + s.persons_unchanged
+            + s.diagnoses_created
+            + s.diagnoses_updated
+            + s.diagnoses_unchanged
+            + s.claims_created
+            + s.reversals_created
+            + s.claims_unchanged;
+        let RegistryImport {
+            tx,
+            db,
+            batch_id,
+            stats,
+            ..
+        } = self;
+        tx.commit().await?;
+        finish(&db, batch_id, "committed", (rows_total, written, errors)).await?;
+        Ok(stats)
+    }
+
+    /// Discards everything written and records why.
+    pub async fn rollback(self, rows_total: u64, errors: u64) -> Result<()> {
+        let RegistryImport {
+            tx, db, batch_id, ..
+        } = self;
+        tx.rollback().await?;
+        finish(&db, batch_id, "rejected", (rows_total, 0, errors)).await
+    }
+}
+
+/// Records the end of the batch once the transaction has ended.
+async fn finish(
+    db: &Db,
+    batch: i64,
+    status: &str,
+    (total, written, errors): (u64, u64, u64),
+) -> Result<()> {
+    let mut c = db.read().await?;
+    batches::finish(&mut c, batch, status, total, written, errors).await
+}
