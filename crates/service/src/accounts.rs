@@ -25,62 +25,7 @@ pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 /// The throttling window.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
-/// Who is acting: a signed-in user, or the command line.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The user's id; `None` for the command line.
-    pub user_id: Option<i64>,
-    /// User name (or `命令行`).
-    pub username: String,
-    /// Role; the command line acts as a national administrator.
-    pub role: Role,
-    /// Jurisdiction.
-    pub scope: Scope,
-    /// Client address, when over the network.
-    pub client_ip: Option<String>,
-}
-
-impl Actor {
-    /// The command line, run by whoever may run the binary on the server.
-    pub fn command_line() -> Actor {
-        Actor {
-            user_id: None,
-            username: "命令行".into(),
-            role: Role::NationalAdmin,
-            scope: Scope::NATIONAL,
-            client_ip: None,
-        }
-    }
-
-    /// The actor of a signed-in user.
-    pub fn of(user: &UserRow, client_ip: Option<String>) -> Option<Actor> {
-        Some(Actor {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            role: Role::from_code(&user.role)?,
-            scope: Scope::parse(&user.region)?,
-            client_ip,
-        })
-    }
-
-    /// An audit entry of this actor doing `action` in `region`.
-    pub fn entry(&self, action: &str, region: &str) -> AuditEntry {
-        AuditEntry {
-            user_id: self.user_id,
-            username: self.username.clone(),
-            role: Some(self.role.code().to_string()),
-            action: action.to_string(),
-            region: region.to_string(),
-            client_ip: self.client_ip.clone(),
-            ..AuditEntry::default()
-        }
-    }
-
-    /// True when this actor's role has `p`.
-    pub fn may(&self, p: Permission) -> bool {
-        self.role.may(p)
-    }
-}
+pub use crate::actor::Actor;
 
 /// Why an account operation was refused.
 #[derive(Debug, Error)]

@@ -1,5 +1,10 @@
 //! Use cases of jianfu (健扶), each one transaction over the store.
 //!
+//! A use case takes the [`App`] (database, clock) and the [`Actor`], checks
+//! the actor's permission, does its work and writes its audit entry in the
+//! same transaction; the web and the command line only translate requests
+//! into these calls.
+//!
 //! The registry import is the first: a file of persons or diagnoses is
 //! checked in full (first pass, on a blocking thread), then, unless the
 //! check found errors and the caller asked for all-or-nothing, written in
@@ -9,6 +14,8 @@
 //! Claims files follow the same shape and are settled as they are written.
 
 pub mod accounts;
+pub mod actor;
+pub mod app;
 mod claims;
 pub mod clock;
 pub mod explain;
@@ -17,5 +24,7 @@ pub mod person_ref;
 pub mod settle;
 pub mod simulate;
 
+pub use actor::{Actor, Denied};
+pub use app::App;
 pub use import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, import_file};
 pub use settle::{Claims, SettleError, SettleSummary};
