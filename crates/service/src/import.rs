@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use jianfu_domain::{IdCardNo, RegionCode, RegionLevel, Scope, mask_middle};
 use jianfu_ingest::{
-    AcceptedRows, CheckOutcome, DiagnosesReader, FileError, FileKind, ImportOptions,
+    CheckOutcome, DiagnosesReader, FileError, FileKind, ImportKind, ImportOptions, ImportReader,
     OUTSIDE_JURISDICTION_PERSON, OUTSIDE_JURISDICTION_VILLAGE, PersonCheck, PersonsReader,
     Progress, ReportFile, ReportSink, RowError, Severity, VillageCheck, check_diagnoses_file,
     check_persons_file,
@@ -782,18 +782,18 @@ fn read_chunks(
 
 /// Reads the accepted rows and sends them in chunks of [`CHUNK_ROWS`];
 /// stops quietly when the writer has gone away.
-fn send_chunks<R: AcceptedRows>(
-    reader: &mut R,
+fn send_chunks<K: ImportKind>(
+    reader: &mut ImportReader<K>,
     outcome: &CheckOutcome,
-    wrap: fn(Vec<(u64, R::Record)>) -> Chunk,
+    wrap: fn(Vec<(u64, K::Record)>) -> Chunk,
     tx: &mpsc::Sender<Result<Chunk, FileError>>,
     report_progress: &dyn Fn(Progress),
 ) -> Result<(), FileError> {
     let mut buf = Vec::with_capacity(CHUNK_ROWS);
-    while let Some((row, record)) = reader.next_accepted_row(outcome)? {
+    while let Some((row, record)) = reader.next_accepted(outcome)? {
         buf.push((u64::from(row), record));
         if buf.len() == CHUNK_ROWS {
-            report_progress(reader.read_so_far());
+            report_progress(reader.progress());
             if tx
                 .blocking_send(Ok(wrap(std::mem::take(&mut buf))))
                 .is_err()
@@ -802,7 +802,7 @@ fn send_chunks<R: AcceptedRows>(
             }
         }
     }
-    report_progress(reader.read_so_far());
+    report_progress(reader.progress());
     let _ = tx.blocking_send(Ok(wrap(buf)));
     Ok(())
 }
