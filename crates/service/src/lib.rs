@@ -21,6 +21,7 @@ pub mod clock;
 pub mod explain;
 pub mod import;
 pub mod person_ref;
+pub mod policies;
 pub mod settle;
 pub mod simulate;
 

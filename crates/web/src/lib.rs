@@ -51,28 +51,30 @@ pub struct AppState {
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
     /// Region lookups kept in memory.
     pub regions: std::sync::Arc<regions::RegionCache>,
-    /// Persons' references, under the database's key (read on first use).
-    person_refs: std::sync::Arc<tokio::sync::OnceCell<PersonRefs>>,
+    /// The use cases' context (database, clock).
+    pub app: jianfu_service::App,
 }
 
 impl AppState {
-    /// State over `db`.
+    /// State over `db` with the system clock.
     pub fn new(db: Db, secure_cookies: bool) -> Self {
+        AppState::with_app(jianfu_service::App::new(db), secure_cookies)
+    }
+
+    /// State over the use cases' context `app` (tests set its clock).
+    pub fn with_app(app: jianfu_service::App, secure_cookies: bool) -> Self {
         AppState {
-            db,
+            db: app.db.clone(),
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
             regions: std::sync::Arc::default(),
-            person_refs: std::sync::Arc::default(),
+            app,
         }
     }
 
     /// Persons' references (`/persons/{county}/{no}/{person}`).
     pub(crate) async fn person_refs(&self) -> Result<&PersonRefs, error::AppError> {
-        Ok(self
-            .person_refs
-            .get_or_try_init(|| PersonRefs::load(&self.db))
-            .await?)
+        Ok(self.app.person_refs().await?)
     }
 }
 

@@ -6,7 +6,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{Permission, Scope};
 use jianfu_policy::Policy;
-use jianfu_store::policies::{self, check_policy_source};
+use jianfu_store::policies;
 use jianfu_store::{AddPolicyError, PolicyRow};
 use maud::{Markup, html};
 
@@ -121,49 +121,25 @@ fn upload_form(user: &CurrentUser, source: &str, errors: &[String]) -> Markup {
     }
 }
 
-/// Stores a new set for the caller: checked, inside the jurisdiction,
-/// audited. Errors are the key-path messages of the checker.
+/// Stores a new set for the caller (the use case checks, re-settles and
+/// audits). Errors are the key-path messages of the checker.
 pub(crate) async fn add(
     st: &AppState,
     user: &CurrentUser,
     source: &str,
 ) -> Result<jianfu_store::PolicyAdded, AppError> {
-    user.require(Permission::ManagePolicies)?;
-    let policy = check_policy_source(source).map_err(|e| invalid(&e))?;
-    if !user.scope().contains_str(&policy.region) {
-        return Err(AppError::Invalid(
-            "政策参数的地区不在您的管辖范围内".into(),
-            vec![format!(
-                "region = “{}”：不在您的管辖范围 {} 内",
-                policy.region,
-                user.scope()
-            )],
-        ));
-    }
-    let added = policies::add_policy(&st.db, source, &user.user.username)
+    use jianfu_service::policies::{self, AddError};
+    policies::add(&st.app, &user.actor, source)
         .await
         .map_err(|e| match e {
-            AddPolicyError::Store(e) => AppError::from(e),
-            other => invalid(&other),
-        })?;
-    let mut entry = user.audit("policy.add", &policy.region);
-    entry.target_kind = Some("policy".into());
-    entry.target_key = Some(added.id.to_string());
-    entry.new_value = Some(format!(
-        "{} {}–{}",
-        policy.name, policy.valid_from, policy.valid_to
-    ));
-    entry.detail = Some(format!(
-        "existed={} person_years={} claims_resettled={} adjustments={}",
-        added.existed, added.person_years, added.claims_resettled, added.adjustments
-    ));
-    jianfu_store::audit::append(&mut st.db.read().await?, &entry).await?;
-    tracing::info!(
-        policy = added.id,
-        resettled = added.claims_resettled,
-        "policy added"
-    );
-    Ok(added)
+            AddError::Denied(_) => AppError::Forbidden,
+            AddError::Invalid(e) => invalid(&e),
+            e @ AddError::OutsideJurisdiction { .. } => AppError::Invalid(
+                "政策参数的地区不在您的管辖范围内".into(),
+                vec![e.to_string()],
+            ),
+            AddError::Store(e) => AppError::from(e),
+        })
 }
 
 fn invalid(e: &AddPolicyError) -> AppError {
