@@ -53,7 +53,7 @@ pub enum Adding {
     /// The same text is stored already: nothing to do.
     Existed(PolicyAdded),
     /// Stored and re-settled, waiting for the commit.
-    Open(OpenPolicy),
+    Open(Box<OpenPolicy>),
 }
 
 /// The first half of [`add_policy`]: checks the text, stores it and
@@ -96,12 +96,12 @@ pub async fn begin_add_policy(db: &Db, source: &str, user: &str) -> Result<Addin
         adjustments: s.adjustments,
         person_years: years.len() as u64,
     };
-    Ok(Adding::Open(OpenPolicy {
+    Ok(Adding::Open(Box::new(OpenPolicy {
         imp,
         added,
         region,
         person_years: years.len(),
-    }))
+    })))
 }
 
 impl OpenPolicy {
