@@ -7,6 +7,7 @@ mod bench;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
+mod db_cli;
 mod policy_cli;
 mod settle_cli;
 mod simulate_cli;
@@ -147,6 +148,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         action: policy_cli::PolicyAction,
+    },
+    /// Back up or restore the whole database.
+    Db {
+        #[command(subcommand)]
+        action: db_cli::DbAction,
     },
     /// Benchmarks that print throughput and peak memory.
     Bench {
@@ -289,6 +295,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
             policy_cli::run(&app, &actor, action).await
         }
+        Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }
