@@ -18,14 +18,17 @@ pub mod actor;
 pub mod app;
 mod claims;
 pub mod clock;
+pub mod error;
 pub mod explain;
 pub mod import;
 pub mod person_ref;
 pub mod policies;
+pub mod regions;
 pub mod settle;
 pub mod simulate;
 
 pub use actor::{Actor, Denied};
 pub use app::App;
+pub use error::{UseCaseError, UseCaseResult};
 pub use import::{ImportError, ImportOutcome, ImportPhase, ImportRequest, import_file};
 pub use settle::{Claims, SettleError, SettleSummary};

@@ -17,7 +17,6 @@ pub mod i18n;
 pub mod jobs;
 pub mod layout;
 pub mod pages;
-pub mod regions;
 pub mod tables;
 
 use std::net::SocketAddr;
@@ -49,8 +48,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Imports running in the background.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
-    /// Region lookups kept in memory.
-    pub regions: std::sync::Arc<regions::RegionCache>,
+    /// Region lookups kept in memory (the use cases' cache).
+    pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
     /// The use cases' context (database, clock).
     pub app: jianfu_service::App,
 }
@@ -67,7 +66,7 @@ impl AppState {
             db: app.db.clone(),
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
-            regions: std::sync::Arc::default(),
+            regions: app.regions.clone(),
             app,
         }
     }
