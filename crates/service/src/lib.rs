@@ -21,6 +21,7 @@ pub mod clock;
 pub mod error;
 pub mod explain;
 pub mod import;
+pub mod people;
 pub mod person_ref;
 pub mod policies;
 pub mod regions;
