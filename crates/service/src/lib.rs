@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod app;
+pub mod audit_log;
 mod claims;
 pub mod clock;
 pub mod error;

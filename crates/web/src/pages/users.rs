@@ -13,9 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::region::RegionLevel;
+use jianfu_domain::time::china;
 use jianfu_domain::{Permission, Role, Scope};
 use jianfu_service::accounts::{self, NewAccount};
-use jianfu_store::{AuditFilter, UserRow};
+use jianfu_service::audit_log;
+use jianfu_store::UserRow;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -106,7 +108,7 @@ fn cells(lang: Lang, u: &UserRow) -> Vec<Cell> {
         region_label(lang, &u.region).into(),
         status_label(lang, u).into(),
         u.created_at
-            .with_timezone(&audit::beijing())
+            .with_timezone(&china())
             .format("%Y-%m-%d %H:%M")
             .to_string()
             .into(),
@@ -358,9 +360,9 @@ async fn user_page(
     let target = accounts::managed_user(&st.db, &user.actor, name)
         .await
         .map_err(|e| err(account_error(e)))?;
-    let entries = recent_entries(st, user, &target.username)
+    let entries = audit_log::about_user(&st.app, &user.actor, &target.username)
         .await
-        .map_err(err)?;
+        .map_err(|e| err(e.into()))?;
     let path = format!("/users/{}", encode(&target.username));
     let itself = user.user.id == target.id;
     Ok(page(
@@ -384,7 +386,7 @@ async fn user_page(
                 dt { (t(lang, "管辖地区")) } dd { (region_label(lang, &target.region)) }
                 dt { (t(lang, "状态")) } dd #status { (status_label(lang, &target)) }
                 dt { (t(lang, "须改密码")) } dd { (if target.must_change_password { t(lang, "是") } else { t(lang, "否") }) }
-                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&audit::beijing()).format("%Y-%m-%d %H:%M")) }
+                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&china()).format("%Y-%m-%d %H:%M")) }
             }
             @if !itself {
                 div.cards {
@@ -413,31 +415,6 @@ async fn user_page(
             (audit::entries_table(lang, &entries, &ListParams::default(), path.clone()))
         },
     ))
-}
-
-/// The latest entries by or about `username`, inside the caller's scope.
-async fn recent_entries(
-    st: &AppState,
-    user: &CurrentUser,
-    username: &str,
-) -> Result<Vec<jianfu_store::AuditRow>, AppError> {
-    let by = AuditFilter {
-        username: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let about = AuditFilter {
-        target_key: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let mut c = st.db.read().await?;
-    let (mut list, _) = jianfu_store::audit::search(&mut c, user.scope(), &by, 0, 20).await?;
-    let (more, _) = jianfu_store::audit::search(&mut c, user.scope(), &about, 0, 20).await?;
-    drop(c);
-    list.extend(more);
-    list.sort_by_key(|r| std::cmp::Reverse(r.id));
-    list.dedup_by_key(|r| r.id);
-    list.truncate(20);
-    Ok(list)
 }
 
 async fn set_disabled(
