@@ -71,7 +71,9 @@ pub async fn sorted_users(
     user: &CurrentUser,
     p: &ListParams,
 ) -> Result<Vec<UserRow>, AppError> {
-    let mut list = jianfu_store::accounts::users_in(&mut st.db.read().await?, user.scope()).await?;
+    let mut list = accounts::users(&st.app, &user.actor)
+        .await
+        .map_err(account_error)?;
     // Stable sorts: the store's order (by name) breaks ties.
     match p.sort.as_deref() {
         Some("name") => list.sort_by(|a, b| a.display_name.cmp(&b.display_name)),
@@ -186,7 +188,7 @@ pub async fn create(st: &AppState, user: &CurrentUser, f: &NewUserForm) -> Resul
         password: f.password.clone(),
         must_change_password: true,
     };
-    accounts::add_user(&st.db, &user.actor, &new)
+    accounts::add_user(&st.app, &user.actor, &new)
         .await
         .map(|_| ())
         .map_err(account_error)
@@ -357,7 +359,7 @@ async fn user_page(
     let lang = user.lang;
     let err = |e: AppError| PageError(e, lang);
     user.require(Permission::ManageUsers).map_err(err)?;
-    let target = accounts::managed_user(&st.db, &user.actor, name)
+    let target = accounts::managed_user(&st.app, &user.actor, name)
         .await
         .map_err(|e| err(account_error(e)))?;
     let entries = audit_log::about_user(&st.app, &user.actor, &target.username)
@@ -424,7 +426,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Response, PageError> {
     let lang = user.lang;
-    accounts::set_disabled(&st.db, &user.actor, name, disabled)
+    accounts::set_disabled(&st.app, &user.actor, name, disabled)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let done = if disabled { "disabled" } else { "enabled" };
@@ -465,7 +467,7 @@ pub async fn reset_password(
     user.require(Permission::ManageUsers)
         .map_err(|e| PageError(e, lang))?;
     let pw = temporary_password(&name);
-    accounts::reset_password(&st.db, &user.actor, &name, &pw)
+    accounts::reset_password(&st.app, &user.actor, &name, &pw)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let body = user_page(&st, &user, &name, None, Some(&pw)).await?;
