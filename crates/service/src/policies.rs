@@ -1,13 +1,51 @@
-//! Settlement parameter sets as use cases: adding one (checked, inside the
-//! actor's jurisdiction, the stored claims it governs re-settled, and the
-//! audit entry committed with the set).
+//! Settlement parameter sets as use cases: the sets that concern the
+//! actor's jurisdiction and one set's source, and adding one (checked,
+//! inside the actor's jurisdiction, the stored claims it governs
+//! re-settled, and the audit entry committed with the set).
 
-use jianfu_domain::Permission;
-use jianfu_store::policies::{Adding, begin_add_policy, check_policy_source};
-use jianfu_store::{AddPolicyError, AuditEntry, PolicyAdded, StoreError, audit};
+use jianfu_domain::{Permission, Scope};
+use jianfu_store::policies::{self, Adding, begin_add_policy, check_policy_source};
+use jianfu_store::{AddPolicyError, AuditEntry, PolicyAdded, PolicyRow, StoreError, Tx, audit};
 use thiserror::Error;
 
+use crate::error::{UseCaseError, UseCaseResult};
 use crate::{Actor, App, Denied};
+
+/// True when the set concerns `scope`: it lies inside, or the
+/// jurisdiction lies inside its region (a province's set governs a
+/// county's claims).
+pub fn concerns(scope: &Scope, p: &PolicyRow) -> bool {
+    scope.contains_str(&p.region_prefix)
+        || p.region_prefix.starts_with(scope.prefix())
+        || scope.prefix().starts_with(&p.region_prefix)
+}
+
+/// The stored sets that concern `actor`'s jurisdiction, oldest first.
+pub async fn list(app: &App, actor: &Actor) -> UseCaseResult<Vec<PolicyRow>> {
+    actor.require(Permission::ViewClaims)?;
+    Ok(visible(&mut app.db.read().await?, actor).await?)
+}
+
+/// Set `id` and its TOML source, when it concerns `actor`'s jurisdiction.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> UseCaseResult<(PolicyRow, String)> {
+    actor.require(Permission::ViewClaims)?;
+    let mut tx = app.db.read().await?;
+    let row = visible(&mut tx, actor)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(UseCaseError::NotFound)?;
+    let source = policies::policy_source(&mut tx, id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    Ok((row, source))
+}
+
+async fn visible(tx: &mut Tx, actor: &Actor) -> Result<Vec<PolicyRow>, StoreError> {
+    let mut rows = policies::policies(tx).await?;
+    rows.retain(|p| concerns(&actor.scope, p));
+    Ok(rows)
+}
 
 /// Why a parameter set was not added.
 #[derive(Debug, Error)]

@@ -129,6 +129,24 @@ impl From<jianfu_store::StoreError> for AppError {
     }
 }
 
+impl From<jianfu_service::Denied> for AppError {
+    fn from(_: jianfu_service::Denied) -> Self {
+        AppError::Forbidden
+    }
+}
+
+impl From<jianfu_service::UseCaseError> for AppError {
+    fn from(e: jianfu_service::UseCaseError) -> Self {
+        use jianfu_service::UseCaseError as E;
+        match e {
+            E::Denied(d) => d.into(),
+            E::NotFound => AppError::NotFound,
+            E::Invalid(message) => AppError::BadRequest(message),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 /// The stable codes of the envelope, one for each kind of [`AppError`].
 //
 // Documentation comments of the envelope's types are descriptions in the

@@ -5,9 +5,12 @@
 //! Every route but sign-in, the health check, static assets and the
 //! OpenAPI document sits behind [`auth::require_user`], which finds the
 //! caller, checks the anti-forgery token of state-changing requests, and
-//! hands handlers a [`auth::CurrentUser`] carrying the role and the
-//! jurisdiction [`jianfu_domain::Scope`]. The store's people-data queries
-//! take that scope, so a handler cannot read outside it.
+//! hands handlers a [`auth::CurrentUser`] carrying the actor (role and
+//! jurisdiction [`jianfu_domain::Scope`]). Handlers read people data and
+//! do audited actions only through the service's use cases, which take
+//! that actor: they check the permission and the jurisdiction and write
+//! the audit entries, so a handler only maps a request to a use case and
+//! its answer to a page or JSON.
 
 pub mod api;
 pub mod auth;
@@ -17,7 +20,6 @@ pub mod i18n;
 pub mod jobs;
 pub mod layout;
 pub mod pages;
-pub mod regions;
 pub mod tables;
 
 use std::net::SocketAddr;
@@ -27,7 +29,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
-use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,8 +50,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Imports running in the background.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
-    /// Region lookups kept in memory.
-    pub regions: std::sync::Arc<regions::RegionCache>,
+    /// Region lookups kept in memory (the use cases' cache).
+    pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
     /// The use cases' context (database, clock).
     pub app: jianfu_service::App,
 }
@@ -67,14 +68,9 @@ impl AppState {
             db: app.db.clone(),
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
-            regions: std::sync::Arc::default(),
+            regions: app.regions.clone(),
             app,
         }
-    }
-
-    /// Persons' references (`/persons/{county}/{no}/{person}`).
-    pub(crate) async fn person_refs(&self) -> Result<&PersonRefs, error::AppError> {
-        Ok(self.app.person_refs().await?)
     }
 }
 

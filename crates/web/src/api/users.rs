@@ -132,7 +132,7 @@ pub async fn add(
     user.require(Permission::ManageUsers)?;
     let Json(f) = body.map_err(|e| AppError::BadRequest(format!("请求体应为 JSON：{e}")))?;
     create(&st, &user, &f).await?;
-    let row = accounts::managed_user(&st.db, &user.actor, f.username.trim())
+    let row = accounts::managed_user(&st.app, &user.actor, f.username.trim())
         .await
         .map_err(account_error)?;
     Ok((StatusCode::CREATED, Json(UserOut::from(&row))).into_response())
@@ -154,7 +154,7 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> ApiResult<UserOut> {
     user.require(Permission::ManageUsers)?;
-    let row = accounts::managed_user(&st.db, &user.actor, &name)
+    let row = accounts::managed_user(&st.app, &user.actor, &name)
         .await
         .map_err(account_error)?;
     Ok(Json(UserOut::from(&row)))
@@ -167,10 +167,10 @@ async fn set_disabled(
     disabled: bool,
 ) -> ApiResult<UserOut> {
     user.require(Permission::ManageUsers)?;
-    accounts::set_disabled(&st.db, &user.actor, name, disabled)
+    accounts::set_disabled(&st.app, &user.actor, name, disabled)
         .await
         .map_err(account_error)?;
-    let row = accounts::managed_user(&st.db, &user.actor, name)
+    let row = accounts::managed_user(&st.app, &user.actor, name)
         .await
         .map_err(account_error)?;
     Ok(Json(UserOut::from(&row)))
@@ -229,7 +229,7 @@ pub async fn reset_password(
 ) -> ApiResult<Reset> {
     user.require(Permission::ManageUsers)?;
     let pw = temporary_password(&name);
-    accounts::reset_password(&st.db, &user.actor, &name, &pw)
+    accounts::reset_password(&st.app, &user.actor, &name, &pw)
         .await
         .map_err(account_error)?;
     Ok(Json(Reset {

@@ -4,9 +4,9 @@
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use jianfu_domain::{Permission, Scope};
+use jianfu_domain::Permission;
 use jianfu_policy::Policy;
-use jianfu_store::policies;
+use jianfu_service::policies;
 use jianfu_store::{AddPolicyError, PolicyRow};
 use maud::{Markup, html};
 
@@ -16,14 +16,6 @@ use crate::error::{AppError, PageError};
 use crate::i18n::t;
 use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
-
-/// True when the set concerns the caller's jurisdiction (it lies inside,
-/// or the jurisdiction lies inside its region).
-pub(crate) fn concerns(scope: &Scope, p: &PolicyRow) -> bool {
-    scope.contains_str(&p.region_prefix)
-        || p.region_prefix.starts_with(scope.prefix())
-        || scope.prefix().starts_with(&p.region_prefix)
-}
 
 const COLUMNS: [Column; 6] = [
     Column::num("id", "编号"),
@@ -36,10 +28,7 @@ const COLUMNS: [Column; 6] = [
 
 /// The stored sets the caller may read.
 pub(crate) async fn visible(st: &AppState, user: &CurrentUser) -> Result<Vec<PolicyRow>, AppError> {
-    user.require(Permission::ViewClaims)?;
-    let mut rows = policies::policies(&mut st.db.read().await?).await?;
-    rows.retain(|p| concerns(user.scope(), p));
-    Ok(rows)
+    Ok(policies::list(&st.app, &user.actor).await?)
 }
 
 /// `GET /policies`
@@ -128,7 +117,7 @@ pub(crate) async fn add(
     user: &CurrentUser,
     source: &str,
 ) -> Result<jianfu_store::PolicyAdded, AppError> {
-    use jianfu_service::policies::{self, AddError};
+    use jianfu_service::policies::AddError;
     policies::add(&st.app, &user.actor, source)
         .await
         .map_err(|e| match e {
@@ -201,15 +190,7 @@ pub(crate) async fn one(
     user: &CurrentUser,
     id: i64,
 ) -> Result<(PolicyRow, String), AppError> {
-    let row = visible(st, user)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AppError::NotFound)?;
-    let source = policies::policy_source(&mut st.db.read().await?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((row, source))
+    Ok(policies::get(&st.app, &user.actor, id).await?)
 }
 
 /// `GET /policies/{id}`
