@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod cookies;
+mod envelope;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
@@ -149,6 +150,9 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Outside the timeout and the body limit, so their answers too
+        // reach API clients as the envelope.
+        .layer(middleware::from_fn(envelope::api_envelope))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

@@ -6,7 +6,7 @@
 //! OpenAPI document, hence in Chinese.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use jianfu_service::audit_log;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::ApiResult;
+use crate::error::{ApiQuery, ApiResult};
 use crate::i18n::Lang;
 use crate::pages::audit::{AuditQuery, action_label, shown_key};
 use crate::tables::ListParams;
@@ -75,8 +75,8 @@ pub struct AuditPage {
 pub async fn search(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<AuditQuery>,
-    Query(p): Query<ListParams>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<AuditPage> {
     let search = audit_log::check(&user.actor, &q.search(&p, false))?;
     let (rows, total) =

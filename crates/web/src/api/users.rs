@@ -5,7 +5,7 @@
 //! OpenAPI document, hence in Chinese.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::Permission;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, AppError};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, AppError};
 use crate::pages::account::account_error;
 use crate::pages::users::{NewUserForm, create, sorted_users, temporary_password};
 use crate::tables::ListParams;
@@ -94,7 +94,7 @@ const USERNAME: &str = "用户名";
 pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<UserPage> {
     user.require(Permission::ManageUsers)?;
     let all = sorted_users(&st, &user, &p).await?;
@@ -151,7 +151,7 @@ pub async fn add(
 pub async fn show(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     user.require(Permission::ManageUsers)?;
     let row = accounts::managed_user(&st.app, &user.actor, &name)
@@ -189,7 +189,7 @@ async fn set_disabled(
 pub async fn disable(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     set_disabled(&st, &user, &name, true).await
 }
@@ -207,7 +207,7 @@ pub async fn disable(
 pub async fn enable(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     set_disabled(&st, &user, &name, false).await
 }
@@ -225,7 +225,7 @@ pub async fn enable(
 pub async fn reset_password(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Reset> {
     user.require(Permission::ManageUsers)?;
     let pw = temporary_password(&name);

@@ -146,7 +146,8 @@ impl Client {
         }
     }
 
-    fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+    /// A request builder carrying the cookies.
+    pub fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
         let cookie = self
             .cookies
             .iter()
