@@ -2,10 +2,12 @@
 //! `--db URL` (default `sqlite://jianfu.db`, or `JIANFU_DB`) and exits 0
 //! only when everything asked for was done.
 
+mod actor_cli;
 mod bench;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
+mod db_cli;
 mod policy_cli;
 mod settle_cli;
 mod simulate_cli;
@@ -21,7 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jianfu_domain::IdCardNo;
 use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_ingest::{FileKind, write_template};
-use jianfu_service::{ImportPhase, ImportRequest, import_file};
+use jianfu_service::{App, ImportPhase, ImportRequest, import_file};
 use jianfu_store::Db;
 
 #[derive(Parser)]
@@ -39,6 +41,10 @@ struct Cli {
         default_value = "sqlite://jianfu.db"
     )]
     db: String,
+    /// Act as this stored user (their role and jurisdiction, named in the
+    /// audit log) instead of the command line's own system actor.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -142,6 +148,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         action: policy_cli::PolicyAction,
+    },
+    /// Back up or restore the whole database.
+    Db {
+        #[command(subcommand)]
+        action: db_cli::DbAction,
     },
     /// Benchmarks that print throughput and peak memory.
     Bench {
@@ -279,7 +290,12 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             simulate_cli::run(&db, args).await
         }
-        Command::Policy { action } => policy_cli::run(&open(&cli.db).await?, action).await,
+        Command::Policy { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            policy_cli::run(&app, &actor, action).await
+        }
+        Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }

@@ -19,7 +19,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use jianfu_domain::{Permission, Role, Scope};
 use jianfu_service::accounts::{self, Actor};
 use jianfu_store::UserRow;
@@ -207,15 +206,13 @@ async fn identify(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        let mut c = st.db.read().await?;
-        let hash = accounts::secret_hash(token.trim());
-        let user = jianfu_store::accounts::api_token_user(&mut c, &hash).await?;
+        let user = accounts::token_user(&st.app, token).await?;
         return Ok(user.and_then(|u| current(u, String::new(), ip, lang)));
     }
     let Some(token) = cookies::get(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let found = accounts::resume_session(&st.db, token, Utc::now()).await?;
+    let found = accounts::resume_session(&st.app, token).await?;
     Ok(found.and_then(|(s, u)| current(u, s.csrf_token, ip, lang)))
 }
 

@@ -5,19 +5,22 @@
 //! Every route but sign-in, the health check, static assets and the
 //! OpenAPI document sits behind [`auth::require_user`], which finds the
 //! caller, checks the anti-forgery token of state-changing requests, and
-//! hands handlers a [`auth::CurrentUser`] carrying the role and the
-//! jurisdiction [`jianfu_domain::Scope`]. The store's people-data queries
-//! take that scope, so a handler cannot read outside it.
+//! hands handlers a [`auth::CurrentUser`] carrying the actor (role and
+//! jurisdiction [`jianfu_domain::Scope`]). Handlers read people data and
+//! do audited actions only through the service's use cases, which take
+//! that actor: they check the permission and the jurisdiction and write
+//! the audit entries, so a handler only maps a request to a use case and
+//! its answer to a page or JSON.
 
 pub mod api;
 pub mod auth;
 pub mod cookies;
+mod envelope;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod layout;
 pub mod pages;
-pub mod regions;
 pub mod tables;
 
 use std::net::SocketAddr;
@@ -27,7 +30,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
-use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,30 +51,27 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Imports running in the background.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
-    /// Region lookups kept in memory.
-    pub regions: std::sync::Arc<regions::RegionCache>,
-    /// Persons' references, under the database's key (read on first use).
-    person_refs: std::sync::Arc<tokio::sync::OnceCell<PersonRefs>>,
+    /// Region lookups kept in memory (the use cases' cache).
+    pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
+    /// The use cases' context (database, clock).
+    pub app: jianfu_service::App,
 }
 
 impl AppState {
-    /// State over `db`.
+    /// State over `db` with the system clock.
     pub fn new(db: Db, secure_cookies: bool) -> Self {
-        AppState {
-            db,
-            secure_cookies,
-            jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
-            regions: std::sync::Arc::default(),
-            person_refs: std::sync::Arc::default(),
-        }
+        AppState::with_app(jianfu_service::App::new(db), secure_cookies)
     }
 
-    /// Persons' references (`/persons/{county}/{no}/{person}`).
-    pub(crate) async fn person_refs(&self) -> Result<&PersonRefs, error::AppError> {
-        Ok(self
-            .person_refs
-            .get_or_try_init(|| PersonRefs::load(&self.db))
-            .await?)
+    /// State over the use cases' context `app` (tests set its clock).
+    pub fn with_app(app: jianfu_service::App, secure_cookies: bool) -> Self {
+        AppState {
+            db: app.db.clone(),
+            secure_cookies,
+            jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
+            regions: app.regions.clone(),
+            app,
+        }
     }
 }
 
@@ -151,6 +150,9 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Outside the timeout and the body limit, so their answers too
+        // reach API clients as the envelope.
+        .layer(middleware::from_fn(envelope::api_envelope))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

@@ -46,6 +46,22 @@ impl Db {
         Ok(Tx { conn })
     }
 
+    /// Opens a transaction that reads first and then writes what it read
+    /// (an audited read: the rows, then the entry that records the look).
+    ///
+    /// SQLite takes its one write lock at the start (`BEGIN IMMEDIATE`,
+    /// waiting as any writer does): a plain transaction that has read
+    /// cannot write once another connection has committed since its read
+    /// began (`SQLITE_BUSY_SNAPSHOT`, no retry helps), so a session touched
+    /// meanwhile would fail the audited read. PostgreSQL needs nothing.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let conn = match self {
+            Db::Sqlite(p) => Conn::SqliteTx(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Conn::PgTx(p.begin().await?),
+        };
+        Ok(Tx { conn })
+    }
+
     /// Lends a pooled connection in autocommit, for reads and
     /// single-statement writes that need no transaction.
     pub async fn read(&self) -> Result<Tx> {

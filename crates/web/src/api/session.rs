@@ -102,7 +102,7 @@ pub async fn sign_in(
     crate::error::ApiJson(req): crate::error::ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&ext);
-    let user = accounts::authenticate(&st.db, req.username.trim(), &req.password, &ip)
+    let user = accounts::authenticate(&st.app, req.username.trim(), &req.password, &ip)
         .await
         .map_err(|e| match e {
             LoginError::Throttled => AppError::Throttled(e.to_string()),
@@ -140,11 +140,7 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        jianfu_store::accounts::delete_session(
-            &mut st.db.read().await?,
-            &accounts::secret_hash(token),
-        )
-        .await?;
+        accounts::end_session(&st.app, token).await?;
     }
     Ok((
         [(

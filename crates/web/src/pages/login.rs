@@ -115,7 +115,7 @@ pub async fn submit(
         );
     }
     let ip = client_ip(&ext);
-    let user = match accounts::authenticate(&st.db, f.username.trim(), &f.password, &ip).await {
+    let user = match accounts::authenticate(&st.app, f.username.trim(), &f.password, &ip).await {
         Ok(u) => u,
         Err(e) => {
             let status = match e {
@@ -163,13 +163,9 @@ pub async fn start_session(
     user: &jianfu_store::UserRow,
 ) -> Result<(String, String), AppError> {
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
-        jianfu_store::accounts::delete_session(
-            &mut st.db.read().await?,
-            &accounts::secret_hash(old),
-        )
-        .await?;
+        accounts::end_session(&st.app, old).await?;
     }
-    let (token, row) = accounts::open_session(&st.db, user).await?;
+    let (token, row) = accounts::open_session(&st.app, user).await?;
     let max_age = accounts::SESSION_IDLE.num_seconds();
     let cookie = cookies::strict(SESSION_COOKIE, &token, max_age, st.secure_cookies);
     Ok((cookie, row.csrf_token))
@@ -178,11 +174,7 @@ pub async fn start_session(
 /// `POST /logout` (behind the anti-forgery check).
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        jianfu_store::accounts::delete_session(
-            &mut st.db.read().await?,
-            &accounts::secret_hash(token),
-        )
-        .await?;
+        accounts::end_session(&st.app, token).await?;
     }
     Ok((
         [(

@@ -13,9 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::region::RegionLevel;
+use jianfu_domain::time::china;
 use jianfu_domain::{Permission, Role, Scope};
 use jianfu_service::accounts::{self, NewAccount};
-use jianfu_store::{AuditFilter, UserRow};
+use jianfu_service::audit_log;
+use jianfu_store::UserRow;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -69,7 +71,9 @@ pub async fn sorted_users(
     user: &CurrentUser,
     p: &ListParams,
 ) -> Result<Vec<UserRow>, AppError> {
-    let mut list = jianfu_store::accounts::users_in(&mut st.db.read().await?, user.scope()).await?;
+    let mut list = accounts::users(&st.app, &user.actor)
+        .await
+        .map_err(account_error)?;
     // Stable sorts: the store's order (by name) breaks ties.
     match p.sort.as_deref() {
         Some("name") => list.sort_by(|a, b| a.display_name.cmp(&b.display_name)),
@@ -106,7 +110,7 @@ fn cells(lang: Lang, u: &UserRow) -> Vec<Cell> {
         region_label(lang, &u.region).into(),
         status_label(lang, u).into(),
         u.created_at
-            .with_timezone(&audit::beijing())
+            .with_timezone(&china())
             .format("%Y-%m-%d %H:%M")
             .to_string()
             .into(),
@@ -184,7 +188,7 @@ pub async fn create(st: &AppState, user: &CurrentUser, f: &NewUserForm) -> Resul
         password: f.password.clone(),
         must_change_password: true,
     };
-    accounts::add_user(&st.db, &user.actor, &new)
+    accounts::add_user(&st.app, &user.actor, &new)
         .await
         .map(|_| ())
         .map_err(account_error)
@@ -355,12 +359,12 @@ async fn user_page(
     let lang = user.lang;
     let err = |e: AppError| PageError(e, lang);
     user.require(Permission::ManageUsers).map_err(err)?;
-    let target = accounts::managed_user(&st.db, &user.actor, name)
+    let target = accounts::managed_user(&st.app, &user.actor, name)
         .await
         .map_err(|e| err(account_error(e)))?;
-    let entries = recent_entries(st, user, &target.username)
+    let entries = audit_log::about_user(&st.app, &user.actor, &target.username)
         .await
-        .map_err(err)?;
+        .map_err(|e| err(e.into()))?;
     let path = format!("/users/{}", encode(&target.username));
     let itself = user.user.id == target.id;
     Ok(page(
@@ -384,7 +388,7 @@ async fn user_page(
                 dt { (t(lang, "管辖地区")) } dd { (region_label(lang, &target.region)) }
                 dt { (t(lang, "状态")) } dd #status { (status_label(lang, &target)) }
                 dt { (t(lang, "须改密码")) } dd { (if target.must_change_password { t(lang, "是") } else { t(lang, "否") }) }
-                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&audit::beijing()).format("%Y-%m-%d %H:%M")) }
+                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&china()).format("%Y-%m-%d %H:%M")) }
             }
             @if !itself {
                 div.cards {
@@ -415,31 +419,6 @@ async fn user_page(
     ))
 }
 
-/// The latest entries by or about `username`, inside the caller's scope.
-async fn recent_entries(
-    st: &AppState,
-    user: &CurrentUser,
-    username: &str,
-) -> Result<Vec<jianfu_store::AuditRow>, AppError> {
-    let by = AuditFilter {
-        username: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let about = AuditFilter {
-        target_key: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let mut c = st.db.read().await?;
-    let (mut list, _) = jianfu_store::audit::search(&mut c, user.scope(), &by, 0, 20).await?;
-    let (more, _) = jianfu_store::audit::search(&mut c, user.scope(), &about, 0, 20).await?;
-    drop(c);
-    list.extend(more);
-    list.sort_by_key(|r| std::cmp::Reverse(r.id));
-    list.dedup_by_key(|r| r.id);
-    list.truncate(20);
-    Ok(list)
-}
-
 async fn set_disabled(
     st: &AppState,
     user: &CurrentUser,
@@ -447,7 +426,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Response, PageError> {
     let lang = user.lang;
-    accounts::set_disabled(&st.db, &user.actor, name, disabled)
+    accounts::set_disabled(&st.app, &user.actor, name, disabled)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let done = if disabled { "disabled" } else { "enabled" };
@@ -488,7 +467,7 @@ pub async fn reset_password(
     user.require(Permission::ManageUsers)
         .map_err(|e| PageError(e, lang))?;
     let pw = temporary_password(&name);
-    accounts::reset_password(&st.db, &user.actor, &name, &pw)
+    accounts::reset_password(&st.app, &user.actor, &name, &pw)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let body = user_page(&st, &user, &name, None, Some(&pw)).await?;

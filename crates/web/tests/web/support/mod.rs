@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use jianfu_domain::{Role, Scope};
+use jianfu_service::App;
 use jianfu_service::accounts::{self, Actor, NewAccount};
 use jianfu_store::Db;
 use jianfu_web::{AppState, router};
@@ -27,7 +28,7 @@ pub async fn add_user(db: &Db, username: &str, role: Role, scope: &str) {
         password: PASSWORD.into(),
         must_change_password: false,
     };
-    accounts::add_user(db, &Actor::command_line(), &new)
+    accounts::add_user(&App::new(db.clone()), &Actor::command_line(), &new)
         .await
         .unwrap();
 }
@@ -145,7 +146,8 @@ impl Client {
         }
     }
 
-    fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+    /// A request builder carrying the cookies.
+    pub fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
         let cookie = self
             .cookies
             .iter()
