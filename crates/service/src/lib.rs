@@ -21,7 +21,6 @@ pub mod accounts;
 pub mod actor;
 pub mod app;
 pub mod audit_log;
-mod claims;
 pub mod clock;
 pub mod dashboard;
 pub mod error;

@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use jianfu_domain::{Permission, Scope};
 use jianfu_ingest::FileKind;
-use jianfu_service::{ImportOutcome, ImportPhase, ImportRequest, import_file};
-use jianfu_store::{AuditEntry, Db};
+use jianfu_service::{Actor, App, ImportOutcome, ImportPhase, ImportRequest, import_file};
 
 use crate::auth::CurrentUser;
 
@@ -137,9 +136,10 @@ impl ImportJobs {
             .collect()
     }
 
-    /// Saves the upload and starts its import in the background; returns
-    /// the job id.
-    pub fn start(&self, db: &Db, user: &CurrentUser, new: NewImport) -> std::io::Result<String> {
+    /// Saves the upload and starts its import as `user` in the
+    /// background (the import use case checks the permission and writes
+    /// the audit entry); returns the job id.
+    pub fn start(&self, app: &App, user: &CurrentUser, new: NewImport) -> std::io::Result<String> {
         let id = jianfu_service::accounts::new_secret()[..24].to_string();
         let dir = self.root.join(&id);
         std::fs::create_dir_all(&dir)?;
@@ -155,7 +155,6 @@ impl ImportJobs {
         req.options.file_label = Some(new.file_name.clone());
         req.skip_invalid = new.skip_invalid;
         req.report = Some(dir.join("report.csv"));
-        req.scope = Some(*user.scope());
         let job = Arc::new(Mutex::new(Job {
             id: id.clone(),
             owner: user.user.id,
@@ -170,10 +169,7 @@ impl ImportJobs {
             dir,
         }));
         self.push(job.clone());
-        let mut entry = user.audit("import", user.scope().code());
-        entry.target_kind = Some("file".into());
-        entry.target_key = Some(new.file_name);
-        tokio::spawn(run(db.clone(), req, job, entry));
+        tokio::spawn(run(app.clone(), user.actor.clone(), req, job));
         Ok(id)
     }
 
@@ -193,9 +189,9 @@ impl ImportJobs {
     }
 }
 
-async fn run(db: Db, req: ImportRequest, job: Arc<Mutex<Job>>, mut entry: AuditEntry) {
+async fn run(app: App, actor: Actor, req: ImportRequest, job: Arc<Mutex<Job>>) {
     let progress_job = job.clone();
-    let result = import_file(&db, &req, move |phase, p| {
+    let result = import_file(&app, &actor, &req, move |phase, p| {
         let mut j = progress_job.lock().expect("job lock");
         j.phase = Some(phase);
         j.fraction = p.fraction();
@@ -213,20 +209,10 @@ async fn run(db: Db, req: ImportRequest, job: Arc<Mutex<Job>>, mut entry: AuditE
                 committed = outcome.committed,
                 "web import finished"
             );
-            entry.detail = Some(format!(
-                "kind={kind} rows={} rejected={} errors={} warnings={} committed={} batch={}",
-                outcome.data_rows,
-                outcome.rejected_rows,
-                outcome.errors,
-                outcome.warnings,
-                outcome.committed,
-                outcome.batch_id.map(|b| b.to_string()).unwrap_or_default()
-            ));
             JobState::Done(outcome)
         }
         Err(e) => {
             tracing::error!(kind, error = %e, "web import failed");
-            entry.detail = Some(format!("kind={kind} failed"));
             JobState::Failed(match e {
                 jianfu_service::ImportError::Store(_) => {
                     "数据库出错，未写入任何数据；请稍后重试".into()
@@ -235,13 +221,6 @@ async fn run(db: Db, req: ImportRequest, job: Arc<Mutex<Job>>, mut entry: AuditE
             })
         }
     };
-    let appended = match db.read().await {
-        Ok(mut c) => jianfu_store::audit::append(&mut c, &entry).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = appended {
-        tracing::error!(error = %e, "audit of import failed");
-    }
     // The upload is not kept once imported; the report stays for download.
     let _ = std::fs::remove_file(&req.path);
     job.lock().expect("job lock").state = state;

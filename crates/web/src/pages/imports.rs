@@ -103,7 +103,7 @@ pub(crate) async fn start_upload(
     let id = st
         .jobs
         .start(
-            &st.db,
+            &st.app,
             user,
             NewImport {
                 kind,
