@@ -119,6 +119,11 @@ enum Command {
         /// address (only behind a proxy that itself speaks HTTPS).
         #[arg(long)]
         insecure_cookies: bool,
+        /// A reverse proxy (address or CIDR range, repeatable) whose
+        /// X-Forwarded-For names the client; from anyone else the header
+        /// is ignored.
+        #[arg(long = "trusted-proxy", value_name = "ADDR")]
+        trusted_proxies: Vec<ipnet::IpNet>,
     },
     /// User accounts: add, disable, enable, reset-password, list.
     User {
@@ -270,12 +275,13 @@ async fn run(cli: Cli) -> Result<bool> {
         Command::Serve {
             addr,
             insecure_cookies,
+            trusted_proxies,
         } => {
             let db = open(&cli.db).await?;
             if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
                 println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
             }
-            serve(db, &addr, insecure_cookies).await?;
+            serve(db, &addr, insecure_cookies, trusted_proxies).await?;
             Ok(true)
         }
         Command::User { action } => user_cli::run(&open(&cli.db).await?, action).await,
@@ -522,7 +528,12 @@ async fn history(
     Ok(true)
 }
 
-async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
+async fn serve(
+    db: Db,
+    addr: &str,
+    insecure_cookies: bool,
+    trusted_proxies: Vec<ipnet::IpNet>,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("无法监听 {addr}"))?;
@@ -550,7 +561,7 @@ async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
     };
     jianfu_web::serve(
         listener,
-        jianfu_web::AppState::new(db.clone(), secure),
+        jianfu_web::AppState::new(db.clone(), secure).with_trusted_proxies(trusted_proxies),
         shutdown,
     )
     .await?;
@@ -628,6 +639,6 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     if no_serve {
         return Ok(true);
     }
-    serve(db, addr, false).await?;
+    serve(db, addr, false, Vec::new()).await?;
     Ok(true)
 }

@@ -55,6 +55,9 @@ pub struct AppState {
     pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
     /// The use cases' context (database, clock).
     pub app: jianfu_service::App,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from
+    /// anyone else the header is ignored (it is trivially forged).
+    pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
@@ -71,7 +74,14 @@ impl AppState {
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
             regions: app.regions.clone(),
             app,
+            trusted_proxies: std::sync::Arc::default(),
         }
+    }
+
+    /// The same state, believing `X-Forwarded-For` from `proxies` only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
     }
 }
 
@@ -116,6 +126,7 @@ fn protected_pages() -> Router<AppState> {
         .route("/users/{username}", get(pages::users::show))
         .route("/users/{username}/disable", post(pages::users::disable))
         .route("/users/{username}/enable", post(pages::users::enable))
+        .route("/users/{username}/unlock", post(pages::users::unlock))
         .route(
             "/users/{username}/reset-password",
             post(pages::users::reset_password),

@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 15] = [
+pub const ACTIONS: [(&str, &str); 16] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -35,6 +35,7 @@ pub const ACTIONS: [(&str, &str); 15] = [
     ("user.disable", "停用用户"),
     ("user.enable", "启用用户"),
     ("user.reset_password", "重置密码"),
+    ("user.unlock", "解除登录限制"),
     ("user.change_password", "修改密码"),
     ("api_token.issue", "生成接口令牌"),
     ("unmask", "查看完整信息"),

@@ -3,6 +3,7 @@
 //! One test binary per crate: each file is a module here, so the suite
 //! links (and stores) one executable instead of one per file.
 
+mod accounts;
 mod audit;
 mod envelope;
 mod imports;

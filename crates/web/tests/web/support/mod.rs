@@ -73,6 +73,10 @@ pub struct Client {
     pub cookies: HashMap<String, String>,
     /// The session's anti-forgery token, once signed in.
     pub csrf: String,
+    /// The peer address the server sees (none: as in-process tests do).
+    pub peer: Option<std::net::SocketAddr>,
+    /// An `X-Forwarded-For` header sent with every request.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -82,6 +86,8 @@ impl Client {
             app: app.clone(),
             cookies: HashMap::new(),
             csrf: String::new(),
+            peer: None,
+            forwarded_for: None,
         }
     }
 
@@ -123,7 +129,15 @@ impl Client {
     }
 
     /// Sends a request with the cookies, keeping any set.
-    pub async fn send(&mut self, req: Request<Body>) -> Answer {
+    pub async fn send(&mut self, mut req: Request<Body>) -> Answer {
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        if let Some(f) = &self.forwarded_for {
+            req.headers_mut()
+                .insert("x-forwarded-for", f.parse().unwrap());
+        }
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
