@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod envelope;
 mod imports;
+mod masking;
 mod openapi;
 mod pages;
 mod people;
