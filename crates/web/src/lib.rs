@@ -161,8 +161,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        // Outside the timeout and the body limit, so their answers too
-        // reach API clients as the envelope.
+        // A handler that panics answers 500 (logged without the request)
+        // instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        // Outside the timeout, the body limit and the panic guard, so
+        // their answers too reach API clients as the envelope.
         .layer(middleware::from_fn(envelope::api_envelope))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
@@ -198,6 +201,15 @@ async fn log_request(
         "request"
     );
     res
+}
+
+/// The answer to a handler's panic: a bare 500 (the envelope layer makes
+/// it JSON under `/api/`, pages get the generic error text). The panic's
+/// message is not logged: it may quote a value of the request.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    error::AppError::Internal.into_response()
 }
 
 fn header_layer(
