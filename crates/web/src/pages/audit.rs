@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 16] = [
+pub const ACTIONS: [(&str, &str); 17] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -39,6 +39,7 @@ pub const ACTIONS: [(&str, &str); 16] = [
     ("user.change_password", "修改密码"),
     ("api_token.issue", "生成接口令牌"),
     ("unmask", "查看完整信息"),
+    ("search.id_number", "按身份证号查询"),
     ("export", "导出"),
     ("import", "导入"),
     ("policy.add", "新增政策参数"),

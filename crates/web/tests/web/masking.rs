@@ -108,6 +108,19 @@ async fn masked_views_show_nothing_the_full_number_follows_from() {
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
         assert_masked("search API", &a.body, &members);
 
+        // A look-up by a whole ID number is in the audit log (it tells
+        // whether the number exists), shown masked.
+        let a = c
+            .get(&format!("/search?id_number={}", with_phone.id_number))
+            .await;
+        assert_eq!(a.status, StatusCode::OK);
+        let a = c.get("/api/v1/audit?action=search.id_number").await;
+        assert_eq!(a.json()["total"], 1, "{}", a.body);
+        assert_eq!(
+            a.json()["items"][0]["target_key"],
+            jianfu_domain::mask_middle(&with_phone.id_number)
+        );
+
         // Unmasking shows the birth date; the reason typed with someone's
         // numbers in it is masked wherever the log is read.
         let other = members.iter().find(|m| m.id_number != with_phone.id_number);
