@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::ImportStats;
+use crate::jobs::{self, Lease};
 use crate::sql::Tx;
 use crate::{Db, Result, batches};
 
@@ -19,6 +20,9 @@ pub struct RegistryImport {
     pub(super) tx: Tx,
     pub(super) db: Db,
     pub(super) batch_id: i64,
+    /// The job attempt running this import, if any: it must still hold
+    /// its job when the import commits.
+    job: Option<Lease>,
     /// Change-log entries numbered so far.
     pub(super) seq: i64,
     pub(super) now: DateTime<Utc>,
@@ -59,14 +63,20 @@ impl RegistryImport {
     /// Starts an import of `kind` (`persons`, `diagnoses`, `claims`,
     /// `policy`, `upgrade`) from `source_file` by `user`: records the
     /// change batch on a connection of its own (so a rejected import keeps
-    /// its record), then opens the import's transaction.
+    /// its record; run as a job, it names the job attempt:
+    /// [`jobs::within`]), then opens the import's transaction, which will
+    /// write.
     pub async fn begin(db: &Db, kind: &str, source_file: &str, user: &str) -> Result<Self> {
         let now = Utc::now();
-        let batch_id = batches::start(&mut db.read().await?, kind, source_file, user, now).await?;
+        let job = jobs::current_lease();
+        let mut c = db.read().await?;
+        let batch_id = batches::start(&mut c, kind, source_file, user, job.as_ref(), now).await?;
+        drop(c);
         Ok(RegistryImport {
-            tx: db.begin().await?,
+            tx: db.begin_write().await?,
             db: db.clone(),
             batch_id,
+            job,
             seq: 0,
             now,
             handled_households: HashSet::new(),
@@ -132,7 +142,9 @@ impl RegistryImport {
         Ok(())
     }
 
-    /// Records the outcome and commits everything written.
+    /// Records the outcome in the batch and commits it with everything
+    /// written. Run as a job attempt that no longer holds its job, it
+    /// rolls back instead ([`crate::StoreError::Superseded`]).
     pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
         let deferred: Vec<&'static str> = std::mem::take(&mut self.deferred_indexes)
             .into_iter()
@@ -152,14 +164,23 @@ impl RegistryImport {
             + s.reversals_created
             + s.claims_unchanged;
         let RegistryImport {
-            tx,
-            db,
+            mut tx,
             batch_id,
+            job,
             stats,
             ..
         } = self;
+        let counts = (rows_total, written, errors);
+        batches::commit_in(
+            &mut tx,
+            batch_id,
+            job.as_ref(),
+            counts,
+            &stats.counties,
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
-        finish(&db, batch_id, "committed", (rows_total, written, errors)).await?;
         Ok(stats)
     }
 
@@ -174,12 +195,7 @@ impl RegistryImport {
 }
 
 /// Records the end of the batch once the transaction has ended.
-async fn finish(
-    db: &Db,
-    batch: i64,
-    status: &str,
-    (total, written, errors): (u64, u64, u64),
-) -> Result<()> {
+async fn finish(db: &Db, batch: i64, status: &str, counts: batches::Counts) -> Result<()> {
     let mut c = db.read().await?;
-    batches::finish(&mut c, batch, status, total, written, errors).await
+    batches::finish(&mut c, batch, status, counts, Utc::now()).await
 }

@@ -1,7 +1,7 @@
 //! Where the engines' behaviour, not just their syntax, differs: locks
-//! between transactions, collation and planner hints of searches,
-//! secondary indexes deferred during a large load, and statistics after
-//! one.
+//! between transactions, claiming a row two workers may race for,
+//! collation and planner hints of searches, secondary indexes deferred
+//! during a large load, and statistics after one.
 
 use sqlx::AssertSqlSafe;
 
@@ -21,6 +21,19 @@ impl Tx {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The clause that ends the `SELECT` picking a row to claim (`UPDATE …
+    /// WHERE id = (SELECT … LIMIT 1<here>)`), so that two workers claiming
+    /// at once take different rows: PostgreSQL locks the row it picks and
+    /// skips rows locked by another claim (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite's single writer runs the whole statement alone, so it needs
+    /// nothing.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.engine() {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
     }
 
     /// The collation clause under which names compare in byte order, as

@@ -46,6 +46,20 @@ impl Db {
         Ok(Tx { conn })
     }
 
+    /// Opens a transaction that will write: on SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`, waiting as for any write), where a
+    /// plain `BEGIN` takes it at the first write and fails outright if
+    /// another connection committed since the transaction's first read
+    /// (a worker's progress, a session). PostgreSQL locks rows, not the
+    /// database: a plain transaction.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let conn = match self {
+            Db::Sqlite(p) => Conn::SqliteTx(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Conn::PgTx(p.begin().await?),
+        };
+        Ok(Tx { conn })
+    }
+
     /// Lends a pooled connection in autocommit, for reads and
     /// single-statement writes that need no transaction.
     pub async fn read(&self) -> Result<Tx> {

@@ -7,6 +7,7 @@ mod audit;
 mod claims;
 mod contract;
 mod deferred_indexes;
+mod jobs;
 mod migrations;
 mod rollups;
 mod search;
