@@ -64,8 +64,7 @@ impl RegistryImport {
     /// `policy`, `upgrade`) from `source_file` by `user`: records the
     /// change batch on a connection of its own (so a rejected import keeps
     /// its record; run as a job, it names the job attempt:
-    /// [`jobs::within`]), then opens the import's transaction, which will
-    /// write.
+    /// [`jobs::within`]), then opens the import's transaction.
     pub async fn begin(db: &Db, kind: &str, source_file: &str, user: &str) -> Result<Self> {
         let now = Utc::now();
         let job = jobs::current_lease();
@@ -73,7 +72,7 @@ impl RegistryImport {
         let batch_id = batches::start(&mut c, kind, source_file, user, job.as_ref(), now).await?;
         drop(c);
         Ok(RegistryImport {
-            tx: db.begin_write().await?,
+            tx: db.begin().await?,
             db: db.clone(),
             batch_id,
             job,

@@ -37,22 +37,13 @@ pub(super) enum Raw<'a> {
 }
 
 impl Db {
-    /// Opens a transaction on a pooled connection.
+    /// Opens a transaction on a pooled connection. Transactions are for
+    /// writing, so on SQLite it takes the writer lock at once (`BEGIN
+    /// IMMEDIATE`, waiting for another writer as any write does): a plain
+    /// `BEGIN` takes it at its first write and fails outright if another
+    /// connection committed since the transaction's first read (a job's
+    /// heartbeat, a session). PostgreSQL locks rows, not the database.
     pub async fn begin(&self) -> Result<Tx> {
-        let conn = match self {
-            Db::Sqlite(p) => Conn::SqliteTx(p.begin().await?),
-            Db::Postgres(p) => Conn::PgTx(p.begin().await?),
-        };
-        Ok(Tx { conn })
-    }
-
-    /// Opens a transaction that will write: on SQLite it takes the write
-    /// lock at once (`BEGIN IMMEDIATE`, waiting as for any write), where a
-    /// plain `BEGIN` takes it at the first write and fails outright if
-    /// another connection committed since the transaction's first read
-    /// (a worker's progress, a session). PostgreSQL locks rows, not the
-    /// database: a plain transaction.
-    pub async fn begin_write(&self) -> Result<Tx> {
         let conn = match self {
             Db::Sqlite(p) => Conn::SqliteTx(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Conn::PgTx(p.begin().await?),
