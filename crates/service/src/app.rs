@@ -49,6 +49,8 @@ impl App {
 
     /// Persons' web references under the database's key, read once.
     pub async fn person_refs(&self) -> Result<&PersonRefs, StoreError> {
-        self.refs.get_or_try_init(|| PersonRefs::load(&self.db)).await
+        self.refs
+            .get_or_try_init(|| PersonRefs::load(&self.db))
+            .await
     }
 }
