@@ -27,6 +27,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use jianfu_service::App;
+use jianfu_service::jobs::{JobError, Uploads, Worker, WorkerConfig};
 use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::Db;
 use tokio::net::TcpListener;
@@ -44,10 +46,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct AppState {
     /// The database.
     pub db: Db,
+    /// The use cases' context (the same database, the clock).
+    pub app: App,
     /// Whether cookies carry the `Secure` flag (on unless serving plain
     /// HTTP on a loopback address).
     pub secure_cookies: bool,
-    /// Imports running in the background.
+    /// Imports running in the background, as durable jobs.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
     /// Region lookups kept in memory.
     pub regions: std::sync::Arc<regions::RegionCache>,
@@ -56,15 +60,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `db`.
+    /// State over `db`, keeping uploads under the system's temporary
+    /// directory (see [`AppState::with_uploads`]).
     pub fn new(db: Db, secure_cookies: bool) -> Self {
         AppState {
+            app: App::new(db.clone()),
             db,
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
             regions: std::sync::Arc::default(),
             person_refs: std::sync::Arc::default(),
         }
+    }
+
+    /// The same, keeping uploaded files under `uploads` until their job
+    /// ends: a directory every server of the database shares.
+    pub fn with_uploads(mut self, uploads: Uploads) -> Self {
+        self.jobs = std::sync::Arc::new(jobs::ImportJobs::new(uploads));
+        self
+    }
+
+    /// A worker running the jobs of this state's database (`jianfu serve`
+    /// runs one beside the server).
+    pub fn worker(&self, config: WorkerConfig) -> Result<Worker, JobError> {
+        self.jobs.worker(&self.app, config)
     }
 
     /// Persons' references (`/persons/{county}/{no}/{person}`).
