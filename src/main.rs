@@ -6,6 +6,7 @@ mod bench;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
+mod jobs_cli;
 mod policy_cli;
 mod settle_cli;
 mod simulate_cli;
@@ -113,6 +114,13 @@ enum Command {
         /// address (only behind a proxy that itself speaks HTTPS).
         #[arg(long)]
         insecure_cookies: bool,
+        #[command(flatten)]
+        queue: jobs_cli::QueueArgs,
+    },
+    /// The durable job queue (imports from the web): run it, list it.
+    Jobs {
+        #[command(subcommand)]
+        action: jobs_cli::JobsAction,
     },
     /// User accounts: add, disable, enable, reset-password, list.
     User {
@@ -259,14 +267,16 @@ async fn run(cli: Cli) -> Result<bool> {
         Command::Serve {
             addr,
             insecure_cookies,
+            queue,
         } => {
             let db = open(&cli.db).await?;
             if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
                 println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
             }
-            serve(db, &addr, insecure_cookies).await?;
+            serve(db, &cli.db, &addr, insecure_cookies, &queue).await?;
             Ok(true)
         }
+        Command::Jobs { action } => jobs_cli::run(&open(&cli.db).await?, &cli.db, action).await,
         Command::User { action } => user_cli::run(&open(&cli.db).await?, action).await,
         Command::Demo {
             addr,
@@ -506,7 +516,16 @@ async fn history(
     Ok(true)
 }
 
-async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
+/// Serves the web application with a job worker beside it, until Ctrl-C
+/// or SIGTERM; then the server stops taking requests and the worker gives
+/// back the jobs it cannot finish in its grace period.
+async fn serve(
+    db: Db,
+    url: &str,
+    addr: &str,
+    insecure_cookies: bool,
+    queue: &jobs_cli::QueueArgs,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("无法监听 {addr}"))?;
@@ -514,32 +533,43 @@ async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
     // Browsers refuse Secure cookies over plain HTTP except on loopback,
     // where they are allowed; elsewhere HTTPS is expected in front.
     let secure = !insecure_cookies;
-    println!("健扶已启动：http://{local}/");
-    let shutdown = async {
-        let ctrl_c = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        #[cfg(unix)]
-        let term = async {
-            if let Ok(mut s) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            {
-                s.recv().await;
-            }
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let state = jianfu_web::AppState::new(db.clone(), secure).with_uploads(queue.uploads(url));
+    let worker = state.worker(queue.config(&db, Vec::new()))?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
         println!("正在停止……");
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
     };
-    jianfu_web::serve(
-        listener,
-        jianfu_web::AppState::new(db.clone(), secure),
-        shutdown,
-    )
-    .await?;
+    let jobs = tokio::spawn({
+        let stopped = until_stopped(stopped.clone());
+        async move { worker.run(stopped).await }
+    });
+    println!("健扶已启动：http://{local}/");
+    jianfu_web::serve(listener, state, until_stopped(stopped)).await?;
+    jobs.await?;
     db.close().await;
     Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub(crate) async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 /// Demo-only parameter sets: the reference values, labelled as such, for
@@ -612,6 +642,11 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     if no_serve {
         return Ok(true);
     }
-    serve(db, addr, false).await?;
+    let queue = jobs_cli::QueueArgs {
+        data_dir: None,
+        job_lease: 60,
+        job_slots: None,
+    };
+    serve(db, url, addr, false, &queue).await?;
     Ok(true)
 }
