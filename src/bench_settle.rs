@@ -70,7 +70,8 @@ fn cut(source: &Path, to: &Path, n: u64) -> Result<u64> {
 
 fn engine_alone(path: &Path, policy: &Policy, n: u64) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let claims = Claims::read(path, threads, chrono::Local::now().date_naive())?;
+    let today = jianfu_service::clock::system().today();
+    let claims = Claims::read(path, threads, today)?;
     let mut sorted: Vec<BatchClaim> = claims.standing().copied().collect();
     sorted.sort_by_key(|c| (c.person, c.settled_at));
     let settled = sorted.len() as f64;

@@ -19,6 +19,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use jianfu_domain::{Role, Scope};
 use jianfu_ingest::FileKind;
+use jianfu_service::App;
 use jianfu_service::accounts::{self, Actor, NewAccount};
 use jianfu_store::{Db, Value};
 
@@ -157,6 +158,7 @@ async fn prepare(db: &Db, args: &WebBenchArgs) -> Result<()> {
 
 /// A session cookie for a user of `role` bound to `region` (created once).
 async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<String> {
+    let app = App::new(db.clone());
     if jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
         .await?
         .is_none()
@@ -169,12 +171,12 @@ async fn session(db: &Db, username: &str, role: Role, region: &str) -> Result<St
             password: "Bench-password-2026".into(),
             must_change_password: false,
         };
-        accounts::add_user(db, &Actor::command_line(), &new).await?;
+        accounts::add_user(&app, &Actor::command_line(), &new).await?;
     }
     let user = jianfu_store::accounts::user_by_name(&mut db.read().await?, username)
         .await?
         .context("bench user")?;
-    let (token, _) = accounts::open_session(db, &user).await?;
+    let (token, _) = accounts::open_session(&app, &user).await?;
     Ok(format!("jianfu_session={token}"))
 }
 

@@ -117,7 +117,7 @@ pub async fn run(db: &Db, url: &str, action: JobsAction) -> Result<bool> {
                     s.claimed, s.done, s.failed, s.retried, s.cleaned
                 );
             } else {
-                worker.run(crate::stop_signal()).await;
+                worker.run(crate::serve_cli::stop_signal()).await;
             }
             Ok(true)
         }

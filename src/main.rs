@@ -2,12 +2,15 @@
 //! `--db URL` (default `sqlite://jianfu.db`, or `JIANFU_DB`) and exits 0
 //! only when everything asked for was done.
 
+mod actor_cli;
 mod bench;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
+mod db_cli;
 mod jobs_cli;
 mod policy_cli;
+mod serve_cli;
 mod settle_cli;
 mod simulate_cli;
 mod user_cli;
@@ -22,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jianfu_domain::IdCardNo;
 use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_ingest::{FileKind, write_template};
-use jianfu_service::{ImportPhase, ImportRequest, import_file};
+use jianfu_service::{App, ImportPhase, ImportRequest, import_file};
 use jianfu_store::Db;
 
 #[derive(Parser)]
@@ -40,6 +43,10 @@ struct Cli {
         default_value = "sqlite://jianfu.db"
     )]
     db: String,
+    /// Act as this stored user (their role and jurisdiction, named in the
+    /// audit log) instead of the command line's own system actor.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -114,6 +121,11 @@ enum Command {
         /// address (only behind a proxy that itself speaks HTTPS).
         #[arg(long)]
         insecure_cookies: bool,
+        /// A reverse proxy (address or CIDR range, repeatable) whose
+        /// X-Forwarded-For names the client; from anyone else the header
+        /// is ignored.
+        #[arg(long = "trusted-proxy", value_name = "ADDR")]
+        trusted_proxies: Vec<ipnet::IpNet>,
         #[command(flatten)]
         queue: jobs_cli::QueueArgs,
     },
@@ -150,6 +162,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         action: policy_cli::PolicyAction,
+    },
+    /// Back up or restore the whole database.
+    Db {
+        #[command(subcommand)]
+        action: db_cli::DbAction,
     },
     /// Benchmarks that print throughput and peak memory.
     Bench {
@@ -267,13 +284,19 @@ async fn run(cli: Cli) -> Result<bool> {
         Command::Serve {
             addr,
             insecure_cookies,
+            trusted_proxies,
             queue,
         } => {
             let db = open(&cli.db).await?;
             if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
                 println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
             }
-            serve(db, &cli.db, &addr, insecure_cookies, &queue).await?;
+            // Browsers refuse Secure cookies over plain HTTP except on
+            // loopback, where they are allowed; elsewhere HTTPS is
+            // expected in front.
+            let web = jianfu_web::AppState::new(db, !insecure_cookies)
+                .with_trusted_proxies(trusted_proxies);
+            serve_cli::serve(web, &cli.db, &addr, &queue).await?;
             Ok(true)
         }
         Command::Jobs { action } => jobs_cli::run(&open(&cli.db).await?, &cli.db, action).await,
@@ -289,7 +312,12 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             simulate_cli::run(&db, args).await
         }
-        Command::Policy { action } => policy_cli::run(&open(&cli.db).await?, action).await,
+        Command::Policy { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            policy_cli::run(&app, &actor, action).await
+        }
+        Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,
     }
 }
@@ -516,62 +544,6 @@ async fn history(
     Ok(true)
 }
 
-/// Serves the web application with a job worker beside it, until Ctrl-C
-/// or SIGTERM; then the server stops taking requests and the worker gives
-/// back the jobs it cannot finish in its grace period.
-async fn serve(
-    db: Db,
-    url: &str,
-    addr: &str,
-    insecure_cookies: bool,
-    queue: &jobs_cli::QueueArgs,
-) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("无法监听 {addr}"))?;
-    let local = listener.local_addr()?;
-    // Browsers refuse Secure cookies over plain HTTP except on loopback,
-    // where they are allowed; elsewhere HTTPS is expected in front.
-    let secure = !insecure_cookies;
-    let state = jianfu_web::AppState::new(db.clone(), secure).with_uploads(queue.uploads(url));
-    let worker = state.worker(queue.config(&db, Vec::new()))?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        stop_signal().await;
-        println!("正在停止……");
-        let _ = stop.send(true);
-    });
-    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|s| *s).await;
-    };
-    let jobs = tokio::spawn({
-        let stopped = until_stopped(stopped.clone());
-        async move { worker.run(stopped).await }
-    });
-    println!("健扶已启动：http://{local}/");
-    jianfu_web::serve(listener, state, until_stopped(stopped)).await?;
-    jobs.await?;
-    db.close().await;
-    Ok(())
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub(crate) async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
-
 /// Demo-only parameter sets: the reference values, labelled as such, for
 /// the demo county and each generated claim year, so every generated claim
 /// has a policy in force. Real counties load their own (`jianfu policy add`).
@@ -647,6 +619,6 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
         job_lease: 60,
         job_slots: None,
     };
-    serve(db, url, addr, false, &queue).await?;
+    serve_cli::serve(jianfu_web::AppState::new(db, true), url, addr, &queue).await?;
     Ok(true)
 }

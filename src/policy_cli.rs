@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use jianfu_store::{AddPolicyError, Db};
+use jianfu_service::policies::AddError;
+use jianfu_service::{Actor, App};
 
 /// What to do with policies.
 #[derive(Subcommand)]
@@ -13,29 +14,27 @@ pub enum PolicyAction {
     Add {
         /// The parameter file.
         file: PathBuf,
-        /// Who is adding it, for the change history.
-        #[arg(long, env = "USER", default_value = "cli")]
-        user: String,
     },
     /// List the stored parameter sets.
     List,
 }
 
 /// Runs a `policy` command.
-pub async fn run(db: &Db, action: PolicyAction) -> Result<bool> {
+pub async fn run(app: &App, actor: &Actor, action: PolicyAction) -> Result<bool> {
     match action {
-        PolicyAction::Add { file, user } => add(db, &file, &user).await,
-        PolicyAction::List => list(db).await,
+        PolicyAction::Add { file } => add(app, actor, &file).await,
+        PolicyAction::List => list(app).await,
     }
 }
 
-async fn add(db: &Db, file: &PathBuf, user: &str) -> Result<bool> {
+async fn add(app: &App, actor: &Actor, file: &PathBuf) -> Result<bool> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("无法读取政策参数文件 {}", file.display()))?;
-    let added = match jianfu_store::policies::add_policy(db, &text, user).await {
+    let added = match jianfu_service::policies::add(app, actor, &text).await {
         Ok(a) => a,
-        Err(AddPolicyError::Store(e)) => return Err(e.into()),
-        Err(e) => anyhow::bail!("政策参数文件 {} 无效：{e}", file.display()),
+        Err(AddError::Store(e)) => return Err(e.into()),
+        Err(AddError::Invalid(e)) => anyhow::bail!("政策参数文件 {} 无效：{e}", file.display()),
+        Err(e) => anyhow::bail!("{e}"),
     };
     if added.existed {
         println!("相同的政策参数已存在（编号 {}），未重复添加。", added.id);
@@ -48,8 +47,8 @@ async fn add(db: &Db, file: &PathBuf, user: &str) -> Result<bool> {
     Ok(true)
 }
 
-async fn list(db: &Db) -> Result<bool> {
-    let rows = jianfu_store::policies::policies(&mut db.read().await?).await?;
+async fn list(app: &App) -> Result<bool> {
+    let rows = jianfu_store::policies::policies(&mut app.db.read().await?).await?;
     println!("编号\t名称\t地区前缀\t生效日期\t失效日期\t添加时间\t添加人");
     for p in rows {
         println!(

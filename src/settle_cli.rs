@@ -65,7 +65,8 @@ pub fn run(args: SettleArgs) -> Result<bool> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let today = chrono::Local::now().date_naive();
+    // Today in China, from the one clock (no database to hold an `App`).
+    let today = jianfu_service::clock::system().today();
     let claims = Claims::read(&args.claims, threads, today)?;
     tracing::info!(elapsed = ?started.elapsed(), "claims read");
     let mut report = match &args.errors {

@@ -8,6 +8,7 @@
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use jianfu_domain::{Role, Scope};
+use jianfu_service::App;
 use jianfu_service::accounts::{self, Actor, NewAccount};
 use jianfu_store::Db;
 
@@ -46,7 +47,14 @@ pub enum UserAction {
         /// Login name.
         username: String,
     },
-    /// Set a new password; the user must change it at next sign-in.
+    /// Lift the sign-in delay after wrong passwords: the user's failed
+    /// sign-ins at every address are forgotten.
+    Unlock {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new password; the user must change it at next sign-in. Their
+    /// sessions end and their API tokens are revoked.
     ResetPassword {
         /// Login name.
         username: String,
@@ -60,6 +68,7 @@ pub enum UserAction {
 
 /// Runs a `user` command.
 pub async fn run(db: &Db, action: UserAction) -> Result<bool> {
+    let app = App::new(db.clone());
     let actor = Actor::command_line();
     match action {
         UserAction::Add {
@@ -84,26 +93,28 @@ pub async fn run(db: &Db, action: UserAction) -> Result<bool> {
                 password,
                 must_change_password: !keep_password,
             };
-            accounts::add_user(db, &actor, &new).await?;
+            accounts::add_user(&app, &actor, &new).await?;
             println!("已创建用户 {}（{}，{}）", new.username, role.label(), scope);
         }
         UserAction::Disable { username } => {
-            accounts::set_disabled(db, &actor, &username, true).await?;
+            accounts::set_disabled(&app, &actor, &username, true).await?;
             println!("已停用用户 {username}，其会话和接口令牌均已失效");
         }
         UserAction::Enable { username } => {
-            accounts::set_disabled(db, &actor, &username, false).await?;
+            accounts::set_disabled(&app, &actor, &username, false).await?;
             println!("已启用用户 {username}");
         }
+        UserAction::Unlock { username } => {
+            let n = accounts::unlock(&app, &actor, &username).await?;
+            println!("已解除用户 {username} 的登录限制（清除失败记录 {n} 条）");
+        }
         UserAction::ResetPassword { username, password } => {
-            accounts::reset_password(db, &actor, &username, &password).await?;
-            println!("已重置用户 {username} 的密码，下次登录时须修改");
+            accounts::reset_password(&app, &actor, &username, &password).await?;
+            println!("已重置用户 {username} 的密码，其会话和接口令牌均已失效，下次登录时须修改");
         }
         UserAction::List => {
             println!("用户名\t姓名\t角色\t地区\t状态");
-            for u in
-                jianfu_store::accounts::users_in(&mut db.read().await?, &Scope::NATIONAL).await?
-            {
+            for u in accounts::users(&app, &actor).await? {
                 let role = Role::from_code(&u.role).map_or(u.role.as_str(), |r| r.label());
                 let state = if u.disabled { "停用" } else { "启用" };
                 println!(
@@ -155,6 +166,7 @@ pub async fn demo_users(db: &Db, county: &str) -> Result<Vec<(String, Role, Scop
         ),
         ("auditor", "审计人员", Role::Auditor, county_scope),
     ];
+    let app = App::new(db.clone());
     let actor = Actor::command_line();
     let mut out = Vec::new();
     for (username, name, role, scope) in plan {
@@ -166,7 +178,7 @@ pub async fn demo_users(db: &Db, county: &str) -> Result<Vec<(String, Role, Scop
             password: DEMO_PASSWORD.into(),
             must_change_password: false,
         };
-        accounts::add_user(db, &actor, &new).await?;
+        accounts::add_user(&app, &actor, &new).await?;
         out.push((username.to_string(), role, scope));
     }
     Ok(out)

@@ -348,17 +348,59 @@ async fn policy_files_are_checked_and_versions_chosen() {
                 .replace("valid_from = \"2023-01-01\"", "valid_from = \"2023-07-01\""),
         )
         .unwrap();
+        // An insurance officer of the county adds it through the command
+        // line: the set, its re-settlement and the audit entry name them.
+        let add_user = [
+            "user",
+            "add",
+            "ybj_wang",
+            "--role",
+            "insurance_officer",
+            "--region",
+            "130624",
+            "--password",
+            "Yibao-2026-county",
+        ];
+        let o = jianfu(&t.url, &add_user);
+        assert!(o.status.success(), "{}", text(&o));
         let o = jianfu(
             &t.url,
-            &["policy", "add", v2.to_str().unwrap(), "--user", "县医保局"],
+            &["policy", "add", v2.to_str().unwrap(), "--as", "ybj_wang"],
         );
         assert!(o.status.success(), "{}", text(&o));
         assert!(text(&o).contains("1 条结算记录金额变化"), "{}", text(&o));
         assert_eq!(tiers(&t.db).await[0].1, 765_000, "(9,000 − 500) × 0.90");
         let list = jianfu(&t.url, &["policy", "list"]);
-        assert!(text(&list).contains("县医保局"), "{}", text(&list));
+        assert!(text(&list).contains("ybj_wang"), "{}", text(&list));
         assert!(text(&list).contains("2023-07-01"), "{}", text(&list));
+        let entries = policy_audit(&t.db).await;
+        assert_eq!(
+            entries,
+            [("policy.add".to_string(), "ybj_wang".to_string())]
+        );
+        // Without --as the command line acts as itself; an unknown user stops.
+        let o = jianfu(
+            &t.url,
+            &["policy", "add", v2.to_str().unwrap(), "--as", "nobody"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("用户“nobody”不存在"), "{}", text(&o));
+        let o = jianfu(&t.url, &["policy", "add", v2.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(
+            policy_audit(&t.db).await.len(),
+            2,
+            "the repeat is audited too"
+        );
+        assert_eq!(policy_audit(&t.db).await[1].1, "命令行");
     }
+}
+
+/// The `policy.add` entries of the audit log: (action, user), oldest first.
+async fn policy_audit(db: &Db) -> Vec<(String, String)> {
+    let sql = "SELECT action, username FROM audit_log WHERE action = 'policy.add' ORDER BY id";
+    let mut tx = db.read().await.unwrap();
+    tx.all(sql, &[]).await.unwrap()
 }
 
 fn county_ratio(policy: &str, ratio: &str) -> String {

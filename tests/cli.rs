@@ -394,3 +394,76 @@ fn templates_and_bad_paths() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("不支持的数据库地址"), "{}", text(&out));
 }
+
+/// `db backup` while the database is in use holds the last import (which
+/// is still in SQLite's WAL: a copy of the `.db` file alone would miss it);
+/// `db restore` refuses anything but an intact jianfu database and an
+/// existing target without `--force`. PostgreSQL is pointed to its tools.
+#[tokio::test]
+async fn backups_hold_the_last_import_and_restore_checks_the_copy() {
+    for t in testing::all().await {
+        with_regions(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let persons = examples().join("persons-good.csv");
+        let o = jianfu(&t.url, &["import", "persons", persons.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let copy = dir.path().join("copy.db");
+        let o = jianfu(&t.url, &["db", "backup", copy.to_str().unwrap()]);
+        if t.engine() == jianfu_store::Engine::Postgres {
+            assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+            assert!(text(&o).contains("pg_dump --format=custom"), "{}", text(&o));
+            let o = jianfu(&t.url, &["db", "restore", copy.to_str().unwrap()]);
+            assert!(text(&o).contains("pg_restore"), "{}", text(&o));
+            continue;
+        }
+        // `t.db` stays open, so nothing has checkpointed the WAL.
+        assert!(o.status.success(), "{}", text(&o));
+        let expected = persons_state(&t.db).await;
+        let o = jianfu(&t.url, &["db", "backup", copy.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "an existing file is not overwritten"
+        );
+
+        let restored = format!("sqlite://{}", dir.path().join("restored.db").display());
+        let o = jianfu(&restored, &["db", "restore", copy.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let db = Db::open(&restored).await.unwrap();
+        assert_eq!(persons_state(&db).await, expected);
+        db.close().await;
+        let o = jianfu(&restored, &["db", "restore", copy.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("--force"), "{}", text(&o));
+        let o = jianfu(
+            &restored,
+            &["db", "restore", copy.to_str().unwrap(), "--force"],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+
+        // Not a jianfu database, or a damaged one: refused, target untouched.
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"not a database at all, just bytes").unwrap();
+        let o = jianfu(
+            &restored,
+            &["db", "restore", junk.to_str().unwrap(), "--force"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let mut damaged = std::fs::read(&copy).unwrap();
+        let len = damaged.len();
+        damaged[len / 2..len / 2 + 4096].fill(0xA5);
+        let broken = dir.path().join("broken.db");
+        std::fs::write(&broken, damaged).unwrap();
+        let o = jianfu(
+            &restored,
+            &["db", "restore", broken.to_str().unwrap(), "--force"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let db = Db::open(&restored).await.unwrap();
+        assert_eq!(
+            persons_state(&db).await,
+            expected,
+            "the target is untouched"
+        );
+    }
+}

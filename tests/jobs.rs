@@ -99,7 +99,8 @@ async fn officer(db: &Db) -> (Actor, String) {
         password: "Jobs-password-2026".into(),
         must_change_password: false,
     };
-    accounts::add_user(db, &Actor::command_line(), &new)
+    let app = jianfu_service::App::new(db.clone());
+    accounts::add_user(&app, &Actor::command_line(), &new)
         .await
         .unwrap();
     let mut c = db.read().await.unwrap();
@@ -109,7 +110,7 @@ async fn officer(db: &Db) -> (Actor, String) {
         .unwrap();
     drop(c);
     let actor = Actor::of(&user, None).unwrap();
-    let token = accounts::issue_api_token(db, &actor, "jobs test")
+    let token = accounts::issue_api_token(&app, &actor, "jobs test")
         .await
         .unwrap();
     (actor, token)

@@ -1,5 +1,6 @@
 //! What every use case runs against: the database, the one clock, and
-//! what is read once per process (the key of persons' web references).
+//! what is read once per process (the key of persons' web references, the
+//! region tree kept in memory).
 //! The web holds one [`App`], the command line makes one per command; both
 //! pass it with an [`Actor`](crate::actor::Actor) to the use cases.
 
@@ -11,6 +12,7 @@ use tokio::sync::OnceCell;
 
 use crate::clock::{self, SharedClock};
 use crate::person_ref::PersonRefs;
+use crate::regions::RegionCache;
 
 /// The context of the use cases.
 #[derive(Clone, Debug)]
@@ -19,6 +21,8 @@ pub struct App {
     pub db: Db,
     /// Where "now" comes from.
     pub clock: SharedClock,
+    /// Region lookups kept in memory.
+    pub regions: Arc<RegionCache>,
     refs: Arc<OnceCell<PersonRefs>>,
 }
 
@@ -33,6 +37,7 @@ impl App {
         App {
             db,
             clock,
+            regions: Arc::default(),
             refs: Arc::default(),
         }
     }

@@ -6,7 +6,7 @@
 use jianfu_domain::{ClaimKind, FacilityLevel, GroupSet, Money};
 use jianfu_policy::explain::{Lang, explain};
 use jianfu_policy::{ClaimInput, Step, Tiers, YearState};
-use jianfu_store::{Db, PersonClaim, StoreError};
+use jianfu_store::{PersonClaim, StoreError, Tx};
 
 /// The steps of one stored claim's settlement, with the tiers they give,
 /// or `None` when the claim does not take part in settlement (a reversal
@@ -50,18 +50,16 @@ fn input_of(c: &PersonClaim) -> Result<ClaimInput, StoreError> {
     })
 }
 
-/// The explanation text of a stored claim in `lang`.
+/// The explanation text in `lang` of stored claim `claim_id` among
+/// `claims`, its person-year's stored claims, under the stored parameter
+/// sets read on `tx`.
 pub async fn explain_stored(
-    db: &Db,
+    tx: &mut Tx,
     county: &str,
-    person_id: &str,
-    year: i32,
+    claims: &[PersonClaim],
     claim_id: &str,
     lang: Lang,
 ) -> Result<Option<String>, StoreError> {
-    let mut c = db.read().await?;
-    let claims = jianfu_store::claims::person_claims(&mut c, county, person_id, year).await?;
-    let policies = jianfu_store::policies::policy_set(&mut c).await?;
-    drop(c);
-    Ok(trace_claim(&policies, county, &claims, claim_id)?.map(|(steps, _)| explain(&steps, lang)))
+    let policies = jianfu_store::policies::policy_set(tx).await?;
+    Ok(trace_claim(&policies, county, claims, claim_id)?.map(|(steps, _)| explain(&steps, lang)))
 }

@@ -42,7 +42,7 @@ pub use registry::{
     RegionCount, RegistryImport,
 };
 pub use rollups::{Dashboard, Figures, RollupParts};
-pub use sql::{Kind, Row, Scalar, Stmt, Tx, Value};
+pub use sql::{Backup, Kind, Row, Scalar, Stmt, Tx, Value};
 
 /// A storage failure.
 #[derive(Debug, Error)]

@@ -37,6 +37,8 @@ pub enum AppError {
     Conflict(String),
     /// The body is too large.
     TooLarge,
+    /// The account must change its (reset) password before anything else.
+    PasswordChangeRequired,
     /// A failure inside; the message shown is generic.
     Internal,
 }
@@ -59,6 +61,7 @@ impl AppError {
             AppError::Invalid(..) => ErrorCode::Invalid,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::TooLarge => ErrorCode::TooLarge,
+            AppError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             AppError::Internal => ErrorCode::Internal,
         }
     }
@@ -67,7 +70,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) | AppError::Invalid(..) => StatusCode::BAD_REQUEST,
@@ -95,6 +100,10 @@ impl AppError {
                 "The page expired or the request was forged; reload and try again",
             ),
             AppError::TooLarge => zh_en("上传的内容过大", "The upload is too large"),
+            AppError::PasswordChangeRequired => zh_en(
+                "密码已由管理员重置，请先修改密码（页面“修改密码”），再使用其他功能",
+                "Your password was reset: change it before doing anything else",
+            ),
             AppError::Internal => zh_en(
                 "系统繁忙，请稍后再试",
                 "Something went wrong; please try again later",
@@ -129,6 +138,24 @@ impl From<jianfu_store::StoreError> for AppError {
     }
 }
 
+impl From<jianfu_service::Denied> for AppError {
+    fn from(_: jianfu_service::Denied) -> Self {
+        AppError::Forbidden
+    }
+}
+
+impl From<jianfu_service::UseCaseError> for AppError {
+    fn from(e: jianfu_service::UseCaseError) -> Self {
+        use jianfu_service::UseCaseError as E;
+        match e {
+            E::Denied(d) => d.into(),
+            E::NotFound => AppError::NotFound,
+            E::Invalid(message) => AppError::BadRequest(message),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 /// The stable codes of the envelope, one for each kind of [`AppError`].
 //
 // Documentation comments of the envelope's types are descriptions in the
@@ -155,13 +182,21 @@ pub enum ErrorCode {
     Conflict,
     /// 请求体过大
     TooLarge,
+    /// 密码已被重置，须先修改密码
+    PasswordChangeRequired,
+    /// 该路径不支持此请求方法
+    MethodNotAllowed,
+    /// 请求处理超时
+    Timeout,
+    /// 请求体的格式（Content-Type）不被接受
+    UnsupportedMediaType,
     /// 系统内部错误
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the order the document lists them.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -171,6 +206,10 @@ impl ErrorCode {
         ErrorCode::Invalid,
         ErrorCode::Conflict,
         ErrorCode::TooLarge,
+        ErrorCode::PasswordChangeRequired,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Timeout,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::Internal,
     ];
 
@@ -186,6 +225,10 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Conflict => "conflict",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",
         }
     }

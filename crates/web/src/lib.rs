@@ -5,19 +5,22 @@
 //! Every route but sign-in, the health check, static assets and the
 //! OpenAPI document sits behind [`auth::require_user`], which finds the
 //! caller, checks the anti-forgery token of state-changing requests, and
-//! hands handlers a [`auth::CurrentUser`] carrying the role and the
-//! jurisdiction [`jianfu_domain::Scope`]. The store's people-data queries
-//! take that scope, so a handler cannot read outside it.
+//! hands handlers a [`auth::CurrentUser`] carrying the actor (role and
+//! jurisdiction [`jianfu_domain::Scope`]). Handlers read people data and
+//! do audited actions only through the service's use cases, which take
+//! that actor: they check the permission and the jurisdiction and write
+//! the audit entries, so a handler only maps a request to a use case and
+//! its answer to a page or JSON.
 
 pub mod api;
 pub mod auth;
 pub mod cookies;
+mod envelope;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod layout;
 pub mod pages;
-pub mod regions;
 pub mod tables;
 
 use std::net::SocketAddr;
@@ -27,9 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
-use jianfu_service::App;
 use jianfu_service::jobs::{JobError, Uploads, Worker, WorkerConfig};
-use jianfu_service::person_ref::PersonRefs;
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -46,30 +47,36 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct AppState {
     /// The database.
     pub db: Db,
-    /// The use cases' context (the same database, the clock).
-    pub app: App,
     /// Whether cookies carry the `Secure` flag (on unless serving plain
     /// HTTP on a loopback address).
     pub secure_cookies: bool,
     /// Imports running in the background, as durable jobs.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
-    /// Region lookups kept in memory.
-    pub regions: std::sync::Arc<regions::RegionCache>,
-    /// Persons' references, under the database's key (read on first use).
-    person_refs: std::sync::Arc<tokio::sync::OnceCell<PersonRefs>>,
+    /// Region lookups kept in memory (the use cases' cache).
+    pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
+    /// The use cases' context (database, clock).
+    pub app: jianfu_service::App,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from
+    /// anyone else the header is ignored (it is trivially forged).
+    pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
-    /// State over `db`, keeping uploads under the system's temporary
-    /// directory (see [`AppState::with_uploads`]).
+    /// State over `db` with the system clock, keeping uploads under the
+    /// system's temporary directory (see [`AppState::with_uploads`]).
     pub fn new(db: Db, secure_cookies: bool) -> Self {
+        AppState::with_app(jianfu_service::App::new(db), secure_cookies)
+    }
+
+    /// State over the use cases' context `app` (tests set its clock).
+    pub fn with_app(app: jianfu_service::App, secure_cookies: bool) -> Self {
         AppState {
-            app: App::new(db.clone()),
-            db,
+            db: app.db.clone(),
             secure_cookies,
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
-            regions: std::sync::Arc::default(),
-            person_refs: std::sync::Arc::default(),
+            regions: app.regions.clone(),
+            app,
+            trusted_proxies: std::sync::Arc::default(),
         }
     }
 
@@ -86,12 +93,10 @@ impl AppState {
         self.jobs.worker(&self.app, config)
     }
 
-    /// Persons' references (`/persons/{county}/{no}/{person}`).
-    pub(crate) async fn person_refs(&self) -> Result<&PersonRefs, error::AppError> {
-        Ok(self
-            .person_refs
-            .get_or_try_init(|| PersonRefs::load(&self.db))
-            .await?)
+    /// The same state, believing `X-Forwarded-For` from `proxies` only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
     }
 }
 
@@ -136,6 +141,7 @@ fn protected_pages() -> Router<AppState> {
         .route("/users/{username}", get(pages::users::show))
         .route("/users/{username}/disable", post(pages::users::disable))
         .route("/users/{username}/enable", post(pages::users::enable))
+        .route("/users/{username}/unlock", post(pages::users::unlock))
         .route(
             "/users/{username}/reset-password",
             post(pages::users::reset_password),
@@ -170,6 +176,9 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Outside the timeout and the body limit, so their answers too
+        // reach API clients as the envelope.
+        .layer(middleware::from_fn(envelope::api_envelope))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

@@ -19,8 +19,9 @@ use crate::auth::encode;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 
-/// Most rows one export writes.
-pub const EXPORT_LIMIT: i64 = 100_000;
+/// Most rows one export writes (the use cases' limit of personal data,
+/// for every list alike).
+pub const EXPORT_LIMIT: i64 = jianfu_service::people::EXPORT_LIMIT;
 
 /// Paging, sorting and export parameters of a list.
 ///
@@ -79,6 +80,16 @@ pub enum ExportFormat {
     Csv,
     /// Excel workbook.
     Xlsx,
+}
+
+impl ExportFormat {
+    /// The format as `jianfu-export` (and audit entries) name it.
+    pub fn file_format(self) -> FileFormat {
+        match self {
+            ExportFormat::Csv => FileFormat::Csv,
+            ExportFormat::Xlsx => FileFormat::Xlsx,
+        }
+    }
 }
 
 /// A column of a list.
@@ -288,10 +299,7 @@ pub fn export(
     columns: &[Column],
     rows: &[Vec<Cell>],
 ) -> Result<Response, AppError> {
-    let format = match format {
-        ExportFormat::Csv => FileFormat::Csv,
-        ExportFormat::Xlsx => FileFormat::Xlsx,
-    };
+    let format = format.file_format();
     let headers = columns
         .iter()
         .map(|c| export::Column::new(t(lang, c.label), c.kind));

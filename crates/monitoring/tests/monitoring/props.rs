@@ -2,7 +2,8 @@
 //! does, order of claims does not matter, a new claim never removes a
 //! burden alert, and money is exact end to end.
 
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::{NaiveDate, TimeZone};
+use jianfu_domain::time::china;
 use jianfu_domain::{GroupSet, HouseholdType, Money, PersonStatus};
 use jianfu_monitoring::batch::evaluate_household;
 use jianfu_monitoring::export::{AlertStatus, export_row};
@@ -165,7 +166,7 @@ proptest! {
 
     #[test]
     fn money_is_exact(h in arb_household(), as_of in arb_as_of()) {
-        let raised = FixedOffset::east_opt(8 * 3600).unwrap().with_ymd_and_hms(2024, 1, 5, 9, 0, 0).unwrap();
+        let raised = china().with_ymd_and_hms(2024, 1, 5, 9, 0, 0).unwrap();
         for (a, e) in evaluate_household(&h, &ctx(as_of), &reference()) {
             let sum: Money = e.claims.iter().map(|c| c.out_of_pocket).sum();
             prop_assert_eq!(sum, a.out_of_pocket);

@@ -1,7 +1,8 @@
 //! The worked examples M1–M5 under `reference-2023`, R5's readings, the
 //! explanation, the export row and A1–A3.
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
+use jianfu_domain::time::china;
 use jianfu_domain::{ClaimKind, Group, GroupSet, HouseholdType, Money, PersonStatus};
 use jianfu_monitoring::anomaly::{AnomalyRule, check_claim, describe, find_anomalies};
 use jianfu_monitoring::batch::{evaluate_batch, evaluate_household};
@@ -262,7 +263,7 @@ fn counting_rules() {
 
 #[test]
 fn export_rows() {
-    let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+    let tz = china();
     let raised = tz.with_ymd_and_hms(2024, 1, 5, 9, 0, 0).unwrap();
     let alerts = evaluate_household(&m1(), &ctx_2023(), &reference());
     let row = export_row(&alerts[0].1, AlertStatus::Open, raised);

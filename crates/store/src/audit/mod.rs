@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::Scope;
+use jianfu_domain::time::{china_day_end, china_day_start};
 use serde::Serialize;
 
 use sqlx::AssertSqlSafe;
@@ -175,12 +176,9 @@ pub async fn search(
     limit: i64,
 ) -> Result<(Vec<AuditRow>, i64)> {
     let (lo, hi) = prefix_range(scope.prefix());
-    // Midnight in China (UTC+8) is 16:00 UTC of the day before.
-    let midnight = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
-    };
-    let from = filter.from.map(midnight);
-    let to = filter.to.and_then(|d| d.succ_opt()).map(midnight);
+    // The filter's days are China calendar days, as the pages show times.
+    let from = filter.from.map(china_day_start);
+    let to = filter.to.map(china_day_end);
     let order = filter
         .sort
         .map_or_else(|| "id DESC".to_string(), |(s, desc)| s.sql(desc));

@@ -4,7 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use jianfu_domain::time::china;
 use jianfu_domain::{ClaimRecord, GroupSet, HouseholdType};
 use sqlx::AssertSqlSafe;
 
@@ -46,11 +47,6 @@ pub(super) struct History {
     households: HashMap<(String, String), Changes>,
 }
 
-/// Beijing time, in which the platform writes `settled_at`.
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
 /// The value a logged field had at `at`: the old value of the first change
 /// after `at`, else the current value.
 fn value_at<'a>(changes: Option<&'a Changes>, at: DateTime<Utc>, current: &'a str) -> &'a str {
@@ -64,7 +60,8 @@ impl History {
     /// those of the household type, each as the change log says it was.
     pub(super) fn groups_at(&self, p: &Insured, settled_at: NaiveDateTime) -> GroupSet {
         let at = settled_at
-            .and_local_timezone(beijing())
+            // The platform writes `settled_at` in China time.
+            .and_local_timezone(china())
             .single()
             .map_or_else(|| settled_at.and_utc(), |t| t.with_timezone(&Utc));
         let own = value_at(self.persons.get(&p.id_number), at, &p.groups);

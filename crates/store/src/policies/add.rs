@@ -30,16 +30,46 @@ pub struct PolicyAdded {
 /// region. The same text twice is stored once. It runs its own
 /// transactions: the change batch is recorded outside the one that
 /// stores, and each county's rollups are rebuilt in one of their own.
+/// A use case that writes more in the same transaction (its audit entry)
+/// uses [`begin_add_policy`] instead.
 pub async fn add_policy(db: &Db, source: &str, user: &str) -> Result<PolicyAdded, AddPolicyError> {
+    match begin_add_policy(db, source, user).await? {
+        Adding::Existed(added) => Ok(added),
+        Adding::Open(open) => Ok(open.commit(db).await?),
+    }
+}
+
+/// A parameter set being added: stored and re-settled inside a
+/// transaction that is not committed yet.
+pub struct OpenPolicy {
+    imp: RegistryImport,
+    added: PolicyAdded,
+    region: String,
+    person_years: usize,
+}
+
+/// What [`begin_add_policy`] found.
+pub enum Adding {
+    /// The same text is stored already: nothing to do.
+    Existed(PolicyAdded),
+    /// Stored and re-settled, waiting for the commit.
+    Open(Box<OpenPolicy>),
+}
+
+/// The first half of [`add_policy`]: checks the text, stores it and
+/// re-settles what it governs, and leaves the transaction open so the
+/// caller may add to it (through [`OpenPolicy::tx`]) before
+/// [`OpenPolicy::commit`].
+pub async fn begin_add_policy(db: &Db, source: &str, user: &str) -> Result<Adding, AddPolicyError> {
     let policy = check_policy_source(source)?;
     if let Some(id) = policy_with_source(&mut db.read().await?, source).await? {
-        return Ok(PolicyAdded {
+        return Ok(Adding::Existed(PolicyAdded {
             id,
             existed: true,
             claims_resettled: 0,
             adjustments: 0,
             person_years: 0,
-        });
+        }));
     }
     let mut imp = RegistryImport::begin(db, "policy", &policy.name, user).await?;
     lock_settlement(imp.tx()).await?;
@@ -59,22 +89,46 @@ pub async fn add_policy(db: &Db, source: &str, user: &str) -> Result<PolicyAdded
     let years = governed_years(imp.tx(), &region, from, to).await?;
     let s = resettle(imp.tx(), policies, batch, &years, Reason::PolicyChange).await?;
     add_settle_stats(&mut imp.stats, s);
-    imp.commit(0, 0).await?;
-    if s.resettled > 0 {
-        refresh_rollups_under(db, &region).await?;
-    }
-    tracing::info!(
-        batch,
-        policy = id,
-        person_years = years.len(),
-        resettled = s.resettled,
-        "policy added"
-    );
-    Ok(PolicyAdded {
+    let added = PolicyAdded {
         id,
         existed: false,
         claims_resettled: s.resettled,
         adjustments: s.adjustments,
         person_years: years.len() as u64,
-    })
+    };
+    Ok(Adding::Open(Box::new(OpenPolicy {
+        imp,
+        added,
+        region,
+        person_years: years.len(),
+    })))
+}
+
+impl OpenPolicy {
+    /// What the addition did (committed or not yet).
+    pub fn added(&self) -> &PolicyAdded {
+        &self.added
+    }
+
+    /// The open transaction, for writes that must commit with the set.
+    pub fn tx(&mut self) -> &mut crate::Tx {
+        self.imp.tx()
+    }
+
+    /// Commits, then rebuilds the claim rollups under the set's region.
+    pub async fn commit(self, db: &Db) -> Result<PolicyAdded, crate::StoreError> {
+        let batch = self.imp.batch_id();
+        self.imp.commit(0, 0).await?;
+        if self.added.claims_resettled > 0 {
+            refresh_rollups_under(db, &self.region).await?;
+        }
+        tracing::info!(
+            batch,
+            policy = self.added.id,
+            person_years = self.person_years,
+            resettled = self.added.claims_resettled,
+            "policy added"
+        );
+        Ok(self.added)
+    }
 }

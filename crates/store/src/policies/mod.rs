@@ -103,7 +103,7 @@ impl From<sqlx::Error> for AddPolicyError {
 
 mod add;
 
-pub use add::{PolicyAdded, add_policy};
+pub use add::{Adding, OpenPolicy, PolicyAdded, add_policy, begin_add_policy};
 
 const INSERT: &str = "INSERT INTO policies \
     (name, region_prefix, valid_from, valid_to, source, loaded_at, loaded_by) \

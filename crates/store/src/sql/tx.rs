@@ -51,6 +51,17 @@ impl Db {
         Ok(Tx { conn })
     }
 
+    /// Opens a transaction that reads first and then writes what it read
+    /// (an audited read: the rows, then the entry that records the look).
+    /// The same as [`Db::begin`], which already takes SQLite's write lock
+    /// at the start: a plain transaction that has read cannot write once
+    /// another connection has committed since its read began
+    /// (`SQLITE_BUSY_SNAPSHOT`, no retry helps). The name says why the
+    /// caller needs it.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        self.begin().await
+    }
+
     /// Lends a pooled connection in autocommit, for reads and
     /// single-statement writes that need no transaction.
     pub async fn read(&self) -> Result<Tx> {

@@ -96,7 +96,7 @@ async fn audit_search_sorts_and_reads_days_in_china_time() {
         assert_eq!(names(by(AuditSort::Time, false)).await.0, ["b", "a", "c"]);
         // Today in China holds the entries just written, whatever the hour
         // in UTC; the day before holds none.
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = jianfu_domain::time::china_date(chrono::Utc::now());
         let day = |from, to| AuditFilter {
             from: Some(from),
             to: Some(to),

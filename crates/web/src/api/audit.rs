@@ -1,19 +1,20 @@
-//! The audit log through the API: the same search as the page, read only.
+//! The audit log through the API: the same search as the page (the use
+//! case `jianfu_service::audit_log::search`), read only.
 //! Personal target keys come masked.
 //!
 //! Documentation comments of the types here are field descriptions in the
 //! OpenAPI document, hence in Chinese.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use jianfu_domain::Permission;
+use axum::extract::State;
+use jianfu_service::audit_log;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::ApiResult;
+use crate::error::{ApiQuery, ApiResult};
 use crate::i18n::Lang;
 use crate::pages::audit::{AuditQuery, action_label, shown_key};
 use crate::tables::ListParams;
@@ -74,29 +75,12 @@ pub struct AuditPage {
 pub async fn search(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<AuditQuery>,
-    Query(p): Query<ListParams>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<AuditPage> {
-    user.require(Permission::ViewAudit)?;
-    let sort = match p.sort.as_deref() {
-        None | Some("") => None,
-        Some(key) => Some((
-            jianfu_store::AuditSort::from_key(key).ok_or_else(|| {
-                crate::error::AppError::BadRequest(format!(
-                    "无法按 {key} 排序：可用 at、user、action、region"
-                ))
-            })?,
-            p.desc(),
-        )),
-    };
-    let filter = jianfu_store::AuditFilter {
-        sort,
-        ..q.filter()?
-    };
-    let mut c = st.db.read().await?;
+    let search = audit_log::check(&user.actor, &q.search(&p, false))?;
     let (rows, total) =
-        jianfu_store::audit::search(&mut c, user.scope(), &filter, p.offset(), p.limit()).await?;
-    drop(c);
+        audit_log::search(&st.app, &user.actor, &search, p.offset(), p.limit()).await?;
     let items = rows
         .into_iter()
         .map(|r| AuditOut {

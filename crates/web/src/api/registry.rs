@@ -1,5 +1,6 @@
-//! Households and persons through the API, with the same jurisdiction and
-//! masking as the pages: ID and phone numbers come masked; unmasking one
+//! Households and persons through the API: the use cases of the pages
+//! (`jianfu_service::people`), so the same jurisdiction and audit entries,
+//! and the same masking: ID and phone numbers come masked; unmasking one
 //! person takes a reason and is audited.
 //!
 //! Documentation comments of the types here are field descriptions in the
@@ -7,9 +8,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use jianfu_domain::{GroupSet, HouseholdType, Permission, mask_middle};
+use jianfu_domain::{GroupSet, HouseholdType, mask_middle};
+use jianfu_service::UseCaseError;
+use jianfu_service::people::{self, ClaimsOfYear, Extent, PersonAt, PersonView};
+use jianfu_store::PersonClaim;
 use jianfu_store::registry::{self, DiagnosisRow, HouseholdRow, PersonHit, PersonRow};
-use jianfu_store::{PersonClaim, claims};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,7 +20,6 @@ use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError};
-use crate::pages::people::{find_household, find_members, find_person};
 use crate::pages::search::SearchForm;
 use crate::tables::ListParams;
 
@@ -41,6 +43,16 @@ pub struct PersonPath {
     no: String,
     /// 人员在户内的标识（家庭接口 members 中的 ref；人员留在本户期间不变）
     person: String,
+}
+
+impl PersonPath {
+    fn at(&self) -> PersonAt<'_> {
+        PersonAt {
+            county: &self.county,
+            household_no: &self.no,
+            reference: &self.person,
+        }
+    }
 }
 
 /// 家庭成员（证件号和电话默认脱敏）。
@@ -167,16 +179,15 @@ pub async fn household(
     user: CurrentUser,
     ApiPath(at): ApiPath<HouseholdPath>,
 ) -> ApiResult<HouseholdPage> {
-    user.require(Permission::ViewRegistry)?;
-    let h = find_household(&st, &user, &at.county, &at.no).await?;
-    let members = find_members(&st, &h).await?;
-    let refs = st.person_refs().await?;
-    let members = members
+    let v = people::household(&st.app, &user.actor, &at.county, &at.no, Extent::Rows).await?;
+    let htype = &v.household.household_type;
+    let members = v
+        .members
         .iter()
-        .map(|m| member(refs.of(&m.id_number), m, &h.household_type, false))
+        .map(|m| member(m.reference.clone(), &m.person, htype, false))
         .collect();
     Ok(Json(HouseholdPage {
-        household: h.into(),
+        household: v.household.into(),
         members,
     }))
 }
@@ -276,13 +287,6 @@ impl From<&DiagnosisRow> for DiagnosisOut {
     }
 }
 
-/// The claims part of a person's detail.
-struct ClaimsOfYear {
-    years: Vec<i32>,
-    year: Option<i32>,
-    claims: Vec<ClaimOut>,
-}
-
 /// 人员详情：诊断，以及（可查看结算的角色）结算年份和一年的结算。
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonDetail {
@@ -305,53 +309,31 @@ pub struct PersonDetail {
     pub claims: Option<Vec<ClaimOut>>,
 }
 
-async fn claims_of(
-    st: &AppState,
-    county: &str,
-    id_number: &str,
-    year: Option<i32>,
-) -> Result<ClaimsOfYear, AppError> {
-    let mut c = st.db.read().await?;
-    let years = claims::claim_years_of(&mut c, county, id_number).await?;
-    let year = year
-        .filter(|y| years.contains(y))
-        .or(years.first().copied());
-    let claims = match year {
-        Some(y) => claims::person_claims(&mut c, county, id_number, y)
-            .await?
-            .iter()
-            .map(claim_out)
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(ClaimsOfYear {
-        years,
-        year,
+/// The answer of a person read (`unmask`: numbers shown whole).
+fn person_detail(v: PersonView, unmask: bool) -> PersonDetail {
+    let PersonView {
+        household: h,
+        person: p,
+        reference,
+        diagnoses,
         claims,
-    })
-}
-
-async fn person_detail(
-    st: &AppState,
-    user: &CurrentUser,
-    at: &PersonPath,
-    year: Option<i32>,
-    unmask: bool,
-) -> Result<PersonDetail, AppError> {
-    let (h, p) = find_person(st, user, &at.county, &at.no, &at.person).await?;
-    let diagnoses =
-        registry::diagnoses_of(&mut st.db.read().await?, &at.county, &p.id_number).await?;
-    let claims = if user.may(Permission::ViewClaims) {
-        Some(claims_of(st, &at.county, &p.id_number, year).await?)
-    } else {
-        None
-    };
+        ..
+    } = v;
     let (claim_years, year, claims) = match claims {
-        Some(c) => (Some(c.years), Some(c.year), Some(c.claims)),
+        Some(ClaimsOfYear {
+            years,
+            year,
+            claims,
+            ..
+        }) => (
+            Some(years),
+            Some(year),
+            Some(claims.iter().map(claim_out).collect()),
+        ),
         None => (None, None, None),
     };
-    Ok(PersonDetail {
-        person: member(at.person.clone(), &p, &h.household_type, unmask),
+    PersonDetail {
+        person: member(reference, &p, &h.household_type, unmask),
         household: HouseholdBrief {
             county_code: h.county_code,
             household_no: h.household_no,
@@ -362,7 +344,7 @@ async fn person_detail(
         claim_years,
         year,
         claims,
-    })
+    }
 }
 
 /// `GET /api/v1/persons/{county}/{no}/{person}?year=`
@@ -381,8 +363,8 @@ pub async fn person(
     ApiPath(at): ApiPath<PersonPath>,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<PersonDetail> {
-    user.require(Permission::ViewRegistry)?;
-    Ok(Json(person_detail(&st, &user, &at, q.year, false).await?))
+    let v = people::person(&st.app, &user.actor, at.at(), q.year, Extent::Rows).await?;
+    Ok(Json(person_detail(v, false)))
 }
 
 /// 查看完整证件号和电话的理由。
@@ -410,20 +392,14 @@ pub async fn unmask(
     ApiPath(at): ApiPath<PersonPath>,
     ApiJson(body): ApiJson<UnmaskBody>,
 ) -> ApiResult<PersonDetail> {
-    user.require(Permission::Unmask)?;
-    let reason = body.reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::BadRequest("请说明查看理由（reason）".into()).into());
-    }
-    let (_, p) = find_person(&st, &user, &at.county, &at.no, &at.person).await?;
-    let mut entry = user.audit("unmask", &p.village_code);
-    entry.target_kind = Some("person".into());
-    entry.target_key = Some(p.id_number.clone());
-    entry.reason = Some(reason.chars().take(300).collect());
-    jianfu_store::audit::append(&mut st.db.read().await?, &entry)
+    let v = people::unmask(&st.app, &user.actor, at.at(), &body.reason, Extent::Rows)
         .await
-        .map_err(AppError::from)?;
-    Ok(Json(person_detail(&st, &user, &at, None, true).await?))
+        .map_err(|e| match e {
+            // The one refused input: no reason (the API names the field).
+            UseCaseError::Invalid(_) => AppError::BadRequest("请说明查看理由（reason）".into()),
+            e => e.into(),
+        })?;
+    Ok(Json(person_detail(v, true)))
 }
 
 /// 查询到的人员（证件号已脱敏）。
@@ -551,27 +527,18 @@ pub async fn search(
     ApiQuery(form): ApiQuery<SearchForm>,
     ApiQuery(list): ApiQuery<ListParams>,
 ) -> ApiResult<PersonPage> {
-    user.require(Permission::ViewRegistry)?;
     let q = form
         .query()
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if q.is_empty() {
-        return Err(AppError::BadRequest(
-            "请给出身份证号、姓名、户编号或地区代码中的至少一项".into(),
-        )
-        .into());
-    }
+    // Refused before the sort key, as the parameters read.
+    people::refuse_empty(&q)?;
     let sort = person_sort(&list)?;
-    let mut c = st.db.read().await?;
-    let found =
-        registry::search_persons(&mut c, user.scope(), &q, sort, list.offset(), list.limit())
-            .await?;
-    drop(c);
-    let refs = st.person_refs().await?;
+    let (offset, limit) = (list.offset(), list.limit());
+    let found = people::search(&st.app, &user.actor, &q, sort, offset, limit).await?;
     let items = found
         .hits
         .iter()
-        .map(|h| hit(h, refs.of(&h.id_number)))
+        .map(|h| hit(&h.person, h.reference.clone()))
         .collect();
     Ok(Json(PersonPage {
         total: found.total,

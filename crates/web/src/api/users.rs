@@ -5,7 +5,7 @@
 //! OpenAPI document, hence in Chinese.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::Permission;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::openapi::{StandardErrors, tags};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, AppError};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, AppError};
 use crate::pages::account::account_error;
 use crate::pages::users::{NewUserForm, create, sorted_users, temporary_password};
 use crate::tables::ListParams;
@@ -94,7 +94,7 @@ const USERNAME: &str = "用户名";
 pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<UserPage> {
     user.require(Permission::ManageUsers)?;
     let all = sorted_users(&st, &user, &p).await?;
@@ -132,7 +132,7 @@ pub async fn add(
     user.require(Permission::ManageUsers)?;
     let Json(f) = body.map_err(|e| AppError::BadRequest(format!("请求体应为 JSON：{e}")))?;
     create(&st, &user, &f).await?;
-    let row = accounts::managed_user(&st.db, &user.actor, f.username.trim())
+    let row = accounts::managed_user(&st.app, &user.actor, f.username.trim())
         .await
         .map_err(account_error)?;
     Ok((StatusCode::CREATED, Json(UserOut::from(&row))).into_response())
@@ -151,10 +151,10 @@ pub async fn add(
 pub async fn show(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     user.require(Permission::ManageUsers)?;
-    let row = accounts::managed_user(&st.db, &user.actor, &name)
+    let row = accounts::managed_user(&st.app, &user.actor, &name)
         .await
         .map_err(account_error)?;
     Ok(Json(UserOut::from(&row)))
@@ -167,10 +167,10 @@ async fn set_disabled(
     disabled: bool,
 ) -> ApiResult<UserOut> {
     user.require(Permission::ManageUsers)?;
-    accounts::set_disabled(&st.db, &user.actor, name, disabled)
+    accounts::set_disabled(&st.app, &user.actor, name, disabled)
         .await
         .map_err(account_error)?;
-    let row = accounts::managed_user(&st.db, &user.actor, name)
+    let row = accounts::managed_user(&st.app, &user.actor, name)
         .await
         .map_err(account_error)?;
     Ok(Json(UserOut::from(&row)))
@@ -189,7 +189,7 @@ async fn set_disabled(
 pub async fn disable(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     set_disabled(&st, &user, &name, true).await
 }
@@ -207,9 +207,34 @@ pub async fn disable(
 pub async fn enable(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<UserOut> {
     set_disabled(&st, &user, &name, false).await
+}
+
+/// `POST /api/v1/users/{username}/unlock`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/unlock",
+    operation_id = "unlock_user",
+    tag = tags::USERS,
+    summary = "解除登录限制：清除该用户在所有地址的登录失败记录",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = UserOut), StandardErrors)
+)]
+pub async fn unlock(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<UserOut> {
+    user.require(Permission::ManageUsers)?;
+    accounts::unlock(&st.app, &user.actor, &name)
+        .await
+        .map_err(account_error)?;
+    let row = accounts::managed_user(&st.app, &user.actor, &name)
+        .await
+        .map_err(account_error)?;
+    Ok(Json(UserOut::from(&row)))
 }
 
 /// `POST /api/v1/users/{username}/reset-password`
@@ -225,11 +250,11 @@ pub async fn enable(
 pub async fn reset_password(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Reset> {
     user.require(Permission::ManageUsers)?;
     let pw = temporary_password(&name);
-    accounts::reset_password(&st.db, &user.actor, &name, &pw)
+    accounts::reset_password(&st.app, &user.actor, &name, &pw)
         .await
         .map_err(account_error)?;
     Ok(Json(Reset {

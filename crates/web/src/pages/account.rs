@@ -64,7 +64,7 @@ pub async fn issue_token(
     user: CurrentUser,
     Form(f): Form<TokenForm>,
 ) -> Result<Markup, PageError> {
-    let token = accounts::issue_api_token(&st.db, &user.actor, f.label.trim())
+    let token = accounts::issue_api_token(&st.app, &user.actor, f.label.trim())
         .await
         .map_err(|e| PageError(account_error(e), user.lang))?;
     Ok(account_page(&user, Some(&token)))
@@ -117,7 +117,7 @@ pub async fn change_password(
         let body = password_page(&user, Some(t(lang, "两次输入的新密码不一致")));
         return Ok((StatusCode::BAD_REQUEST, body).into_response());
     }
-    if let Err(e) = accounts::change_own_password(&st.db, &user.actor, &f.old, &f.new).await {
+    if let Err(e) = accounts::change_own_password(&st.app, &user.actor, &f.old, &f.new).await {
         return match e {
             AccountError::Store(e) => Err(PageError(e.into(), lang)),
             e => Ok((

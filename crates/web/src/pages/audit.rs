@@ -2,17 +2,20 @@
 //! newest first, with export; the export is itself audited.
 //!
 //! The log is append-only: there is no route that edits or deletes an
-//! entry, and the database refuses it too. Only entries whose region lies
-//! inside the viewer's jurisdiction are found (the store's
-//! `audit_search` takes the scope). Target keys that look like ID or
-//! phone numbers are shown masked, on screen and in exports.
+//! entry, and the database refuses it too. The search and the export are
+//! use cases (`jianfu_service::audit_log`): only entries whose region lies
+//! inside the viewer's jurisdiction are found, and the export's own entry
+//! commits with its read. Target keys that look like ID or phone numbers
+//! are shown masked, on screen and in exports; times in China time.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{FixedOffset, NaiveDate};
-use jianfu_domain::{Permission, Role, mask_middle};
-use jianfu_store::{AuditFilter, AuditRow};
+use jianfu_domain::time::china;
+use jianfu_domain::{Role, mask_middle};
+use jianfu_service::UseCaseError;
+use jianfu_service::audit_log::{self, LogQuery};
+use jianfu_store::{AuditRow, AuditSort};
 use maud::html;
 use serde::Deserialize;
 
@@ -24,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 15] = [
+pub const ACTIONS: [(&str, &str); 16] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -32,6 +35,7 @@ pub const ACTIONS: [(&str, &str); 15] = [
     ("user.disable", "停用用户"),
     ("user.enable", "启用用户"),
     ("user.reset_password", "重置密码"),
+    ("user.unlock", "解除登录限制"),
     ("user.change_password", "修改密码"),
     ("api_token.issue", "生成接口令牌"),
     ("unmask", "查看完整信息"),
@@ -82,38 +86,26 @@ pub struct AuditQuery {
     pub to: Option<String>,
 }
 
-fn some(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 impl AuditQuery {
-    /// The store filter; a malformed date is refused with a message.
-    pub fn filter(&self) -> Result<AuditFilter, AppError> {
-        let day = |s: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
-            some(s)
-                .map(|d| {
-                    NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
-                        AppError::BadRequest("日期格式应为 年-月-日，如 2026-01-31".into())
-                    })
-                })
-                .transpose()
-        };
-        Ok(AuditFilter {
-            username: some(&self.user),
-            action: some(&self.action),
-            target_key: some(&self.target),
-            from: day(&self.from)?,
-            to: day(&self.to)?,
-            sort: None,
-        })
+    /// The search for the use case, sorted as `p` asks; `lenient` drops a
+    /// sort key that is not a column's (the page), else it is refused (the
+    /// API).
+    pub fn search(&self, p: &ListParams, lenient: bool) -> LogQuery {
+        let sort = p.sort.clone();
+        LogQuery {
+            user: self.user.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            sort: sort.filter(|k| !lenient || AuditSort::from_key(k).is_some()),
+            desc: p.desc(),
+        }
     }
 
     /// The query string of the filters (for links that keep them).
     pub fn query_string(&self) -> String {
-        let pairs: Vec<(&str, String)> = [
+        let pairs: Vec<(&str, &str)> = [
             ("user", &self.user),
             ("action", &self.action),
             ("target", &self.target),
@@ -121,27 +113,9 @@ impl AuditQuery {
             ("to", &self.to),
         ]
         .into_iter()
-        .filter_map(|(k, v)| some(v).map(|v| (k, v)))
+        .filter_map(|(k, v)| Some((k, v.as_deref()?.trim())).filter(|(_, v)| !v.is_empty()))
         .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-
-    /// Names of the filters used (for the export's audit entry: names
-    /// only, the values may be personal).
-    fn used(&self) -> String {
-        let names = [
-            ("user", &self.user),
-            ("action", &self.action),
-            ("target", &self.target),
-            ("from", &self.from),
-            ("to", &self.to),
-        ];
-        names
-            .into_iter()
-            .filter(|(_, v)| some(v).is_some())
-            .map(|(k, _)| k)
-            .collect::<Vec<_>>()
-            .join(",")
     }
 }
 
@@ -155,11 +129,6 @@ const COLUMNS: [Column; 8] = [
     Column::plain("说明"),
     Column::plain("来源地址"),
 ];
-
-/// China Standard Time, in which times are shown.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
-}
 
 fn cells(lang: Lang, r: &AuditRow) -> Vec<Cell> {
     let role = r.role.as_deref().and_then(Role::from_code).map_or(
@@ -187,7 +156,7 @@ fn cells(lang: Lang, r: &AuditRow) -> Vec<Cell> {
         note.push(d.clone());
     }
     vec![
-        r.at.with_timezone(&beijing())
+        r.at.with_timezone(&china())
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
             .into(),
@@ -236,55 +205,23 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let err = |e: AppError| PageError(e, lang);
-    user.require(Permission::ViewAudit).map_err(err)?;
-    let filter = match q.filter() {
-        Ok(f) => jianfu_store::AuditFilter {
-            sort: p
-                .sort
-                .as_deref()
-                .and_then(jianfu_store::AuditSort::from_key)
-                .map(|s| (s, p.desc())),
-            ..f
-        },
-        Err(e) => {
-            let body = audit_page(
-                &user,
-                &q,
-                html! { p.err role="alert" { (e.message(lang)) } },
-            );
+    let search = match audit_log::check(&user.actor, &q.search(&p, true)) {
+        Ok(s) => s,
+        Err(UseCaseError::Invalid(message)) => {
+            let body = audit_page(&user, &q, html! { p.err role="alert" { (message) } });
             return Ok((StatusCode::BAD_REQUEST, body).into_response());
         }
+        Err(e) => return Err(err(e.into())),
     };
     if let Some(format) = p.export().map_err(err)? {
-        let mut c = st.db.read().await.map_err(|e| err(e.into()))?;
-        let (list, total) =
-            jianfu_store::audit::search(&mut c, user.scope(), &filter, 0, tables::EXPORT_LIMIT)
-                .await
-                .map_err(|e| err(e.into()))?;
-        let mut entry = user.audit("audit.export", user.scope().code());
-        entry.target_kind = Some("audit_log".into());
-        entry.detail = Some(format!(
-            "rows={} of {total}; format={}; filters={}",
-            list.len(),
-            if format == tables::ExportFormat::Csv {
-                "csv"
-            } else {
-                "xlsx"
-            },
-            q.used()
-        ));
-        jianfu_store::audit::append(&mut c, &entry)
+        let list = audit_log::export(&st.app, &user.actor, &search, format.file_format())
             .await
             .map_err(|e| err(e.into()))?;
-        drop(c);
         return tables::export(lang, format, "审计日志", &COLUMNS, &rows(lang, &list)).map_err(err);
     }
-    let mut c = st.db.read().await.map_err(|e| err(e.into()))?;
-    let (list, total) =
-        jianfu_store::audit::search(&mut c, user.scope(), &filter, p.offset(), p.limit())
-            .await
-            .map_err(|e| err(e.into()))?;
-    drop(c);
+    let (list, total) = audit_log::search(&st.app, &user.actor, &search, p.offset(), p.limit())
+        .await
+        .map_err(|e| err(e.into()))?;
     let qs = q.query_string();
     let base = if qs.is_empty() {
         "/audit".to_string()

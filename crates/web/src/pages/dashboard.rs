@@ -1,12 +1,13 @@
 //! The home page: the jurisdiction's figures (households, persons by group,
 //! the year's claims and out-of-pocket) with a drill-down along the region
-//! tree, read from the per-village rollups.
+//! tree, read from the per-village rollups (the use case
+//! `jianfu_service::dashboard`, which the API answers from too).
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::Datelike;
-use jianfu_domain::{Money, Permission, RegionCode};
-use jianfu_store::rollups::{self, ChildFigures, Dashboard, Figures};
+use jianfu_domain::{Money, RegionCode};
+use jianfu_service::dashboard;
+use jianfu_store::rollups::{ChildFigures, Dashboard, Figures};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -40,35 +41,8 @@ pub(crate) async fn dashboard_of(
     user: &CurrentUser,
     q: &DashboardQuery,
 ) -> Result<Option<Dashboard>, AppError> {
-    user.require(Permission::ViewRegistry)?;
-    let region = match (q.region.as_deref(), user.scope().bound_region()) {
-        (Some(r), _) => RegionCode::parse_prefix(r).map_err(|_| AppError::NotFound)?,
-        (None, Some(own)) => own,
-        (None, None) => return Ok(None),
-    };
-    if !user.scope().contains(&region) {
-        return Err(AppError::NotFound);
-    }
-    let year = match q.year {
-        Some(y) => y,
-        None => {
-            let now = chrono::Local::now().year();
-            let mut c = st.db.read().await?;
-            rollups::latest_claim_year(&mut c, &region, now)
-                .await?
-                .filter(|y| *y >= now - 3)
-                .unwrap_or(now)
-        }
-    };
-    let row = st
-        .regions
-        .region(&st.db, region.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let children = st.regions.children(&st.db, region.as_str()).await?;
-    let mut c = st.db.read().await?;
-    let d = rollups::dashboard_of(&mut c, user.scope(), &row, children, year).await?;
-    d.map(Some).ok_or(AppError::NotFound)
+    let region = q.region.as_deref();
+    Ok(dashboard::dashboard(&st.app, &user.actor, region, q.year).await?)
 }
 
 fn yuan(fen: i64) -> String {
@@ -245,12 +219,9 @@ pub async fn dashboard(
 
 async fn national(st: &AppState, user: &CurrentUser) -> Result<Response, PageError> {
     let lang = user.lang;
-    let provinces = async {
-        let mut c = st.db.read().await?;
-        jianfu_store::regions::region_children_of_root(&mut c).await
-    }
-    .await
-    .map_err(|e| PageError(e.into(), lang))?;
+    let provinces = dashboard::provinces(&st.app, &user.actor)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
     let body = html! {
         h1 { (t(lang, "全国")) }
         p.muted { (t(lang, "请选择省份查看统计。")) }

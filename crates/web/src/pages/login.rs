@@ -114,21 +114,26 @@ pub async fn submit(
             Some(msg),
         );
     }
-    let ip = client_ip(&ext);
-    let user = match accounts::authenticate(&st.db, f.username.trim(), &f.password, &ip).await {
+    let ip = client_ip(&st, &ext, &headers);
+    let user = match accounts::authenticate(&st.app, f.username.trim(), &f.password, &ip).await {
         Ok(u) => u,
         Err(e) => {
             let status = match e {
-                LoginError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Invalid => StatusCode::UNAUTHORIZED,
                 LoginError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let msg = match e {
-                LoginError::Throttled => t(lang, "登录失败次数过多，请15分钟后再试"),
-                LoginError::Invalid => t(lang, "用户名或密码错误"),
-                LoginError::Store(_) => t(lang, "系统繁忙，请稍后再试"),
+                LoginError::Throttled { minutes } => match lang {
+                    crate::i18n::Lang::Zh => format!("登录失败次数过多，请{minutes}分钟后再试"),
+                    crate::i18n::Lang::En => {
+                        format!("Too many failed sign-ins; try again in {minutes} min")
+                    }
+                },
+                LoginError::Invalid => t(lang, "用户名或密码错误").to_string(),
+                LoginError::Store(_) => t(lang, "系统繁忙，请稍后再试").to_string(),
             };
-            return login_page(&st, lang, status, &next, &f.username, Some(msg));
+            return login_page(&st, lang, status, &next, &f.username, Some(&msg));
         }
     };
     match start_session(&st, &headers, &user).await {
@@ -163,13 +168,9 @@ pub async fn start_session(
     user: &jianfu_store::UserRow,
 ) -> Result<(String, String), AppError> {
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
-        jianfu_store::accounts::delete_session(
-            &mut st.db.read().await?,
-            &accounts::secret_hash(old),
-        )
-        .await?;
+        accounts::end_session(&st.app, old).await?;
     }
-    let (token, row) = accounts::open_session(&st.db, user).await?;
+    let (token, row) = accounts::open_session(&st.app, user).await?;
     let max_age = accounts::SESSION_IDLE.num_seconds();
     let cookie = cookies::strict(SESSION_COOKIE, &token, max_age, st.secure_cookies);
     Ok((cookie, row.csrf_token))
@@ -178,11 +179,7 @@ pub async fn start_session(
 /// `POST /logout` (behind the anti-forgery check).
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        jianfu_store::accounts::delete_session(
-            &mut st.db.read().await?,
-            &accounts::secret_hash(token),
-        )
-        .await?;
+        accounts::end_session(&st.app, token).await?;
     }
     Ok((
         [(

@@ -2,8 +2,10 @@
 //! breakdown and explanation, and the change history as a timeline; and
 //! unmasking one person's ID and phone number with a stated reason.
 //!
-//! Every lookup goes through the caller's `Scope`: a household or person
-//! outside it answers 404, the same as one that does not exist.
+//! Every read and the unmasking are use cases of `jianfu_service::people`
+//! with the caller as actor (permission, jurisdiction, audit entry): a
+//! household or person outside the jurisdiction answers 404, the same as
+//! one that does not exist. This module only shows what they return.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -12,8 +14,9 @@ use jianfu_domain::{
     ClaimKind, FacilityLevel, GroupSet, HouseholdType, Money, Permission, PersonStatus, Relation,
     mask_middle,
 };
-use jianfu_store::claims;
-use jianfu_store::registry::{self, ChangeRow, HouseholdRow, PersonRow};
+use jianfu_service::UseCaseError;
+use jianfu_service::people::{self, ClaimsOfYear, Extent, PersonAt, PersonView};
+use jianfu_store::registry::{ChangeRow, PersonRow};
 use jianfu_store::{PersonClaim, PersonYearRow};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -26,96 +29,12 @@ use crate::layout::{csrf_field, page};
 
 type PageResult = Result<Markup, PageError>;
 
-fn fail(lang: Lang) -> impl Fn(jianfu_store::StoreError) -> PageError {
-    move |e| PageError(e.into(), lang)
+fn fail<E: Into<AppError>>(lang: Lang) -> impl Fn(E) -> PageError {
+    move |e| PageError::new(e, lang)
 }
 
 fn money(fen: i64) -> String {
     Money::from_fen(fen).to_string()
-}
-
-/// The household `no` of `county`, when inside the caller's scope.
-pub(crate) async fn find_household(
-    st: &AppState,
-    user: &CurrentUser,
-    county: &str,
-    no: &str,
-) -> Result<HouseholdRow, AppError> {
-    let h = registry::household(&mut st.db.read().await?, user.scope(), county, no)
-        .await?
-        .filter(|h| user.scope().contains_str(&h.village_code));
-    h.ok_or(AppError::NotFound)
-}
-
-async fn household_in(
-    st: &AppState,
-    user: &CurrentUser,
-    county: &str,
-    no: &str,
-) -> Result<HouseholdRow, PageError> {
-    find_household(st, user, county, no)
-        .await
-        .map_err(|e| PageError(e, user.lang))
-}
-
-/// The members of a household in a stable order: head first, then by
-/// birth date and ID number. A person's address is the household and the
-/// person's reference (`jianfu_service::person_ref`), so no ID number
-/// ever appears in a URL.
-pub(crate) async fn find_members(
-    st: &AppState,
-    h: &HouseholdRow,
-) -> Result<Vec<PersonRow>, AppError> {
-    let mut m =
-        registry::household_members(&mut st.db.read().await?, &h.county_code, &h.household_no)
-            .await?;
-    m.sort_by(|a, b| {
-        (a.relation != "head", a.birth_date, &a.id_number).cmp(&(
-            b.relation != "head",
-            b.birth_date,
-            &b.id_number,
-        ))
-    });
-    Ok(m)
-}
-
-async fn members_of(
-    st: &AppState,
-    lang: Lang,
-    h: &HouseholdRow,
-) -> Result<Vec<PersonRow>, PageError> {
-    find_members(st, h).await.map_err(|e| PageError(e, lang))
-}
-
-/// The member of household `no` of `county` whose reference is `r`, when
-/// inside the caller's scope.
-pub(crate) async fn find_person(
-    st: &AppState,
-    user: &CurrentUser,
-    county: &str,
-    no: &str,
-    r: &str,
-) -> Result<(HouseholdRow, PersonRow), AppError> {
-    let h = find_household(st, user, county, no).await?;
-    let refs = st.person_refs().await?;
-    let p = find_members(st, &h)
-        .await?
-        .into_iter()
-        .find(|p| refs.of(&p.id_number) == r)
-        .filter(|p| user.scope().contains_str(&p.village_code));
-    p.map(|p| (h, p)).ok_or(AppError::NotFound)
-}
-
-async fn person_in(
-    st: &AppState,
-    user: &CurrentUser,
-    county: &str,
-    no: &str,
-    r: &str,
-) -> Result<(HouseholdRow, PersonRow), PageError> {
-    find_person(st, user, county, no, r)
-        .await
-        .map_err(|e| PageError(e, user.lang))
 }
 
 pub(crate) fn person_href(county: &str, no: &str, r: &str) -> String {
@@ -142,28 +61,10 @@ pub async fn household(
     Path((county, no)): Path<(String, String)>,
 ) -> PageResult {
     let lang = user.lang;
-    user.require(Permission::ViewRegistry)
-        .map_err(|e| PageError(e, lang))?;
-    let h = household_in(&st, &user, &county, &no).await?;
-    let members = members_of(&st, lang, &h).await?;
-    let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
-    let mut c = st.db.read().await.map_err(fail(lang))?;
-    let mut found = registry::diagnoses_of_household(&mut c, &h.county_code, &h.household_no)
+    let v = people::household(&st.app, &user.actor, &county, &no, Extent::Record)
         .await
         .map_err(fail(lang))?;
-    // In the order of the members, each one's newest first.
-    let mut diagnoses = Vec::with_capacity(found.len());
-    for m in &members {
-        diagnoses.extend(
-            found
-                .extract_if(.., |d| d.id_number == m.id_number)
-                .map(|d| (m.name.clone(), d)),
-        );
-    }
-    let history = registry::history(&mut c, &h.county_code, Some(&h.household_no), None)
-        .await
-        .map_err(fail(lang))?;
-    drop(c);
+    let (h, members, diagnoses, history) = (&v.household, &v.members, &v.diagnoses, &v.history);
     let htype = HouseholdType::from_code(&h.household_type).map_or("", |t| t.label());
     let title = format!("{} {}", t(lang, "家庭"), h.household_no);
     let body = html! {
@@ -182,9 +83,10 @@ pub async fn household(
                 th { (t(lang, "性别")) } th { (t(lang, "出生日期")) } th { (t(lang, "人员类别")) }
                 th { (t(lang, "联系电话")) } th { (t(lang, "状态")) }
             } }
-            tbody { @for m in &members {
+            tbody { @for m in members {
+                @let (r, m) = (&m.reference, &m.person);
                 tr {
-                    td data-label=(t(lang, "姓名")) { a href=(person_href(&m.county_code, &h.household_no, &refs.of(&m.id_number))) { (m.name) } }
+                    td data-label=(t(lang, "姓名")) { a href=(person_href(&m.county_code, &h.household_no, r)) { (m.name) } }
                     td data-label=(t(lang, "与户主关系")) { (Relation::from_code(&m.relation).map_or("", |r| r.label())) }
                     td data-label=(t(lang, "身份证号")) { (mask_middle(&m.id_number)) }
                     td data-label=(t(lang, "性别")) { (sex_label(lang, &m.sex)) }
@@ -199,7 +101,7 @@ pub async fn household(
         @if diagnoses.is_empty() { p.muted { (t(lang, "无诊断记录")) } } @else {
             div.tablewrap { table.cards-sm {
                 thead { tr { th { (t(lang, "姓名")) } th { (t(lang, "疾病编码")) } th { (t(lang, "疾病名称")) } th { (t(lang, "确诊日期")) } th { (t(lang, "确诊机构")) } } }
-                tbody { @for (name, d) in &diagnoses {
+                tbody { @for (name, d) in diagnoses {
                     tr {
                         td data-label=(t(lang, "姓名")) { (name) }
                         td data-label=(t(lang, "疾病编码")) { (d.icd10) }
@@ -211,7 +113,7 @@ pub async fn household(
             } }
         }
         h2 { (t(lang, "变更记录")) }
-        (timeline(lang, &history))
+        (timeline(lang, history))
     };
     Ok(page(&user, "/search", &title, body))
 }
@@ -260,52 +162,22 @@ pub async fn person(
     Path((county, no, r)): Path<(String, String, String)>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    person_page(&st, &user, (&county, &no, &r), q.year, None).await
+    let at = PersonAt {
+        county: &county,
+        household_no: &no,
+        reference: &r,
+    };
+    let v = people::person(&st.app, &user.actor, at, q.year, Extent::Record)
+        .await
+        .map_err(fail(user.lang))?;
+    Ok(person_page(&user, &v, None))
 }
 
-async fn person_page(
-    st: &AppState,
-    user: &CurrentUser,
-    (county, no, r): (&str, &str, &str),
-    year: Option<i32>,
-    unmasked: Option<&str>,
-) -> PageResult {
+/// A person's page; `unmasked` is the reason stated when the ID and
+/// phone numbers are shown whole.
+fn person_page(user: &CurrentUser, v: &PersonView, unmasked: Option<&str>) -> Markup {
     let lang = user.lang;
-    user.require(Permission::ViewRegistry)
-        .map_err(|e| PageError(e, lang))?;
-    let (h, p) = person_in(st, user, county, no, r).await?;
-    let id = p.id_number.as_str();
-    let mut c = st.db.read().await.map_err(fail(lang))?;
-    let diagnoses = registry::diagnoses_of(&mut c, county, id)
-        .await
-        .map_err(fail(lang))?;
-    let history = registry::history(&mut c, county, None, Some(id))
-        .await
-        .map_err(fail(lang))?;
-    drop(c);
-    let mut c = st.db.read().await.map_err(fail(lang))?;
-    let years = if user.may(Permission::ViewClaims) {
-        claims::claim_years_of(&mut c, county, id)
-            .await
-            .map_err(fail(lang))?
-    } else {
-        Vec::new()
-    };
-    let year = year
-        .filter(|y| years.contains(y))
-        .or(years.first().copied());
-    let (claims, py) = match year {
-        Some(y) => (
-            claims::person_claims(&mut c, county, id, y)
-                .await
-                .map_err(fail(lang))?,
-            claims::person_year(&mut c, county, id, y)
-                .await
-                .map_err(fail(lang))?,
-        ),
-        None => (Vec::new(), None),
-    };
-    drop(c);
+    let (h, p) = (&v.household, &v.person);
     let (id_shown, phone_shown) = match unmasked {
         Some(_) => (p.id_number.clone(), p.phone.clone().unwrap_or_default()),
         None => (
@@ -313,11 +185,11 @@ async fn person_page(
             p.phone.as_deref().map(mask_middle).unwrap_or_default(),
         ),
     };
-    let href = person_href(county, no, r);
+    let href = person_href(&h.county_code, &h.household_no, &v.reference);
     let body = html! {
         nav.crumbs.muted {
             a href="/" { (t(lang, "首页")) } " › "
-            a href=(household_href(county, &h.household_no)) { (t(lang, "家庭")) " " (h.household_no) } " › " (p.name)
+            a href=(household_href(&h.county_code, &h.household_no)) { (t(lang, "家庭")) " " (h.household_no) } " › " (p.name)
         }
         h1 { (p.name) }
         @if let Some(reason) = unmasked { p.warn { (t(lang, "已显示完整信息，本次查看已记入审计日志。理由：")) (reason) } }
@@ -327,7 +199,7 @@ async fn person_page(
             dt { (t(lang, "性别")) } dd { (sex_label(lang, &p.sex)) }
             dt { (t(lang, "出生日期")) } dd { (p.birth_date) }
             dt { (t(lang, "与户主关系")) } dd { (Relation::from_code(&p.relation).map_or("", |r| r.label())) }
-            dt { (t(lang, "人员类别")) } dd { (groups_of(&p, &h.household_type).labels()) }
+            dt { (t(lang, "人员类别")) } dd { (groups_of(p, &h.household_type).labels()) }
             dt { (t(lang, "状态")) } dd { (PersonStatus::from_code(&p.status).map_or("", |s| s.label())) }
             dt { (t(lang, "所在村")) } dd { (h.village_name.as_deref().unwrap_or(&h.village_code)) }
         }
@@ -335,23 +207,28 @@ async fn person_page(
             p { a.button.secondary #unmask href={ (href) "/unmask" } { (t(lang, "查看完整证件号和电话")) } }
         }
         h2 { (t(lang, "疾病诊断")) }
-        @if diagnoses.is_empty() { p.muted { (t(lang, "无诊断记录")) } } @else {
-            ul { @for d in &diagnoses { li { (d.icd10) " " (d.disease_name.as_deref().unwrap_or("")) " · " (d.diagnosed_on) " · " (d.facility.as_deref().unwrap_or("")) } } }
+        @if v.diagnoses.is_empty() { p.muted { (t(lang, "无诊断记录")) } } @else {
+            ul { @for d in &v.diagnoses { li { (d.icd10) " " (d.disease_name.as_deref().unwrap_or("")) " · " (d.diagnosed_on) " · " (d.facility.as_deref().unwrap_or("")) } } }
         }
-        @if user.may(Permission::ViewClaims) {
-            h2 { (t(lang, "医疗费用结算")) }
-            @if years.is_empty() { p.muted { (t(lang, "无结算记录")) } } @else {
-                p.pager { @for y in &years {
-                    @if Some(*y) == year { strong { (y) } } @else { a href={ (href) "?year=" (y) } { (y) } }
-                } }
-                @if let Some(py) = &py { (year_cards(lang, py)) }
-                (claims_table(lang, &href, year.unwrap_or_default(), &claims))
-            }
-        }
+        @if let Some(c) = &v.claims { (claims_section(lang, &href, c)) }
         h2 { (t(lang, "变更记录")) }
-        (timeline(lang, &history))
+        (timeline(lang, &v.history))
     };
-    Ok(page(user, "/search", &p.name, body))
+    page(user, "/search", &p.name, body)
+}
+
+/// The claims of a person's page: the years, the year's totals and claims.
+fn claims_section(lang: Lang, href: &str, c: &ClaimsOfYear) -> Markup {
+    html! {
+        h2 { (t(lang, "医疗费用结算")) }
+        @if c.years.is_empty() { p.muted { (t(lang, "无结算记录")) } } @else {
+            p.pager { @for y in &c.years {
+                @if Some(*y) == c.year { strong { (y) } } @else { a href={ (href) "?year=" (y) } { (y) } }
+            } }
+            @if let Some(py) = &c.totals { (year_cards(lang, py)) }
+            (claims_table(lang, href, c.year.unwrap_or_default(), &c.claims))
+        }
+    }
 }
 
 fn year_cards(lang: Lang, py: &PersonYearRow) -> Markup {
@@ -419,43 +296,27 @@ pub async fn claim(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let lang = user.lang;
-    user.require(Permission::ViewClaims)
-        .map_err(|e| PageError(e, lang))?;
-    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
-    let id = p.id_number.clone();
-    let mut conn = st.db.read().await.map_err(fail(lang))?;
-    let years = claims::claim_years_of(&mut conn, &county, &id)
-        .await
-        .map_err(fail(lang))?;
-    let mut found = None;
-    for y in q.year.into_iter().chain(years) {
-        let claims = claims::person_claims(&mut conn, &county, &id, y)
-            .await
-            .map_err(fail(lang))?;
-        if let Some(c) = claims.iter().find(|c| c.claim_id == claim_id) {
-            found = Some((y, c.clone()));
-            break;
-        }
-    }
-    drop(conn);
-    let Some((year, c)) = found else {
-        return Err(PageError(AppError::NotFound, lang));
+    let at = PersonAt {
+        county: &county,
+        household_no: &no,
+        reference: &r,
     };
     let plang = match lang {
         Lang::Zh => jianfu_policy::Lang::Zh,
         Lang::En => jianfu_policy::Lang::En,
     };
-    let text =
-        jianfu_service::explain::explain_stored(&st.db, &county, &id, year, &claim_id, plang)
-            .await
-            .map_err(fail(lang))?;
+    let v = people::claim(&st.app, &user.actor, at, &claim_id, q.year, plang)
+        .await
+        .map_err(fail(lang))?;
+    let (p, c) = (&v.person, &v.claim);
+    let href = person_href(&county, &no, &r);
     let title = format!("{} {}", t(lang, "结算单"), c.claim_id);
     let body = html! {
-        nav.crumbs.muted { a href=(person_href(&county, &no, &r)) { (p.name) } " › " (c.claim_id) }
+        nav.crumbs.muted { a href=(href) { (p.name) } " › " (c.claim_id) }
         h1 { (title) }
-        (claims_table(lang, &person_href(&county, &no, &r), year, std::slice::from_ref(&c)))
+        (claims_table(lang, &href, v.year, std::slice::from_ref(c)))
         h2 { (t(lang, "计算过程")) }
-        @match text {
+        @match &v.explanation {
             Some(text) => pre.explain #explanation { (text) },
             None => p.muted { (t(lang, "冲销单和已被冲销的结算单不参与计算。")) },
         }
@@ -470,9 +331,14 @@ pub async fn unmask_form(
     Path((county, no, r)): Path<(String, String, String)>,
 ) -> PageResult {
     let lang = user.lang;
-    user.require(Permission::Unmask)
-        .map_err(|e| PageError(e, lang))?;
-    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
+    let at = PersonAt {
+        county: &county,
+        household_no: &no,
+        reference: &r,
+    };
+    let p = people::unmask_subject(&st.app, &user.actor, at)
+        .await
+        .map_err(fail(lang))?;
     let body = html! {
         h1 { (t(lang, "查看完整信息")) }
         p { (p.name) " · " (mask_middle(&p.id_number)) }
@@ -511,26 +377,22 @@ pub async fn unmask(
     Form(f): Form<UnmaskForm>,
 ) -> PageResult {
     let lang = user.lang;
-    user.require(Permission::Unmask)
-        .map_err(|e| PageError(e, lang))?;
     let reason = format!("{} {}", f.reason.trim(), f.note.trim())
         .trim()
         .to_string();
-    if reason.is_empty() {
-        return Err(PageError(
-            AppError::BadRequest(t(lang, "请说明查看理由").into()),
-            lang,
-        ));
-    }
-    let (_, p) = person_in(&st, &user, &county, &no, &r).await?;
-    let mut entry = user.audit("unmask", &p.village_code);
-    entry.target_kind = Some("person".into());
-    entry.target_key = Some(p.id_number.clone());
-    entry.reason = Some(reason.chars().take(300).collect());
-    let mut c = st.db.read().await.map_err(fail(lang))?;
-    jianfu_store::audit::append(&mut c, &entry)
+    let at = PersonAt {
+        county: &county,
+        household_no: &no,
+        reference: &r,
+    };
+    let v = people::unmask(&st.app, &user.actor, at, &reason, Extent::Record)
         .await
-        .map_err(fail(lang))?;
-    drop(c);
-    person_page(&st, &user, (&county, &no, &r), None, Some(&reason)).await
+        .map_err(|e| match e {
+            // The one refused input: no reason (the page says it in its language).
+            UseCaseError::Invalid(_) => {
+                PageError(AppError::BadRequest(t(lang, "请说明查看理由").into()), lang)
+            }
+            e => PageError::new(e, lang),
+        })?;
+    Ok(person_page(&user, &v, Some(&reason)))
 }

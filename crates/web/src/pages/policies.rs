@@ -4,9 +4,9 @@
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use jianfu_domain::{Permission, Scope};
+use jianfu_domain::Permission;
 use jianfu_policy::Policy;
-use jianfu_store::policies::{self, check_policy_source};
+use jianfu_service::policies;
 use jianfu_store::{AddPolicyError, PolicyRow};
 use maud::{Markup, html};
 
@@ -16,14 +16,6 @@ use crate::error::{AppError, PageError};
 use crate::i18n::t;
 use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
-
-/// True when the set concerns the caller's jurisdiction (it lies inside,
-/// or the jurisdiction lies inside its region).
-pub(crate) fn concerns(scope: &Scope, p: &PolicyRow) -> bool {
-    scope.contains_str(&p.region_prefix)
-        || p.region_prefix.starts_with(scope.prefix())
-        || scope.prefix().starts_with(&p.region_prefix)
-}
 
 const COLUMNS: [Column; 6] = [
     Column::num("id", "编号"),
@@ -36,10 +28,7 @@ const COLUMNS: [Column; 6] = [
 
 /// The stored sets the caller may read.
 pub(crate) async fn visible(st: &AppState, user: &CurrentUser) -> Result<Vec<PolicyRow>, AppError> {
-    user.require(Permission::ViewClaims)?;
-    let mut rows = policies::policies(&mut st.db.read().await?).await?;
-    rows.retain(|p| concerns(user.scope(), p));
-    Ok(rows)
+    Ok(policies::list(&st.app, &user.actor).await?)
 }
 
 /// `GET /policies`
@@ -121,49 +110,25 @@ fn upload_form(user: &CurrentUser, source: &str, errors: &[String]) -> Markup {
     }
 }
 
-/// Stores a new set for the caller: checked, inside the jurisdiction,
-/// audited. Errors are the key-path messages of the checker.
+/// Stores a new set for the caller (the use case checks, re-settles and
+/// audits). Errors are the key-path messages of the checker.
 pub(crate) async fn add(
     st: &AppState,
     user: &CurrentUser,
     source: &str,
 ) -> Result<jianfu_store::PolicyAdded, AppError> {
-    user.require(Permission::ManagePolicies)?;
-    let policy = check_policy_source(source).map_err(|e| invalid(&e))?;
-    if !user.scope().contains_str(&policy.region) {
-        return Err(AppError::Invalid(
-            "政策参数的地区不在您的管辖范围内".into(),
-            vec![format!(
-                "region = “{}”：不在您的管辖范围 {} 内",
-                policy.region,
-                user.scope()
-            )],
-        ));
-    }
-    let added = policies::add_policy(&st.db, source, &user.user.username)
+    use jianfu_service::policies::AddError;
+    policies::add(&st.app, &user.actor, source)
         .await
         .map_err(|e| match e {
-            AddPolicyError::Store(e) => AppError::from(e),
-            other => invalid(&other),
-        })?;
-    let mut entry = user.audit("policy.add", &policy.region);
-    entry.target_kind = Some("policy".into());
-    entry.target_key = Some(added.id.to_string());
-    entry.new_value = Some(format!(
-        "{} {}–{}",
-        policy.name, policy.valid_from, policy.valid_to
-    ));
-    entry.detail = Some(format!(
-        "existed={} person_years={} claims_resettled={} adjustments={}",
-        added.existed, added.person_years, added.claims_resettled, added.adjustments
-    ));
-    jianfu_store::audit::append(&mut st.db.read().await?, &entry).await?;
-    tracing::info!(
-        policy = added.id,
-        resettled = added.claims_resettled,
-        "policy added"
-    );
-    Ok(added)
+            AddError::Denied(_) => AppError::Forbidden,
+            AddError::Invalid(e) => invalid(&e),
+            e @ AddError::OutsideJurisdiction { .. } => AppError::Invalid(
+                "政策参数的地区不在您的管辖范围内".into(),
+                vec![e.to_string()],
+            ),
+            AddError::Store(e) => AppError::from(e),
+        })
 }
 
 fn invalid(e: &AddPolicyError) -> AppError {
@@ -225,15 +190,7 @@ pub(crate) async fn one(
     user: &CurrentUser,
     id: i64,
 ) -> Result<(PolicyRow, String), AppError> {
-    let row = visible(st, user)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AppError::NotFound)?;
-    let source = policies::policy_source(&mut st.db.read().await?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((row, source))
+    Ok(policies::get(&st.app, &user.actor, id).await?)
 }
 
 /// `GET /policies/{id}`

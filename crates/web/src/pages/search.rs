@@ -4,15 +4,15 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
-use jianfu_service::person_ref::PersonRefs;
-use jianfu_store::registry::{self, PersonHit, PersonPage, PersonSearch, PersonSort};
-use maud::html;
+use jianfu_service::people::{self, Hit};
+use jianfu_store::registry::{PersonSearch, PersonSort};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, encode};
-use crate::error::PageError;
-use crate::i18n::t;
+use crate::error::{AppError, PageError};
+use crate::i18n::{Lang, t};
 use crate::layout::page;
 use crate::pages::people::{household_href, person_href};
 use crate::tables::{self, Cell, Column, ListParams, Table};
@@ -104,7 +104,8 @@ const COLUMNS: [Column; 8] = [
 
 /// A row of the results: the name opens the person, the 户编号 the
 /// household.
-fn row(h: &PersonHit, refs: &PersonRefs) -> Vec<Cell> {
+fn row(hit: &Hit) -> Vec<Cell> {
+    let h = &hit.person;
     let groups = GroupSet::parse_list(&h.groups.replace('|', ","))
         .unwrap_or_default()
         .union(
@@ -112,7 +113,7 @@ fn row(h: &PersonHit, refs: &PersonRefs) -> Vec<Cell> {
                 .map_or(GroupSet::EMPTY, |t| t.implied_groups()),
         );
     let household = household_href(&h.county_code, &h.household_no);
-    let person = person_href(&h.county_code, &h.household_no, &refs.of(&h.id_number));
+    let person = person_href(&h.county_code, &h.household_no, &hit.reference);
     vec![
         Cell::link(&h.name, &person),
         mask_middle(&h.id_number).into(),
@@ -169,59 +170,9 @@ async fn villages(st: &AppState, user: &CurrentUser) -> Vec<(String, String)> {
     out
 }
 
-/// `GET /search`
-pub async fn search(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(form): Query<SearchForm>,
-    Query(list): Query<ListParams>,
-) -> Result<Response, PageError> {
-    let lang = user.lang;
-    user.require(Permission::ViewRegistry)
-        .map_err(|e| PageError(e, lang))?;
-    let query = form.query();
-    let export = list.export().map_err(|e| PageError(e, lang))?;
-    let sort = list
-        .sort
-        .as_deref()
-        .and_then(PersonSort::from_key)
-        .map(|s| (s, list.desc()));
-    let found = match &query {
-        Ok(q) if !q.is_empty() => {
-            let (offset, limit) = match export {
-                Some(_) => (0, tables::EXPORT_LIMIT),
-                None => (list.offset(), list.limit()),
-            };
-            let found = async {
-                let mut c = st.db.read().await?;
-                registry::search_persons(&mut c, user.scope(), q, sort, offset, limit).await
-            }
-            .await
-            .map_err(|e| PageError(e.into(), lang))?;
-            Some(found)
-        }
-        _ => None,
-    };
-    if let (Some(format), Some(PersonPage { hits, .. })) = (export, &found) {
-        user.require(Permission::ExportPersonal)
-            .map_err(|e| PageError(e, lang))?;
-        let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
-        let rows: Vec<Vec<Cell>> = hits.iter().map(|h| row(h, refs)).collect();
-        let mut entry = user.audit("export", user.scope().code());
-        entry.target_kind = Some("persons".into());
-        entry.detail = Some(format!("人员查询结果 {} 条", rows.len()));
-        let mut c = st.db.read().await.map_err(|e| PageError(e.into(), lang))?;
-        jianfu_store::audit::append(&mut c, &entry)
-            .await
-            .map_err(|e| PageError(e.into(), lang))?;
-        drop(c);
-        return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows)
-            .map_err(|e| PageError(e, lang));
-    }
-    let villages = villages(&st, &user).await;
-    let refs = st.person_refs().await.map_err(|e| PageError(e, lang))?;
-    let body = html! {
-        h1 { (t(lang, "查询家庭和人员")) }
+/// The search form, keeping what was typed.
+fn search_form(lang: Lang, form: &SearchForm, villages: &[(String, String)]) -> Markup {
+    html! {
         form.inline method="get" action="/search" {
             label { (t(lang, "身份证号")) input #q-id name="id_number" value=(form.id_number) maxlength="18" inputmode="text"; }
             label { (t(lang, "姓名")) input #q-name name="name" value=(form.name) maxlength="30"; }
@@ -232,7 +183,7 @@ pub async fn search(
                 label { (t(lang, "乡镇／村"))
                     select name="village" {
                         option value="" { (t(lang, "全部")) }
-                        @for (code, name) in &villages {
+                        @for (code, name) in villages {
                             option value=(code) selected[*code == form.village] { (name) }
                         }
                     }
@@ -240,6 +191,50 @@ pub async fn search(
             }
             button #search type="submit" { (t(lang, "查询")) }
         }
+    }
+}
+
+/// `GET /search`
+pub async fn search(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(form): Query<SearchForm>,
+    Query(list): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let err = |e: AppError| PageError(e, lang);
+    // The page answers without a use case when there is nothing to search.
+    user.require(Permission::ViewRegistry).map_err(err)?;
+    let query = form.query();
+    let export = list.export().map_err(err)?;
+    let sort = list
+        .sort
+        .as_deref()
+        .and_then(PersonSort::from_key)
+        .map(|s| (s, list.desc()));
+    let q = match &query {
+        Ok(q) if !q.is_empty() => Some(q),
+        _ => None,
+    };
+    if let (Some(format), Some(q)) = (export, q) {
+        let found = people::export_search(&st.app, &user.actor, q, sort)
+            .await
+            .map_err(|e| err(e.into()))?;
+        let rows: Vec<Vec<Cell>> = found.hits.iter().map(row).collect();
+        return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows).map_err(err);
+    }
+    let found = match q {
+        Some(q) => Some(
+            people::search(&st.app, &user.actor, q, sort, list.offset(), list.limit())
+                .await
+                .map_err(|e| err(e.into()))?,
+        ),
+        None => None,
+    };
+    let villages = villages(&st, &user).await;
+    let body = html! {
+        h1 { (t(lang, "查询家庭和人员")) }
+        (search_form(lang, &form, &villages))
         @match (&query, &found) {
             (Err(msg), _) => p.err role="alert" { (msg) },
             (_, None) => p.muted { (t(lang, "请输入身份证号、姓名（可只输姓）、户编号或选择地区。")) },
@@ -249,7 +244,7 @@ pub async fn search(
                 }
                 (tables::render(lang, &Table {
                     columns: &COLUMNS,
-                    rows: found.hits.iter().map(|h| row(h, refs)).collect(),
+                    rows: found.hits.iter().map(row).collect(),
                     total: found.total,
                     more: found.more,
                     params: &ListParams {

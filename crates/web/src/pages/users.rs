@@ -13,9 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::region::RegionLevel;
+use jianfu_domain::time::china;
 use jianfu_domain::{Permission, Role, Scope};
 use jianfu_service::accounts::{self, NewAccount};
-use jianfu_store::{AuditFilter, UserRow};
+use jianfu_service::audit_log;
+use jianfu_store::UserRow;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -69,7 +71,9 @@ pub async fn sorted_users(
     user: &CurrentUser,
     p: &ListParams,
 ) -> Result<Vec<UserRow>, AppError> {
-    let mut list = jianfu_store::accounts::users_in(&mut st.db.read().await?, user.scope()).await?;
+    let mut list = accounts::users(&st.app, &user.actor)
+        .await
+        .map_err(account_error)?;
     // Stable sorts: the store's order (by name) breaks ties.
     match p.sort.as_deref() {
         Some("name") => list.sort_by(|a, b| a.display_name.cmp(&b.display_name)),
@@ -106,7 +110,7 @@ fn cells(lang: Lang, u: &UserRow) -> Vec<Cell> {
         region_label(lang, &u.region).into(),
         status_label(lang, u).into(),
         u.created_at
-            .with_timezone(&audit::beijing())
+            .with_timezone(&china())
             .format("%Y-%m-%d %H:%M")
             .to_string()
             .into(),
@@ -184,7 +188,7 @@ pub async fn create(st: &AppState, user: &CurrentUser, f: &NewUserForm) -> Resul
         password: f.password.clone(),
         must_change_password: true,
     };
-    accounts::add_user(&st.db, &user.actor, &new)
+    accounts::add_user(&st.app, &user.actor, &new)
         .await
         .map(|_| ())
         .map_err(account_error)
@@ -340,6 +344,7 @@ pub async fn show(
         Some("added") => Some(t(lang, "用户已创建。首次登录时须修改初始密码。")),
         Some("disabled") => Some(t(lang, "用户已停用，其登录会话和接口令牌已失效。")),
         Some("enabled") => Some(t(lang, "用户已启用。")),
+        Some("unlocked") => Some(t(lang, "已解除登录限制：该用户的登录失败记录已清除。")),
         _ => None,
     };
     user_page(&st, &user, &name, done, None).await
@@ -355,12 +360,12 @@ async fn user_page(
     let lang = user.lang;
     let err = |e: AppError| PageError(e, lang);
     user.require(Permission::ManageUsers).map_err(err)?;
-    let target = accounts::managed_user(&st.db, &user.actor, name)
+    let target = accounts::managed_user(&st.app, &user.actor, name)
         .await
         .map_err(|e| err(account_error(e)))?;
-    let entries = recent_entries(st, user, &target.username)
+    let entries = audit_log::about_user(&st.app, &user.actor, &target.username)
         .await
-        .map_err(err)?;
+        .map_err(|e| err(e.into()))?;
     let path = format!("/users/{}", encode(&target.username));
     let itself = user.user.id == target.id;
     Ok(page(
@@ -384,7 +389,7 @@ async fn user_page(
                 dt { (t(lang, "管辖地区")) } dd { (region_label(lang, &target.region)) }
                 dt { (t(lang, "状态")) } dd #status { (status_label(lang, &target)) }
                 dt { (t(lang, "须改密码")) } dd { (if target.must_change_password { t(lang, "是") } else { t(lang, "否") }) }
-                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&audit::beijing()).format("%Y-%m-%d %H:%M")) }
+                dt { (t(lang, "创建时间")) } dd { (target.created_at.with_timezone(&china()).format("%Y-%m-%d %H:%M")) }
             }
             @if !itself {
                 div.cards {
@@ -399,12 +404,16 @@ async fn user_page(
                             button type="submit" id="disable" { (t(lang, "停用")) }
                         }
                     }
+                    form.inline method="post" action={ (path) "/unlock" } {
+                        (csrf_field(user))
+                        button.secondary type="submit" id="unlock" { (t(lang, "解除登录限制")) }
+                    }
                     form.inline method="post" action={ (path) "/reset-password" } {
                         (csrf_field(user))
                         button.secondary type="submit" id="reset-password" { (t(lang, "重置密码")) }
                     }
                 }
-                p.muted.small { (t(lang, "停用会立即结束该用户的所有会话并吊销其接口令牌；重置密码会生成临时密码，该用户下次登录时必须修改。")) }
+                p.muted.small { (t(lang, "停用会立即结束该用户的所有会话并吊销其接口令牌；重置密码会生成临时密码并同样吊销其会话和接口令牌，该用户下次登录时必须修改；多次输错密码后，解除登录限制可让本人不必等待。")) }
             }
             h2 { (t(lang, "最近的审计记录")) }
             @if user.may(Permission::ViewAudit) {
@@ -415,31 +424,6 @@ async fn user_page(
     ))
 }
 
-/// The latest entries by or about `username`, inside the caller's scope.
-async fn recent_entries(
-    st: &AppState,
-    user: &CurrentUser,
-    username: &str,
-) -> Result<Vec<jianfu_store::AuditRow>, AppError> {
-    let by = AuditFilter {
-        username: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let about = AuditFilter {
-        target_key: Some(username.to_string()),
-        ..AuditFilter::default()
-    };
-    let mut c = st.db.read().await?;
-    let (mut list, _) = jianfu_store::audit::search(&mut c, user.scope(), &by, 0, 20).await?;
-    let (more, _) = jianfu_store::audit::search(&mut c, user.scope(), &about, 0, 20).await?;
-    drop(c);
-    list.extend(more);
-    list.sort_by_key(|r| std::cmp::Reverse(r.id));
-    list.dedup_by_key(|r| r.id);
-    list.truncate(20);
-    Ok(list)
-}
-
 async fn set_disabled(
     st: &AppState,
     user: &CurrentUser,
@@ -447,7 +431,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Response, PageError> {
     let lang = user.lang;
-    accounts::set_disabled(&st.db, &user.actor, name, disabled)
+    accounts::set_disabled(&st.app, &user.actor, name, disabled)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let done = if disabled { "disabled" } else { "enabled" };
@@ -476,6 +460,22 @@ pub async fn enable(
     set_disabled(&st, &user, &name, false).await
 }
 
+/// `POST /users/{username}/unlock`: the user's failed sign-ins are
+/// forgotten, so the owner need not wait out the delay.
+pub async fn unlock(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    user.require(Permission::ManageUsers)
+        .map_err(|e| PageError(e, lang))?;
+    accounts::unlock(&st.app, &user.actor, &name)
+        .await
+        .map_err(|e| PageError(account_error(e), lang))?;
+    Ok(Redirect::to(&format!("/users/{}?done=unlocked", encode(&name))).into_response())
+}
+
 /// `POST /users/{username}/reset-password`: a temporary password is made,
 /// shown once on the answer page (never in a URL), and must be changed at
 /// the next sign-in.
@@ -488,7 +488,7 @@ pub async fn reset_password(
     user.require(Permission::ManageUsers)
         .map_err(|e| PageError(e, lang))?;
     let pw = temporary_password(&name);
-    accounts::reset_password(&st.db, &user.actor, &name, &pw)
+    accounts::reset_password(&st.app, &user.actor, &name, &pw)
         .await
         .map_err(|e| PageError(account_error(e), lang))?;
     let body = user_page(&st, &user, &name, None, Some(&pw)).await?;

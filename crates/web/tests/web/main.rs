@@ -3,7 +3,9 @@
 //! One test binary per crate: each file is a module here, so the suite
 //! links (and stores) one executable instead of one per file.
 
+mod accounts;
 mod audit;
+mod envelope;
 mod imports;
 mod openapi;
 mod pages;

@@ -201,6 +201,10 @@ fn security_and_error_codes_as_documented_before() {
             "invalid",
             "conflict",
             "too_large",
+            "password_change_required",
+            "method_not_allowed",
+            "timeout",
+            "unsupported_media_type",
             "internal"
         ])
     );

@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 use jianfu_domain::Role;
 use jianfu_service::accounts::{self, Actor};
+use jianfu_service::{App, clock::SettableClock};
 use jianfu_store::testing;
 
 use crate::support;
@@ -132,13 +133,42 @@ async fn sign_in_replaces_any_planted_session() {
     }
 }
 
+/// A session lives by the use cases' clock: each request within the idle
+/// limit slides it, and once the clock passes the limit it is over.
+#[tokio::test]
+async fn sessions_expire_by_the_clock() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    for t in testing::all().await {
+        add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
+        let clock = SettableClock::at(Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap());
+        let state =
+            jianfu_web::AppState::with_app(App::with_clock(t.db.clone(), clock.clone()), true);
+        let app = jianfu_web::router(state);
+        let mut c = Client::signed_in(&app, "county").await;
+        let almost = accounts::SESSION_IDLE - TimeDelta::minutes(1);
+        clock.advance(almost);
+        assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK);
+        clock.advance(almost);
+        assert_eq!(
+            c.get("/api/v1/me").await.status,
+            StatusCode::OK,
+            "the last request slid the expiry"
+        );
+        clock.advance(accounts::SESSION_IDLE + TimeDelta::seconds(1));
+        assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+        let page = c.get("/").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location(), Some("/login"));
+    }
+}
+
 #[tokio::test]
 async fn repeated_failures_lock_the_name() {
     for t in testing::all().await {
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         let app = app(&t.db);
         let mut c = Client::new(&app);
-        for _ in 0..accounts::MAX_FAILURES_PER_USER {
+        for _ in 0..accounts::FREE_FAILURES_PER_USER_AT_CLIENT {
             let a = c.login("county", "Wrong-password-1").await;
             assert_eq!(a.status, StatusCode::UNAUTHORIZED);
             assert!(a.body.contains("用户名或密码错误"));
@@ -170,7 +200,10 @@ async fn repeated_failures_lock_the_name() {
         .await
         .unwrap();
         let failed = rows.iter().filter(|r| r.action == "login.failed").count();
-        assert_eq!(failed as i64, accounts::MAX_FAILURES_PER_USER + 1);
+        assert_eq!(
+            failed as i64,
+            accounts::FREE_FAILURES_PER_USER_AT_CLIENT + 1
+        );
         assert!(rows.iter().any(|r| r.action == "login.throttled"));
     }
 }
@@ -218,9 +251,14 @@ async fn password_change_and_disabling_end_sessions() {
         assert_eq!(a.status, StatusCode::BAD_REQUEST);
         assert!(a.body.contains("至少10个字符"));
         // Disabling ends the session at once.
-        accounts::set_disabled(&t.db, &Actor::command_line(), "county", true)
-            .await
-            .unwrap();
+        accounts::set_disabled(
+            &App::new(t.db.clone()),
+            &Actor::command_line(),
+            "county",
+            true,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             desk.get("/api/v1/me").await.status,
             StatusCode::UNAUTHORIZED
@@ -248,9 +286,14 @@ async fn api_tokens_work_without_csrf_and_die_with_the_user() {
         assert_eq!(a.status, StatusCode::OK);
         assert_eq!(a.json()["role"], "insurance_officer");
         assert_eq!(a.json()["csrf_token"], "");
-        accounts::set_disabled(&t.db, &Actor::command_line(), "insurer", true)
-            .await
-            .unwrap();
+        accounts::set_disabled(
+            &App::new(t.db.clone()),
+            &Actor::command_line(),
+            "insurer",
+            true,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             api.send(bearer("/api/v1/me")).await.status,
             StatusCode::UNAUTHORIZED

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use jianfu_domain::{Role, Scope};
+use jianfu_service::App;
 use jianfu_service::accounts::{self, Actor, NewAccount};
 use jianfu_service::jobs::WorkerConfig;
 use jianfu_store::Db;
@@ -28,7 +29,7 @@ pub async fn add_user(db: &Db, username: &str, role: Role, scope: &str) {
         password: PASSWORD.into(),
         must_change_password: false,
     };
-    accounts::add_user(db, &Actor::command_line(), &new)
+    accounts::add_user(&App::new(db.clone()), &Actor::command_line(), &new)
         .await
         .unwrap();
 }
@@ -91,6 +92,10 @@ pub struct Client {
     pub cookies: HashMap<String, String>,
     /// The session's anti-forgery token, once signed in.
     pub csrf: String,
+    /// The peer address the server sees (none: as in-process tests do).
+    pub peer: Option<std::net::SocketAddr>,
+    /// An `X-Forwarded-For` header sent with every request.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -100,6 +105,8 @@ impl Client {
             app: app.clone(),
             cookies: HashMap::new(),
             csrf: String::new(),
+            peer: None,
+            forwarded_for: None,
         }
     }
 
@@ -141,7 +148,15 @@ impl Client {
     }
 
     /// Sends a request with the cookies, keeping any set.
-    pub async fn send(&mut self, req: Request<Body>) -> Answer {
+    pub async fn send(&mut self, mut req: Request<Body>) -> Answer {
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        if let Some(f) = &self.forwarded_for {
+            req.headers_mut()
+                .insert("x-forwarded-for", f.parse().unwrap());
+        }
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -164,7 +179,8 @@ impl Client {
         }
     }
 
-    fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+    /// A request builder carrying the cookies.
+    pub fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
         let cookie = self
             .cookies
             .iter()

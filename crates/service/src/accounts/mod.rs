@@ -5,26 +5,28 @@
 //! apply the same ones: the password policy, who may manage whom (only
 //! users bound inside the manager's own region), which region each role may
 //! be bound to, and an audit entry for every change and every sign-in.
+//! Every time (sessions, tokens, the throttling window, the entries) is the
+//! [`App`]'s clock, so a test can move it past an expiry.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use jianfu_domain::{AccessError, Permission, Role, Scope};
-use jianfu_store::{AuditEntry, Db, NewUser, SessionRow, StoreError, UserRow, accounts, audit};
+use jianfu_store::{AuditEntry, NewUser, SessionRow, StoreError, UserRow, accounts, audit};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// How long a session lives without a request.
 pub const SESSION_IDLE: Duration = Duration::hours(8);
-/// Failed sign-ins per user name within [`THROTTLE_WINDOW`] before the
-/// name is locked for the rest of the window.
-pub const MAX_FAILURES_PER_USER: i64 = 5;
-/// Failed sign-ins per client address within the window.
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
-/// The throttling window.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
+mod signin;
+pub use signin::{
+    FREE_FAILURES_PER_CLIENT, FREE_FAILURES_PER_USER_AT_CLIENT, LoginError, authenticate, unlock,
+    wait_after,
+};
+
+use crate::App;
 pub use crate::actor::Actor;
 
 /// Why an account operation was refused.
@@ -51,20 +53,6 @@ pub enum AccountError {
     /// The old password given for a change is wrong.
     #[error("原密码不正确")]
     WrongPassword,
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Why a sign-in failed. The messages never say whether the name exists.
-#[derive(Debug, Error)]
-pub enum LoginError {
-    /// Wrong name or password, or a disabled user.
-    #[error("用户名或密码错误")]
-    Invalid,
-    /// Too many failures recently.
-    #[error("登录失败次数过多，请15分钟后再试")]
-    Throttled,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -163,7 +151,7 @@ pub struct NewAccount {
 }
 
 /// Creates a user bound inside the actor's region.
-pub async fn add_user(db: &Db, actor: &Actor, new: &NewAccount) -> Result<i64, AccountError> {
+pub async fn add_user(app: &App, actor: &Actor, new: &NewAccount) -> Result<i64, AccountError> {
     if !actor.may(Permission::ManageUsers) || !actor.scope.covers(&new.scope) {
         return Err(AccountError::Forbidden);
     }
@@ -182,8 +170,8 @@ pub async fn add_user(db: &Db, actor: &Actor, new: &NewAccount) -> Result<i64, A
         password_hash: hash_password(&new.password),
         must_change_password: new.must_change_password,
     };
-    let now = Utc::now();
-    let mut tx = db.begin().await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
     // A taken name leaves the transaction to roll back as it drops.
     let id = accounts::add_user(&mut tx, &row, now)
         .await?
@@ -194,11 +182,15 @@ pub async fn add_user(db: &Db, actor: &Actor, new: &NewAccount) -> Result<i64, A
 }
 
 /// The user named `username` when the actor may manage them.
-pub async fn managed_user(db: &Db, actor: &Actor, username: &str) -> Result<UserRow, AccountError> {
+pub async fn managed_user(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+) -> Result<UserRow, AccountError> {
     if !actor.may(Permission::ManageUsers) {
         return Err(AccountError::Forbidden);
     }
-    let user = accounts::user_by_name(&mut db.read().await?, username)
+    let user = accounts::user_by_name(&mut app.db.read().await?, username)
         .await?
         .ok_or(AccountError::NoSuchUser)?;
     let scope = Scope::parse(&user.region).ok_or(AccountError::NoSuchUser)?;
@@ -208,15 +200,28 @@ pub async fn managed_user(db: &Db, actor: &Actor, username: &str) -> Result<User
     Ok(user)
 }
 
+/// The users bound inside `actor`'s region, by user name.
+pub async fn users(app: &App, actor: &Actor) -> Result<Vec<UserRow>, AccountError> {
+    if !actor.may(Permission::ManageUsers) {
+        return Err(AccountError::Forbidden);
+    }
+    Ok(accounts::users_in(&mut app.db.read().await?, &actor.scope).await?)
+}
+
+/// The user behind an API token (a bearer token), if it is live.
+pub async fn token_user(app: &App, token: &str) -> Result<Option<UserRow>, StoreError> {
+    accounts::api_token_user(&mut app.db.read().await?, &secret_hash(token.trim())).await
+}
+
 /// Disables (or enables again) a user; disabling ends their sessions and
 /// revokes their API tokens.
 pub async fn set_disabled(
-    db: &Db,
+    app: &App,
     actor: &Actor,
     username: &str,
     disabled: bool,
 ) -> Result<(), AccountError> {
-    let user = managed_user(db, actor, username).await?;
+    let user = managed_user(app, actor, username).await?;
     if actor.user_id == Some(user.id) {
         return Err(AccountError::Forbidden);
     }
@@ -230,8 +235,8 @@ pub async fn set_disabled(
     audit.target_key = Some(user.username.clone());
     audit.old_value = Some(if user.disabled { "停用" } else { "启用" }.into());
     audit.new_value = Some(if disabled { "停用" } else { "启用" }.into());
-    let now = Utc::now();
-    let mut tx = db.begin().await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
     accounts::set_user_disabled(&mut tx, user.id, disabled, now).await?;
     audit::append_at(&mut tx, &audit, now).await?;
     tx.commit().await?;
@@ -241,30 +246,30 @@ pub async fn set_disabled(
 /// An administrator sets a new password; the user must change it at the
 /// next sign-in and every session of theirs ends.
 pub async fn reset_password(
-    db: &Db,
+    app: &App,
     actor: &Actor,
     username: &str,
     new_password: &str,
 ) -> Result<(), AccountError> {
-    let user = managed_user(db, actor, username).await?;
+    let user = managed_user(app, actor, username).await?;
     check_password(new_password, &user.username)?;
     let mut audit = actor.entry("user.reset_password", &user.region);
     audit.target_kind = Some("user".into());
     audit.target_key = Some(user.username.clone());
-    set_password(db, user.id, &hash_password(new_password), true, &audit).await?;
+    set_password(app, user.id, &hash_password(new_password), true, &audit).await?;
     Ok(())
 }
 
 /// A user changes their own password; every session ends (the caller
 /// opens a new one).
 pub async fn change_own_password(
-    db: &Db,
+    app: &App,
     actor: &Actor,
     old: &str,
     new: &str,
 ) -> Result<(), AccountError> {
     let id = actor.user_id.ok_or(AccountError::NoSuchUser)?;
-    let user = accounts::user_by_id(&mut db.read().await?, id)
+    let user = accounts::user_by_id(&mut app.db.read().await?, id)
         .await?
         .ok_or(AccountError::NoSuchUser)?;
     if !verify_password(old, &user.password_hash) {
@@ -277,110 +282,31 @@ pub async fn change_own_password(
     let mut audit = actor.entry("user.change_password", &user.region);
     audit.target_kind = Some("user".into());
     audit.target_key = Some(user.username.clone());
-    set_password(db, id, &hash_password(new), false, &audit).await?;
+    set_password(app, id, &hash_password(new), false, &audit).await?;
     Ok(())
 }
 
 /// Stores a password hash (ending the user's sessions) and its audit
 /// entry, in one transaction.
 async fn set_password(
-    db: &Db,
+    app: &App,
     id: i64,
     hash: &str,
     must_change: bool,
     audit: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
-    let mut tx = db.begin().await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
     accounts::set_password(&mut tx, id, hash, must_change, now).await?;
     audit::append_at(&mut tx, audit, now).await?;
     tx.commit().await
 }
 
-/// A stored hash to verify against when the name is unknown, so a wrong
-/// name costs as much time as a wrong password.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("not-a-password-0"))
-}
-
-/// Checks a sign-in. Failures are counted per user name and per client
-/// address; past the limits every attempt is refused until the window
-/// passes, whether the password is right or not.
-pub async fn authenticate(
-    db: &Db,
-    username: &str,
-    password: &str,
-    client_ip: &str,
-) -> Result<UserRow, LoginError> {
-    let now = Utc::now();
-    let since = now - THROTTLE_WINDOW;
-    let user_key = format!("user:{}", username.to_lowercase());
-    let ip_key = format!("ip:{client_ip}");
-    // The connection is not held while the password is checked (tens of
-    // milliseconds of argon2).
-    let (throttled, user) = {
-        let mut c = db.read().await?;
-        let throttled = accounts::login_failures_since(&mut c, &user_key, since).await?
-            >= MAX_FAILURES_PER_USER
-            || accounts::login_failures_since(&mut c, &ip_key, since).await?
-                >= MAX_FAILURES_PER_CLIENT;
-        let user = if throttled {
-            None
-        } else {
-            accounts::user_by_name(&mut c, username).await?
-        };
-        (throttled, user)
-    };
-    if throttled {
-        audit_login(db, None, username, client_ip, "login.throttled").await?;
-        return Err(LoginError::Throttled);
-    }
-    let hash = user
-        .as_ref()
-        .map_or(dummy_hash(), |u| u.password_hash.as_str());
-    let password_ok = verify_password(password, hash);
-    match user {
-        Some(u) if password_ok && !u.disabled => {
-            accounts::clear_login_failures(&mut db.read().await?, &user_key).await?;
-            audit_login(db, Some(&u), username, client_ip, "login").await?;
-            Ok(u)
-        }
-        u => {
-            let mut c = db.read().await?;
-            accounts::record_login_failure(&mut c, &user_key, now).await?;
-            accounts::record_login_failure(&mut c, &ip_key, now).await?;
-            drop(c);
-            audit_login(db, u.as_ref(), username, client_ip, "login.failed").await?;
-            Err(LoginError::Invalid)
-        }
-    }
-}
-
-async fn audit_login(
-    db: &Db,
-    user: Option<&UserRow>,
-    username: &str,
-    client_ip: &str,
-    action: &str,
-) -> Result<(), StoreError> {
-    let entry = AuditEntry {
-        user_id: user.map(|u| u.id),
-        username: username.chars().take(64).collect(),
-        role: user.map(|u| u.role.clone()),
-        action: action.into(),
-        region: user.map_or("national".into(), |u| u.region.clone()),
-        client_ip: Some(client_ip.into()),
-        ..AuditEntry::default()
-    };
-    audit::append(&mut db.read().await?, &entry).await
-}
-
 /// A new session: the cookie value to hand out (never stored) and the
 /// stored row.
-pub async fn open_session(db: &Db, user: &UserRow) -> Result<(String, SessionRow), StoreError> {
+pub async fn open_session(app: &App, user: &UserRow) -> Result<(String, SessionRow), StoreError> {
     let token = new_secret();
-    let now = Utc::now();
+    let now = app.now();
     let row = SessionRow {
         token_hash: secret_hash(&token),
         user_id: user.id,
@@ -389,18 +315,19 @@ pub async fn open_session(db: &Db, user: &UserRow) -> Result<(String, SessionRow
         expires_at: now + SESSION_IDLE,
         last_seen_at: now,
     };
-    accounts::create_session(&mut db.read().await?, &row).await?;
+    accounts::create_session(&mut app.db.read().await?, &row).await?;
     Ok((token, row))
 }
 
-/// The session and user behind a cookie value, sliding its expiry.
+/// The session and user behind a cookie value, unless it expired by the
+/// clock's now; sliding its expiry.
 pub async fn resume_session(
-    db: &Db,
+    app: &App,
     token: &str,
-    now: DateTime<Utc>,
 ) -> Result<Option<(SessionRow, UserRow)>, StoreError> {
+    let now = app.now();
     let hash = secret_hash(token);
-    let mut c = db.read().await?;
+    let mut c = app.db.read().await?;
     let Some((s, u)) = accounts::session(&mut c, &hash, now).await? else {
         return Ok(None);
     };
@@ -411,17 +338,26 @@ pub async fn resume_session(
     Ok(Some((s, u)))
 }
 
+/// Ends the session behind a cookie value, if there is one.
+pub async fn end_session(app: &App, token: &str) -> Result<(), StoreError> {
+    accounts::delete_session(&mut app.db.read().await?, &secret_hash(token)).await
+}
+
 /// Issues an API token for the actor's own account; the token is shown
 /// once and only its hash is kept.
-pub async fn issue_api_token(db: &Db, actor: &Actor, label: &str) -> Result<String, AccountError> {
+pub async fn issue_api_token(
+    app: &App,
+    actor: &Actor,
+    label: &str,
+) -> Result<String, AccountError> {
     let id = actor.user_id.ok_or(AccountError::NoSuchUser)?;
     let token = new_secret();
     let mut audit = actor.entry("api_token.issue", actor.scope.code());
     audit.target_kind = Some("user".into());
     audit.target_key = Some(actor.username.clone());
     audit.detail = Some(label.chars().take(64).collect());
-    let now = Utc::now();
-    let mut tx = db.begin().await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
     accounts::create_api_token(&mut tx, &secret_hash(&token), id, label, now).await?;
     audit::append_at(&mut tx, &audit, now).await?;
     tx.commit().await?;

@@ -1,5 +1,5 @@
-//! The region tree as the pages read it: names, ancestors and children,
-//! kept in memory for a while.
+//! The region tree as the use cases and pages read it: names, ancestors
+//! and children, kept in memory for a while (one cache per [`App`](crate::App)).
 //!
 //! Every page names the caller's region, the search form lists the
 //! townships and villages of a county, the dashboard walks its ancestors.
