@@ -141,7 +141,7 @@ async fn list(db: &Db, limit: i64) -> Result<()> {
         println!("没有任务。");
         return Ok(());
     }
-    println!("编号\t类型\t状态\t尝试\t创建时间\t更新时间\t文件\t原因");
+    println!("编号\t类型\t状态\t尝试\t创建（北京时间）\t更新\t文件\t原因");
     for j in rows {
         println!(
             "{}\t{}\t{}\t{}/{}\t{}\t{}\t{}\t{}",
@@ -150,8 +150,8 @@ async fn list(db: &Db, limit: i64) -> Result<()> {
             j.state,
             j.attempts,
             j.max_attempts,
-            j.created_at.format("%Y-%m-%d %H:%M:%S"),
-            j.updated_at.format("%Y-%m-%d %H:%M:%S"),
+            crate::batches_cli::china_time(j.created_at),
+            crate::batches_cli::china_time(j.updated_at),
             j.file_name.as_deref().unwrap_or(""),
             j.last_error.as_deref().unwrap_or("")
         );

@@ -3,6 +3,7 @@
 //! only when everything asked for was done.
 
 mod actor_cli;
+mod batches_cli;
 mod bench;
 mod bench_settle;
 mod bench_web;
@@ -99,6 +100,13 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// The latest change batches (imports, parameter sets) and how each
+    /// ended: written, not written, interrupted (its process died).
+    Batches {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
     /// Change history of a person (ID number) or a household (户编号).
     History {
@@ -273,6 +281,7 @@ async fn run(cli: Cli) -> Result<bool> {
             generate(&county, persons, seed, &out)?;
             Ok(true)
         }
+        Command::Batches { limit } => batches_cli::list(&open(&cli.db).await?, limit).await,
         Command::History {
             person,
             household,
@@ -322,10 +331,19 @@ async fn run(cli: Cli) -> Result<bool> {
     }
 }
 
+/// Opens the database at `url`, migrated, and marks the change batches
+/// of processes that died `interrupted` (every command does, so the next
+/// one after a killed import finds its batch marked; a failure there is
+/// only logged: it stops no command).
 async fn open(url: &str) -> Result<Db> {
-    Db::open(url)
+    let db = Db::open(url)
         .await
-        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))
+        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))?;
+    let app = jianfu_service::App::new(db.clone());
+    if let Err(e) = jianfu_service::batches::interrupt_orphans(&app).await {
+        tracing::warn!(error = %e, "cannot look for batches of dead processes");
+    }
+    Ok(db)
 }
 
 /// Hides a password in a database URL before it is shown.

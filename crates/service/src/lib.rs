@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod actor;
 pub mod app;
 pub mod audit_log;
+pub mod batches;
 mod claims;
 pub mod clock;
 pub mod dashboard;

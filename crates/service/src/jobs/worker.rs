@@ -200,20 +200,16 @@ impl Worker {
 
     /// Works until `shutdown` completes (`jianfu serve`, `jianfu jobs
     /// run`): up to `slots` jobs at once, looking for due jobs every
-    /// `poll` or when woken, cleaning up hourly. On shutdown running jobs
-    /// get `grace` to finish; the rest are stopped and given back.
+    /// `poll` or when woken, doing its chores when due. On shutdown
+    /// running jobs get `grace` to finish; the rest are stopped and given
+    /// back.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         let (stop, stopped) = watch::channel(false);
         let mut running = JoinSet::new();
-        let mut next_cleanup = Instant::now();
+        let mut chores = [Instant::now(); 2];
         tokio::pin!(shutdown);
         loop {
-            if Instant::now() >= next_cleanup {
-                next_cleanup = Instant::now() + Duration::from_secs(3600);
-                if let Err(e) = self.clean_up().await {
-                    tracing::warn!(error = %e, "job cleanup failed");
-                }
-            }
+            self.chores(&mut chores).await;
             self.fill(&mut running, &stopped).await;
             tokio::select! {
                 () = &mut shutdown => break,
@@ -231,6 +227,24 @@ impl Worker {
             while running.join_next().await.is_some() {}
         }
         tracing::info!("job worker stopped");
+    }
+
+    /// Does what is due at `next`: looking for change batches of dead
+    /// processes (every minute), cleaning up (hourly).
+    async fn chores(&self, next: &mut [Instant; 2]) {
+        let now = Instant::now();
+        if now >= next[0] {
+            next[0] = now + Duration::from_secs(60);
+            if let Err(e) = crate::batches::interrupt_orphans(&self.inner.app).await {
+                tracing::warn!(error = %e, "cannot look for batches of dead processes");
+            }
+        }
+        if now >= next[1] {
+            next[1] = now + Duration::from_secs(3600);
+            if let Err(e) = self.clean_up().await {
+                tracing::warn!(error = %e, "job cleanup failed");
+            }
+        }
     }
 
     /// Claims jobs until every slot is busy or none is due.

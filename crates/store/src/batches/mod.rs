@@ -7,6 +7,12 @@
 //! batch started by a job names the job and attempt, so a worker taking
 //! the job over finds a committed batch (and does not import again) or
 //! one left `running` by a dead attempt (and marks it `interrupted`).
+//! Every batch names its owner, the process running it: one whose owner
+//! is gone is marked `interrupted` at the next start ([`owner`]).
+
+mod owner;
+
+pub use owner::{AtWork, Owner, interrupt_orphans, process_name};
 
 use std::collections::BTreeSet;
 
@@ -34,7 +40,8 @@ pub struct BatchRow {
     pub started_at: DateTime<Utc>,
     /// Finished.
     pub finished_at: Option<DateTime<Utc>>,
-    /// `committed`, `rolled_back` …
+    /// `running`, `committed`, `rejected` (`rolled_back` before jobs),
+    /// `interrupted` (its process died before it committed).
     pub status: String,
     /// Data rows of the file.
     pub rows_total: i64,
@@ -113,38 +120,52 @@ pub async fn import_batches(
     Ok((rows, total))
 }
 
-/// Records the start of a change batch of `kind` (`persons`,
-/// `diagnoses`, `claims`, `policy`, `upgrade`) from `source_file` by
-/// `user` at `now`, status `running`, naming the job attempt `job` that
-/// runs it, if any; returns its id. Imports record it outside their own
-/// transaction, so a rejected import keeps its batch.
-pub async fn start(
-    tx: &mut Tx,
-    kind: &str,
-    source_file: &str,
-    user: &str,
-    job: Option<&Lease>,
-    now: DateTime<Utc>,
-) -> Result<i64> {
+/// The latest `limit` change batches of every kind and user, newest
+/// first (the command line's listing).
+pub async fn recent(tx: &mut Tx, limit: i64) -> Result<Vec<BatchRow>> {
+    let sql = "SELECT id, kind, source_file, user_name, started_at, finished_at, status, \
+               rows_total, rows_written, errors FROM change_batches ORDER BY id DESC LIMIT $1";
+    tx.all(sql, &[Value::Int(limit)]).await
+}
+
+/// What a change batch records when it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBatch<'a> {
+    /// `persons`, `diagnoses`, `claims`, `policy`, `upgrade`.
+    pub kind: &'a str,
+    /// The file or set it comes from.
+    pub source_file: &'a str,
+    /// Who started it.
+    pub user: &'a str,
+    /// The job attempt running it, if any.
+    pub job: Option<&'a Lease>,
+    /// The process running it ([`Owner::stored`]).
+    pub owner: &'a str,
+}
+
+/// Records the start of change batch `new` at `now`, status `running`;
+/// returns its id. Imports record it outside their own transaction, so a
+/// rejected import keeps its batch.
+pub async fn start(tx: &mut Tx, new: &NewBatch<'_>, now: DateTime<Utc>) -> Result<i64> {
     let mut args = vec![
-        Value::Text(kind),
-        Value::Text(source_file),
-        Value::Text(user),
+        Value::Text(new.kind),
+        Value::Text(new.source_file),
+        Value::Text(new.user),
         Value::Timestamp(now),
+        Value::Text(new.owner),
     ];
-    // Outside a job the statement names only the columns batches always
-    // had.
-    let sql = match job {
+    // Outside a job the statement leaves the job's columns out.
+    let sql = match new.job {
         None => {
             "INSERT INTO change_batches (kind, source_file, user_name, started_at, status, \
-             rows_total, rows_written, errors) \
-             VALUES ($1, $2, $3, $4, 'running', 0, 0, 0) RETURNING id"
+             rows_total, rows_written, errors, owner) \
+             VALUES ($1, $2, $3, $4, 'running', 0, 0, 0, $5) RETURNING id"
         }
         Some(j) => {
             args.extend([Value::Text(&j.job_id), Value::Int(j.attempt)]);
             "INSERT INTO change_batches (kind, source_file, user_name, started_at, status, \
-             rows_total, rows_written, errors, job_id, job_attempt) \
-             VALUES ($1, $2, $3, $4, 'running', 0, 0, 0, $5, $6) RETURNING id"
+             rows_total, rows_written, errors, owner, job_id, job_attempt) \
+             VALUES ($1, $2, $3, $4, 'running', 0, 0, 0, $5, $6, $7) RETURNING id"
         }
     };
     tx.scalar(sql, &args).await

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::ImportStats;
+use crate::batches::{AtWork, NewBatch, Owner};
 use crate::jobs::{self, Lease};
 use crate::sql::Tx;
 use crate::{Db, Result, batches};
@@ -33,6 +34,8 @@ pub struct RegistryImport {
     /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
     /// built again yet.
     deferred_indexes: Vec<(&'static str, &'static str)>,
+    /// Tells this process the import is at work until it has ended.
+    at_work: AtWork,
 }
 
 /// Secondary indexes of `persons` that a persons import does not read,
@@ -64,15 +67,39 @@ impl RegistryImport {
     /// `policy`, `upgrade`) from `source_file` by `user`: records the
     /// change batch on a connection of its own (so a rejected import keeps
     /// its record; run as a job, it names the job attempt:
-    /// [`jobs::within`]), then opens the import's transaction.
+    /// [`jobs::within`]) with this process as its owner, and opens the
+    /// import's transaction, which holds the owner's lock where the engine
+    /// has them (taken before the batch is visible, so no one takes the
+    /// batch for a dead owner's meanwhile).
     pub async fn begin(db: &Db, kind: &str, source_file: &str, user: &str) -> Result<Self> {
         let now = Utc::now();
         let job = jobs::current_lease();
-        let mut c = db.read().await?;
-        let batch_id = batches::start(&mut c, kind, source_file, user, job.as_ref(), now).await?;
-        drop(c);
+        let (owner, at_work) = Owner::new_import();
+        let stored = owner.stored();
+        let new = NewBatch {
+            kind,
+            source_file,
+            user,
+            job: job.as_ref(),
+            owner: &stored,
+        };
+        let record = async || batches::start(&mut db.read().await?, &new, now).await;
+        let (mut tx, batch_id) = if db.owner_locks() {
+            let mut tx = db.begin().await?;
+            tx.hold_owner(owner.key).await?;
+            let id = record().await?;
+            (tx, id)
+        } else {
+            // The other way round the record would wait for the writer
+            // that the import's own transaction holds.
+            let id = record().await?;
+            (db.begin().await?, id)
+        };
+        // Where a rejected import rolls back to, keeping its transaction to
+        // record the rejection in.
+        tx.exec("SAVEPOINT import_start", &[]).await?;
         Ok(RegistryImport {
-            tx: db.begin().await?,
+            tx,
             db: db.clone(),
             batch_id,
             job,
@@ -81,6 +108,7 @@ impl RegistryImport {
             handled_households: HashSet::new(),
             stats: ImportStats::default(),
             deferred_indexes: Vec::new(),
+            at_work,
         })
     }
 
@@ -167,6 +195,7 @@ impl RegistryImport {
             batch_id,
             job,
             stats,
+            at_work,
             ..
         } = self;
         let counts = (rows_total, written, errors);
@@ -180,16 +209,35 @@ impl RegistryImport {
         )
         .await?;
         tx.commit().await?;
+        drop(at_work);
         Ok(stats)
     }
 
-    /// Discards everything written and records why.
+    /// Discards everything written and records why, in the import's own
+    /// transaction (rolled back to its start), so that its owner lock is
+    /// held until the batch reads `rejected`. If the engine has already
+    /// rolled the whole transaction back (SQLite does after some errors),
+    /// the rejection is recorded on a connection of its own.
     pub async fn rollback(self, rows_total: u64, errors: u64) -> Result<()> {
         let RegistryImport {
-            tx, db, batch_id, ..
+            mut tx,
+            db,
+            batch_id,
+            at_work,
+            ..
         } = self;
-        tx.rollback().await?;
-        finish(&db, batch_id, "rejected", (rows_total, 0, errors)).await
+        let counts = (rows_total, 0, errors);
+        let back = tx.exec("ROLLBACK TO SAVEPOINT import_start", &[]).await;
+        if back.is_ok() {
+            batches::finish(&mut tx, batch_id, "rejected", counts, Utc::now()).await?;
+            tx.commit().await?;
+        } else {
+            // The engine ended the transaction itself: nothing to roll back.
+            let _ = tx.rollback().await;
+            finish(&db, batch_id, "rejected", counts).await?;
+        }
+        drop(at_work);
+        Ok(())
     }
 }
 

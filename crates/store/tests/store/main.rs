@@ -4,6 +4,7 @@
 //! links (and stores) one executable instead of one per file.
 
 mod audit;
+mod batches;
 mod claims;
 mod contract;
 mod deferred_indexes;

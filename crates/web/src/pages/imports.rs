@@ -150,7 +150,7 @@ fn status_label(lang: Lang, s: &str) -> &'static str {
         "rolled_back" => t(lang, "未写入"),
         "rejected" => t(lang, "未写入"),
         "running" => t(lang, "进行中"),
-        "interrupted" => t(lang, "已中断"),
+        "interrupted" => t(lang, "已中断，未写入"),
         _ => t(lang, "其他"),
     }
 }
