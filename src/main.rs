@@ -120,23 +120,8 @@ enum Command {
         #[arg(long, required_unless_present = "person")]
         county: Option<String>,
     },
-    /// Serve the web application.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Send cookies without the Secure flag even on a non-loopback
-        /// address (only behind a proxy that itself speaks HTTPS).
-        #[arg(long)]
-        insecure_cookies: bool,
-        /// A reverse proxy (address or CIDR range, repeatable) whose
-        /// X-Forwarded-For names the client; from anyone else the header
-        /// is ignored.
-        #[arg(long = "trusted-proxy", value_name = "ADDR")]
-        trusted_proxies: Vec<ipnet::IpNet>,
-        #[command(flatten)]
-        queue: jobs_cli::QueueArgs,
-    },
+    /// Serve the web application, with a job worker beside it.
+    Serve(serve_cli::ServeArgs),
     /// The durable job queue (imports from the web): run it, list it.
     Jobs {
         #[command(subcommand)]
@@ -290,24 +275,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             history(&db, person, household, county).await
         }
-        Command::Serve {
-            addr,
-            insecure_cookies,
-            trusted_proxies,
-            queue,
-        } => {
-            let db = open(&cli.db).await?;
-            if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
-                println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
-            }
-            // Browsers refuse Secure cookies over plain HTTP except on
-            // loopback, where they are allowed; elsewhere HTTPS is
-            // expected in front.
-            let web = jianfu_web::AppState::new(db, !insecure_cookies)
-                .with_trusted_proxies(trusted_proxies);
-            serve_cli::serve(web, &cli.db, &addr, &queue).await?;
-            Ok(true)
-        }
+        Command::Serve(args) => serve_cli::run(open(&cli.db).await?, &cli.db, args).await,
         Command::Jobs { action } => jobs_cli::run(&open(&cli.db).await?, &cli.db, action).await,
         Command::User { action } => user_cli::run(&open(&cli.db).await?, action).await,
         Command::Demo {

@@ -2,10 +2,43 @@
 //! worker beside it, until Ctrl-C or SIGTERM.
 
 use anyhow::{Context, Result};
+use clap::Args;
+use jianfu_store::Db;
 use jianfu_web::AppState;
 use tokio::sync::watch;
 
 use crate::jobs_cli::QueueArgs;
+
+/// `jianfu serve`'s options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Send cookies without the Secure flag even on a non-loopback
+    /// address (only behind a proxy that itself speaks HTTPS).
+    #[arg(long)]
+    insecure_cookies: bool,
+    /// A reverse proxy (address or CIDR range, repeatable) whose
+    /// X-Forwarded-For names the client; from anyone else the header
+    /// is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    #[command(flatten)]
+    queue: QueueArgs,
+}
+
+/// `jianfu serve` on `db` (at `url`).
+pub async fn run(db: Db, url: &str, args: ServeArgs) -> Result<bool> {
+    if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
+        println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
+    }
+    // Browsers refuse Secure cookies over plain HTTP except on loopback,
+    // where they are allowed; elsewhere HTTPS is expected in front.
+    let web = AppState::new(db, !args.insecure_cookies).with_trusted_proxies(args.trusted_proxies);
+    serve(web, url, &args.addr, &args.queue).await?;
+    Ok(true)
+}
 
 /// Serves `state` (its database at `url`) on `addr` with a job worker
 /// beside it, until Ctrl-C or SIGTERM; then the server stops taking
