@@ -30,6 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use jianfu_service::jobs::{JobError, Uploads, Worker, WorkerConfig};
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,7 +50,7 @@ pub struct AppState {
     /// Whether cookies carry the `Secure` flag (on unless serving plain
     /// HTTP on a loopback address).
     pub secure_cookies: bool,
-    /// Imports running in the background.
+    /// Imports running in the background, as durable jobs.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
     /// Region lookups kept in memory (the use cases' cache).
     pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
@@ -61,7 +62,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `db` with the system clock.
+    /// State over `db` with the system clock, keeping uploads under the
+    /// system's temporary directory (see [`AppState::with_uploads`]).
     pub fn new(db: Db, secure_cookies: bool) -> Self {
         AppState::with_app(jianfu_service::App::new(db), secure_cookies)
     }
@@ -76,6 +78,19 @@ impl AppState {
             app,
             trusted_proxies: std::sync::Arc::default(),
         }
+    }
+
+    /// The same, keeping uploaded files under `uploads` until their job
+    /// ends: a directory every server of the database shares.
+    pub fn with_uploads(mut self, uploads: Uploads) -> Self {
+        self.jobs = std::sync::Arc::new(jobs::ImportJobs::new(uploads));
+        self
+    }
+
+    /// A worker running the jobs of this state's database (`jianfu serve`
+    /// runs one beside the server).
+    pub fn worker(&self, config: WorkerConfig) -> Result<Worker, JobError> {
+        self.jobs.worker(&self.app, config)
     }
 
     /// The same state, believing `X-Forwarded-For` from `proxies` only.
