@@ -405,7 +405,18 @@ async fn backups_hold_the_last_import_and_restore_checks_the_copy() {
         with_regions(&t).await;
         let dir = tempfile::tempdir().unwrap();
         let persons = examples().join("persons-good.csv");
-        let o = jianfu(&t.url, &["import", "persons", persons.to_str().unwrap()]);
+        // The report goes to the temporary folder, not beside the example.
+        let report = dir.path().join("report.csv");
+        let o = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                persons.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
         assert!(o.status.success(), "{}", text(&o));
         let copy = dir.path().join("copy.db");
         let o = jianfu(&t.url, &["db", "backup", copy.to_str().unwrap()]);
