@@ -42,5 +42,8 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+echo "== API fuzzing (schemathesis, from the OpenAPI document)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-120} scripts/fuzz-api.sh
+
 # CI once ran out of disk while linking; say what the build took.
 echo "== disk: $(du -sh target 2>/dev/null | cut -f1) in target/, $(df -h . | awk 'NR==2 {print $4}') free"

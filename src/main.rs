@@ -3,13 +3,16 @@
 //! only when everything asked for was done.
 
 mod actor_cli;
+mod batches_cli;
 mod bench;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
 mod db_cli;
 mod import_cli;
+mod jobs_cli;
 mod policy_cli;
+mod serve_cli;
 mod settle_cli;
 mod simulate_cli;
 mod user_cli;
@@ -82,6 +85,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The latest change batches (imports, parameter sets) and how each
+    /// ended: written, not written, interrupted (its process died).
+    Batches {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
     /// Change history of a person (ID number) or a household (户编号).
     History {
         /// ID number of a person.
@@ -94,15 +104,12 @@ enum Command {
         #[arg(long, required_unless_present = "person")]
         county: Option<String>,
     },
-    /// Serve the web application.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Send cookies without the Secure flag even on a non-loopback
-        /// address (only behind a proxy that itself speaks HTTPS).
-        #[arg(long)]
-        insecure_cookies: bool,
+    /// Serve the web application, with a job worker beside it.
+    Serve(serve_cli::ServeArgs),
+    /// The durable job queue (imports from the web): run it, list it.
+    Jobs {
+        #[command(subcommand)]
+        action: jobs_cli::JobsAction,
     },
     /// User accounts: add, disable, enable, reset-password, list.
     User {
@@ -231,6 +238,7 @@ async fn run(cli: Cli) -> Result<bool> {
             generate(&county, persons, seed, &out)?;
             Ok(true)
         }
+        Command::Batches { limit } => batches_cli::list(&open(&cli.db).await?, limit).await,
         Command::History {
             person,
             household,
@@ -239,17 +247,8 @@ async fn run(cli: Cli) -> Result<bool> {
             let db = open(&cli.db).await?;
             history(&db, person, household, county).await
         }
-        Command::Serve {
-            addr,
-            insecure_cookies,
-        } => {
-            let db = open(&cli.db).await?;
-            if jianfu_store::accounts::user_count(&mut db.read().await?).await? == 0 {
-                println!("数据库中还没有用户：请先用 jianfu user add 创建管理员。");
-            }
-            serve(db, &addr, insecure_cookies).await?;
-            Ok(true)
-        }
+        Command::Serve(args) => serve_cli::run(open(&cli.db).await?, &cli.db, args).await,
+        Command::Jobs { action } => jobs_cli::run(&open(&cli.db).await?, &cli.db, action).await,
         Command::User { action } => user_cli::run(&open(&cli.db).await?, action).await,
         Command::Demo {
             addr,
@@ -272,10 +271,19 @@ async fn run(cli: Cli) -> Result<bool> {
     }
 }
 
+/// Opens the database at `url`, migrated, and marks the change batches
+/// of processes that died `interrupted` (every command does, so the next
+/// one after a killed import finds its batch marked; a failure there is
+/// only logged: it stops no command).
 async fn open(url: &str) -> Result<Db> {
-    Db::open(url)
+    let db = Db::open(url)
         .await
-        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))
+        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))?;
+    let app = jianfu_service::App::new(db.clone());
+    if let Err(e) = jianfu_service::batches::interrupt_orphans(&app).await {
+        tracing::warn!(error = %e, "cannot look for batches of dead processes");
+    }
+    Ok(db)
 }
 
 /// Hides a password in a database URL before it is shown.
@@ -426,42 +434,6 @@ async fn history(
     Ok(true)
 }
 
-async fn serve(db: Db, addr: &str, insecure_cookies: bool) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("无法监听 {addr}"))?;
-    let local = listener.local_addr()?;
-    // Browsers refuse Secure cookies over plain HTTP except on loopback,
-    // where they are allowed; elsewhere HTTPS is expected in front.
-    let secure = !insecure_cookies;
-    println!("健扶已启动：http://{local}/");
-    let shutdown = async {
-        let ctrl_c = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        #[cfg(unix)]
-        let term = async {
-            if let Ok(mut s) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            {
-                s.recv().await;
-            }
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-        println!("正在停止……");
-    };
-    jianfu_web::serve(
-        listener,
-        jianfu_web::AppState::new(db.clone(), secure),
-        shutdown,
-    )
-    .await?;
-    db.close().await;
-    Ok(())
-}
-
 /// Demo-only parameter sets: the reference values, labelled as such, for
 /// the demo county and each generated claim year, so every generated claim
 /// has a policy in force. Real counties load their own (`jianfu policy add`).
@@ -533,6 +505,11 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     if no_serve {
         return Ok(true);
     }
-    serve(db, addr, false).await?;
+    let queue = jobs_cli::QueueArgs {
+        data_dir: None,
+        job_lease: 60,
+        job_slots: None,
+    };
+    serve_cli::serve(jianfu_web::AppState::new(db, true), url, addr, &queue).await?;
     Ok(true)
 }

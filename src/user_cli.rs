@@ -47,7 +47,14 @@ pub enum UserAction {
         /// Login name.
         username: String,
     },
-    /// Set a new password; the user must change it at next sign-in.
+    /// Lift the sign-in delay after wrong passwords: the user's failed
+    /// sign-ins at every address are forgotten.
+    Unlock {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new password; the user must change it at next sign-in. Their
+    /// sessions end and their API tokens are revoked.
     ResetPassword {
         /// Login name.
         username: String,
@@ -97,9 +104,13 @@ pub async fn run(db: &Db, action: UserAction) -> Result<bool> {
             accounts::set_disabled(&app, &actor, &username, false).await?;
             println!("已启用用户 {username}");
         }
+        UserAction::Unlock { username } => {
+            let n = accounts::unlock(&app, &actor, &username).await?;
+            println!("已解除用户 {username} 的登录限制（清除失败记录 {n} 条）");
+        }
         UserAction::ResetPassword { username, password } => {
             accounts::reset_password(&app, &actor, &username, &password).await?;
-            println!("已重置用户 {username} 的密码，下次登录时须修改");
+            println!("已重置用户 {username} 的密码，其会话和接口令牌均已失效，下次登录时须修改");
         }
         UserAction::List => {
             println!("用户名\t姓名\t角色\t地区\t状态");

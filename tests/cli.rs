@@ -477,7 +477,18 @@ async fn backups_hold_the_last_import_and_restore_checks_the_copy() {
         with_regions(&t).await;
         let dir = tempfile::tempdir().unwrap();
         let persons = examples().join("persons-good.csv");
-        let o = jianfu(&t.url, &["import", "persons", persons.to_str().unwrap()]);
+        // The report goes to the temporary folder, not beside the example.
+        let report = dir.path().join("report.csv");
+        let o = jianfu(
+            &t.url,
+            &[
+                "import",
+                "persons",
+                persons.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
         assert!(o.status.success(), "{}", text(&o));
         let copy = dir.path().join("copy.db");
         let o = jianfu(&t.url, &["db", "backup", copy.to_str().unwrap()]);
@@ -537,5 +548,89 @@ async fn backups_hold_the_last_import_and_restore_checks_the_copy() {
             expected,
             "the target is untouched"
         );
+    }
+}
+
+/// Runs `jianfu batches` until batch `id` no longer reads 进行中 (the
+/// database server may take a moment to drop a killed client's
+/// transaction); returns its line.
+fn batch_line(url: &str, id: i64) -> String {
+    let mut line = String::new();
+    for _ in 0..20 {
+        let out = jianfu(url, &["batches"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        line = listed
+            .lines()
+            .find(|l| l.starts_with(&format!("{id}\t")))
+            .unwrap_or_else(|| panic!("batch {id} listed: {listed}"))
+            .to_string();
+        if !line.contains("\t进行中\t") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    line
+}
+
+async fn batch_status(db: &Db, id: i64) -> String {
+    let sql = "SELECT status FROM change_batches WHERE id = $1";
+    let args = [jianfu_store::Value::Int(id)];
+    db.read().await.unwrap().scalar(sql, &args).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_killed_imports_batch_reads_interrupted_at_the_next_command() {
+    for t in testing::all().await {
+        with_regions(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let generated = jianfu(&t.url, &["generate", "--persons", "60000", "--out", out]);
+        assert!(generated.status.success(), "{}", text(&generated));
+        let file = dir.path().join("persons.csv");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jianfu"))
+            .args(["--db", &t.url, "import", "persons", file.to_str().unwrap()])
+            .env("CI", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while count(&t.db, "change_batches").await == 0 {
+            assert!(started.elapsed() < Duration::from_secs(120), "no batch");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let sql = "SELECT MAX(id) FROM change_batches";
+        let killed: i64 = t.db.read().await.unwrap().scalar(sql, &[]).await.unwrap();
+        // Another process looking while the import lives leaves it alone.
+        let marked = jianfu_store::batches::interrupt_orphans(&t.db, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(marked.is_empty(), "{:?}: a live import", t.engine());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(count(&t.db, "persons").await, 0, "killed before its commit");
+        assert_eq!(
+            batch_status(&t.db, killed).await,
+            "running",
+            "until the next start"
+        );
+
+        let line = batch_line(&t.url, killed);
+        assert!(
+            line.contains("\t已中断，未写入\t"),
+            "{:?}: {line}",
+            t.engine()
+        );
+        assert_eq!(batch_status(&t.db, killed).await, "interrupted");
+
+        let report = dir.path().join("r.csv");
+        let good = examples().join("persons-good.csv");
+        let args = ["import", "persons", good.to_str().unwrap(), "--report"];
+        let imported = jianfu(&t.url, &[&args[..], &[report.to_str().unwrap()]].concat());
+        assert!(imported.status.success(), "{}", text(&imported));
+        let newest: i64 = t.db.read().await.unwrap().scalar(sql, &[]).await.unwrap();
+        assert!(batch_line(&t.url, newest).contains("\t已写入\t"));
+        assert!(batch_line(&t.url, killed).contains("\t已中断，未写入\t"));
     }
 }

@@ -203,12 +203,7 @@ impl IdCardNo {
 
     /// Age in whole years on `on`, by birthday comparison.
     pub fn age_on(&self, on: NaiveDate) -> u32 {
-        let birth = self.birth_date();
-        let mut age = on.year() - birth.year();
-        if (on.month(), on.day()) < (birth.month(), birth.day()) {
-            age -= 1;
-        }
-        age.max(0) as u32
+        age_on(self.birth_date(), on)
     }
 
     /// The masked form shown by default: first 6 and last 4 characters.
@@ -250,6 +245,15 @@ impl IdCardNo {
         };
         (check_char(&out) == out[17] && birth_date_of(&out).is_ok()).then_some(IdCardNo(out))
     }
+}
+
+/// Age in whole years on `on` of someone born on `birth` (0 before birth).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age.max(0) as u32
 }
 
 /// Masks the middle of an identifier, keeping the first 6 and last 4

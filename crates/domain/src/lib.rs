@@ -10,6 +10,7 @@ pub mod claim;
 pub mod codes;
 pub mod disease;
 pub mod idcard;
+pub mod mask;
 pub mod money;
 pub mod region;
 pub mod registry;
@@ -21,8 +22,9 @@ pub use codes::{
     ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, Relation,
 };
 pub use disease::{DiseaseCatalogue, DiseaseList, Icd10, Icd10Error};
-pub use idcard::mask_middle;
 pub use idcard::{IdCardError, IdCardNo, Sex};
+pub use idcard::{age_on, mask_middle};
+pub use mask::{mask_numbers_in_text, mask_phone};
 pub use money::{Money, MoneyError, Ratio};
 pub use region::{RegionCode, RegionError, RegionLevel};
 pub use registry::{DiagnosisRecord, HouseholdRecord, PersonRecord};

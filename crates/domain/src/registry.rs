@@ -110,7 +110,7 @@ pub fn change_value_display(field: &str, value: Option<&str>) -> String {
             .map(crate::Group::label)
             .collect::<Vec<_>>()
             .join("、"),
-        "phone" => crate::mask_middle(v),
+        "phone" => crate::mask_phone(v),
         _ => v.to_string(),
     }
 }
@@ -129,7 +129,7 @@ mod tests {
         );
         assert_eq!(
             change_value_display("phone", Some("13912345678")),
-            "139123*5678"
+            "139****5678"
         );
         assert_eq!(
             change_value_display("income_per_capita", Some("9000.00")),

@@ -4,9 +4,9 @@
 
 use std::borrow::Cow;
 
-use jianfu_domain::mask_middle;
+use jianfu_domain::{mask_middle, mask_phone};
 
-use crate::sheet::Column;
+use crate::sheet::{Column, Kind};
 use crate::value::Value;
 
 /// Ends a text cut to fit Excel's cell limit, so the reader sees that
@@ -44,11 +44,17 @@ pub fn strip_csv_guard(cell: &str) -> &str {
     }
 }
 
-/// The value after the column's masking: ID and phone numbers keep their
-/// first 6 and last 4 characters, as everywhere else in jianfu.
+/// The value after the column's masking, as everywhere else in jianfu:
+/// ID numbers keep their first 6 and last 4 characters, phone numbers
+/// their first 3 and last 4 digits.
 pub(crate) fn masked<'v>(column: &Column, value: &'v Value<'_>) -> Value<'v> {
     if column.masks() && *value != Value::Empty {
-        return Value::Text(Cow::Owned(mask_middle(&value.to_text())));
+        let text = value.to_text();
+        let shown = match column.kind() {
+            Kind::Phone => mask_phone(&text),
+            _ => mask_middle(&text),
+        };
+        return Value::Text(Cow::Owned(shown));
     }
     value.reborrow()
 }

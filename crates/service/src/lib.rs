@@ -16,16 +16,20 @@
 //! database writes the previous one). Every problem, from either pass,
 //! goes to the error report. A killed import leaves the database as it was.
 //! Claims files follow the same shape and are settled as they are written.
+//! Imports from the web run as durable [`jobs`]: queued in the database,
+//! run by a worker, taken over when their worker dies, never twice.
 
 pub mod accounts;
 pub mod actor;
 pub mod app;
 pub mod audit_log;
+pub mod batches;
 pub mod clock;
 pub mod dashboard;
 pub mod error;
 pub mod explain;
 pub mod import;
+pub mod jobs;
 pub mod people;
 pub mod person_ref;
 pub mod policies;

@@ -284,8 +284,22 @@ pub async fn search(
     actor.require(Permission::ViewRegistry)?;
     refuse_empty(q)?;
     let refs = app.person_refs().await?;
-    let mut tx = app.db.read().await?;
+    let Some(id_number) = &q.id_number else {
+        let mut tx = app.db.read().await?;
+        let page = registry::search_persons(&mut tx, &actor.scope, q, sort, offset, limit).await?;
+        return Ok(found(page, refs));
+    };
+    // A search by a whole ID number answers whether that person exists,
+    // which a script could use to try the numbers a masked one leaves
+    // open: each such look-up is in the audit log, with what it found.
+    let mut tx = app.db.begin_write().await?;
     let page = registry::search_persons(&mut tx, &actor.scope, q, sort, offset, limit).await?;
+    let mut entry = actor.entry("search.id_number", actor.scope.code());
+    entry.target_kind = Some("person".into());
+    entry.target_key = Some(id_number.clone());
+    entry.detail = Some(format!("找到 {} 人", page.total));
+    audit::append_at(&mut tx, &entry, app.now()).await?;
+    tx.commit().await?;
     Ok(found(page, refs))
 }
 

@@ -5,7 +5,7 @@
 //! driver, so each engine keeps its own types and bulk path. Everything
 //! that differs between the engines lives in [`sql`]; the areas
 //! ([`registry`], [`claims`], [`policies`], [`accounts`], [`audit`],
-//! [`rollups`], [`regions`], [`batches`]) are free functions over a unit of
+//! [`rollups`], [`regions`], [`batches`], [`jobs`]) are free functions over a unit of
 //! work, [`Tx`], from [`Db::begin`] (a transaction) or [`Db::read`] (a
 //! pooled connection in autocommit), so a use case composes several of
 //! them in one commit. Each engine has its own migration folder; a test
@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod claims;
+pub mod jobs;
 pub mod policies;
 pub mod regions;
 pub mod registry;
@@ -29,10 +30,11 @@ use thiserror::Error;
 
 pub use accounts::{NewUser, SessionRow, UserRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditSort};
-pub use batches::{BatchRow, BatchSort};
+pub use batches::{BatchRow, BatchSort, JobBatch};
 pub use claims::{
     AdjustmentRow, ClaimConflict, ClaimsImport, PersonClaim, PersonYearRow, StoredClaim,
 };
+pub use jobs::{Claimed, JobRow, Lease, NewJob};
 pub use policies::{AddPolicyError, PolicyAdded, PolicyRow, PolicySet, StoredPolicy};
 pub use registry::{
     ChangeRow, Conflict, DEFER_FROM_ROWS, DEFERRABLE_INDEXES, DiagnosisRow, HouseholdRow,
@@ -57,6 +59,11 @@ pub enum StoreError {
     /// Stored data that this version cannot read.
     #[error("数据库中的数据无法识别：{0}")]
     Corrupt(String),
+    /// A job's work was about to commit after another worker had taken
+    /// the job over (its lease ran out): rolled back, so it never takes
+    /// effect twice.
+    #[error("该任务已由其他进程接手，本次执行未写入任何数据")]
+    Superseded,
 }
 
 /// Result alias of this crate.

@@ -105,11 +105,45 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// The client's address as seen by the server.
-pub fn client_ip(req_ext: &axum::http::Extensions) -> String {
-    req_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+/// The client's address: the peer's, unless the peer is a configured
+/// trusted proxy, in which case the nearest address in `X-Forwarded-For`
+/// that is not itself a trusted proxy (entries further left were written
+/// by the client and prove nothing).
+pub fn client_ip(st: &AppState, req_ext: &axum::http::Extensions, headers: &HeaderMap) -> String {
+    let Some(peer) = req_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return "unknown".to_string();
+    };
+    forwarded_client(peer, headers, &st.trusted_proxies).to_string()
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        // A malformed hop ends the chain: the last sound one is kept.
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// Compares two secrets in time independent of where they differ.
@@ -157,7 +191,7 @@ pub fn encode(s: &str) -> String {
 pub async fn require_user(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let lang = lang_of(req.headers());
-    let ip = client_ip(req.extensions());
+    let ip = client_ip(&st, req.extensions(), req.headers());
     let found = match identify(&st, req.headers(), &ip, lang).await {
         Ok(f) => f,
         Err(e) => return refuse(&path, e, lang),
@@ -183,11 +217,13 @@ pub async fn require_user(State(st): State<AppState>, req: Request, next: Next) 
     } else {
         req
     };
-    // A reset password must be changed before anything else.
-    if user.user.must_change_password
-        && !is_api(&path)
-        && !matches!(path.as_str(), "/account/password" | "/logout")
-    {
+    // A reset password must be changed before anything else, through
+    // the pages and the API alike (the administrator saw the temporary
+    // one).
+    if user.user.must_change_password && !may_before_password_change(&path) {
+        if is_api(&path) {
+            return ApiError(AppError::PasswordChangeRequired).into_response();
+        }
         return Redirect::to("/account/password").into_response();
     }
     let mut req = req;
@@ -227,6 +263,19 @@ fn current(user: UserRow, csrf: String, ip: &str, lang: Lang) -> Option<CurrentU
     })
 }
 
+/// What an account with a reset password may still reach: changing it,
+/// signing out, and who it is.
+fn may_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/account/password"
+            | "/logout"
+            | "/api/v1/me"
+            | "/api/v1/me/password"
+            | "/api/v1/session/end"
+    )
+}
+
 fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -264,5 +313,36 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
     match pairs.iter().find(|(k, _)| k == "_csrf") {
         Some((_, t)) if ok(t) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::Csrf),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xff(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy = "10.1.2.3".parse().unwrap();
+        let stranger = "198.51.100.7".parse().unwrap();
+        // From a stranger the header is ignored.
+        let h = xff("203.0.113.9");
+        assert_eq!(forwarded_client(stranger, &h, &trusted), stranger);
+        // From the proxy, the nearest untrusted hop is the client; what
+        // the client itself wrote further left is not believed.
+        let h = xff("1.2.3.4, 203.0.113.9, 10.9.9.9");
+        let ip: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(forwarded_client(proxy, &h, &trusted), ip);
+        // Without the header, or with garbage, the proxy itself.
+        assert_eq!(forwarded_client(proxy, &HeaderMap::new(), &trusted), proxy);
+        assert_eq!(forwarded_client(proxy, &xff("not-an-ip"), &trusted), proxy);
+        // Nothing trusted: the header never counts.
+        assert_eq!(forwarded_client(proxy, &xff("203.0.113.9"), &[]), proxy);
     }
 }

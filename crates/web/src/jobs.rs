@@ -1,40 +1,50 @@
-//! Imports running in the background: each upload becomes a job whose
-//! progress the import's callback writes and whose outcome and error
-//! report the pages read. Jobs live in memory (the change batch in the
-//! database is the lasting record); the uploaded file and the report sit
-//! in a directory of their own under the system's temporary directory.
+//! Imports running in the background, as durable jobs
+//! ([`jianfu_service::jobs`]): an upload is stored in its job's directory
+//! and enqueued, and the worker of this server, or of another sharing the
+//! database and the directory, imports it. The pages read jobs from the
+//! database, so a job and its outcome outlive the server that took the
+//! upload; the progress of a job this server runs is read from memory,
+//! fresher than the database's.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use jianfu_domain::{Permission, Scope};
 use jianfu_ingest::FileKind;
-use jianfu_service::{Actor, App, ImportOutcome, ImportPhase, ImportRequest, import_file};
+use jianfu_service::ImportPhase;
+use jianfu_service::jobs::import::{ImportPayload, KIND, REPORT};
+use jianfu_service::jobs::{
+    ImportResult, JobError, LocalJobs, NewUpload, Registry, Uploads, Worker, WorkerConfig,
+};
+use jianfu_service::{App, jobs::enqueue_import};
+use jianfu_store::jobs::{self as stored, Visible, state};
+use jianfu_store::{Db, JobRow};
 
 use crate::auth::CurrentUser;
+use crate::error::AppError;
 
-/// Jobs kept in memory; the oldest finished ones (and their files) go.
-const KEEP: usize = 200;
+/// Jobs listed on the imports page.
+const LISTED: i64 = 20;
 
 /// Where a job is.
 #[derive(Debug, Clone)]
 pub enum JobState {
     /// Waiting for, or in, the import.
     Running,
-    /// The import ended (whether it wrote anything is in the outcome).
-    Done(ImportOutcome),
+    /// The import ended (whether it wrote anything is in the result).
+    Done(ImportResult),
     /// The import failed (message in Chinese, no personal data).
     Failed(String),
 }
 
-/// One import job.
+/// One import job, as the pages show it.
 #[derive(Debug, Clone)]
 pub struct Job {
     /// Random id (the URL's).
     pub id: String,
     /// The starter's user id.
-    pub owner: i64,
+    pub owner: Option<i64>,
     /// The starter's jurisdiction.
     pub owner_scope: Scope,
     /// Persons, diagnoses or claims.
@@ -43,7 +53,7 @@ pub struct Job {
     pub file_name: String,
     /// Whether good rows are written when some are bad.
     pub skip_invalid: bool,
-    /// When it started.
+    /// When it was uploaded.
     pub started: DateTime<Utc>,
     /// Current pass.
     pub phase: Option<ImportPhase>,
@@ -51,15 +61,15 @@ pub struct Job {
     pub fraction: f64,
     /// State.
     pub state: JobState,
-    /// Working directory (upload and report).
-    pub dir: PathBuf,
+    /// Where its error report is written.
+    report_path: PathBuf,
 }
 
 impl Job {
     /// The error report (CSV), once the import has ended.
     pub fn report(&self) -> Option<PathBuf> {
         match &self.state {
-            JobState::Done(o) => o.report.clone().filter(|p| p.exists()),
+            JobState::Done(_) => Some(self.report_path.clone()).filter(|p| p.exists()),
             _ => None,
         }
     }
@@ -79,149 +89,126 @@ impl Job {
     /// True when `user` may see this job: its starter, or an
     /// administrator whose jurisdiction covers the starter's.
     pub fn visible_to(&self, user: &CurrentUser) -> bool {
-        self.owner == user.user.id
+        self.owner == Some(user.user.id)
             || (user.may(Permission::ManageUsers) && user.scope().covers(&self.owner_scope))
     }
 }
 
-/// The registry of import jobs.
+/// The import jobs as this server sees them.
 #[derive(Debug)]
 pub struct ImportJobs {
-    root: PathBuf,
-    jobs: Mutex<Vec<Arc<Mutex<Job>>>>,
+    uploads: Uploads,
+    local: Arc<LocalJobs>,
 }
 
 impl Default for ImportJobs {
+    /// Files under the system's temporary directory (tests; `jianfu
+    /// serve` names a directory every server of the database shares).
     fn default() -> Self {
-        ImportJobs::new(std::env::temp_dir().join(format!("jianfu-imports-{}", std::process::id())))
+        let dir = std::env::temp_dir().join(format!("jianfu-uploads-{}", std::process::id()));
+        ImportJobs::new(Uploads::new(dir))
     }
-}
-
-/// A new upload to run.
-pub struct NewImport {
-    /// Kind.
-    pub kind: FileKind,
-    /// The uploaded file's name as the user knows it.
-    pub file_name: String,
-    /// The file's content.
-    pub bytes: Vec<u8>,
-    /// Write good rows when some are bad.
-    pub skip_invalid: bool,
 }
 
 impl ImportJobs {
-    /// A registry keeping its files under `root`.
-    pub fn new(root: PathBuf) -> Self {
+    /// Jobs with their files under `uploads`.
+    pub fn new(uploads: Uploads) -> Self {
         ImportJobs {
-            root,
-            jobs: Mutex::new(Vec::new()),
+            uploads,
+            local: Arc::default(),
         }
     }
 
-    /// A job by id, if `user` may see it.
-    pub fn get(&self, id: &str, user: &CurrentUser) -> Option<Job> {
-        let jobs = self.jobs.lock().expect("jobs lock");
-        jobs.iter()
-            .map(|j| j.lock().expect("job lock").clone())
-            .find(|j| j.id == id && j.visible_to(user))
+    /// Where the jobs' files are.
+    pub fn uploads(&self) -> &Uploads {
+        &self.uploads
     }
 
-    /// The jobs `user` may see, newest first.
-    pub fn visible(&self, user: &CurrentUser) -> Vec<Job> {
-        let jobs = self.jobs.lock().expect("jobs lock");
-        jobs.iter()
-            .rev()
-            .map(|j| j.lock().expect("job lock").clone())
+    /// A worker running this server's jobs (and any other due ones).
+    pub fn worker(&self, app: &App, config: WorkerConfig) -> Result<Worker, JobError> {
+        let registry = Registry::standard(self.uploads.clone());
+        Worker::new(app.clone(), registry, config, self.local.clone())
+    }
+
+    /// The job `id`, if `user` may see it.
+    pub async fn get(
+        &self,
+        db: &Db,
+        id: &str,
+        user: &CurrentUser,
+    ) -> Result<Option<Job>, AppError> {
+        let row = stored::find(&mut db.read().await?, id).await?;
+        Ok(row
+            .filter(|r| r.kind == KIND)
+            .and_then(|r| self.job(r))
+            .filter(|j| j.visible_to(user)))
+    }
+
+    /// The recent jobs `user` may see, newest first.
+    pub async fn visible(&self, db: &Db, user: &CurrentUser) -> Result<Vec<Job>, AppError> {
+        let admin_prefix = user
+            .may(Permission::ManageUsers)
+            .then(|| user.scope().prefix());
+        let visible = Visible::To {
+            user: user.user.id,
+            admin_prefix,
+        };
+        let rows = stored::recent(&mut db.read().await?, visible, Some(KIND), LISTED).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| self.job(r))
             .filter(|j| j.visible_to(user))
-            .collect()
+            .collect())
     }
 
-    /// Saves the upload and starts its import as `user` in the
-    /// background (the import use case checks the permission and writes
-    /// the audit entry); returns the job id.
-    pub fn start(&self, app: &App, user: &CurrentUser, new: NewImport) -> std::io::Result<String> {
-        let id = jianfu_service::accounts::new_secret()[..24].to_string();
-        let dir = self.root.join(&id);
-        std::fs::create_dir_all(&dir)?;
-        let ext = std::path::Path::new(&new.file_name)
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "xls" | "txt"))
-            .unwrap_or_else(|| "csv".into());
-        let path = dir.join(format!("upload.{ext}"));
-        std::fs::write(&path, &new.bytes)?;
-        let mut req = ImportRequest::new(path, new.kind, user.user.username.clone());
-        req.options.file_label = Some(new.file_name.clone());
-        req.skip_invalid = new.skip_invalid;
-        req.report = Some(dir.join("report.csv"));
-        let job = Arc::new(Mutex::new(Job {
-            id: id.clone(),
-            owner: user.user.id,
-            owner_scope: *user.scope(),
-            kind: new.kind,
-            file_name: new.file_name.clone(),
-            skip_invalid: new.skip_invalid,
-            started: Utc::now(),
-            phase: None,
-            fraction: 0.0,
-            state: JobState::Running,
-            dir,
-        }));
-        self.push(job.clone());
-        tokio::spawn(run(app.clone(), user.actor.clone(), req, job));
+    /// Stores the upload and enqueues its import as `user`; wakes this
+    /// server's worker. Returns the job id.
+    pub async fn start(
+        &self,
+        app: &App,
+        user: &CurrentUser,
+        new: NewUpload,
+    ) -> Result<String, JobError> {
+        let id = enqueue_import(app, &user.actor, &self.uploads, new).await?;
+        self.local.wake();
         Ok(id)
     }
 
-    fn push(&self, job: Arc<Mutex<Job>>) {
-        let mut jobs = self.jobs.lock().expect("jobs lock");
-        jobs.push(job);
-        while jobs.len() > KEEP {
-            let Some(at) = jobs
-                .iter()
-                .position(|j| !matches!(j.lock().expect("job lock").state, JobState::Running))
-            else {
-                break;
-            };
-            let old = jobs.remove(at);
-            let _ = std::fs::remove_dir_all(&old.lock().expect("job lock").dir);
-        }
+    /// The page's view of a stored job (`None` if it cannot be read: a
+    /// job of another version).
+    fn job(&self, row: JobRow) -> Option<Job> {
+        let payload = ImportPayload::of(&row).ok()?;
+        let report_path = self.uploads.dir(&row.id).ok()?.join(REPORT);
+        let (phase, fraction) = match self.local.progress(&row.id) {
+            Some(p) => (phase_of(p.phase), p.fraction),
+            None => (
+                row.phase.as_deref().and_then(phase_of),
+                row.progress as f64 / 1000.0,
+            ),
+        };
+        let state = match row.state.as_str() {
+            state::DONE => JobState::Done(serde_json::from_str(row.result.as_deref()?).ok()?),
+            state::FAILED => JobState::Failed(row.last_error.clone().unwrap_or_default()),
+            _ => JobState::Running,
+        };
+        Some(Job {
+            owner: row.created_by,
+            owner_scope: Scope::parse(&row.region)?,
+            kind: payload.kind().ok()?,
+            file_name: row.file_name.clone().unwrap_or_default(),
+            skip_invalid: payload.skip_invalid,
+            started: row.created_at,
+            phase,
+            fraction,
+            state,
+            report_path,
+            id: row.id,
+        })
     }
 }
 
-async fn run(app: App, actor: Actor, req: ImportRequest, job: Arc<Mutex<Job>>) {
-    let progress_job = job.clone();
-    let result = import_file(&app, &actor, &req, move |phase, p| {
-        let mut j = progress_job.lock().expect("job lock");
-        j.phase = Some(phase);
-        j.fraction = p.fraction();
-    })
-    .await;
-    let kind = req.kind.name();
-    let state = match result {
-        Ok(outcome) => {
-            tracing::info!(
-                kind,
-                batch = outcome.batch_id,
-                rows = outcome.data_rows,
-                rejected = outcome.rejected_rows,
-                errors = outcome.errors,
-                committed = outcome.committed,
-                "web import finished"
-            );
-            JobState::Done(outcome)
-        }
-        Err(e) => {
-            tracing::error!(kind, error = %e, "web import failed");
-            JobState::Failed(match e {
-                jianfu_service::ImportError::Store(_) => {
-                    "数据库出错，未写入任何数据；请稍后重试".into()
-                }
-                other => other.to_string(),
-            })
-        }
-    };
-    // The upload is not kept once imported; the report stays for download.
-    let _ = std::fs::remove_file(&req.path);
-    job.lock().expect("job lock").state = state;
+fn phase_of(code: &str) -> Option<ImportPhase> {
+    [ImportPhase::Checking, ImportPhase::Writing]
+        .into_iter()
+        .find(|p| jianfu_service::jobs::import::phase_code(*p) == code)
 }

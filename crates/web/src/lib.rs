@@ -30,6 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use jianfu_service::jobs::{JobError, Uploads, Worker, WorkerConfig};
 use jianfu_store::Db;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,16 +50,20 @@ pub struct AppState {
     /// Whether cookies carry the `Secure` flag (on unless serving plain
     /// HTTP on a loopback address).
     pub secure_cookies: bool,
-    /// Imports running in the background.
+    /// Imports running in the background, as durable jobs.
     pub jobs: std::sync::Arc<jobs::ImportJobs>,
     /// Region lookups kept in memory (the use cases' cache).
     pub regions: std::sync::Arc<jianfu_service::regions::RegionCache>,
     /// The use cases' context (database, clock).
     pub app: jianfu_service::App,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from
+    /// anyone else the header is ignored (it is trivially forged).
+    pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
-    /// State over `db` with the system clock.
+    /// State over `db` with the system clock, keeping uploads under the
+    /// system's temporary directory (see [`AppState::with_uploads`]).
     pub fn new(db: Db, secure_cookies: bool) -> Self {
         AppState::with_app(jianfu_service::App::new(db), secure_cookies)
     }
@@ -71,7 +76,27 @@ impl AppState {
             jobs: std::sync::Arc::new(jobs::ImportJobs::default()),
             regions: app.regions.clone(),
             app,
+            trusted_proxies: std::sync::Arc::default(),
         }
+    }
+
+    /// The same, keeping uploaded files under `uploads` until their job
+    /// ends: a directory every server of the database shares.
+    pub fn with_uploads(mut self, uploads: Uploads) -> Self {
+        self.jobs = std::sync::Arc::new(jobs::ImportJobs::new(uploads));
+        self
+    }
+
+    /// A worker running the jobs of this state's database (`jianfu serve`
+    /// runs one beside the server).
+    pub fn worker(&self, config: WorkerConfig) -> Result<Worker, JobError> {
+        self.jobs.worker(&self.app, config)
+    }
+
+    /// The same state, believing `X-Forwarded-For` from `proxies` only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
     }
 }
 
@@ -116,6 +141,7 @@ fn protected_pages() -> Router<AppState> {
         .route("/users/{username}", get(pages::users::show))
         .route("/users/{username}/disable", post(pages::users::disable))
         .route("/users/{username}/enable", post(pages::users::enable))
+        .route("/users/{username}/unlock", post(pages::users::unlock))
         .route(
             "/users/{username}/reset-password",
             post(pages::users::reset_password),
@@ -150,8 +176,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        // Outside the timeout and the body limit, so their answers too
-        // reach API clients as the envelope.
+        // A handler that panics answers 500 (logged without the request)
+        // instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        // Outside the timeout, the body limit and the panic guard, so
+        // their answers too reach API clients as the envelope.
         .layer(middleware::from_fn(envelope::api_envelope))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
@@ -187,6 +216,15 @@ async fn log_request(
         "request"
     );
     res
+}
+
+/// The answer to a handler's panic: a bare 500 (the envelope layer makes
+/// it JSON under `/api/`, pages get the generic error text). The panic's
+/// message is not logged: it may quote a value of the request.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    error::AppError::Internal.into_response()
 }
 
 fn header_layer(

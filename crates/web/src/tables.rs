@@ -54,7 +54,9 @@ impl ListParams {
 
     /// Rows to skip.
     pub fn offset(&self) -> i64 {
-        (self.page.unwrap_or(1).max(1) - 1) * self.limit()
+        // Saturating: a page number near i64::MAX is a request for nothing,
+        // not an overflow.
+        (self.page.unwrap_or(1).max(1) - 1).saturating_mul(self.limit())
     }
 
     /// True when sorting descending.

@@ -19,7 +19,11 @@ pub use keys::app_key;
 pub use sessions::{
     create_session, delete_session, purge_expired_sessions, session, touch_session,
 };
-pub use throttle::{clear_login_failures, login_failures_since, record_login_failure};
+pub use throttle::{
+    clear_login_failures, clear_login_failures_from, last_login_failure, login_failures_since,
+    purge_login_failures, record_login_failure,
+};
+pub use tokens::revoke_api_tokens;
 pub use tokens::{api_token_user, create_api_token};
 pub use users::{
     add_user, set_password, set_user_disabled, user_by_id, user_by_name, user_count, users_in,

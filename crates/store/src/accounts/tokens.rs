@@ -33,3 +33,11 @@ pub async fn api_token_user(tx: &mut Tx, token_hash: &str) -> Result<Option<User
     let Some(id) = id else { return Ok(None) };
     Ok(user_by_id(tx, id).await?.filter(|u| !u.disabled))
 }
+
+/// Revokes every live API token of a user at `now` (disabling, a new
+/// password): a token must not outlive the credentials that issued it.
+pub async fn revoke_api_tokens(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
+    let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+    tx.exec(sql, &[Value::Timestamp(now), Value::Int(user_id)])
+        .await
+}

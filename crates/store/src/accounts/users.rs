@@ -79,16 +79,14 @@ pub async fn set_user_disabled(
     if disabled {
         tx.exec("DELETE FROM sessions WHERE user_id = $1", &[Value::Int(id)])
             .await?;
-        let revoke =
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
-        tx.exec(revoke, &[Value::Timestamp(now), Value::Int(id)])
-            .await?;
+        super::revoke_api_tokens(tx, id, now).await?;
     }
     Ok(())
 }
 
-/// Stores a new password hash (changed at `now`) and ends every session
-/// of the user: a changed password revokes what the old one opened.
+/// Stores a new password hash (changed at `now`), ends every session of
+/// the user and revokes their API tokens: a changed password (an
+/// administrator's reset above all) revokes what the old one opened.
 pub async fn set_password(
     tx: &mut Tx,
     id: i64,
@@ -107,5 +105,6 @@ pub async fn set_password(
     tx.exec(sql, &args).await?;
     tx.exec("DELETE FROM sessions WHERE user_id = $1", &[Value::Int(id)])
         .await?;
+    super::revoke_api_tokens(tx, id, now).await?;
     Ok(())
 }

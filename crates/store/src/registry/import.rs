@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::ImportStats;
+use crate::batches::{AtWork, NewBatch, Owner};
+use crate::jobs::{self, Lease};
 use crate::sql::Tx;
 use crate::{Db, Result, batches};
 
@@ -19,6 +21,9 @@ pub struct RegistryImport {
     pub(super) tx: Tx,
     pub(super) db: Db,
     pub(super) batch_id: i64,
+    /// The job attempt running this import, if any: it must still hold
+    /// its job when the import commits.
+    job: Option<Lease>,
     /// Change-log entries numbered so far.
     pub(super) seq: i64,
     pub(super) now: DateTime<Utc>,
@@ -29,6 +34,8 @@ pub struct RegistryImport {
     /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
     /// built again yet.
     deferred_indexes: Vec<(&'static str, &'static str)>,
+    /// Tells this process the import is at work until it has ended.
+    at_work: AtWork,
 }
 
 /// Secondary indexes of `persons` that a persons import does not read,
@@ -59,19 +66,49 @@ impl RegistryImport {
     /// Starts an import of `kind` (`persons`, `diagnoses`, `claims`,
     /// `policy`, `upgrade`) from `source_file` by `user`: records the
     /// change batch on a connection of its own (so a rejected import keeps
-    /// its record), then opens the import's transaction.
+    /// its record; run as a job, it names the job attempt:
+    /// [`jobs::within`]) with this process as its owner, and opens the
+    /// import's transaction, which holds the owner's lock where the engine
+    /// has them (taken before the batch is visible, so no one takes the
+    /// batch for a dead owner's meanwhile).
     pub async fn begin(db: &Db, kind: &str, source_file: &str, user: &str) -> Result<Self> {
         let now = Utc::now();
-        let batch_id = batches::start(&mut db.read().await?, kind, source_file, user, now).await?;
+        let job = jobs::current_lease();
+        let (owner, at_work) = Owner::new_import();
+        let stored = owner.stored();
+        let new = NewBatch {
+            kind,
+            source_file,
+            user,
+            job: job.as_ref(),
+            owner: &stored,
+        };
+        let record = async || batches::start(&mut db.read().await?, &new, now).await;
+        let (mut tx, batch_id) = if db.owner_locks() {
+            let mut tx = db.begin().await?;
+            tx.hold_owner(owner.key).await?;
+            let id = record().await?;
+            (tx, id)
+        } else {
+            // The other way round the record would wait for the writer
+            // that the import's own transaction holds.
+            let id = record().await?;
+            (db.begin().await?, id)
+        };
+        // Where a rejected import rolls back to, keeping its transaction to
+        // record the rejection in.
+        tx.exec("SAVEPOINT import_start", &[]).await?;
         Ok(RegistryImport {
-            tx: db.begin().await?,
+            tx,
             db: db.clone(),
             batch_id,
+            job,
             seq: 0,
             now,
             handled_households: HashSet::new(),
             stats: ImportStats::default(),
             deferred_indexes: Vec::new(),
+            at_work,
         })
     }
 
@@ -132,7 +169,9 @@ impl RegistryImport {
         Ok(())
     }
 
-    /// Records the outcome and commits everything written.
+    /// Records the outcome in the batch and commits it with everything
+    /// written. Run as a job attempt that no longer holds its job, it
+    /// rolls back instead ([`crate::StoreError::Superseded`]).
     pub async fn commit(mut self, rows_total: u64, errors: u64) -> Result<ImportStats> {
         let deferred: Vec<&'static str> = std::mem::take(&mut self.deferred_indexes)
             .into_iter()
@@ -152,34 +191,58 @@ impl RegistryImport {
             + s.reversals_created
             + s.claims_unchanged;
         let RegistryImport {
-            tx,
-            db,
+            mut tx,
             batch_id,
+            job,
             stats,
+            at_work,
             ..
         } = self;
+        let counts = (rows_total, written, errors);
+        batches::commit_in(
+            &mut tx,
+            batch_id,
+            job.as_ref(),
+            counts,
+            &stats.counties,
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
-        finish(&db, batch_id, "committed", (rows_total, written, errors)).await?;
+        drop(at_work);
         Ok(stats)
     }
 
-    /// Discards everything written and records why.
+    /// Discards everything written and records why, in the import's own
+    /// transaction (rolled back to its start), so that its owner lock is
+    /// held until the batch reads `rejected`. If the engine has already
+    /// rolled the whole transaction back (SQLite does after some errors),
+    /// the rejection is recorded on a connection of its own.
     pub async fn rollback(self, rows_total: u64, errors: u64) -> Result<()> {
         let RegistryImport {
-            tx, db, batch_id, ..
+            mut tx,
+            db,
+            batch_id,
+            at_work,
+            ..
         } = self;
-        tx.rollback().await?;
-        finish(&db, batch_id, "rejected", (rows_total, 0, errors)).await
+        let counts = (rows_total, 0, errors);
+        let back = tx.exec("ROLLBACK TO SAVEPOINT import_start", &[]).await;
+        if back.is_ok() {
+            batches::finish(&mut tx, batch_id, "rejected", counts, Utc::now()).await?;
+            tx.commit().await?;
+        } else {
+            // The engine ended the transaction itself: nothing to roll back.
+            let _ = tx.rollback().await;
+            finish(&db, batch_id, "rejected", counts).await?;
+        }
+        drop(at_work);
+        Ok(())
     }
 }
 
 /// Records the end of the batch once the transaction has ended.
-async fn finish(
-    db: &Db,
-    batch: i64,
-    status: &str,
-    (total, written, errors): (u64, u64, u64),
-) -> Result<()> {
+async fn finish(db: &Db, batch: i64, status: &str, counts: batches::Counts) -> Result<()> {
     let mut c = db.read().await?;
-    batches::finish(&mut c, batch, status, total, written, errors).await
+    batches::finish(&mut c, batch, status, counts, Utc::now()).await
 }

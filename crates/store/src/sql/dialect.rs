@@ -1,12 +1,29 @@
 //! Where the engines' behaviour, not just their syntax, differs: locks
-//! between transactions, collation and planner hints of searches,
-//! secondary indexes deferred during a large load, and statistics after
-//! one.
+//! between transactions, whether an import's owner is known by a lock,
+//! claiming a row two workers may race for,
+//! collation and planner hints of searches, secondary indexes deferred
+//! during a large load, and statistics after one.
 
 use sqlx::AssertSqlSafe;
 
 use super::tx::{Raw, Tx};
-use crate::{Engine, Result};
+use crate::{Db, Engine, Result};
+
+/// The first key of the owner locks (PostgreSQL's two-key advisory locks,
+/// apart from the one-key settlement lock).
+const OWNER_LOCKS: i32 = 0x6a66_6201;
+
+impl Db {
+    /// True when an import's owner is known alive by a lock its
+    /// transaction holds ([`Tx::hold_owner`], [`Tx::owner_released`]):
+    /// PostgreSQL, whose clients may be on other hosts. On SQLite, whose
+    /// processes share one host, the owner's process is looked up instead
+    /// (`batches::owner`); and the import's transaction holds the one
+    /// writer, so its batch is recorded before the transaction opens.
+    pub fn owner_locks(&self) -> bool {
+        self.engine() == Engine::Postgres
+    }
+}
 
 impl Tx {
     /// Serialises the transactions that take the same `key` until they
@@ -21,6 +38,49 @@ impl Tx {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Holds the owner lock `key` until this transaction ends, shared (an
+    /// import takes it before its batch is visible). Only where
+    /// [`Db::owner_locks`]; elsewhere it does nothing.
+    pub async fn hold_owner(&mut self, key: i32) -> Result<()> {
+        if let Raw::Pg(c) = self.raw() {
+            sqlx::query("SELECT pg_advisory_xact_lock_shared($1, $2)")
+                .bind(OWNER_LOCKS)
+                .bind(key)
+                .execute(c)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// True when no transaction holds the owner lock `key`: its owner's
+    /// transaction has ended, committed, rolled back or dropped with its
+    /// client. Taken exclusively until this transaction ends, so no owner
+    /// takes it meanwhile. Only where [`Db::owner_locks`]; elsewhere false.
+    pub async fn owner_released(&mut self, key: i32) -> Result<bool> {
+        let Raw::Pg(c) = self.raw() else {
+            return Ok(false);
+        };
+        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
+            .bind(OWNER_LOCKS)
+            .bind(key)
+            .fetch_one(c)
+            .await?;
+        Ok(free)
+    }
+
+    /// The clause that ends the `SELECT` picking a row to claim (`UPDATE …
+    /// WHERE id = (SELECT … LIMIT 1<here>)`), so that two workers claiming
+    /// at once take different rows: PostgreSQL locks the row it picks and
+    /// skips rows locked by another claim (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite's single writer runs the whole statement alone, so it needs
+    /// nothing.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.engine() {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
     }
 
     /// The collation clause under which names compare in byte order, as

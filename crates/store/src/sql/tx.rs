@@ -37,10 +37,15 @@ pub(super) enum Raw<'a> {
 }
 
 impl Db {
-    /// Opens a transaction on a pooled connection.
+    /// Opens a transaction on a pooled connection. Transactions are for
+    /// writing, so on SQLite it takes the writer lock at once (`BEGIN
+    /// IMMEDIATE`, waiting for another writer as any write does): a plain
+    /// `BEGIN` takes it at its first write and fails outright if another
+    /// connection committed since the transaction's first read (a job's
+    /// heartbeat, a session). PostgreSQL locks rows, not the database.
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match self {
-            Db::Sqlite(p) => Conn::SqliteTx(p.begin().await?),
+            Db::Sqlite(p) => Conn::SqliteTx(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Conn::PgTx(p.begin().await?),
         };
         Ok(Tx { conn })
@@ -48,18 +53,13 @@ impl Db {
 
     /// Opens a transaction that reads first and then writes what it read
     /// (an audited read: the rows, then the entry that records the look).
-    ///
-    /// SQLite takes its one write lock at the start (`BEGIN IMMEDIATE`,
-    /// waiting as any writer does): a plain transaction that has read
-    /// cannot write once another connection has committed since its read
-    /// began (`SQLITE_BUSY_SNAPSHOT`, no retry helps), so a session touched
-    /// meanwhile would fail the audited read. PostgreSQL needs nothing.
+    /// The same as [`Db::begin`], which already takes SQLite's write lock
+    /// at the start: a plain transaction that has read cannot write once
+    /// another connection has committed since its read began
+    /// (`SQLITE_BUSY_SNAPSHOT`, no retry helps). The name says why the
+    /// caller needs it.
     pub async fn begin_write(&self) -> Result<Tx> {
-        let conn = match self {
-            Db::Sqlite(p) => Conn::SqliteTx(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Conn::PgTx(p.begin().await?),
-        };
-        Ok(Tx { conn })
+        self.begin().await
     }
 
     /// Lends a pooled connection in autocommit, for reads and

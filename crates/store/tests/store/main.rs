@@ -4,9 +4,11 @@
 //! links (and stores) one executable instead of one per file.
 
 mod audit;
+mod batches;
 mod claims;
 mod contract;
 mod deferred_indexes;
+mod jobs;
 mod migrations;
 mod rollups;
 mod search;

@@ -18,6 +18,7 @@ use crate::error::{ApiQuery, ApiResult};
 use crate::i18n::Lang;
 use crate::pages::audit::{AuditQuery, action_label, shown_key};
 use crate::tables::ListParams;
+use jianfu_domain::mask_numbers_in_text;
 
 /// 一条审计记录。
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,9 +42,9 @@ pub struct AuditOut {
     pub target_key: Option<String>,
     /// 涉及的地区
     pub region: String,
-    /// 说明的理由
+    /// 说明的理由；其中手工填写的身份证号和电话已脱敏
     pub reason: Option<String>,
-    /// 详情
+    /// 详情；其中的身份证号和电话已脱敏
     pub detail: Option<String>,
     /// 客户端地址
     pub client_ip: Option<String>,
@@ -93,8 +94,8 @@ pub async fn search(
             target_kind: r.target_kind,
             target_key: r.target_key.as_deref().map(shown_key),
             region: r.region,
-            reason: r.reason,
-            detail: r.detail,
+            reason: r.reason.as_deref().map(mask_numbers_in_text),
+            detail: r.detail.as_deref().map(mask_numbers_in_text),
             client_ip: r.client_ip,
         })
         .collect();

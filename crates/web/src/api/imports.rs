@@ -183,7 +183,11 @@ pub async fn status(
     user: CurrentUser,
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
 ) -> ApiResult<Status> {
-    let j = st.jobs.get(&id, &user).ok_or(AppError::NotFound)?;
+    let j = st
+        .jobs
+        .get(&st.db, &id, &user)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut s = Status {
         job: j.id.clone(),
         kind: j.kind.into(),
@@ -248,7 +252,11 @@ pub async fn report(
     user: CurrentUser,
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let j = st.jobs.get(&id, &user).ok_or(AppError::NotFound)?;
+    let j = st
+        .jobs
+        .get(&st.db, &id, &user)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let bytes = report_csv(&j)?;
     Ok(download(bytes, "report.csv", "text/csv; charset=utf-8"))
 }

@@ -45,6 +45,7 @@ fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi
     let (protected, doc) = OpenApiRouter::with_openapi(doc)
         .routes(routes!(session::me))
         .routes(routes!(session::sign_out))
+        .routes(routes!(session::change_password))
         .routes(routes!(dashboard::dashboard))
         .routes(routes!(registry::search))
         .routes(routes!(registry::household))
@@ -59,6 +60,7 @@ fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi
         .routes(routes!(users::show))
         .routes(routes!(users::disable))
         .routes(routes!(users::enable))
+        .routes(routes!(users::unlock))
         .routes(routes!(users::reset_password))
         .routes(routes!(audit::search))
         .split_for_parts();

@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use jianfu_domain::{GroupSet, HouseholdType, mask_middle};
+use jianfu_domain::{GroupSet, HouseholdType, age_on, mask_middle, mask_phone};
 use jianfu_service::UseCaseError;
 use jianfu_service::people::{self, ClaimsOfYear, Extent, PersonAt, PersonView};
 use jianfu_store::PersonClaim;
@@ -70,11 +70,13 @@ pub struct Member {
     pub id_number: String,
     /// 性别：male 或 female
     pub sex: String,
-    /// 出生日期
-    pub birth_date: chrono::NaiveDate,
+    /// 出生日期：仅在申请查看完整信息时给出，否则为 null（脱敏的身份证号隐去的正是出生日期）
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// 周岁年龄（按当日北京时间）
+    pub age: u32,
     /// 人员类别代码，含户类别隐含的类别
     pub groups: Vec<String>,
-    /// 电话（未申请查看完整信息时已脱敏）
+    /// 电话（未申请查看完整信息时已脱敏，如 183****0117）
     pub phone: Option<String>,
     /// 人员状态代码
     pub status: String,
@@ -94,23 +96,31 @@ fn group_codes(groups: &str, household_type: &str) -> Vec<String> {
         .collect()
 }
 
-fn member(reference: String, p: &PersonRow, household_type: &str, unmask: bool) -> Member {
-    let show = |v: &str| {
-        if unmask {
-            v.to_string()
-        } else {
-            mask_middle(v)
-        }
+fn member(
+    reference: String,
+    p: &PersonRow,
+    household_type: &str,
+    unmask: bool,
+    today: chrono::NaiveDate,
+) -> Member {
+    let (id_number, phone) = if unmask {
+        (p.id_number.clone(), p.phone.clone())
+    } else {
+        (
+            mask_middle(&p.id_number),
+            p.phone.as_deref().map(mask_phone),
+        )
     };
     Member {
         reference,
         name: p.name.clone(),
         relation: p.relation.clone(),
-        id_number: show(&p.id_number),
+        id_number,
         sex: p.sex.clone(),
-        birth_date: p.birth_date,
+        birth_date: unmask.then_some(p.birth_date),
+        age: age_on(p.birth_date, today),
         groups: group_codes(&p.groups, household_type),
-        phone: p.phone.as_deref().map(show),
+        phone,
         status: p.status.clone(),
     }
 }
@@ -184,7 +194,7 @@ pub async fn household(
     let members = v
         .members
         .iter()
-        .map(|m| member(m.reference.clone(), &m.person, htype, false))
+        .map(|m| member(m.reference.clone(), &m.person, htype, false, st.app.today()))
         .collect();
     Ok(Json(HouseholdPage {
         household: v.household.into(),
@@ -310,7 +320,7 @@ pub struct PersonDetail {
 }
 
 /// The answer of a person read (`unmask`: numbers shown whole).
-fn person_detail(v: PersonView, unmask: bool) -> PersonDetail {
+fn person_detail(v: PersonView, unmask: bool, today: chrono::NaiveDate) -> PersonDetail {
     let PersonView {
         household: h,
         person: p,
@@ -333,7 +343,7 @@ fn person_detail(v: PersonView, unmask: bool) -> PersonDetail {
         None => (None, None, None),
     };
     PersonDetail {
-        person: member(reference, &p, &h.household_type, unmask),
+        person: member(reference, &p, &h.household_type, unmask, today),
         household: HouseholdBrief {
             county_code: h.county_code,
             household_no: h.household_no,
@@ -364,7 +374,7 @@ pub async fn person(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<PersonDetail> {
     let v = people::person(&st.app, &user.actor, at.at(), q.year, Extent::Rows).await?;
-    Ok(Json(person_detail(v, false)))
+    Ok(Json(person_detail(v, false, st.app.today())))
 }
 
 /// 查看完整证件号和电话的理由。
@@ -399,7 +409,7 @@ pub async fn unmask(
             UseCaseError::Invalid(_) => AppError::BadRequest("请说明查看理由（reason）".into()),
             e => e.into(),
         })?;
-    Ok(Json(person_detail(v, true)))
+    Ok(Json(person_detail(v, true, st.app.today())))
 }
 
 /// 查询到的人员（证件号已脱敏）。
@@ -413,8 +423,8 @@ pub struct Hit {
     pub relation: String,
     /// 性别：male 或 female
     pub sex: String,
-    /// 出生日期
-    pub birth_date: chrono::NaiveDate,
+    /// 周岁年龄（按当日北京时间；脱敏的身份证号隐去的正是出生日期，故不给出出生日期）
+    pub age: u32,
     /// 人员类别代码，含户类别隐含的类别
     pub groups: Vec<String>,
     /// 人员状态代码
@@ -464,7 +474,7 @@ pub struct PersonPage {
     pub items: Vec<Hit>,
 }
 
-fn hit(h: &PersonHit, person_ref: String) -> Hit {
+fn hit(h: &PersonHit, person_ref: String, today: chrono::NaiveDate) -> Hit {
     let household_api = format!(
         "/api/v1/households/{}/{}",
         h.county_code,
@@ -475,7 +485,7 @@ fn hit(h: &PersonHit, person_ref: String) -> Hit {
         id_number: mask_middle(&h.id_number),
         relation: h.relation.clone(),
         sex: h.sex.clone(),
-        birth_date: h.birth_date,
+        age: age_on(h.birth_date, today),
         groups: group_codes(&h.groups, &h.household_type),
         status: h.status.clone(),
         county_code: h.county_code.clone(),
@@ -538,7 +548,7 @@ pub async fn search(
     let items = found
         .hits
         .iter()
-        .map(|h| hit(&h.person, h.reference.clone()))
+        .map(|h| hit(&h.person, h.reference.clone(), st.app.today()))
         .collect();
     Ok(Json(PersonPage {
         total: found.total,

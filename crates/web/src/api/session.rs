@@ -40,6 +40,8 @@ pub struct Me {
     /// 角色的权限代码
     #[schema(schema_with = permission_codes)]
     pub permissions: Vec<Permission>,
+    /// 为 true 时密码已被管理员重置：修改密码（POST /api/v1/me/password）之前，除本接口和退出登录外的请求都以 password_change_required 拒绝
+    pub must_change_password: bool,
     /// 以会话 Cookie 发出修改类请求时，须放在 X-CSRF-Token 请求头中的防伪令牌（使用接口令牌时为空）
     pub csrf_token: String,
 }
@@ -76,6 +78,7 @@ fn me_of(user: &jianfu_store::UserRow, csrf: String) -> Me {
             .into_iter()
             .filter(|p| role.is_some_and(|r| r.may(*p)))
             .collect(),
+        must_change_password: user.must_change_password,
         csrf_token: csrf,
     }
 }
@@ -101,11 +104,11 @@ pub async fn sign_in(
     ext: axum::http::Extensions,
     crate::error::ApiJson(req): crate::error::ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let ip = client_ip(&ext);
+    let ip = client_ip(&st, &ext, &headers);
     let user = accounts::authenticate(&st.app, req.username.trim(), &req.password, &ip)
         .await
         .map_err(|e| match e {
-            LoginError::Throttled => AppError::Throttled(e.to_string()),
+            LoginError::Throttled { .. } => AppError::Throttled(e.to_string()),
             LoginError::Invalid => AppError::BadRequest(e.to_string()),
             LoginError::Store(e) => e.into(),
         })?;
@@ -150,4 +153,43 @@ pub async fn sign_out(
         Json(SignedOut { ok: true }),
     )
         .into_response())
+}
+
+/// 修改本人密码：原密码与新密码。
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// 原密码（或管理员给出的临时密码）
+    old: String,
+    /// 新密码：10至128位，含字母和数字，不含用户名
+    new: String,
+}
+
+/// `POST /api/v1/me/password`: every session and API token of the user
+/// ends; a caller with a session cookie gets a new session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    operation_id = "change_password",
+    tag = tags::SESSION,
+    summary = "修改本人密码：其他会话和全部接口令牌随即失效，以会话 Cookie 调用时返回新会话",
+    request_body = PasswordChange,
+    responses((status = 200, description = "成功", body = Me), StandardErrors)
+)]
+pub async fn change_password(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    crate::error::ApiJson(req): crate::error::ApiJson<PasswordChange>,
+) -> Result<Response, ApiError> {
+    accounts::change_own_password(&st.app, &user.actor, &req.old, &req.new)
+        .await
+        .map_err(crate::pages::account::account_error)?;
+    let fresh = jianfu_store::accounts::user_by_id(&mut st.db.read().await?, user.user.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if cookies::get(&headers, SESSION_COOKIE).is_none() {
+        return Ok(Json(me_of(&fresh, String::new())).into_response());
+    }
+    let (set, csrf) = start_session(&st, &headers, &fresh).await?;
+    Ok(([(header::SET_COOKIE, set)], Json(me_of(&fresh, csrf))).into_response())
 }

@@ -212,6 +212,31 @@ pub async fn enable(
     set_disabled(&st, &user, &name, false).await
 }
 
+/// `POST /api/v1/users/{username}/unlock`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/unlock",
+    operation_id = "unlock_user",
+    tag = tags::USERS,
+    summary = "解除登录限制：清除该用户在所有地址的登录失败记录",
+    params(("username" = String, Path, description = USERNAME)),
+    responses((status = 200, description = "成功", body = UserOut), StandardErrors)
+)]
+pub async fn unlock(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<UserOut> {
+    user.require(Permission::ManageUsers)?;
+    accounts::unlock(&st.app, &user.actor, &name)
+        .await
+        .map_err(account_error)?;
+    let row = accounts::managed_user(&st.app, &user.actor, &name)
+        .await
+        .map_err(account_error)?;
+    Ok(Json(UserOut::from(&row)))
+}
+
 /// `POST /api/v1/users/{username}/reset-password`
 #[utoipa::path(
     post,

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::time::china;
-use jianfu_domain::{Role, mask_middle};
+use jianfu_domain::{Role, mask_middle, mask_numbers_in_text, mask_phone};
 use jianfu_service::UseCaseError;
 use jianfu_service::audit_log::{self, LogQuery};
 use jianfu_store::{AuditRow, AuditSort};
@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 15] = [
+pub const ACTIONS: [(&str, &str); 18] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -35,11 +35,14 @@ pub const ACTIONS: [(&str, &str); 15] = [
     ("user.disable", "停用用户"),
     ("user.enable", "启用用户"),
     ("user.reset_password", "重置密码"),
+    ("user.unlock", "解除登录限制"),
     ("user.change_password", "修改密码"),
     ("api_token.issue", "生成接口令牌"),
     ("unmask", "查看完整信息"),
+    ("search.id_number", "按身份证号查询"),
     ("export", "导出"),
     ("import", "导入"),
+    ("import.failed", "导入任务失败"),
     ("policy.add", "新增政策参数"),
     ("simulate", "政策模拟"),
     ("audit.export", "导出审计日志"),
@@ -60,8 +63,10 @@ pub fn shown_key(key: &str) -> String {
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     let id_like = b.len() == 18 && digits(&b[..17]) && matches!(b[17], b'0'..=b'9' | b'X' | b'x');
     let phone_like = b.len() == 11 && b[0] == b'1' && digits(b);
-    if id_like || phone_like {
+    if id_like {
         mask_middle(key)
+    } else if phone_like {
+        mask_phone(key)
     } else {
         key.to_string()
     }
@@ -148,11 +153,12 @@ fn cells(lang: Lang, r: &AuditRow) -> Vec<Cell> {
     } else if let Some(new) = &r.new_value {
         note.push(shown_key(new));
     }
+    // Free text may hold an ID or phone number typed by hand.
     if let Some(reason) = &r.reason {
-        note.push(reason.clone());
+        note.push(mask_numbers_in_text(reason));
     }
     if let Some(d) = &r.detail {
-        note.push(d.clone());
+        note.push(mask_numbers_in_text(d));
     }
     vec![
         r.at.with_timezone(&china())
@@ -292,7 +298,7 @@ mod tests {
             shown_key("130624197001020011"),
             mask_middle("130624197001020011")
         );
-        assert_eq!(shown_key("13912345678"), "139123*5678");
+        assert_eq!(shown_key("13912345678"), "139****5678");
         assert_eq!(shown_key("county_admin"), "county_admin");
         assert_eq!(shown_key("130624000000"), "130624000000");
     }

@@ -8,15 +8,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::Permission;
 use jianfu_ingest::FileKind;
 use jianfu_store::BatchSort;
-use maud::html;
+use maud::{Markup, html};
 
 use crate::AppState;
 use crate::auth::{CurrentUser, encode};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Lang, t};
-use crate::jobs::{Job, JobState, NewImport};
+use crate::jobs::{Job, JobState};
 use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
+use jianfu_service::jobs::{ImportResult, JobError, NewUpload};
 
 /// The kinds the caller may import.
 pub(crate) fn kinds_for(user: &CurrentUser) -> Vec<FileKind> {
@@ -100,23 +101,24 @@ pub(crate) async fn start_upload(
         return Err(bad("只能导入 CSV 或 XLSX 文件"));
     }
     let size = bytes.len();
+    let upload = NewUpload {
+        kind,
+        file_name,
+        bytes,
+        skip_invalid: skip,
+    };
     let id = st
         .jobs
-        .start(
-            &st.app,
-            user,
-            NewImport {
-                kind,
-                file_name,
-                bytes,
-                skip_invalid: skip,
-            },
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot save upload");
-            AppError::Internal
+        .start(&st.app, user, upload)
+        .await
+        .map_err(|e| match e {
+            JobError::Denied(_) => AppError::Forbidden,
+            e => {
+                tracing::error!(error = %e, "cannot enqueue the import");
+                AppError::Internal
+            }
         })?;
-    tracing::info!(job = %id, kind = kind.name(), bytes = size, "import started");
+    tracing::info!(job = %id, kind = kind.name(), bytes = size, "import enqueued");
     Ok(id)
 }
 
@@ -146,7 +148,9 @@ fn status_label(lang: Lang, s: &str) -> &'static str {
     match s {
         "committed" => t(lang, "已写入"),
         "rolled_back" => t(lang, "未写入"),
+        "rejected" => t(lang, "未写入"),
         "running" => t(lang, "进行中"),
+        "interrupted" => t(lang, "已中断，未写入"),
         _ => t(lang, "其他"),
     }
 }
@@ -204,7 +208,11 @@ pub async fn index(
         return tables::export(lang, f, "imports", &BATCH_COLUMNS, &rows)
             .map_err(|e| PageError(e, lang));
     }
-    let jobs = st.jobs.visible(&user);
+    let jobs = st
+        .jobs
+        .visible(&st.db, &user)
+        .await
+        .map_err(|e| PageError(e, lang))?;
     let kinds = kinds_for(&user);
     let table = Table {
         columns: &BATCH_COLUMNS,
@@ -241,7 +249,7 @@ pub async fn index(
             }
         }
         @if !jobs.is_empty() {
-            h2 { (t(lang, "本次运行中的导入")) }
+            h2 { (t(lang, "最近的导入任务")) }
             div.tablewrap { table.cards-sm {
                 thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
                 tbody { @for j in &jobs {
@@ -289,7 +297,9 @@ pub async fn show(
     let lang = user.lang;
     let job = st
         .jobs
-        .get(&id, &user)
+        .get(&st.db, &id, &user)
+        .await
+        .map_err(|e| PageError(e, lang))?
         .ok_or(PageError(AppError::NotFound, lang))?;
     let running = matches!(job.state, JobState::Running);
     let phase = match job.phase {
@@ -314,56 +324,66 @@ pub async fn show(
                 p.muted { (t(lang, "页面每两秒自动刷新。")) }
             }
             JobState::Failed(msg) => { p.err role="alert" { (t(lang, "导入失败：")) (msg) } }
-            JobState::Done(o) => {
-                @if o.is_success() {
-                    p.ok id="result" { (t(lang, "导入完成，全部写入。")) }
-                } @else if o.committed {
-                    p.warn id="result" { (t(lang, "已写入正确的行；有问题的行未写入，详见错误报告。")) }
-                } @else {
-                    p.err id="result" { (t(lang, "整个文件未导入：发现错误。请修正后重新导入，或选择跳过错误行。")) }
-                }
-                div.cards {
-                    div.card { span.muted { (t(lang, "数据行")) } b #rows { (o.data_rows) } }
-                    div.card { span.muted { (t(lang, "写入行")) } b #written {
-                        (if o.committed { o.data_rows.saturating_sub(o.rejected_rows) } else { 0 })
-                    } }
-                    div.card { span.muted { (t(lang, "未写入行")) } b #rejected { (if o.committed { o.rejected_rows } else { o.data_rows }) } }
-                    div.card { span.muted { (t(lang, "错误")) } b { (o.errors) } }
-                    div.card { span.muted { (t(lang, "警告")) } b { (o.warnings) } }
-                }
-                @if (o.errors > 0 || o.warnings > 0) && job.report().is_some() {
-                    @let problems = report_preview(&job, PREVIEW_PROBLEMS);
-                    @if !problems.is_empty() {
-                        h2 { (t(lang, "问题")) }
-                        @if o.errors + o.warnings > problems.len() as u64 {
-                            p.muted { (t(lang, "下面列出前")) " " (problems.len()) " " (t(lang, "条，完整内容请下载错误报告。")) }
-                        }
-                        div.tablewrap { table.cards-sm #problems {
-                            thead { tr {
-                                th { (t(lang, "行号")) } th { (t(lang, "列")) } th { (t(lang, "值")) }
-                                th { (t(lang, "问题")) } th { (t(lang, "级别")) }
-                            } }
-                            tbody { @for p in &problems {
-                                tr {
-                                    td data-label=(t(lang, "行号")) { @if let Some(r) = p.row { (r) } }
-                                    td data-label=(t(lang, "列")) { (p.column) }
-                                    td data-label=(t(lang, "值")) { (p.value) }
-                                    td data-label=(t(lang, "问题")) { (p.problem) }
-                                    td data-label=(t(lang, "级别")) { (p.level) }
-                                }
-                            } }
-                        } }
-                    }
-                    div.exports {
-                        a.button href={ "/imports/" (job.id) "/report.xlsx" } { (t(lang, "下载错误报告 Excel")) }
-                        a.button.secondary href={ "/imports/" (job.id) "/report.csv" } { (t(lang, "下载错误报告 CSV")) }
-                    }
-                }
+            JobState::Done(o) if o.recovered => {
+                p.muted { (t(lang, "处理该导入的服务曾中断；数据已完整写入，以下行数来自变更批次记录。")) }
+                (result(lang, &job, o))
             }
+            JobState::Done(o) => { (result(lang, &job, o)) }
         }
         p { a href="/imports" { (t(lang, "返回导入")) } }
     };
     Ok(page(&user, "/imports", t(lang, "导入"), body).into_response())
+}
+
+/// The outcome of a finished import: counts, the first problems and the
+/// report's downloads.
+fn result(lang: Lang, job: &Job, o: &ImportResult) -> Markup {
+    html! {
+        @if o.is_success() {
+            p.ok id="result" { (t(lang, "导入完成，全部写入。")) }
+        } @else if o.committed {
+            p.warn id="result" { (t(lang, "已写入正确的行；有问题的行未写入，详见错误报告。")) }
+        } @else {
+            p.err id="result" { (t(lang, "整个文件未导入：发现错误。请修正后重新导入，或选择跳过错误行。")) }
+        }
+        div.cards {
+            div.card { span.muted { (t(lang, "数据行")) } b #rows { (o.data_rows) } }
+            div.card { span.muted { (t(lang, "写入行")) } b #written {
+                (if o.committed { o.data_rows.saturating_sub(o.rejected_rows) } else { 0 })
+            } }
+            div.card { span.muted { (t(lang, "未写入行")) } b #rejected { (if o.committed { o.rejected_rows } else { o.data_rows }) } }
+            div.card { span.muted { (t(lang, "错误")) } b { (o.errors) } }
+            div.card { span.muted { (t(lang, "警告")) } b { (o.warnings) } }
+        }
+        @if (o.errors > 0 || o.warnings > 0) && job.report().is_some() {
+            @let problems = report_preview(job, PREVIEW_PROBLEMS);
+            @if !problems.is_empty() {
+                h2 { (t(lang, "问题")) }
+                @if o.errors + o.warnings > problems.len() as u64 {
+                    p.muted { (t(lang, "下面列出前")) " " (problems.len()) " " (t(lang, "条，完整内容请下载错误报告。")) }
+                }
+                div.tablewrap { table.cards-sm #problems {
+                    thead { tr {
+                        th { (t(lang, "行号")) } th { (t(lang, "列")) } th { (t(lang, "值")) }
+                        th { (t(lang, "问题")) } th { (t(lang, "级别")) }
+                    } }
+                    tbody { @for p in &problems {
+                        tr {
+                            td data-label=(t(lang, "行号")) { @if let Some(r) = p.row { (r) } }
+                            td data-label=(t(lang, "列")) { (p.column) }
+                            td data-label=(t(lang, "值")) { (p.value) }
+                            td data-label=(t(lang, "问题")) { (p.problem) }
+                            td data-label=(t(lang, "级别")) { (p.level) }
+                        }
+                    } }
+                } }
+            }
+            div.exports {
+                a.button href={ "/imports/" (job.id) "/report.xlsx" } { (t(lang, "下载错误报告 Excel")) }
+                a.button.secondary href={ "/imports/" (job.id) "/report.csv" } { (t(lang, "下载错误报告 CSV")) }
+            }
+        }
+    }
 }
 
 /// Problems shown on the result page and in the API's status; the rest
@@ -493,7 +513,12 @@ pub async fn report(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let nf = || PageError(AppError::NotFound, lang);
-    let job = st.jobs.get(&id, &user).ok_or_else(nf)?;
+    let job = st
+        .jobs
+        .get(&st.db, &id, &user)
+        .await
+        .map_err(|e| PageError(e, lang))?
+        .ok_or_else(nf)?;
     let csv = report_csv(&job).map_err(|e| PageError(e, lang))?;
     let stem = job
         .file_name

@@ -114,21 +114,26 @@ pub async fn submit(
             Some(msg),
         );
     }
-    let ip = client_ip(&ext);
+    let ip = client_ip(&st, &ext, &headers);
     let user = match accounts::authenticate(&st.app, f.username.trim(), &f.password, &ip).await {
         Ok(u) => u,
         Err(e) => {
             let status = match e {
-                LoginError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Invalid => StatusCode::UNAUTHORIZED,
                 LoginError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let msg = match e {
-                LoginError::Throttled => t(lang, "登录失败次数过多，请15分钟后再试"),
-                LoginError::Invalid => t(lang, "用户名或密码错误"),
-                LoginError::Store(_) => t(lang, "系统繁忙，请稍后再试"),
+                LoginError::Throttled { minutes } => match lang {
+                    crate::i18n::Lang::Zh => format!("登录失败次数过多，请{minutes}分钟后再试"),
+                    crate::i18n::Lang::En => {
+                        format!("Too many failed sign-ins; try again in {minutes} min")
+                    }
+                },
+                LoginError::Invalid => t(lang, "用户名或密码错误").to_string(),
+                LoginError::Store(_) => t(lang, "系统繁忙，请稍后再试").to_string(),
             };
-            return login_page(&st, lang, status, &next, &f.username, Some(msg));
+            return login_page(&st, lang, status, &next, &f.username, Some(&msg));
         }
     };
     match start_session(&st, &headers, &user).await {

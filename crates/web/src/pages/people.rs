@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_domain::{
     ClaimKind, FacilityLevel, GroupSet, HouseholdType, Money, Permission, PersonStatus, Relation,
-    mask_middle,
+    age_on, mask_middle, mask_phone,
 };
 use jianfu_service::UseCaseError;
 use jianfu_service::people::{self, ClaimsOfYear, Extent, PersonAt, PersonView};
@@ -67,6 +67,8 @@ pub async fn household(
     let (h, members, diagnoses, history) = (&v.household, &v.members, &v.diagnoses, &v.history);
     let htype = HouseholdType::from_code(&h.household_type).map_or("", |t| t.label());
     let title = format!("{} {}", t(lang, "家庭"), h.household_no);
+    // A masked ID hides exactly the birth date: the page shows an age.
+    let today = st.app.today();
     let body = html! {
         nav.crumbs.muted { a href="/" { (t(lang, "首页")) } " › " a href="/search" { (t(lang, "查询")) } " › " (h.household_no) }
         h1 { (title) }
@@ -80,7 +82,7 @@ pub async fn household(
         div.tablewrap { table.cards-sm {
             thead { tr {
                 th { (t(lang, "姓名")) } th { (t(lang, "与户主关系")) } th { (t(lang, "身份证号")) }
-                th { (t(lang, "性别")) } th { (t(lang, "出生日期")) } th { (t(lang, "人员类别")) }
+                th { (t(lang, "性别")) } th { (t(lang, "年龄")) } th { (t(lang, "人员类别")) }
                 th { (t(lang, "联系电话")) } th { (t(lang, "状态")) }
             } }
             tbody { @for m in members {
@@ -90,9 +92,9 @@ pub async fn household(
                     td data-label=(t(lang, "与户主关系")) { (Relation::from_code(&m.relation).map_or("", |r| r.label())) }
                     td data-label=(t(lang, "身份证号")) { (mask_middle(&m.id_number)) }
                     td data-label=(t(lang, "性别")) { (sex_label(lang, &m.sex)) }
-                    td data-label=(t(lang, "出生日期")) { (m.birth_date) }
+                    td data-label=(t(lang, "年龄")) { (age_on(m.birth_date, today)) }
                     td data-label=(t(lang, "人员类别")) { (groups_of(m, &h.household_type).labels()) }
-                    td data-label=(t(lang, "联系电话")) { (m.phone.as_deref().map(mask_middle).unwrap_or_default()) }
+                    td data-label=(t(lang, "联系电话")) { (m.phone.as_deref().map(mask_phone).unwrap_or_default()) }
                     td data-label=(t(lang, "状态")) { (PersonStatus::from_code(&m.status).map_or("", |s| s.label())) }
                 }
             } }
@@ -170,19 +172,24 @@ pub async fn person(
     let v = people::person(&st.app, &user.actor, at, q.year, Extent::Record)
         .await
         .map_err(fail(user.lang))?;
-    Ok(person_page(&user, &v, None))
+    Ok(person_page(&user, &v, None, st.app.today()))
 }
 
 /// A person's page; `unmasked` is the reason stated when the ID and
 /// phone numbers are shown whole.
-fn person_page(user: &CurrentUser, v: &PersonView, unmasked: Option<&str>) -> Markup {
+fn person_page(
+    user: &CurrentUser,
+    v: &PersonView,
+    unmasked: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Markup {
     let lang = user.lang;
     let (h, p) = (&v.household, &v.person);
     let (id_shown, phone_shown) = match unmasked {
         Some(_) => (p.id_number.clone(), p.phone.clone().unwrap_or_default()),
         None => (
             mask_middle(&p.id_number),
-            p.phone.as_deref().map(mask_middle).unwrap_or_default(),
+            p.phone.as_deref().map(mask_phone).unwrap_or_default(),
         ),
     };
     let href = person_href(&h.county_code, &h.household_no, &v.reference);
@@ -197,7 +204,11 @@ fn person_page(user: &CurrentUser, v: &PersonView, unmasked: Option<&str>) -> Ma
             dt { (t(lang, "身份证号")) } dd #id-number { (id_shown) }
             dt { (t(lang, "联系电话")) } dd #phone { (phone_shown) }
             dt { (t(lang, "性别")) } dd { (sex_label(lang, &p.sex)) }
-            dt { (t(lang, "出生日期")) } dd { (p.birth_date) }
+            @if unmasked.is_some() {
+                dt { (t(lang, "出生日期")) } dd #birth-date { (p.birth_date) }
+            } @else {
+                dt { (t(lang, "年龄")) } dd #age { (age_on(p.birth_date, today)) }
+            }
             dt { (t(lang, "与户主关系")) } dd { (Relation::from_code(&p.relation).map_or("", |r| r.label())) }
             dt { (t(lang, "人员类别")) } dd { (groups_of(p, &h.household_type).labels()) }
             dt { (t(lang, "状态")) } dd { (PersonStatus::from_code(&p.status).map_or("", |s| s.label())) }
@@ -394,5 +405,5 @@ pub async fn unmask(
             }
             e => PageError::new(e, lang),
         })?;
-    Ok(person_page(&user, &v, Some(&reason)))
+    Ok(person_page(&user, &v, Some(&reason), st.app.today()))
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, mask_middle};
+use jianfu_domain::{GroupSet, HouseholdType, IdCardNo, Permission, Relation, age_on, mask_middle};
 use jianfu_service::people::{self, Hit};
 use jianfu_store::registry::{PersonSearch, PersonSort};
 use maud::{Markup, html};
@@ -95,7 +95,9 @@ const COLUMNS: [Column; 8] = [
     Column::text("name", "姓名"),
     Column::id_number("身份证号"),
     Column::plain("与户主关系"),
-    Column::text("birth", "出生日期"),
+    // A masked ID hides exactly the birth date: the list shows an age
+    // (sorted by birth date).
+    Column::text("birth", "年龄"),
     Column::plain("人员类别"),
     Column::text("household", "户编号"),
     Column::text("village", "所在村"),
@@ -104,7 +106,7 @@ const COLUMNS: [Column; 8] = [
 
 /// A row of the results: the name opens the person, the 户编号 the
 /// household.
-fn row(hit: &Hit) -> Vec<Cell> {
+fn row(hit: &Hit, today: chrono::NaiveDate) -> Vec<Cell> {
     let h = &hit.person;
     let groups = GroupSet::parse_list(&h.groups.replace('|', ","))
         .unwrap_or_default()
@@ -120,7 +122,7 @@ fn row(hit: &Hit) -> Vec<Cell> {
         Relation::from_code(&h.relation)
             .map_or("", |r| r.label())
             .into(),
-        h.birth_date.to_string().into(),
+        age_on(h.birth_date, today).to_string().into(),
         groups.labels().into(),
         Cell::link(&h.household_no, &household),
         h.village_name
@@ -220,7 +222,8 @@ pub async fn search(
         let found = people::export_search(&st.app, &user.actor, q, sort)
             .await
             .map_err(|e| err(e.into()))?;
-        let rows: Vec<Vec<Cell>> = found.hits.iter().map(row).collect();
+        let today = st.app.today();
+        let rows: Vec<Vec<Cell>> = found.hits.iter().map(|h| row(h, today)).collect();
         return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows).map_err(err);
     }
     let found = match q {
@@ -244,7 +247,7 @@ pub async fn search(
                 }
                 (tables::render(lang, &Table {
                     columns: &COLUMNS,
-                    rows: found.hits.iter().map(row).collect(),
+                    rows: found.hits.iter().map(|h| row(h, st.app.today())).collect(),
                     total: found.total,
                     more: found.more,
                     params: &ListParams {

@@ -344,6 +344,7 @@ pub async fn show(
         Some("added") => Some(t(lang, "用户已创建。首次登录时须修改初始密码。")),
         Some("disabled") => Some(t(lang, "用户已停用，其登录会话和接口令牌已失效。")),
         Some("enabled") => Some(t(lang, "用户已启用。")),
+        Some("unlocked") => Some(t(lang, "已解除登录限制：该用户的登录失败记录已清除。")),
         _ => None,
     };
     user_page(&st, &user, &name, done, None).await
@@ -403,12 +404,16 @@ async fn user_page(
                             button type="submit" id="disable" { (t(lang, "停用")) }
                         }
                     }
+                    form.inline method="post" action={ (path) "/unlock" } {
+                        (csrf_field(user))
+                        button.secondary type="submit" id="unlock" { (t(lang, "解除登录限制")) }
+                    }
                     form.inline method="post" action={ (path) "/reset-password" } {
                         (csrf_field(user))
                         button.secondary type="submit" id="reset-password" { (t(lang, "重置密码")) }
                     }
                 }
-                p.muted.small { (t(lang, "停用会立即结束该用户的所有会话并吊销其接口令牌；重置密码会生成临时密码，该用户下次登录时必须修改。")) }
+                p.muted.small { (t(lang, "停用会立即结束该用户的所有会话并吊销其接口令牌；重置密码会生成临时密码并同样吊销其会话和接口令牌，该用户下次登录时必须修改；多次输错密码后，解除登录限制可让本人不必等待。")) }
             }
             h2 { (t(lang, "最近的审计记录")) }
             @if user.may(Permission::ViewAudit) {
@@ -453,6 +458,22 @@ pub async fn enable(
     user.require(Permission::ManageUsers)
         .map_err(|e| PageError(e, user.lang))?;
     set_disabled(&st, &user, &name, false).await
+}
+
+/// `POST /users/{username}/unlock`: the user's failed sign-ins are
+/// forgotten, so the owner need not wait out the delay.
+pub async fn unlock(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    user.require(Permission::ManageUsers)
+        .map_err(|e| PageError(e, lang))?;
+    accounts::unlock(&st.app, &user.actor, &name)
+        .await
+        .map_err(|e| PageError(account_error(e), lang))?;
+    Ok(Redirect::to(&format!("/users/{}?done=unlocked", encode(&name))).into_response())
 }
 
 /// `POST /users/{username}/reset-password`: a temporary password is made,

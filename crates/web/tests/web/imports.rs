@@ -429,3 +429,55 @@ async fn templates_and_api() {
         assert!(doc["paths"]["/api/v1/imports/{job}"]["get"].is_object());
     }
 }
+
+/// Polls the API until the job is no longer running.
+async fn api_status(c: &mut Client, job: &str) -> serde_json::Value {
+    let mut status = serde_json::Value::Null;
+    for _ in 0..300 {
+        status = c.get(&format!("/api/v1/imports/{job}")).await.json();
+        if status["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    status
+}
+
+#[tokio::test]
+async fn a_job_outlives_the_server_that_took_its_upload() {
+    for t in testing::all().await {
+        setup(&t.db).await;
+        // A server whose worker never gets to the job (it stopped).
+        let first = support::app_without_worker(&t.db);
+        let mut c = Client::signed_in(&first, "county").await;
+        let file = persons(&[H1_HEAD, H1_SPOUSE]);
+        let a = c
+            .upload(
+                "/api/v1/imports",
+                &[("kind", "persons")],
+                ("file", "人员.csv", &file),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let job = a.json()["job"].as_str().unwrap().to_string();
+        let queued = c.get(&format!("/api/v1/imports/{job}")).await.json();
+        assert_eq!(queued["status"], "running", "{queued}");
+        assert_eq!(queued["phase"], serde_json::Value::Null);
+        assert_eq!(queued["percent"], 0);
+        assert_eq!(queued["file"], "人员.csv");
+        let page = c.get("/imports").await.body;
+        assert!(page.contains(&format!("/imports/{job}")), "listed");
+
+        // The next server of the database (sharing its upload directory)
+        // answers for the job and runs it.
+        c.app = support::app(&t.db);
+        let status = api_status(&mut c, &job).await;
+        assert_eq!(status["status"], "done", "{:?}: {status}", t.engine());
+        assert_eq!(status["committed"], true);
+        assert_eq!(status["rows_written"], 2);
+        assert_eq!(persons_count(&t.db).await, 2);
+        let mut other = Client::signed_in(&c.app, "other").await;
+        let hidden = other.get(&format!("/api/v1/imports/{job}")).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -3,9 +3,11 @@
 //! One test binary per crate: each file is a module here, so the suite
 //! links (and stores) one executable instead of one per file.
 
+mod accounts;
 mod audit;
 mod envelope;
 mod imports;
+mod masking;
 mod openapi;
 mod pages;
 mod people;

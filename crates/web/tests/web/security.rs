@@ -168,7 +168,7 @@ async fn repeated_failures_lock_the_name() {
         add_user(&t.db, "county", Role::CountyAdmin, "130624").await;
         let app = app(&t.db);
         let mut c = Client::new(&app);
-        for _ in 0..accounts::MAX_FAILURES_PER_USER {
+        for _ in 0..accounts::FREE_FAILURES_PER_USER_AT_CLIENT {
             let a = c.login("county", "Wrong-password-1").await;
             assert_eq!(a.status, StatusCode::UNAUTHORIZED);
             assert!(a.body.contains("用户名或密码错误"));
@@ -200,7 +200,10 @@ async fn repeated_failures_lock_the_name() {
         .await
         .unwrap();
         let failed = rows.iter().filter(|r| r.action == "login.failed").count();
-        assert_eq!(failed as i64, accounts::MAX_FAILURES_PER_USER + 1);
+        assert_eq!(
+            failed as i64,
+            accounts::FREE_FAILURES_PER_USER_AT_CLIENT + 1
+        );
         assert!(rows.iter().any(|r| r.action == "login.throttled"));
     }
 }

@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use jianfu_domain::{Role, Scope};
 use jianfu_service::App;
 use jianfu_service::accounts::{self, Actor, NewAccount};
+use jianfu_service::jobs::WorkerConfig;
 use jianfu_store::Db;
 use jianfu_web::{AppState, router};
 use tower::ServiceExt;
@@ -33,9 +34,27 @@ pub async fn add_user(db: &Db, username: &str, role: Role, scope: &str) {
         .unwrap();
 }
 
-/// The router with secure cookies, as served in production.
+/// The router with secure cookies, as served in production, with its job
+/// worker running beside it (as `jianfu serve` runs one).
 pub fn app(db: &Db) -> Router {
+    let state = AppState::new(db.clone(), true);
+    start_worker(&state);
+    router(state)
+}
+
+/// The router without a worker: uploads are queued, nothing runs them.
+pub fn app_without_worker(db: &Db) -> Router {
     router(AppState::new(db.clone(), true))
+}
+
+/// Runs `state`'s job worker until the test's runtime ends.
+pub fn start_worker(state: &AppState) {
+    let config = WorkerConfig {
+        poll: std::time::Duration::from_millis(100),
+        ..WorkerConfig::default()
+    };
+    let worker = state.worker(config).expect("a worker");
+    tokio::spawn(async move { worker.run(std::future::pending()).await });
 }
 
 /// An answer.
@@ -73,6 +92,10 @@ pub struct Client {
     pub cookies: HashMap<String, String>,
     /// The session's anti-forgery token, once signed in.
     pub csrf: String,
+    /// The peer address the server sees (none: as in-process tests do).
+    pub peer: Option<std::net::SocketAddr>,
+    /// An `X-Forwarded-For` header sent with every request.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -82,6 +105,8 @@ impl Client {
             app: app.clone(),
             cookies: HashMap::new(),
             csrf: String::new(),
+            peer: None,
+            forwarded_for: None,
         }
     }
 
@@ -123,7 +148,15 @@ impl Client {
     }
 
     /// Sends a request with the cookies, keeping any set.
-    pub async fn send(&mut self, req: Request<Body>) -> Answer {
+    pub async fn send(&mut self, mut req: Request<Body>) -> Answer {
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        if let Some(f) = &self.forwarded_for {
+            req.headers_mut()
+                .insert("x-forwarded-for", f.parse().unwrap());
+        }
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();

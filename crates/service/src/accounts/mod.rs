@@ -19,13 +19,12 @@ use thiserror::Error;
 
 /// How long a session lives without a request.
 pub const SESSION_IDLE: Duration = Duration::hours(8);
-/// Failed sign-ins per user name within [`THROTTLE_WINDOW`] before the
-/// name is locked for the rest of the window.
-pub const MAX_FAILURES_PER_USER: i64 = 5;
-/// Failed sign-ins per client address within the window.
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
-/// The throttling window.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+
+mod signin;
+pub use signin::{
+    FREE_FAILURES_PER_CLIENT, FREE_FAILURES_PER_USER_AT_CLIENT, LoginError, authenticate, unlock,
+    wait_after,
+};
 
 use crate::App;
 pub use crate::actor::Actor;
@@ -54,20 +53,6 @@ pub enum AccountError {
     /// The old password given for a change is wrong.
     #[error("原密码不正确")]
     WrongPassword,
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Why a sign-in failed. The messages never say whether the name exists.
-#[derive(Debug, Error)]
-pub enum LoginError {
-    /// Wrong name or password, or a disabled user.
-    #[error("用户名或密码错误")]
-    Invalid,
-    /// Too many failures recently.
-    #[error("登录失败次数过多，请15分钟后再试")]
-    Throttled,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -315,86 +300,6 @@ async fn set_password(
     accounts::set_password(&mut tx, id, hash, must_change, now).await?;
     audit::append_at(&mut tx, audit, now).await?;
     tx.commit().await
-}
-
-/// A stored hash to verify against when the name is unknown, so a wrong
-/// name costs as much time as a wrong password.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("not-a-password-0"))
-}
-
-/// Checks a sign-in. Failures are counted per user name and per client
-/// address; past the limits every attempt is refused until the window
-/// passes, whether the password is right or not.
-pub async fn authenticate(
-    app: &App,
-    username: &str,
-    password: &str,
-    client_ip: &str,
-) -> Result<UserRow, LoginError> {
-    let db = &app.db;
-    let now = app.now();
-    let since = now - THROTTLE_WINDOW;
-    let user_key = format!("user:{}", username.to_lowercase());
-    let ip_key = format!("ip:{client_ip}");
-    // The connection is not held while the password is checked (tens of
-    // milliseconds of argon2).
-    let (throttled, user) = {
-        let mut c = db.read().await?;
-        let throttled = accounts::login_failures_since(&mut c, &user_key, since).await?
-            >= MAX_FAILURES_PER_USER
-            || accounts::login_failures_since(&mut c, &ip_key, since).await?
-                >= MAX_FAILURES_PER_CLIENT;
-        let user = if throttled {
-            None
-        } else {
-            accounts::user_by_name(&mut c, username).await?
-        };
-        (throttled, user)
-    };
-    if throttled {
-        audit_login(app, None, username, client_ip, "login.throttled").await?;
-        return Err(LoginError::Throttled);
-    }
-    let hash = user
-        .as_ref()
-        .map_or(dummy_hash(), |u| u.password_hash.as_str());
-    let password_ok = verify_password(password, hash);
-    match user {
-        Some(u) if password_ok && !u.disabled => {
-            accounts::clear_login_failures(&mut db.read().await?, &user_key).await?;
-            audit_login(app, Some(&u), username, client_ip, "login").await?;
-            Ok(u)
-        }
-        u => {
-            let mut c = db.read().await?;
-            accounts::record_login_failure(&mut c, &user_key, now).await?;
-            accounts::record_login_failure(&mut c, &ip_key, now).await?;
-            drop(c);
-            audit_login(app, u.as_ref(), username, client_ip, "login.failed").await?;
-            Err(LoginError::Invalid)
-        }
-    }
-}
-
-async fn audit_login(
-    app: &App,
-    user: Option<&UserRow>,
-    username: &str,
-    client_ip: &str,
-    action: &str,
-) -> Result<(), StoreError> {
-    let entry = AuditEntry {
-        user_id: user.map(|u| u.id),
-        username: username.chars().take(64).collect(),
-        role: user.map(|u| u.role.clone()),
-        action: action.into(),
-        region: user.map_or("national".into(), |u| u.region.clone()),
-        client_ip: Some(client_ip.into()),
-        ..AuditEntry::default()
-    };
-    audit::append_at(&mut app.db.read().await?, &entry, app.now()).await
 }
 
 /// A new session: the cookie value to hand out (never stored) and the
