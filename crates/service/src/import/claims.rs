@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use jianfu_domain::{ClaimRecord, Permission, mask_middle};
 use jianfu_ingest::{Claims, RowError, Severity};
-use jianfu_store::{ClaimConflict, ClaimsImport, Db, ImportStats, StoreError, Tx};
+use jianfu_store::{AuditEntry, ClaimConflict, ClaimsImport, Db, ImportStats, StoreError, Tx};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
@@ -53,6 +55,16 @@ impl KindWriter for ClaimsWriter {
 
     async fn rollback(self, rows_total: u64, errors: u64) -> Result<(), StoreError> {
         self.imp.rollback(rows_total, errors).await
+    }
+
+    async fn reject(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.imp.reject_audited(rows_total, errors, entry, at).await
     }
 }
 

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use jianfu_domain::{DiagnosisRecord, Permission, mask_middle};
 use jianfu_ingest::{Diagnoses, RowError, Severity};
-use jianfu_store::{Conflict, Db, ImportStats, RegistryImport, StoreError, Tx};
+use jianfu_store::{AuditEntry, Conflict, Db, ImportStats, RegistryImport, StoreError, Tx};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
@@ -49,6 +51,16 @@ impl KindWriter for DiagnosesWriter {
 
     async fn rollback(self, rows_total: u64, errors: u64) -> Result<(), StoreError> {
         self.imp.rollback(rows_total, errors).await
+    }
+
+    async fn reject(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.imp.reject_audited(rows_total, errors, entry, at).await
     }
 }
 

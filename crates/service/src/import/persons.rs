@@ -6,10 +6,12 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use jianfu_domain::{Permission, PersonRecord, mask_middle};
 use jianfu_ingest::{Persons, RowError, Severity};
 use jianfu_store::{
-    Conflict, Db, ImportStats, PersonsLookup, RegistryImport, StoreError, Tx, registry,
+    AuditEntry, Conflict, Db, ImportStats, PersonsLookup, RegistryImport, StoreError, Tx, registry,
 };
 
 use super::ImportError;
@@ -109,6 +111,16 @@ impl KindWriter for PersonsWriter {
 
     async fn rollback(self, rows_total: u64, errors: u64) -> Result<(), StoreError> {
         self.imp.rollback(rows_total, errors).await
+    }
+
+    async fn reject(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.imp.reject_audited(rows_total, errors, entry, at).await
     }
 }
 

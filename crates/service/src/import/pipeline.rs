@@ -1,9 +1,10 @@
 //! One import, for any kind of file: the permission, the check pass on a
 //! blocking thread (the readers are synchronous), the decision, the write
 //! pass into the kind's writer, and the end: committed with the `import`
-//! audit entry in the import's own transaction, or rolled back with the
-//! attempt audited beside the batch's rejection. A failure (the database,
-//! the file changed, a task died) rolls back and audits nothing.
+//! audit entry in the import's own transaction, or rolled back to its
+//! start with the entry (`committed=false`) in the transaction that
+//! records the rejection. A failure (the database, the file changed, a
+//! task died) rolls back and audits nothing.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -226,26 +227,24 @@ impl<'a> Run<'a> {
         Ok(outcome)
     }
 
-    /// Rolls back whatever was written, then audits the attempt beside
-    /// the batch's record of the rejection: the file was read, nothing of
-    /// it was kept.
+    /// Rolls back whatever was written and records the rejection with
+    /// the attempt's audit entry: the file was read, nothing of it kept.
     async fn reject<W: KindWriter>(
         &self,
         writer: W,
         report: ReportFile,
         tally: Tally,
     ) -> Result<ImportOutcome, ImportError> {
-        let batch = writer.batch_id();
         let whole = Tally {
             rejected_rows: tally.data_rows,
             ..tally
         };
-        writer.rollback(whole.data_rows, whole.errors).await?;
+        let outcome = self.outcome(whole, writer.batch_id(), false);
+        let entry = self.entry(&outcome);
+        writer
+            .reject(whole.data_rows, whole.errors, &entry, self.app.now())
+            .await?;
         self.finish_report(report)?;
-        let outcome = self.outcome(whole, batch, false);
-        let mut tx = self.app.db.begin().await?;
-        audit::append_at(&mut tx, &self.entry(&outcome), self.app.now()).await?;
-        tx.commit().await?;
         Ok(outcome)
     }
 

@@ -10,12 +10,13 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use jianfu_domain::Permission;
 use jianfu_ingest::{
     CheckOutcome, FileError, ImportKind, ImportOptions, ImportReader, Progress, ReportFile,
     ReportSink, RowError,
 };
-use jianfu_store::{Db, ImportStats, StoreError, Tx};
+use jianfu_store::{AuditEntry, Db, ImportStats, StoreError, Tx};
 use tokio::sync::mpsc;
 
 use super::jurisdiction::Jurisdiction;
@@ -75,11 +76,20 @@ pub(super) trait KindWriter: Sized + Send {
         rows_total: u64,
         errors: u64,
     ) -> impl Future<Output = Result<ImportStats, StoreError>> + Send;
-    /// Discards everything written and records why.
+    /// Discards everything written and records why (a failed import).
     fn rollback(
         self,
         rows_total: u64,
         errors: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Discards everything written and records the rejection with the
+    /// audit entry `entry`, stamped `at`, in one transaction.
+    fn reject(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
