@@ -191,6 +191,14 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind, in the order forms and menus list them.
+    pub const ALL: [FileKind; 3] = [FileKind::Persons, FileKind::Diagnoses, FileKind::Claims];
+
+    /// The kind named `name` (`persons`, `diagnoses`, `claims`).
+    pub fn from_name(name: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// What names and describes the kind: the one place a kind is tied to
     /// its module.
     pub fn spec(self) -> &'static KindSpec {

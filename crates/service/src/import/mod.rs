@@ -25,6 +25,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
+use jianfu_domain::Permission;
 use jianfu_ingest::{FileError, FileKind, ImportOptions, Progress};
 use jianfu_store::rollups::{self, RollupParts};
 use jianfu_store::{ImportStats, StoreError};
@@ -32,6 +33,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::{Actor, App, Denied};
+use writer::KindWriter;
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -145,6 +147,15 @@ pub fn default_report_path(input: &Path) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     input.with_file_name(format!("{stem}.错误报告.csv"))
+}
+
+/// What an actor must be allowed to import a file of `kind`.
+pub fn permission(kind: FileKind) -> Permission {
+    match kind {
+        FileKind::Persons => persons::PersonsWriter::PERMISSION,
+        FileKind::Diagnoses => diagnoses::DiagnosesWriter::PERMISSION,
+        FileKind::Claims => claims::ClaimsWriter::PERMISSION,
+    }
 }
 
 /// Imports of at least this many rows refresh the planner's statistics.

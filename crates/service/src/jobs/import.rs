@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jianfu_domain::{Permission, Role, Scope};
+use jianfu_domain::{Role, Scope};
 use jianfu_ingest::{FileKind, ImportOptions, Progress};
 use jianfu_store::rollups::{self, RollupParts};
 use jianfu_store::{AuditEntry, JobBatch, JobRow, NewJob, batches, jobs};
@@ -61,9 +61,7 @@ impl ImportPayload {
 
     /// The file's kind.
     pub fn kind(&self) -> Result<FileKind, JobError> {
-        [FileKind::Persons, FileKind::Diagnoses, FileKind::Claims]
-            .into_iter()
-            .find(|k| k.name() == self.file_kind)
+        FileKind::from_name(&self.file_kind)
             .ok_or_else(|| JobError::Invalid(format!("未知的导入类型“{}”", self.file_kind)))
     }
 
@@ -156,10 +154,7 @@ pub async fn enqueue_import(
     uploads: &Uploads,
     new: NewUpload,
 ) -> Result<String, JobError> {
-    actor.require(match new.kind {
-        FileKind::Claims => Permission::ImportClaims,
-        FileKind::Persons | FileKind::Diagnoses => Permission::ImportRegistry,
-    })?;
+    actor.require(crate::import::permission(new.kind))?;
     let id = crate::accounts::new_secret()[..24].to_string();
     let dir = uploads.dir(&id)?;
     let upload = format!("upload.{}", extension(&new.file_name));
