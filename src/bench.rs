@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use jianfu_ingest::FileKind;
-use jianfu_service::{ImportRequest, import_file};
+use jianfu_service::{Actor, App, ImportRequest, import_file};
 use jianfu_store::Db;
 
 #[derive(Subcommand)]
@@ -208,10 +208,14 @@ fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f
     Ok((secs, peak))
 }
 
+/// Imports one file in this process as the command line.
 pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool> {
     let mut req = ImportRequest::new(path.to_path_buf(), kind, "bench");
     req.report = Some(path.with_extension("report.csv"));
-    Ok(import_file(db, &req, |_, _| {}).await?.is_success())
+    let (app, actor) = (App::new(db.clone()), Actor::command_line());
+    Ok(import_file(&app, &actor, &req, |_, _| {})
+        .await?
+        .is_success())
 }
 
 /// Creates a fresh database on the server `base` points at.

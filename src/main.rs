@@ -9,6 +9,7 @@ mod bench_settle;
 mod bench_web;
 mod claims_cli;
 mod db_cli;
+mod import_cli;
 mod jobs_cli;
 mod policy_cli;
 mod serve_cli;
@@ -26,7 +27,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jianfu_domain::IdCardNo;
 use jianfu_domain::registry::{change_field_label, change_value_display};
 use jianfu_ingest::{FileKind, write_template};
-use jianfu_service::{App, ImportPhase, ImportRequest, import_file};
+use jianfu_service::{Actor, App, ImportRequest};
 use jianfu_store::Db;
 
 #[derive(Parser)]
@@ -60,24 +61,7 @@ enum Command {
         action: RegionsAction,
     },
     /// Import a registry or claims file (CSV or XLSX).
-    Import {
-        /// What the file holds.
-        kind: Kind,
-        /// The file.
-        file: PathBuf,
-        /// Where to write the error report (.csv or .xlsx); next to the file by default.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Write the good rows even when some rows are bad.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Worksheet to read (XLSX); the first by default.
-        #[arg(long)]
-        sheet: Option<String>,
-        /// Who is importing, for the change history.
-        #[arg(long, env = "USER", default_value = "cli")]
-        user: String,
-    },
+    Import(import_cli::ImportArgs),
     /// Write an empty import template (XLSX) with a sheet explaining each column.
     Template {
         /// Which template.
@@ -235,21 +219,9 @@ async fn run(cli: Cli) -> Result<bool> {
             load_regions(&db, &prefix).await?;
             Ok(true)
         }
-        Command::Import {
-            kind,
-            file,
-            report,
-            skip_invalid,
-            sheet,
-            user,
-        } => {
-            let db = open(&cli.db).await?;
-            ensure_regions(&db).await?;
-            let mut req = ImportRequest::new(file, kind.into(), user);
-            req.options.sheet = sheet;
-            req.skip_invalid = skip_invalid;
-            req.report = report;
-            import(&db, &req).await
+        Command::Import(args) => {
+            let app = App::new(open(&cli.db).await?);
+            import_cli::run(&app, cli.as_user.as_deref(), args).await
         }
         Command::Template { kind, out } => {
             write_template(kind.into(), &out)
@@ -328,7 +300,7 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
         ProgressStyle::with_template("{prefix} [{bar:40}] {percent:>3}% {msg}")
@@ -364,80 +336,12 @@ async fn load_regions(db: &Db, prefix: &str) -> Result<u64> {
     Ok(n)
 }
 
-async fn ensure_regions(db: &Db) -> Result<()> {
+pub(crate) async fn ensure_regions(db: &Db) -> Result<()> {
     if jianfu_store::regions::region_count(&mut db.read().await?).await? == 0 {
         println!("数据库中还没有区划代码，先加载全国 2023 年区划……");
         load_regions(db, "").await?;
     }
     Ok(())
-}
-
-async fn import(db: &Db, req: &ImportRequest) -> Result<bool> {
-    let started = Instant::now();
-    let pb = bar(100, "导入");
-    let pb2 = pb.clone();
-    let outcome = import_file(
-        db,
-        req,
-        move |phase: ImportPhase, p: jianfu_ingest::Progress| {
-            pb2.set_message(phase.label());
-            pb2.set_position((p.fraction() * 100.0) as u64);
-        },
-    )
-    .await?;
-    pb.finish_and_clear();
-    let s = &outcome.stats;
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "文件：{}，数据行 {} 行，用时 {:.1} 秒",
-        req.path.display(),
-        outcome.data_rows,
-        secs
-    );
-    if outcome.committed {
-        match req.kind {
-            FileKind::Persons => println!(
-                "已写入：新增 {} 户、{} 人；更新 {} 户、{} 人；未变 {} 人；变更记录 {} 条",
-                s.households_created,
-                s.persons_created,
-                s.households_updated,
-                s.persons_updated,
-                s.persons_unchanged,
-                s.changes
-            ),
-            FileKind::Diagnoses => println!(
-                "已写入：新增 {} 条诊断；更新 {} 条；未变 {} 条；变更记录 {} 条",
-                s.diagnoses_created, s.diagnoses_updated, s.diagnoses_unchanged, s.changes
-            ),
-            FileKind::Claims => claims_cli::print_written(s),
-        }
-    } else {
-        println!("未写入任何数据。");
-    }
-    if outcome.errors > 0 || outcome.warnings > 0 {
-        println!(
-            "发现 {} 个错误、{} 个警告{}",
-            outcome.errors,
-            outcome.warnings,
-            if outcome.committed && outcome.rejected_rows > 0 {
-                format!("，跳过 {} 行", outcome.rejected_rows)
-            } else {
-                String::new()
-            }
-        );
-        if !outcome.committed && !req.skip_invalid && outcome.errors > 0 {
-            println!("整个文件未导入。修正后重新导入，或使用 --skip-invalid 只导入正确的行。");
-        }
-    }
-    if let Some(r) = &outcome.report {
-        if outcome.errors > 0 || outcome.warnings > 0 || req.report.is_some() {
-            println!("错误报告：{}", r.display());
-        } else {
-            // Nothing to report: don't leave an empty file behind.
-            let _ = std::fs::remove_file(r);
-        }
-    }
-    Ok(outcome.is_success())
 }
 
 fn generate(county: &str, persons: u64, seed: u64, out: &Path) -> Result<jianfu_synth::Summary> {
@@ -577,13 +481,14 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
         let dir = tempfile::tempdir()?;
         generate(county, persons, 1, dir.path())?;
         demo_policies(&db, county).await?;
+        let app = App::new(db.clone());
         for (kind, file) in [
             (FileKind::Persons, "persons.csv"),
             (FileKind::Diagnoses, "diagnoses.csv"),
             (FileKind::Claims, "claims.csv"),
         ] {
             let req = ImportRequest::new(dir.path().join(file), kind, "demo");
-            if !import(&db, &req).await? {
+            if !import_cli::import(&app, &Actor::command_line(), &req).await? {
                 bail!("演示数据导入失败，请查看上面的错误");
             }
         }

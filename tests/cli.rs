@@ -371,9 +371,81 @@ async fn killed_import_leaves_all_or_nothing() {
             "{:?}: half-written import, {n} persons",
             t.engine()
         );
+        // The audit entry commits with the rows or not at all.
+        let audited = import_audit(&t.db).await.len();
+        assert_eq!(audited, usize::from(n == 60_000), "{:?}", t.engine());
         let out = jianfu(&t.url, &["import", "persons", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(count(&t.db, "persons").await, 60_000);
+    }
+}
+
+/// The `import` entries of the audit log: (user, role, file, detail),
+/// oldest first.
+async fn import_audit(db: &Db) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    let sql = "SELECT username, role, target_key, detail FROM audit_log \
+               WHERE action = 'import' ORDER BY id";
+    db.read().await.unwrap().all(sql, &[]).await.unwrap()
+}
+
+#[tokio::test]
+async fn cli_imports_are_audited_with_their_actor() {
+    for t in testing::all().await {
+        with_regions(&t).await;
+        let persons = examples().join("persons-good.csv");
+        let o = jianfu(&t.url, &["import", "persons", persons.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let logged = import_audit(&t.db).await;
+        assert_eq!(logged.len(), 1, "{:?}", t.engine());
+        let (user, role, file, detail) = &logged[0];
+        assert_eq!(user, "命令行", "the command line acts as itself");
+        assert_eq!(role.as_deref(), Some("national_admin"));
+        assert_eq!(file.as_deref(), Some("persons-good.csv"));
+        let detail = detail.as_deref().unwrap();
+        assert!(
+            detail.contains("kind=persons") && detail.contains("committed=true"),
+            "{detail}"
+        );
+
+        // As a stored user with --as: the entry names them.
+        for (name, role) in [("xian_zhang", "county_admin"), ("shenji_li", "auditor")] {
+            let add = [
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--region",
+                "130624",
+                "--password",
+                "Jianfu-2026-county",
+            ];
+            let o = jianfu(&t.url, &add);
+            assert!(o.status.success(), "{}", text(&o));
+        }
+        let diagnoses = examples().join("diagnoses-good.csv");
+        let diagnoses = diagnoses.to_str().unwrap();
+        let o = jianfu(
+            &t.url,
+            &["import", "diagnoses", diagnoses, "--as", "xian_zhang"],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let logged = import_audit(&t.db).await;
+        assert_eq!(logged.len(), 2);
+        assert_eq!(logged[1].0, "xian_zhang");
+        assert_eq!(logged[1].1.as_deref(), Some("county_admin"));
+        assert!(logged[1].3.as_deref().unwrap().contains("kind=diagnoses"));
+
+        // A user who may not import: refused, nothing read, nothing written.
+        let batches = count(&t.db, "change_batches").await;
+        let o = jianfu(
+            &t.url,
+            &["import", "diagnoses", diagnoses, "--as", "shenji_li"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("导入台账"), "{}", text(&o));
+        assert_eq!(count(&t.db, "change_batches").await, batches);
+        assert_eq!(import_audit(&t.db).await.len(), 2);
     }
 }
 

@@ -1,12 +1,12 @@
-//! Rows of the claims (医保结算记录) file and their cross-row checks.
-//!
-//! A row parses into a [`ClaimRecord`] or a list of row errors. The
-//! cross-row check ([`ClaimsCheck`]) finds what one file can show on its
-//! own: a claim id used twice, a reversal (冲销) of a reversal, a second
-//! reversal of one claim, a reversal by another person, a reversal of a
-//! row that is itself rejected. What only the database knows (is the
-//! person registered, which policy applies, is the reversed claim stored)
-//! is checked when the rows are written.
+//! The claims (医保结算记录) file: one row per claim or reversal (冲销) of a
+//! registered person. Its columns, its row parser and its cross-row check
+//! ([`ClaimsCheck`]), which finds what one file can show on its own: a
+//! claim id used twice, a reversal of a reversal, a second reversal of one
+//! claim, a reversal by another person, a reversal of a row that is
+//! itself rejected. Each row asks whether its person is inside the
+//! importer's jurisdiction; what only the database knows (which policy
+//! applies, is the reversed claim stored) is checked when the rows are
+//! written.
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -14,16 +14,258 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use jianfu_domain::{ClaimKind, ClaimRecord, FacilityLevel, GroupSet, Icd10, IdCardNo, Money};
+use jianfu_domain::{
+    ClaimKind, ClaimRecord, FacilityLevel, Group, GroupSet, Icd10, IdCardNo, Money,
+};
 
 use crate::ImportOptions;
-use crate::check::{CheckOutcome, PersonCheck, RowSet, person_error};
-use crate::columns::{CLAIM_COLUMNS, ColumnMap, FileKind, claim};
+use crate::check::{CheckOutcome, PersonCheck, RunsBuilder, check_file};
+use crate::columns::{ColumnDef, FileKind, ValueKind};
 use crate::error::FileError;
-use crate::fields::{Field, ImportReader, RowCtx, report_value, short};
+use crate::fields::{Cells, report_value, short};
 use crate::hash::FastMap;
-use crate::report::{CountingSink, ReportSink, RowError, Severity};
-use crate::table::{CellRef, Progress, Row};
+use crate::kind::{ByPerson, CheckSummary, CrossCheck, ImportKind, KindSpec, Question, Subject};
+use crate::reader::ImportReader;
+use crate::report::{ReportSink, RowError, Severity};
+use crate::table::Progress;
+
+/// Indices into [`CLAIM_COLUMNS`].
+pub mod col {
+    /// 结算单号
+    pub const CLAIM_ID: usize = 0;
+    /// 身份证号
+    pub const PERSON_ID: usize = 1;
+    /// 人员类别
+    pub const GROUPS: usize = 2;
+    /// 就诊类型
+    pub const KIND: usize = 3;
+    /// 医疗机构级别
+    pub const LEVEL: usize = 4;
+    /// 是否县域内
+    pub const COUNTY_INTERNAL: usize = 5;
+    /// 结算时间
+    pub const SETTLED_AT: usize = 6;
+    /// 医疗总费用
+    pub const TOTAL: usize = 7;
+    /// 政策范围内费用
+    pub const POLICY_SCOPE: usize = 8;
+    /// 冲销单号
+    pub const REVERSES: usize = 9;
+    /// 主诊断编码
+    pub const ICD10: usize = 10;
+    /// 医疗机构编码
+    pub const FACILITY_CODE: usize = 11;
+    /// 入院日期
+    pub const ADMITTED_ON: usize = 12;
+    /// 是否先诊疗后付费
+    pub const PAY_LATER: usize = 13;
+    /// 是否一站式结算
+    pub const ONE_STOP: usize = 14;
+}
+
+/// The claims (医保结算记录) file, as in `data-formats.md` and
+/// `settlement.md` §2.
+pub const CLAIM_COLUMNS: [ColumnDef; 15] = [
+    ColumnDef {
+        header: "结算单号",
+        alias: "claim_id",
+        required: true,
+        kind: ValueKind::Identifier,
+        description: "医保结算记录的唯一编号",
+        example: "C202300000001",
+        width: 18.0,
+    },
+    ColumnDef {
+        header: "身份证号",
+        alias: "person_id",
+        required: true,
+        kind: ValueKind::IdNumber,
+        description: "参保人的公民身份号码，须已在台账中登记；请将本列设置为“文本”格式",
+        example: "11010519491231002X",
+        width: 21.0,
+    },
+    ColumnDef {
+        header: "人员类别",
+        alias: "groups",
+        required: false,
+        kind: ValueKind::Groups,
+        description: "结算时参保人的人员类别；不填时按台账中该人在结算时间的人员类别（含户类别带来的脱贫人口、监测对象）",
+        example: "脱贫人口|低保",
+        width: 22.0,
+    },
+    ColumnDef {
+        header: "就诊类型",
+        alias: "kind",
+        required: true,
+        kind: ValueKind::ClaimKind,
+        description: "住院、门诊慢特病或普通门诊",
+        example: "住院",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "医疗机构级别",
+        alias: "level",
+        required: true,
+        kind: ValueKind::FacilityLevel,
+        description: "就诊医疗机构的级别",
+        example: "县级",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "是否县域内",
+        alias: "county_internal",
+        required: true,
+        kind: ValueKind::Flag,
+        description: "医疗机构是否在参保人所在县域内",
+        example: "是",
+        width: 10.0,
+    },
+    ColumnDef {
+        header: "结算时间",
+        alias: "settled_at",
+        required: true,
+        kind: ValueKind::DateTime,
+        description: "医保结算的日期和时间（北京时间），决定结算顺序和所属年度",
+        example: "2023-03-01 10:00:00",
+        width: 20.0,
+    },
+    ColumnDef {
+        header: "医疗总费用",
+        alias: "total",
+        required: true,
+        kind: ValueKind::Money,
+        description: "本次就诊的医疗总费用（元）",
+        example: "12000.00",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "政策范围内费用",
+        alias: "policy_scope",
+        required: true,
+        kind: ValueKind::Money,
+        description: "政策范围内费用（元），不能大于医疗总费用",
+        example: "10800.00",
+        width: 14.0,
+    },
+    ColumnDef {
+        header: "冲销单号",
+        alias: "reverses",
+        required: false,
+        kind: ValueKind::Identifier,
+        description: "冲销记录填被冲销的结算单号；普通结算记录不填",
+        example: "",
+        width: 18.0,
+    },
+    ColumnDef {
+        header: "主诊断编码",
+        alias: "icd10",
+        required: false,
+        kind: ValueKind::Icd10,
+        description: "主要诊断的 ICD-10 编码",
+        example: "I63.9",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "医疗机构编码",
+        alias: "facility_code",
+        required: false,
+        kind: ValueKind::Identifier,
+        description: "就诊医疗机构的编码",
+        example: "H13062400001",
+        width: 16.0,
+    },
+    ColumnDef {
+        header: "入院日期",
+        alias: "admitted_on",
+        required: false,
+        kind: ValueKind::Date,
+        description: "住院的入院日期",
+        example: "2023-02-20",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "是否先诊疗后付费",
+        alias: "pay_later",
+        required: false,
+        kind: ValueKind::Flag,
+        description: "是否按“先诊疗后付费”办理",
+        example: "是",
+        width: 10.0,
+    },
+    ColumnDef {
+        header: "是否一站式结算",
+        alias: "one_stop",
+        required: false,
+        kind: ValueKind::Flag,
+        description: "是否在“一站式”结算窗口结算",
+        example: "是",
+        width: 10.0,
+    },
+];
+
+/// The claims kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Claims;
+
+impl ImportKind for Claims {
+    type Record = ClaimRecord;
+    type Fields = ClaimRow;
+    type Check = ClaimsCheck;
+
+    const KIND: FileKind = FileKind::Claims;
+    const SPEC: KindSpec = KindSpec {
+        name: "claims",
+        label: "医保结算",
+        columns: &CLAIM_COLUMNS,
+        template_note: None,
+    };
+    const QUESTION: Question = Question::Person;
+    const SUBJECT_COLUMN: usize = col::PERSON_ID;
+    // The code the write pass has always used for a person the registry
+    // lacks.
+    const NOT_LISTED: (&'static str, &'static str) = (
+        "台账中没有这个身份证号的人员，无法确定参保县和人员类别；请先导入该人员的人员信息，或核对号码",
+        "person_not_in_registry",
+    );
+
+    fn parse(cells: &mut Cells<'_>, c: &mut ClaimRow) {
+        *c = ClaimRow::default();
+        parse_identity(cells, c);
+        parse_amounts(cells, c);
+        parse_details(cells, c);
+    }
+
+    fn record(c: ClaimRow) -> Option<ClaimRecord> {
+        c.into_record()
+    }
+
+    fn subject(c: &ClaimRow) -> Option<Subject> {
+        c.person.map(Subject::Person)
+    }
+
+    fn record_subject(c: &ClaimRecord) -> Subject {
+        Subject::Person(c.person)
+    }
+
+    fn check(file: Arc<str>, _rows: usize) -> ClaimsCheck {
+        ClaimsCheck::new(file)
+    }
+}
+
+/// Reads a claims file row by row.
+pub type ClaimsReader = ImportReader<Claims>;
+
+/// First pass over a claims file; `person_check` judges the person of
+/// each row. Otherwise as [`check_file`].
+pub fn check_claims_file(
+    path: &Path,
+    opts: &ImportOptions,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
+    sink: &mut dyn ReportSink,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    check_file::<Claims>(path, opts, &ByPerson(person_check), sink, progress)
+}
 
 /// The fields of a claims row that could be parsed; `None` where the cell
 /// was missing or wrong. Optional columns left empty are `Some(None)`.
@@ -84,262 +326,70 @@ impl ClaimRow {
     }
 }
 
-fn optional_text(
-    ctx: &mut RowCtx<'_>,
-    i: usize,
-    row: &Row,
-    map: &ColumnMap,
-) -> Option<Option<String>> {
-    match ctx.text(&CLAIM_COLUMNS[i], row.get(map.position(i))) {
-        Field::Value(v) => Some(Some(v.into_owned())),
-        Field::Empty => Some(None),
-        Field::Bad => None,
-    }
-}
-
-/// A code-list cell parsed by `parse`; `code` names the error.
-fn code_cell<T, E>(
-    ctx: &mut RowCtx<'_>,
-    i: usize,
-    row: &Row,
-    map: &ColumnMap,
-    parse: impl Fn(&str) -> Result<T, E>,
-    allowed: &str,
-    code: &'static str,
-) -> Option<T> {
-    let def = &CLAIM_COLUMNS[i];
-    let Field::Value(v) = ctx.text(def, row.get(map.position(i))) else {
-        return None;
-    };
-    match parse(&v) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            ctx.error(
-                def,
-                &v,
-                format!("“{}”不是有效的{}，请填写：{allowed}", short(&v), def.header),
-                code,
-            );
-            None
-        }
-    }
-}
-
 fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> String {
     all.iter().map(|&v| label(v)).collect::<Vec<_>>().join("、")
 }
 
-/// Parses one row of a claims file, collecting every problem of the row.
-pub fn parse_claim_row(
-    row: &Row,
-    map: &ColumnMap,
-    file: &Arc<str>,
-    today: NaiveDate,
-) -> (ClaimRow, Vec<RowError>) {
-    let cols = &CLAIM_COLUMNS;
-    let mut ctx = RowCtx::new(file, row.number());
-    let cell = |i: usize| row.get(map.position(i));
-    let mut c = ClaimRow {
-        claim_id: match ctx.text(&cols[claim::CLAIM_ID], cell(claim::CLAIM_ID)) {
-            Field::Value(v) => Some(v.into_owned()),
-            _ => None,
-        },
-        person: ctx.id_number(&cols[claim::PERSON_ID], cell(claim::PERSON_ID), today),
-        ..ClaimRow::default()
-    };
+/// Who, which claim, and what kind of care.
+fn parse_identity(cells: &mut Cells<'_>, c: &mut ClaimRow) {
+    c.claim_id = cells.owned_text(col::CLAIM_ID).value();
+    c.person = cells.id_number(col::PERSON_ID);
+    let groups = labels(Group::ALL, Group::label);
+    c.groups = cells
+        .groups(col::GROUPS, &groups, "；不填则按台账")
+        .optional();
+    let kinds = labels(ClaimKind::ALL, ClaimKind::label);
+    c.kind = cells
+        .code(
+            col::KIND,
+            ClaimKind::parse,
+            |_| kinds.clone(),
+            "unknown_claim_kind",
+        )
+        .value();
+    let levels = labels(FacilityLevel::ALL, FacilityLevel::label);
+    c.level = cells
+        .code(
+            col::LEVEL,
+            FacilityLevel::parse,
+            |_| levels.clone(),
+            "unknown_facility_level",
+        )
+        .value();
+    c.county_internal = cells.flag(col::COUNTY_INTERNAL).flatten();
+    c.settled_at = cells.datetime(col::SETTLED_AT);
+}
 
-    let def = &cols[claim::GROUPS];
-    c.groups = match ctx.text(def, cell(claim::GROUPS)) {
-        Field::Value(v) => match GroupSet::parse_list(&v) {
-            Ok(g) => Some(Some(g)),
-            Err(e) => {
-                ctx.error(
-                    def,
-                    &v,
-                    format!(
-                        "人员类别“{}”不是有效的类别，可填：{}（多个用“、”或“|”分隔；不填则按台账）",
-                        short(&e.value),
-                        labels(jianfu_domain::Group::ALL, jianfu_domain::Group::label)
-                    ),
-                    "unknown_group",
-                );
-                None
-            }
-        },
-        Field::Empty => Some(None),
-        Field::Bad => None,
-    };
-    c.kind = code_cell(
-        &mut ctx,
-        claim::KIND,
-        row,
-        map,
-        ClaimKind::parse,
-        &labels(ClaimKind::ALL, ClaimKind::label),
-        "unknown_claim_kind",
-    );
-    c.level = code_cell(
-        &mut ctx,
-        claim::LEVEL,
-        row,
-        map,
-        FacilityLevel::parse,
-        &labels(FacilityLevel::ALL, FacilityLevel::label),
-        "unknown_facility_level",
-    );
-    c.county_internal = ctx
-        .flag(&cols[claim::COUNTY_INTERNAL], cell(claim::COUNTY_INTERNAL))
-        .flatten();
-    c.settled_at = ctx.datetime(&cols[claim::SETTLED_AT], cell(claim::SETTLED_AT), today);
-    c.total = ctx.money(&cols[claim::TOTAL], cell(claim::TOTAL)).flatten();
-    c.policy_scope = ctx
-        .money(&cols[claim::POLICY_SCOPE], cell(claim::POLICY_SCOPE))
-        .flatten();
+/// The amounts: the policy-scope cost is part of the total.
+fn parse_amounts(cells: &mut Cells<'_>, c: &mut ClaimRow) {
+    c.total = cells.money(col::TOTAL).flatten();
+    c.policy_scope = cells.money(col::POLICY_SCOPE).flatten();
     if let (Some(total), Some(scope)) = (c.total, c.policy_scope)
         && scope > total
     {
-        ctx.error(
-            &cols[claim::POLICY_SCOPE],
+        cells.error(
+            col::POLICY_SCOPE,
             &scope.to_string(),
             format!("政策范围内费用{scope}元大于医疗总费用{total}元；政策范围内费用只能是总费用的一部分，请核对"),
             "scope_exceeds_total",
         );
         c.policy_scope = None;
     }
-    c.reverses = optional_text(&mut ctx, claim::REVERSES, row, map);
-    let def = &cols[claim::ICD10];
-    c.icd10 = match ctx.text(def, cell(claim::ICD10)) {
-        Field::Value(v) => match Icd10::parse(&v) {
-            Ok(code) => Some(Some(code)),
-            Err(_) => {
-                ctx.error(
-                    def,
-                    &v,
-                    format!(
-                        "主诊断编码“{}”不是有效的 ICD-10 编码；应为1个字母加2位数字，可带小数点后的细分码，如 I10、C16.9",
-                        short(&v)
-                    ),
-                    "bad_icd10",
-                );
-                None
-            }
-        },
-        Field::Empty => Some(None),
-        Field::Bad => None,
-    };
-    c.facility_code = optional_text(&mut ctx, claim::FACILITY_CODE, row, map);
-    c.admitted_on = if is_blank(cell(claim::ADMITTED_ON)) {
+}
+
+/// The reversed claim and the optional details.
+fn parse_details(cells: &mut Cells<'_>, c: &mut ClaimRow) {
+    c.reverses = cells.owned_text(col::REVERSES).optional();
+    c.icd10 = cells.icd10(col::ICD10, "I10、C16.9").optional();
+    c.facility_code = cells.owned_text(col::FACILITY_CODE).optional();
+    // An optional date left blank is "not given", not a bad date.
+    c.admitted_on = if cells.cell(col::ADMITTED_ON).is_blank() {
         Some(None)
     } else {
-        ctx.date(&cols[claim::ADMITTED_ON], cell(claim::ADMITTED_ON), today)
-            .map(Some)
+        cells.date(col::ADMITTED_ON).map(Some)
     };
-    c.pay_later = ctx.flag(&cols[claim::PAY_LATER], cell(claim::PAY_LATER));
-    c.one_stop = ctx.flag(&cols[claim::ONE_STOP], cell(claim::ONE_STOP));
-    (c, ctx.errors)
-}
-
-/// Whether a cell is empty or blank text (an optional date left blank is
-/// "not given", not a bad date).
-fn is_blank(cell: CellRef<'_>) -> bool {
-    match cell {
-        CellRef::Empty => true,
-        CellRef::Text(s) => crate::normalize::normalize_text(s).is_empty(),
-        _ => false,
-    }
-}
-
-/// A row as a record, or all its problems.
-pub type ClaimResult = Result<ClaimRecord, Vec<RowError>>;
-
-/// Parses one row of a claims file into a record or all its problems.
-pub fn parse_claim(row: &Row, map: &ColumnMap, file: &Arc<str>, today: NaiveDate) -> ClaimResult {
-    let (c, errors) = parse_claim_row(row, map, file, today);
-    if errors.iter().any(|e| e.severity == Severity::Error) {
-        return Err(errors);
-    }
-    c.into_record().ok_or_else(|| {
-        vec![RowError {
-            file: file.clone(),
-            row: row.number(),
-            column: "".into(),
-            value: String::new(),
-            problem: "本行数据不完整".into(),
-            code: "incomplete_row",
-            severity: Severity::Error,
-        }]
-    })
-}
-
-/// Reads a claims file row by row.
-pub struct ClaimsReader {
-    inner: ImportReader,
-}
-
-impl ClaimsReader {
-    /// Opens a claims file and reads its header.
-    pub fn open(path: &Path, opts: &ImportOptions) -> Result<Self, FileError> {
-        Ok(ClaimsReader {
-            inner: ImportReader::open(path, opts, FileKind::Claims)?,
-        })
-    }
-
-    /// Opens the file checked by `outcome`, refusing it if it has changed.
-    pub fn open_checked(
-        path: &Path,
-        opts: &ImportOptions,
-        outcome: &CheckOutcome,
-    ) -> Result<Self, FileError> {
-        Ok(ClaimsReader {
-            inner: ImportReader::open_checked(path, opts, FileKind::Claims, outcome.fingerprint)?,
-        })
-    }
-
-    /// Warnings about the header (unknown columns).
-    pub fn header_warnings(&self) -> &[RowError] {
-        &self.inner.warnings
-    }
-
-    /// The file's name in the report.
-    pub fn file(&self) -> &Arc<str> {
-        &self.inner.file
-    }
-
-    /// Where the columns are.
-    pub fn columns(&self) -> &ColumnMap {
-        &self.inner.map
-    }
-
-    /// The next row's number, parsed fields and problems.
-    pub fn next_parts(&mut self) -> Result<Option<(u32, ClaimRow, Vec<RowError>)>, FileError> {
-        let inner = &mut self.inner;
-        match inner.table.next_row()? {
-            None => Ok(None),
-            Some(row) => {
-                let (c, errors) = parse_claim_row(row, &inner.map, &inner.file, inner.today);
-                Ok(Some((row.number(), c, errors)))
-            }
-        }
-    }
-
-    /// The next row that `outcome` accepted, as a record; rejected rows
-    /// are skipped unparsed.
-    pub fn next_accepted(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, ClaimRecord)>, FileError> {
-        self.inner.next_accepted(outcome, parse_claim)
-    }
-
-    /// How far reading has got.
-    pub fn progress(&self) -> Progress {
-        self.inner.progress()
-    }
-
-    /// Size and modification time of the file when it was opened.
-    pub fn fingerprint(&self) -> crate::table::FileFingerprint {
-        self.inner.table.fingerprint()
-    }
+    c.pay_later = cells.flag(col::PAY_LATER);
+    c.one_stop = cells.flag(col::ONE_STOP);
 }
 
 /// What the check remembers of a claim id: compact, one per row.
@@ -364,35 +414,28 @@ struct Forward {
 ///
 /// Reports `duplicate_claim_id` (on the later row), `reverses_itself`,
 /// `reversal_of_reversal`, `duplicate_reversal` (a second reversal of
-/// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`,
-/// and, through the caller's lookup, `person_not_in_registry` and
-/// `outside_jurisdiction`.
+/// one claim), `reversal_person_mismatch` and `reversed_claim_rejected`.
 /// A reversal read before the claim it reverses is judged when that
 /// claim is read and, when accepted, listed in [`CheckOutcome::deferred`]
 /// so that the write pass applies it after every claim. Of two reversals
 /// of one claim, the earlier row wins.
-pub struct ClaimsCheck<'a> {
+pub struct ClaimsCheck {
     file: Arc<str>,
-    person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck,
     seen: FastMap<Box<str>, Seen>,
     forward: FastMap<Box<str>, Vec<Forward>>,
-    deferred: Vec<(u32, u32)>,
-    rejected: Vec<(u32, u32)>,
-    rows: u64,
+    deferred: RunsBuilder,
+    rejected: RunsBuilder,
 }
 
-impl<'a> ClaimsCheck<'a> {
-    /// A new check of the file named `file` in the report; `person_check`
-    /// judges the person of each row.
-    pub fn new(file: Arc<str>, person_check: &'a dyn Fn(&IdCardNo) -> PersonCheck) -> Self {
+impl ClaimsCheck {
+    /// A new check of the file named `file` in the report.
+    pub fn new(file: Arc<str>) -> Self {
         ClaimsCheck {
             file,
-            person_check,
             seen: FastMap::default(),
             forward: FastMap::default(),
-            deferred: Vec::new(),
-            rejected: Vec::new(),
-            rows: 0,
+            deferred: RunsBuilder::default(),
+            rejected: RunsBuilder::default(),
         }
     }
 
@@ -404,7 +447,7 @@ impl<'a> ClaimsCheck<'a> {
         problem: String,
         code: &'static str,
     ) -> RowError {
-        let def = &CLAIM_COLUMNS[column];
+        let def: &ColumnDef = &CLAIM_COLUMNS[column];
         RowError {
             file: self.file.clone(),
             row,
@@ -418,10 +461,8 @@ impl<'a> ClaimsCheck<'a> {
 
     /// Judges a reversal of `target` (seen) by `row`; `None` when fine.
     fn judge_reversal(&self, row: u32, person: u64, target: &str, t: &Seen) -> Option<RowError> {
-        let e =
-            |problem: String, code| Some(self.error(row, claim::REVERSES, target, problem, code));
-        if t.reversal {
-            e(
+        let (problem, code) = if t.reversal {
+            (
                 format!(
                     "冲销单号“{}”（第{}行）本身是一条冲销记录，不能再冲销；请核对冲销单号",
                     short(target),
@@ -430,7 +471,7 @@ impl<'a> ClaimsCheck<'a> {
                 "reversal_of_reversal",
             )
         } else if t.reversed_by != 0 && t.reversed_by != row {
-            e(
+            (
                 format!(
                     "结算单号“{}”已在第{}行被冲销，不能再次冲销；请删除重复的冲销记录",
                     short(target),
@@ -439,7 +480,7 @@ impl<'a> ClaimsCheck<'a> {
                 "duplicate_reversal",
             )
         } else if t.person != person {
-            e(
+            (
                 format!(
                     "冲销记录的身份证号与被冲销的结算单号“{}”（第{}行）的身份证号不同；冲销只能针对本人的结算记录",
                     short(target),
@@ -448,7 +489,7 @@ impl<'a> ClaimsCheck<'a> {
                 "reversal_person_mismatch",
             )
         } else if t.rejected {
-            e(
+            (
                 format!(
                     "被冲销的结算单号“{}”在第{}行，但该行有错误未导入，所以本冲销也不能导入；请先改正第{}行",
                     short(target),
@@ -458,88 +499,61 @@ impl<'a> ClaimsCheck<'a> {
                 "reversed_claim_rejected",
             )
         } else {
-            None
+            return None;
+        };
+        Some(self.error(row, col::REVERSES, target, problem, code))
+    }
+
+    /// A reversal of itself, or of a claim seen already that it may not
+    /// reverse.
+    fn reversal_problem(&self, row: u32, person: u64, id: &str, target: &str) -> Option<RowError> {
+        if id == target {
+            return Some(self.error(
+                row,
+                col::REVERSES,
+                target,
+                "冲销单号与本行的结算单号相同：一条记录不能冲销它自己".into(),
+                "reverses_itself",
+            ));
+        }
+        let t = self.seen.get(target)?;
+        self.judge_reversal(row, person, target, t)
+    }
+
+    /// `duplicate_claim_id` when `id` came on an earlier row.
+    fn duplicate(&self, row: u32, id: &str) -> Option<RowError> {
+        let first = self.seen.get(id)?;
+        Some(self.error(
+            row,
+            col::CLAIM_ID,
+            id,
+            format!(
+                "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
+                short(id),
+                first.row
+            ),
+            "duplicate_claim_id",
+        ))
+    }
+
+    /// Remembers the first row of claim `id`, then judges the reversals
+    /// that were waiting for it.
+    fn remember(&mut self, id: &str, seen: Seen, sink: &mut dyn ReportSink) {
+        if let Entry::Vacant(slot) = self.seen.entry(Box::from(id)) {
+            slot.insert(seen);
+            self.judge_forward(id, sink);
         }
     }
 
-    /// Takes one row: its number, parsed fields and row-level problems.
-    pub fn feed(
-        &mut self,
-        row: u32,
-        c: &ClaimRow,
-        mut errors: Vec<RowError>,
-        sink: &mut dyn ReportSink,
-    ) {
-        self.rows += 1;
-        if let Some(id) = &c.person
-            && let Some((problem, code)) = person_error((self.person_check)(id), FileKind::Claims)
-        {
-            errors.push(self.error(row, claim::PERSON_ID, id.as_str(), problem.into(), code));
-        }
-        let person = c.person.map_or(0, |p| p.packed());
-        let reverses = c.reverses.as_ref().and_then(|r| r.as_deref());
-        if let (Some(id), Some(target)) = (c.claim_id.as_deref(), reverses) {
-            if id == target {
-                errors.push(self.error(
-                    row,
-                    claim::REVERSES,
-                    target,
-                    "冲销单号与本行的结算单号相同：一条记录不能冲销它自己".into(),
-                    "reverses_itself",
-                ));
-            } else if let Some(t) = self.seen.get(target)
-                && let Some(e) = self.judge_reversal(row, person, target, t)
-            {
-                errors.push(e);
-            }
-        }
-        if let Some(id) = c.claim_id.as_deref()
-            && let Some(first) = self.seen.get(id)
-        {
-            errors.push(self.error(
-                row,
-                claim::CLAIM_ID,
-                id,
-                format!(
-                    "结算单号“{}”与第{}行重复；每条结算记录只能出现一次，本行不导入",
-                    short(id),
-                    first.row
-                ),
-                "duplicate_claim_id",
-            ));
-        }
-        let rejected = errors.iter().any(|e| e.severity == Severity::Error);
-        for e in errors {
-            sink.push(e);
-        }
-        if rejected {
-            self.reject(row);
-        }
-        let Some(id) = c.claim_id.as_deref() else {
-            return;
-        };
-        if let Entry::Vacant(slot) = self.seen.entry(Box::from(id)) {
-            slot.insert(Seen {
-                row,
-                person,
-                reversal: reverses.is_some(),
-                rejected,
-                reversed_by: 0,
-            });
-            self.judge_forward(id, sink);
-        }
-        if rejected {
-            return;
-        }
-        if let Some(target) = reverses {
-            match self.seen.get_mut(target) {
-                Some(t) => t.reversed_by = row,
-                None => self
-                    .forward
-                    .entry(Box::from(target))
-                    .or_default()
-                    .push(Forward { row, person }),
-            }
+    /// An accepted reversal of `target`: marks the claim, or waits for it.
+    fn note_reversal(&mut self, row: u32, person: u64, target: &str) {
+        match self.seen.get_mut(target) {
+            Some(t) => t.reversed_by = row,
+            None => self
+                .forward
+                .entry(Box::from(target))
+                .or_default()
+                .push(Forward { row, person }),
         }
     }
 
@@ -555,87 +569,66 @@ impl<'a> ClaimsCheck<'a> {
             match self.judge_reversal(f.row, f.person, id, &t) {
                 Some(e) => {
                     sink.push(e);
-                    self.rejected.push((f.row, f.row));
+                    self.rejected.add(f.row, f.row);
                 }
                 None => {
                     if let Some(t) = self.seen.get_mut(id) {
                         t.reversed_by = f.row;
                     }
-                    self.deferred.push((f.row, f.row));
+                    self.deferred.add(f.row, f.row);
                 }
             }
         }
     }
+}
 
-    fn reject(&mut self, row: u32) {
-        match self.rejected.last_mut() {
-            Some(last) if last.1.saturating_add(1) == row => last.1 = row,
-            _ => self.rejected.push((row, row)),
+impl CrossCheck<ClaimRow> for ClaimsCheck {
+    fn feed(
+        &mut self,
+        row: u32,
+        c: &ClaimRow,
+        mut errors: Vec<RowError>,
+        sink: &mut dyn ReportSink,
+    ) {
+        let person = c.person.map_or(0, |p| p.packed());
+        let reverses = c.reverses.as_ref().and_then(|r| r.as_deref());
+        let id = c.claim_id.as_deref();
+        if let (Some(id), Some(target)) = (id, reverses) {
+            errors.extend(self.reversal_problem(row, person, id, target));
+        }
+        errors.extend(id.and_then(|id| self.duplicate(row, id)));
+        let rejected = errors.iter().any(|e| e.severity == Severity::Error);
+        for e in errors {
+            sink.push(e);
+        }
+        if rejected {
+            self.rejected.add(row, row);
+        }
+        let Some(id) = id else {
+            return;
+        };
+        let seen = Seen {
+            row,
+            person,
+            reversal: reverses.is_some(),
+            rejected,
+            reversed_by: 0,
+        };
+        self.remember(id, seen, sink);
+        if let Some(target) = reverses
+            && !rejected
+        {
+            self.note_reversal(row, person, target);
         }
     }
 
-    /// Ends the check and returns (rejected rows, deferred rows, rows
-    /// fed). Reversals of claims not in the file are left to the database.
-    pub fn finish(self) -> (RowSet, RowSet, u64) {
-        (
-            RowSet::from_runs(self.rejected),
-            RowSet::from_runs(self.deferred),
-            self.rows,
-        )
-    }
-}
-
-/// First pass over a claims file; `person_check` judges the person of
-/// each row. Otherwise as [`crate::check_persons_file`].
-pub fn check_claims_file(
-    path: &Path,
-    opts: &ImportOptions,
-    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
-    sink: &mut dyn ReportSink,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<CheckOutcome, FileError> {
-    let mut counting = CountingSink::new(sink);
-    let result = run_claims(path, opts, person_check, &mut counting, progress);
-    if let Err(e) = &result {
-        counting.push(e.to_row_error(&opts.label_for(path)));
-    }
-    result
-}
-
-fn run_claims(
-    path: &Path,
-    opts: &ImportOptions,
-    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
-    sink: &mut CountingSink<'_>,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<CheckOutcome, FileError> {
-    let mut reader = ClaimsReader::open(path, opts)?;
-    for w in reader.header_warnings() {
-        sink.push(w.clone());
-    }
-    let header_row = reader.columns().header_row();
-    let fingerprint = reader.fingerprint();
-    let mut check = ClaimsCheck::new(reader.file().clone(), person_check);
-    let mut n = 0u32;
-    while let Some((row, c, errors)) = reader.next_parts()? {
-        check.feed(row, &c, errors, sink);
-        n = n.wrapping_add(1);
-        if n.is_multiple_of(4096) {
-            progress(reader.progress());
+    /// Reversals of claims not in the file are left to the database.
+    fn finish(self, _: &mut dyn ReportSink) -> CheckSummary {
+        CheckSummary {
+            rejected: self.rejected.build(),
+            deferred: self.deferred.build(),
+            households: 0,
+            households_rejected: 0,
         }
     }
-    progress(reader.progress());
-    let (rejected, deferred, rows) = check.finish();
-    Ok(CheckOutcome {
-        kind: FileKind::Claims,
-        header_row,
-        data_rows: rows,
-        rejected,
-        deferred,
-        errors: sink.errors,
-        warnings: sink.warnings,
-        households: 0,
-        households_rejected: 0,
-        fingerprint,
-    })
 }

@@ -1,12 +1,18 @@
-//! The column definitions of each import file, in one place: used by the
-//! header matching and row parsers, the templates and the documentation.
+//! Columns of import files: what a column holds ([`ValueKind`], with how
+//! it is shown and masked), its definition ([`ColumnDef`]), header
+//! matching ([`ColumnMap`]) and the documentation table. Each kind's own
+//! table of columns lives in its module and is re-exported here.
 
 use std::sync::Arc;
 
 use jianfu_domain::{ClaimKind, FacilityLevel, Group, HouseholdType, PersonStatus, Relation};
 
+use crate::claims::Claims;
+use crate::diagnoses::Diagnoses;
 use crate::error::FileError;
+use crate::kind::{ImportKind, KindSpec};
 use crate::normalize::normalize_text;
+use crate::persons::Persons;
 use crate::report::{RowError, Severity};
 
 /// What a column holds; decides how a cell is normalised, validated and
@@ -171,7 +177,9 @@ impl ColumnDef {
     }
 }
 
-/// The kinds of import file this crate reads.
+/// The kinds of import file this crate reads. Each is a module
+/// implementing [`crate::ImportKind`]; this enum names them for callers
+/// that choose one at run time (the command line, the web's upload form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
     /// 人员: one row per person, household fields repeated.
@@ -183,31 +191,37 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind, in the order forms and menus list them.
+    pub const ALL: [FileKind; 3] = [FileKind::Persons, FileKind::Diagnoses, FileKind::Claims];
+
+    /// The kind named `name` (`persons`, `diagnoses`, `claims`).
+    pub fn from_name(name: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What names and describes the kind: the one place a kind is tied to
+    /// its module.
+    pub fn spec(self) -> &'static KindSpec {
+        match self {
+            FileKind::Persons => &<Persons as ImportKind>::SPEC,
+            FileKind::Diagnoses => &<Diagnoses as ImportKind>::SPEC,
+            FileKind::Claims => &<Claims as ImportKind>::SPEC,
+        }
+    }
+
     /// The columns, in template order.
     pub fn columns(self) -> &'static [ColumnDef] {
-        match self {
-            FileKind::Persons => &PERSON_COLUMNS,
-            FileKind::Diagnoses => &DIAGNOSIS_COLUMNS,
-            FileKind::Claims => &CLAIM_COLUMNS,
-        }
+        self.spec().columns
     }
 
     /// Chinese name.
     pub fn label(self) -> &'static str {
-        match self {
-            FileKind::Persons => "人员",
-            FileKind::Diagnoses => "诊断",
-            FileKind::Claims => "医保结算",
-        }
+        self.spec().label
     }
 
     /// English name (`persons`, `diagnoses`, `claims`).
     pub fn name(self) -> &'static str {
-        match self {
-            FileKind::Persons => "persons",
-            FileKind::Diagnoses => "diagnoses",
-            FileKind::Claims => "claims",
-        }
+        self.spec().name
     }
 
     /// True when `header` (a header cell) names one of the columns.
@@ -223,360 +237,10 @@ impl ColumnDef {
     }
 }
 
-/// Indices into [`PERSON_COLUMNS`].
-pub mod person {
-    /// 户编号
-    pub const HOUSEHOLD_ID: usize = 0;
-    /// 行政区划代码
-    pub const VILLAGE_CODE: usize = 1;
-    /// 户类别
-    pub const HOUSEHOLD_TYPE: usize = 2;
-    /// 家庭年人均纯收入
-    pub const INCOME: usize = 3;
-    /// 姓名
-    pub const NAME: usize = 4;
-    /// 身份证号
-    pub const ID_NUMBER: usize = 5;
-    /// 与户主关系
-    pub const RELATION: usize = 6;
-    /// 人员类别
-    pub const GROUPS: usize = 7;
-    /// 联系电话
-    pub const PHONE: usize = 8;
-    /// 人员状态
-    pub const STATUS: usize = 9;
-}
-
-/// Indices into [`DIAGNOSIS_COLUMNS`].
-pub mod diagnosis {
-    /// 身份证号
-    pub const ID_NUMBER: usize = 0;
-    /// 疾病编码
-    pub const ICD10: usize = 1;
-    /// 疾病名称
-    pub const DISEASE_NAME: usize = 2;
-    /// 确诊日期
-    pub const DIAGNOSED_ON: usize = 3;
-    /// 确诊机构
-    pub const FACILITY: usize = 4;
-}
-
-/// Indices into [`CLAIM_COLUMNS`].
-pub mod claim {
-    /// 结算单号
-    pub const CLAIM_ID: usize = 0;
-    /// 身份证号
-    pub const PERSON_ID: usize = 1;
-    /// 人员类别
-    pub const GROUPS: usize = 2;
-    /// 就诊类型
-    pub const KIND: usize = 3;
-    /// 医疗机构级别
-    pub const LEVEL: usize = 4;
-    /// 是否县域内
-    pub const COUNTY_INTERNAL: usize = 5;
-    /// 结算时间
-    pub const SETTLED_AT: usize = 6;
-    /// 医疗总费用
-    pub const TOTAL: usize = 7;
-    /// 政策范围内费用
-    pub const POLICY_SCOPE: usize = 8;
-    /// 冲销单号
-    pub const REVERSES: usize = 9;
-    /// 主诊断编码
-    pub const ICD10: usize = 10;
-    /// 医疗机构编码
-    pub const FACILITY_CODE: usize = 11;
-    /// 入院日期
-    pub const ADMITTED_ON: usize = 12;
-    /// 是否先诊疗后付费
-    pub const PAY_LATER: usize = 13;
-    /// 是否一站式结算
-    pub const ONE_STOP: usize = 14;
-}
-
-/// The persons (人员) file, as in `data-formats.md`.
-pub const PERSON_COLUMNS: [ColumnDef; 10] = [
-    ColumnDef {
-        header: "户编号",
-        alias: "household_id",
-        required: true,
-        kind: ValueKind::HouseholdNo,
-        description: "报送单位的户编号；同一户的每个成员一行，户编号相同",
-        example: "130624100200001",
-        width: 18.0,
-    },
-    ColumnDef {
-        header: "行政区划代码",
-        alias: "village_code",
-        required: true,
-        kind: ValueKind::VillageCode,
-        description: "户籍所在村的12位统计用区划代码；同一户各行相同",
-        example: "130624102201",
-        width: 15.0,
-    },
-    ColumnDef {
-        header: "户类别",
-        alias: "household_type",
-        required: true,
-        kind: ValueKind::HouseholdType,
-        description: "户的类别；同一户各行相同",
-        example: "脱贫不稳定户",
-        width: 14.0,
-    },
-    ColumnDef {
-        header: "家庭年人均纯收入",
-        alias: "income_per_capita",
-        required: false,
-        kind: ValueKind::Money,
-        description: "家庭年人均纯收入（元）；同一户各行相同",
-        example: "10230.76",
-        width: 16.0,
-    },
-    ColumnDef {
-        header: "姓名",
-        alias: "name",
-        required: true,
-        kind: ValueKind::Name,
-        description: "成员姓名",
-        example: "张三",
-        width: 10.0,
-    },
-    ColumnDef {
-        header: "身份证号",
-        alias: "id_number",
-        required: true,
-        kind: ValueKind::IdNumber,
-        description: "成员的公民身份号码；请将本列设置为“文本”格式，否则 Excel 会把号码变成 1.30624E+17",
-        example: "11010519491231002X",
-        width: 21.0,
-    },
-    ColumnDef {
-        header: "与户主关系",
-        alias: "relation",
-        required: true,
-        kind: ValueKind::Relation,
-        description: "成员与户主的关系；每户有且只有一个户主",
-        example: "户主",
-        width: 11.0,
-    },
-    ColumnDef {
-        header: "人员类别",
-        alias: "groups",
-        required: false,
-        kind: ValueKind::Groups,
-        description: "成员本人的人员类别（脱贫人口、监测对象由户类别决定，不必填写）",
-        example: "低保|因病致贫重病患者",
-        width: 22.0,
-    },
-    ColumnDef {
-        header: "联系电话",
-        alias: "phone",
-        required: false,
-        kind: ValueKind::Phone,
-        description: "联系电话",
-        example: "13800000000",
-        width: 14.0,
-    },
-    ColumnDef {
-        header: "人员状态",
-        alias: "status",
-        required: false,
-        kind: ValueKind::Status,
-        description: "成员状态",
-        example: "正常",
-        width: 10.0,
-    },
-];
-
-/// The diagnoses (诊断) file, as in `data-formats.md`.
-pub const DIAGNOSIS_COLUMNS: [ColumnDef; 5] = [
-    ColumnDef {
-        header: "身份证号",
-        alias: "id_number",
-        required: true,
-        kind: ValueKind::IdNumber,
-        description: "已登记人员的公民身份号码；请将本列设置为“文本”格式",
-        example: "11010519491231002X",
-        width: 21.0,
-    },
-    ColumnDef {
-        header: "疾病编码",
-        alias: "icd10",
-        required: true,
-        kind: ValueKind::Icd10,
-        description: "确诊疾病的 ICD-10 编码",
-        example: "I10.x00",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "疾病名称",
-        alias: "disease_name",
-        required: false,
-        kind: ValueKind::Text,
-        description: "疾病名称（参考，以编码为准）",
-        example: "原发性高血压",
-        width: 20.0,
-    },
-    ColumnDef {
-        header: "确诊日期",
-        alias: "diagnosed_on",
-        required: true,
-        kind: ValueKind::Date,
-        description: "确诊日期，不能晚于导入当天",
-        example: "2023-04-30",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "确诊机构",
-        alias: "facility",
-        required: false,
-        kind: ValueKind::Text,
-        description: "确诊的医疗机构名称或机构编码",
-        example: "阜平县医院",
-        width: 20.0,
-    },
-];
-
-/// The claims (医保结算记录) file, as in `data-formats.md` and
-/// `settlement.md` §2.
-pub const CLAIM_COLUMNS: [ColumnDef; 15] = [
-    ColumnDef {
-        header: "结算单号",
-        alias: "claim_id",
-        required: true,
-        kind: ValueKind::Identifier,
-        description: "医保结算记录的唯一编号",
-        example: "C202300000001",
-        width: 18.0,
-    },
-    ColumnDef {
-        header: "身份证号",
-        alias: "person_id",
-        required: true,
-        kind: ValueKind::IdNumber,
-        description: "参保人的公民身份号码，须已在台账中登记；请将本列设置为“文本”格式",
-        example: "11010519491231002X",
-        width: 21.0,
-    },
-    ColumnDef {
-        header: "人员类别",
-        alias: "groups",
-        required: false,
-        kind: ValueKind::Groups,
-        description: "结算时参保人的人员类别；不填时按台账中该人在结算时间的人员类别（含户类别带来的脱贫人口、监测对象）",
-        example: "脱贫人口|低保",
-        width: 22.0,
-    },
-    ColumnDef {
-        header: "就诊类型",
-        alias: "kind",
-        required: true,
-        kind: ValueKind::ClaimKind,
-        description: "住院、门诊慢特病或普通门诊",
-        example: "住院",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "医疗机构级别",
-        alias: "level",
-        required: true,
-        kind: ValueKind::FacilityLevel,
-        description: "就诊医疗机构的级别",
-        example: "县级",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "是否县域内",
-        alias: "county_internal",
-        required: true,
-        kind: ValueKind::Flag,
-        description: "医疗机构是否在参保人所在县域内",
-        example: "是",
-        width: 10.0,
-    },
-    ColumnDef {
-        header: "结算时间",
-        alias: "settled_at",
-        required: true,
-        kind: ValueKind::DateTime,
-        description: "医保结算的日期和时间（北京时间），决定结算顺序和所属年度",
-        example: "2023-03-01 10:00:00",
-        width: 20.0,
-    },
-    ColumnDef {
-        header: "医疗总费用",
-        alias: "total",
-        required: true,
-        kind: ValueKind::Money,
-        description: "本次就诊的医疗总费用（元）",
-        example: "12000.00",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "政策范围内费用",
-        alias: "policy_scope",
-        required: true,
-        kind: ValueKind::Money,
-        description: "政策范围内费用（元），不能大于医疗总费用",
-        example: "10800.00",
-        width: 14.0,
-    },
-    ColumnDef {
-        header: "冲销单号",
-        alias: "reverses",
-        required: false,
-        kind: ValueKind::Identifier,
-        description: "冲销记录填被冲销的结算单号；普通结算记录不填",
-        example: "",
-        width: 18.0,
-    },
-    ColumnDef {
-        header: "主诊断编码",
-        alias: "icd10",
-        required: false,
-        kind: ValueKind::Icd10,
-        description: "主要诊断的 ICD-10 编码",
-        example: "I63.9",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "医疗机构编码",
-        alias: "facility_code",
-        required: false,
-        kind: ValueKind::Identifier,
-        description: "就诊医疗机构的编码",
-        example: "H13062400001",
-        width: 16.0,
-    },
-    ColumnDef {
-        header: "入院日期",
-        alias: "admitted_on",
-        required: false,
-        kind: ValueKind::Date,
-        description: "住院的入院日期",
-        example: "2023-02-20",
-        width: 12.0,
-    },
-    ColumnDef {
-        header: "是否先诊疗后付费",
-        alias: "pay_later",
-        required: false,
-        kind: ValueKind::Flag,
-        description: "是否按“先诊疗后付费”办理",
-        example: "是",
-        width: 10.0,
-    },
-    ColumnDef {
-        header: "是否一站式结算",
-        alias: "one_stop",
-        required: false,
-        kind: ValueKind::Flag,
-        description: "是否在“一站式”结算窗口结算",
-        example: "是",
-        width: 10.0,
-    },
-];
+// The kinds' tables, where callers have always found them.
+pub use crate::claims::{CLAIM_COLUMNS, col as claim};
+pub use crate::diagnoses::{DIAGNOSIS_COLUMNS, col as diagnosis};
+pub use crate::persons::{PERSON_COLUMNS, col as person};
 
 /// The columns of `kind` as a Markdown table (header, alias, required,
 /// values, example), for the documentation.

@@ -1,5 +1,10 @@
-//! Rows of the diagnoses (诊断) file.
+//! The diagnoses (诊断) file: one row per diagnosis of a registered
+//! person. Its columns, its row parser and its cross-row check (the same
+//! diagnosis twice). Each row asks whether its person is inside the
+//! importer's jurisdiction.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -7,12 +12,145 @@ use chrono::NaiveDate;
 use jianfu_domain::{DiagnosisRecord, Icd10, IdCardNo};
 
 use crate::ImportOptions;
-use crate::check::CheckOutcome;
-use crate::columns::{ColumnMap, DIAGNOSIS_COLUMNS, FileKind, diagnosis};
+use crate::check::{CheckOutcome, PersonCheck, RowSet, RunsBuilder, check_file};
+use crate::columns::{ColumnDef, FileKind, ValueKind};
 use crate::error::FileError;
-use crate::fields::{Field, ImportReader, RowCtx, short};
-use crate::report::{RowError, Severity};
-use crate::table::{Progress, Row};
+use crate::fields::{Cells, report_value};
+use crate::hash::FastMap;
+use crate::kind::{ByPerson, CheckSummary, CrossCheck, ImportKind, KindSpec, Question, Subject};
+use crate::reader::ImportReader;
+use crate::report::{ReportSink, RowError, Severity};
+use crate::table::Progress;
+
+/// Indices into [`DIAGNOSIS_COLUMNS`].
+pub mod col {
+    /// 身份证号
+    pub const ID_NUMBER: usize = 0;
+    /// 疾病编码
+    pub const ICD10: usize = 1;
+    /// 疾病名称
+    pub const DISEASE_NAME: usize = 2;
+    /// 确诊日期
+    pub const DIAGNOSED_ON: usize = 3;
+    /// 确诊机构
+    pub const FACILITY: usize = 4;
+}
+
+/// The diagnoses (诊断) file, as in `data-formats.md`.
+pub const DIAGNOSIS_COLUMNS: [ColumnDef; 5] = [
+    ColumnDef {
+        header: "身份证号",
+        alias: "id_number",
+        required: true,
+        kind: ValueKind::IdNumber,
+        description: "已登记人员的公民身份号码；请将本列设置为“文本”格式",
+        example: "11010519491231002X",
+        width: 21.0,
+    },
+    ColumnDef {
+        header: "疾病编码",
+        alias: "icd10",
+        required: true,
+        kind: ValueKind::Icd10,
+        description: "确诊疾病的 ICD-10 编码",
+        example: "I10.x00",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "疾病名称",
+        alias: "disease_name",
+        required: false,
+        kind: ValueKind::Text,
+        description: "疾病名称（参考，以编码为准）",
+        example: "原发性高血压",
+        width: 20.0,
+    },
+    ColumnDef {
+        header: "确诊日期",
+        alias: "diagnosed_on",
+        required: true,
+        kind: ValueKind::Date,
+        description: "确诊日期，不能晚于导入当天",
+        example: "2023-04-30",
+        width: 12.0,
+    },
+    ColumnDef {
+        header: "确诊机构",
+        alias: "facility",
+        required: false,
+        kind: ValueKind::Text,
+        description: "确诊的医疗机构名称或机构编码",
+        example: "阜平县医院",
+        width: 20.0,
+    },
+];
+
+/// The diagnoses kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Diagnoses;
+
+impl ImportKind for Diagnoses {
+    type Record = DiagnosisRecord;
+    type Fields = DiagnosisRow;
+    type Check = DiagnosesCheck;
+
+    const KIND: FileKind = FileKind::Diagnoses;
+    const SPEC: KindSpec = KindSpec {
+        name: "diagnoses",
+        label: "诊断",
+        columns: &DIAGNOSIS_COLUMNS,
+        template_note: None,
+    };
+    const QUESTION: Question = Question::Person;
+    const SUBJECT_COLUMN: usize = col::ID_NUMBER;
+
+    fn parse(cells: &mut Cells<'_>, d: &mut DiagnosisRow) {
+        *d = DiagnosisRow {
+            id: cells.id_number(col::ID_NUMBER),
+            icd10: cells.icd10(col::ICD10, "I10、C16.9、I10.x00").value(),
+            disease_name: cells.owned_text(col::DISEASE_NAME).optional(),
+            diagnosed_on: cells.date(col::DIAGNOSED_ON),
+            facility: cells.owned_text(col::FACILITY).optional(),
+        };
+    }
+
+    fn record(d: DiagnosisRow) -> Option<DiagnosisRecord> {
+        Some(DiagnosisRecord {
+            id: d.id?,
+            icd10: d.icd10?,
+            disease_name: d.disease_name?,
+            diagnosed_on: d.diagnosed_on?,
+            facility: d.facility?,
+        })
+    }
+
+    fn subject(d: &DiagnosisRow) -> Option<Subject> {
+        d.id.map(Subject::Person)
+    }
+
+    fn record_subject(d: &DiagnosisRecord) -> Subject {
+        Subject::Person(d.id)
+    }
+
+    fn check(file: Arc<str>, _rows: usize) -> DiagnosesCheck {
+        DiagnosesCheck::new(file)
+    }
+}
+
+/// Reads a diagnoses file row by row.
+pub type DiagnosesReader = ImportReader<Diagnoses>;
+
+/// First pass over a diagnoses file; `person_check` judges each ID number
+/// (asked once per number). Otherwise as [`check_file`].
+pub fn check_diagnoses_file(
+    path: &Path,
+    opts: &ImportOptions,
+    person_check: &dyn Fn(&IdCardNo) -> PersonCheck,
+    sink: &mut dyn ReportSink,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckOutcome, FileError> {
+    check_file::<Diagnoses>(path, opts, &ByPerson(person_check), sink, progress)
+}
 
 /// The fields of a diagnoses row that could be parsed; `None` where the
 /// cell was missing or wrong. Optional columns left empty are `Some(None)`.
@@ -30,195 +168,93 @@ pub struct DiagnosisRow {
     pub facility: Option<Option<String>>,
 }
 
-impl DiagnosisRow {
-    /// The record, when every field parsed.
-    pub fn into_record(self) -> Option<DiagnosisRecord> {
-        Some(DiagnosisRecord {
-            id: self.id?,
-            icd10: self.icd10?,
-            disease_name: self.disease_name?,
-            diagnosed_on: self.diagnosed_on?,
-            facility: self.facility?,
-        })
-    }
+/// Key of a diagnosis for duplicate detection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DiagnosisKey {
+    id: u64,
+    day: i32,
+    code: Box<str>,
 }
 
-fn optional_text(
-    ctx: &mut RowCtx<'_>,
-    i: usize,
-    row: &Row,
-    map: &ColumnMap,
-) -> Option<Option<String>> {
-    match ctx.text(&DIAGNOSIS_COLUMNS[i], row.get(map.position(i))) {
-        Field::Value(v) => Some(Some(v.into_owned())),
-        Field::Empty => Some(None),
-        Field::Bad => None,
-    }
+/// The cross-row check of a diagnoses file, fed row by row: the same
+/// (ID, code, date) must not come twice (`duplicate_diagnosis` on the
+/// later row).
+pub struct DiagnosesCheck {
+    file: Arc<str>,
+    seen: FastMap<DiagnosisKey, u32>,
+    rejected: RunsBuilder,
 }
 
-/// Parses one row of a diagnoses file, collecting every problem of the row.
-pub fn parse_diagnosis_row(
-    row: &Row,
-    map: &ColumnMap,
-    file: &Arc<str>,
-    today: NaiveDate,
-) -> (DiagnosisRow, Vec<RowError>) {
-    let cols = &DIAGNOSIS_COLUMNS;
-    let mut ctx = RowCtx::new(file, row.number());
-    let cell = |i: usize| row.get(map.position(i));
-    let mut d = DiagnosisRow {
-        id: ctx.id_number(
-            &cols[diagnosis::ID_NUMBER],
-            cell(diagnosis::ID_NUMBER),
-            today,
-        ),
-        ..DiagnosisRow::default()
-    };
-    let def = &cols[diagnosis::ICD10];
-    if let Field::Value(v) = ctx.text(def, cell(diagnosis::ICD10)) {
-        match Icd10::parse(&v) {
-            Ok(code) => d.icd10 = Some(code),
-            Err(_) => ctx.error(
-                def,
-                &v,
-                format!(
-                    "疾病编码“{}”不是有效的 ICD-10 编码；应为1个字母加2位数字，可带小数点后的细分码，如 I10、C16.9、I10.x00",
-                    short(&v)
-                ),
-                "bad_icd10",
-            ),
-        }
-    }
-    d.disease_name = optional_text(&mut ctx, diagnosis::DISEASE_NAME, row, map);
-    d.diagnosed_on = ctx.date(
-        &cols[diagnosis::DIAGNOSED_ON],
-        cell(diagnosis::DIAGNOSED_ON),
-        today,
-    );
-    d.facility = optional_text(&mut ctx, diagnosis::FACILITY, row, map);
-    (d, ctx.errors)
-}
-
-/// A row as a record, or all its problems.
-pub type DiagnosisResult = Result<DiagnosisRecord, Vec<RowError>>;
-
-/// Parses one row of a diagnoses file into a record or all its problems.
-pub fn parse_diagnosis(
-    row: &Row,
-    map: &ColumnMap,
-    file: &Arc<str>,
-    today: NaiveDate,
-) -> Result<DiagnosisRecord, Vec<RowError>> {
-    let (d, errors) = parse_diagnosis_row(row, map, file, today);
-    if errors.iter().any(|e| e.severity == Severity::Error) {
-        return Err(errors);
-    }
-    d.into_record().ok_or_else(|| {
-        vec![RowError {
-            file: file.clone(),
-            row: row.number(),
-            column: "".into(),
-            value: String::new(),
-            problem: "本行数据不完整".into(),
-            code: "incomplete_row",
-            severity: Severity::Error,
-        }]
-    })
-}
-
-/// Reads a diagnoses file row by row.
-pub struct DiagnosesReader {
-    inner: ImportReader,
-}
-
-impl DiagnosesReader {
-    /// Opens a diagnoses file and reads its header.
-    pub fn open(path: &Path, opts: &ImportOptions) -> Result<Self, FileError> {
-        Ok(DiagnosesReader {
-            inner: ImportReader::open(path, opts, FileKind::Diagnoses)?,
-        })
-    }
-
-    /// Opens the file checked by `outcome`, refusing it if it has changed.
-    pub fn open_checked(
-        path: &Path,
-        opts: &ImportOptions,
-        outcome: &CheckOutcome,
-    ) -> Result<Self, FileError> {
-        Ok(DiagnosesReader {
-            inner: ImportReader::open_checked(
-                path,
-                opts,
-                FileKind::Diagnoses,
-                outcome.fingerprint,
-            )?,
-        })
-    }
-
-    /// Warnings about the header (unknown columns).
-    pub fn header_warnings(&self) -> &[RowError] {
-        &self.inner.warnings
-    }
-
-    /// The file's name in the report.
-    pub fn file(&self) -> &Arc<str> {
-        &self.inner.file
-    }
-
-    /// The next row's number, parsed fields and problems.
-    pub fn next_parts(&mut self) -> Result<Option<(u32, DiagnosisRow, Vec<RowError>)>, FileError> {
-        let inner = &mut self.inner;
-        match inner.table.next_row()? {
-            None => Ok(None),
-            Some(row) => {
-                let (d, errors) = parse_diagnosis_row(row, &inner.map, &inner.file, inner.today);
-                Ok(Some((row.number(), d, errors)))
-            }
+impl DiagnosesCheck {
+    /// A new check of the file named `file` in the report.
+    pub fn new(file: Arc<str>) -> Self {
+        DiagnosesCheck {
+            file,
+            seen: FastMap::default(),
+            rejected: RunsBuilder::default(),
         }
     }
 
-    /// The next row as a record or its problems.
-    pub fn next_diagnosis(&mut self) -> Result<Option<(u32, DiagnosisResult)>, FileError> {
-        let inner = &mut self.inner;
-        match inner.table.next_row()? {
-            None => Ok(None),
-            Some(row) => Ok(Some((
-                row.number(),
-                parse_diagnosis(row, &inner.map, &inner.file, inner.today),
-            ))),
-        }
-    }
-
-    /// The next row that `outcome` accepted, as a record; rejected rows
-    /// are skipped unparsed. A row the check accepted that no longer
-    /// parses means the file has changed.
-    pub fn next_accepted(
+    /// `duplicate_diagnosis` when the same diagnosis came on an earlier row.
+    fn duplicate(
         &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, DiagnosisRecord)>, FileError> {
-        self.inner.next_accepted(outcome, parse_diagnosis)
-    }
-
-    /// How far reading has got.
-    pub fn progress(&self) -> Progress {
-        self.inner.progress()
-    }
-
-    /// Size and modification time of the file when it was opened.
-    pub fn fingerprint(&self) -> crate::table::FileFingerprint {
-        self.inner.table.fingerprint()
-    }
-
-    /// Where the columns are.
-    pub fn columns(&self) -> &ColumnMap {
-        &self.inner.map
+        row: u32,
+        id: IdCardNo,
+        code: &Icd10,
+        date: NaiveDate,
+    ) -> Option<RowError> {
+        let key = DiagnosisKey {
+            id: id.packed(),
+            day: chrono::Datelike::num_days_from_ce(&date),
+            code: Box::from(code.as_str()),
+        };
+        let first = match self.seen.entry(key) {
+            Entry::Occupied(first) => *first.get(),
+            Entry::Vacant(slot) => {
+                slot.insert(row);
+                return None;
+            }
+        };
+        let def: &ColumnDef = &DIAGNOSIS_COLUMNS[col::ICD10];
+        Some(RowError {
+            file: self.file.clone(),
+            row,
+            column: Cow::Borrowed(def.header),
+            value: report_value(def.kind, code.as_str()),
+            problem: format!("与第{first}行重复（同一人、同一疾病编码、同一确诊日期）；本行不导入"),
+            code: "duplicate_diagnosis",
+            severity: Severity::Error,
+        })
     }
 }
 
-impl Iterator for DiagnosesReader {
-    type Item = Result<(u32, DiagnosisResult), FileError>;
+impl CrossCheck<DiagnosisRow> for DiagnosesCheck {
+    fn feed(
+        &mut self,
+        row: u32,
+        d: &DiagnosisRow,
+        mut errors: Vec<RowError>,
+        sink: &mut dyn ReportSink,
+    ) {
+        if let (Some(id), Some(code), Some(date)) = (d.id, &d.icd10, d.diagnosed_on)
+            && let Some(e) = self.duplicate(row, id, code, date)
+        {
+            errors.push(e);
+        }
+        if errors.iter().any(|e| e.severity == Severity::Error) {
+            self.rejected.add(row, row);
+        }
+        for e in errors {
+            sink.push(e);
+        }
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_diagnosis().transpose()
+    fn finish(self, _: &mut dyn ReportSink) -> CheckSummary {
+        CheckSummary {
+            rejected: self.rejected.build(),
+            deferred: RowSet::new(),
+            households: 0,
+            households_rejected: 0,
+        }
     }
 }

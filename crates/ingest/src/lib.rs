@@ -3,16 +3,17 @@
 //! `data-formats.md`, turning each row into a domain record or a list of
 //! row-level errors for the error report.
 //!
-//! The crate does no database access. An import is two passes over the
-//! file:
+//! The crate does no database access. Each kind of file is a module
+//! implementing [`ImportKind`] (its columns, row parser, cross-row check
+//! and the question of jurisdiction its rows ask); everything else is
+//! written once for any kind. An import is two passes over the file:
 //!
-//! 1. [`check::check_persons_file`] (or [`check::check_diagnoses_file`])
-//!    reads the whole file once, streams every problem to a
-//!    [`report::ReportSink`] and returns a [`check::CheckOutcome`] with the
-//!    set of rejected rows;
-//! 2. the caller re-opens the file with [`persons::PersonsReader`] (or
-//!    [`diagnoses::DiagnosesReader`]) and writes the rows the outcome did
-//!    not reject.
+//! 1. [`check_file`] reads the whole file once, asks the caller's
+//!    [`Judge`] about each row's village or person, streams every problem
+//!    to a [`report::ReportSink`] and returns a [`check::CheckOutcome`]
+//!    with the set of rejected rows;
+//! 2. the caller re-opens the file with [`ImportReader::open_checked`]
+//!    and writes the rows the outcome did not reject.
 //!
 //! Nothing is held in memory per row beyond the current one: CSV is
 //! decoded incrementally, XLSX cells are streamed, the cross-row checks
@@ -30,8 +31,10 @@ pub mod diagnoses;
 pub mod error;
 mod fields;
 mod hash;
+pub mod kind;
 pub mod normalize;
 pub mod persons;
+pub mod reader;
 pub mod report;
 pub mod table;
 pub mod template;
@@ -42,17 +45,22 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use check::{
-    CheckOutcome, DiagnosesCheck, OUTSIDE_JURISDICTION_PERSON, OUTSIDE_JURISDICTION_VILLAGE,
-    PersonCheck, PersonsCheck, RowSet, VillageCheck, check_diagnoses_file, check_persons_file,
+    CheckOutcome, OUTSIDE_JURISDICTION_PERSON, OUTSIDE_JURISDICTION_VILLAGE, PersonCheck, RowSet,
+    VillageCheck, check_file,
 };
-pub use claims::{
-    ClaimResult, ClaimRow, ClaimsCheck, ClaimsReader, check_claims_file, parse_claim,
-};
+pub use claims::{ClaimRow, Claims, ClaimsCheck, ClaimsReader, check_claims_file};
 pub use columns::{ColumnDef, ColumnMap, FileKind, ValueKind};
-pub use diagnoses::{DiagnosesReader, DiagnosisResult, DiagnosisRow, parse_diagnosis};
+pub use diagnoses::{
+    Diagnoses, DiagnosesCheck, DiagnosesReader, DiagnosisRow, check_diagnoses_file,
+};
 pub use error::FileError;
-pub use fields::report_value;
-pub use persons::{PersonResult, PersonRow, PersonsReader, parse_person};
+pub use fields::{Cells, report_value};
+pub use kind::{
+    ByPerson, ByVillage, CheckSummary, CrossCheck, ImportKind, Judge, KindSpec, Question, Subject,
+    outside_jurisdiction,
+};
+pub use persons::{PersonRow, Persons, PersonsCheck, PersonsReader, check_persons_file};
+pub use reader::{ImportReader, ReadRow, RowResult};
 pub use report::{
     CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport, csv_to_xlsx,
     report_sheet,
@@ -99,58 +107,5 @@ impl ImportOptions {
                     .unwrap_or_else(|| path.display().to_string()),
             ),
         }
-    }
-}
-
-/// The second-pass readers of both file kinds, for code that writes
-/// either kind the same way.
-pub trait AcceptedRows {
-    /// The record a row becomes.
-    type Record;
-    /// The next row the check accepted.
-    fn next_accepted_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError>;
-    /// How far reading has got.
-    fn read_so_far(&self) -> Progress;
-}
-
-impl AcceptedRows for PersonsReader {
-    type Record = jianfu_domain::PersonRecord;
-    fn next_accepted_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError> {
-        self.next_accepted(outcome)
-    }
-    fn read_so_far(&self) -> Progress {
-        self.progress()
-    }
-}
-
-impl AcceptedRows for ClaimsReader {
-    type Record = jianfu_domain::ClaimRecord;
-    fn next_accepted_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError> {
-        self.next_accepted(outcome)
-    }
-    fn read_so_far(&self) -> Progress {
-        self.progress()
-    }
-}
-
-impl AcceptedRows for DiagnosesReader {
-    type Record = jianfu_domain::DiagnosisRecord;
-    fn next_accepted_row(
-        &mut self,
-        outcome: &CheckOutcome,
-    ) -> Result<Option<(u32, Self::Record)>, FileError> {
-        self.next_accepted(outcome)
-    }
-    fn read_so_far(&self) -> Progress {
-        self.progress()
     }
 }

@@ -20,9 +20,6 @@ const NOTES: [&str; 5] = [
     "4. 可以保存为 .xlsx，也可以另存为 CSV（UTF-8 或 GBK 编码均可）。",
 ];
 
-/// The persons template's extra note.
-const PERSONS_NOTE: &str = "5. 每人一行；同一户的成员户编号、行政区划代码、户类别和家庭年人均纯收入应相同，且每户有且只有一个户主。";
-
 /// Writes the template for `kind` to `path` (an `.xlsx` file).
 pub fn write_template(kind: FileKind, path: &Path) -> Result<(), ExportError> {
     let mut book = XlsxWriter::new();
@@ -43,8 +40,8 @@ pub fn write_template(kind: FileKind, path: &Path) -> Result<(), ExportError> {
     for note in NOTES {
         book.row(&[note.into()])?;
     }
-    if kind == FileKind::Persons {
-        book.row(&[PERSONS_NOTE.into()])?;
+    if let Some(note) = kind.spec().template_note {
+        book.row(&[note.into()])?;
     }
     book.save(path)
 }

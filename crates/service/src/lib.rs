@@ -24,7 +24,6 @@ pub mod actor;
 pub mod app;
 pub mod audit_log;
 pub mod batches;
-mod claims;
 pub mod clock;
 pub mod dashboard;
 pub mod error;

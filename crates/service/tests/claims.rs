@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use jianfu_domain::{ClaimRecord, GroupSet};
 use jianfu_ingest::{CheckOutcome, ClaimsReader, FileKind, ImportOptions, PersonsReader};
 use jianfu_policy::{BatchClaim, ClaimInput, settle_batch};
-use jianfu_service::{ImportRequest, import_file};
+use jianfu_service::{Actor, App, ImportRequest, import_file};
 use jianfu_store::Db;
 use jianfu_store::testing;
 
@@ -117,9 +117,10 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
         .await
         .unwrap();
         tx.commit().await.unwrap();
+        let (app, cli) = (App::new(t.db.clone()), Actor::command_line());
         let persons = request(dir.path().join("persons.csv"), FileKind::Persons);
         assert!(
-            import_file(&t.db, &persons, |_, _| {})
+            import_file(&app, &cli, &persons, |_, _| {})
                 .await
                 .unwrap()
                 .is_success()
@@ -136,7 +137,7 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
         let mut created = 0;
         for part in &parts {
             let req = request(part.clone(), FileKind::Claims);
-            let outcome = import_file(&t.db, &req, |_, _| {}).await.unwrap();
+            let outcome = import_file(&app, &cli, &req, |_, _| {}).await.unwrap();
             assert!(outcome.is_success(), "{outcome:?}");
             created += outcome.stats.claims_created + outcome.stats.reversals_created;
         }
@@ -190,7 +191,7 @@ async fn a_generated_county_is_stored_as_batch_settlement_says() {
             assert_eq!(got[&c.claim_id], want, "{} on {:?}", c.claim_id, t.engine());
         }
 
-        let again = import_file(&t.db, &req, |_, _| {}).await.unwrap();
+        let again = import_file(&app, &cli, &req, |_, _| {}).await.unwrap();
         assert!(again.is_success());
         assert_eq!(again.stats.claims_unchanged, claims.len() as u64);
         assert_eq!(stored(&t.db).await, got);

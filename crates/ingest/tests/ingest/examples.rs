@@ -217,7 +217,7 @@ fn diagnoses_good_parses_fully_and_checks_persons() {
 
     let mut reader = DiagnosesReader::open(&path, &opts()).unwrap();
     let mut records = Vec::new();
-    while let Some((row, r)) = reader.next_diagnosis().unwrap() {
+    while let Some((row, r)) = reader.next_record().unwrap() {
         records.push((row, r.unwrap_or_else(|e| panic!("row {row}: {e:?}"))));
     }
     assert_eq!(records.len(), 18);

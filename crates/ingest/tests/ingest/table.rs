@@ -785,7 +785,7 @@ fn excel_dates_in_diagnoses() {
         [3, 4, 5, 6, 7, 8]
     );
     let mut reader = jianfu_ingest::DiagnosesReader::open(&path, &opts()).unwrap();
-    let (_, first) = reader.next_diagnosis().unwrap().unwrap();
+    let (_, first) = reader.next_record().unwrap().unwrap();
     assert_eq!(
         first.unwrap().diagnosed_on,
         chrono::NaiveDate::from_ymd_opt(2023, 4, 30).unwrap()

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jianfu_domain::{Permission, Role, Scope};
+use jianfu_domain::{Role, Scope};
 use jianfu_ingest::{FileKind, ImportOptions, Progress};
 use jianfu_store::rollups::{self, RollupParts};
 use jianfu_store::{AuditEntry, JobBatch, JobRow, NewJob, batches, jobs};
@@ -61,9 +61,7 @@ impl ImportPayload {
 
     /// The file's kind.
     pub fn kind(&self) -> Result<FileKind, JobError> {
-        [FileKind::Persons, FileKind::Diagnoses, FileKind::Claims]
-            .into_iter()
-            .find(|k| k.name() == self.file_kind)
+        FileKind::from_name(&self.file_kind)
             .ok_or_else(|| JobError::Invalid(format!("未知的导入类型“{}”", self.file_kind)))
     }
 
@@ -156,10 +154,7 @@ pub async fn enqueue_import(
     uploads: &Uploads,
     new: NewUpload,
 ) -> Result<String, JobError> {
-    actor.require(match new.kind {
-        FileKind::Claims => Permission::ImportClaims,
-        FileKind::Persons | FileKind::Diagnoses => Permission::ImportRegistry,
-    })?;
+    actor.require(crate::import::permission(new.kind))?;
     let id = crate::accounts::new_secret()[..24].to_string();
     let dir = uploads.dir(&id)?;
     let upload = format!("upload.{}", extension(&new.file_name));
@@ -221,17 +216,6 @@ async fn write_durably(path: PathBuf, bytes: Vec<u8>) -> std::io::Result<()> {
     .map_err(std::io::Error::other)?
 }
 
-/// The import use case, called from here only: its signature is becoming
-/// `import_file(app, actor, req, progress)`, and then only this changes.
-async fn run_import(
-    app: &App,
-    _actor: &Actor,
-    req: &ImportRequest,
-    progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
-) -> Result<ImportOutcome, ImportError> {
-    crate::import_file(&app.db, req, progress).await
-}
-
 /// The phase codes import jobs record.
 pub fn phase_code(phase: ImportPhase) -> &'static str {
     match phase {
@@ -271,7 +255,7 @@ impl ImportHandler {
         let progress =
             move |phase: ImportPhase, pr: Progress| sink.set(phase_code(phase), pr.fraction());
         let actor = p.actor()?;
-        let work = run_import(&ctx.app, &actor, &req, progress);
+        let work = crate::import_file(&ctx.app, &actor, &req, progress);
         match jobs::within(ctx.lease.clone(), work).await {
             Ok(o) => Ok(done(ctx, &p, &ImportResult::of(&o))),
             // Retried (or superseded): nothing of this attempt was written.
@@ -327,13 +311,11 @@ fn request(
     path: PathBuf,
     report: PathBuf,
 ) -> Result<ImportRequest, JobError> {
-    let actor = p.actor()?;
     let mut req = ImportRequest::new(path, p.kind()?, p.username.clone());
     req.options = ImportOptions::new(ctx.app.today());
     req.options.file_label = ctx.job.file_name.clone();
     req.skip_invalid = p.skip_invalid;
     req.report = Some(report);
-    req.scope = Some(actor.scope);
     Ok(req)
 }
 
@@ -369,10 +351,11 @@ async fn earlier_commit(ctx: &JobContext) -> Result<Option<ImportResult>, JobErr
     Ok(Some(ImportResult::of_batch(&batch)))
 }
 
-/// The audit entry of the import of job `ctx`.
-fn entry(ctx: &JobContext, p: &ImportPayload, detail: String) -> Option<AuditEntry> {
+/// The audit entry of job `ctx` failing: `import.failed`, not `import`,
+/// which only the import use case writes, with what it did.
+fn failure_entry(ctx: &JobContext, p: &ImportPayload, detail: String) -> Option<AuditEntry> {
     let actor = p.actor().ok()?;
-    let mut e = actor.entry("import", actor.scope.code());
+    let mut e = actor.entry("import.failed", actor.scope.code());
     e.target_kind = Some("file".into());
     e.target_key = ctx.job.file_name.clone();
     e.detail = Some(detail);
@@ -391,20 +374,11 @@ fn done(ctx: &JobContext, p: &ImportPayload, r: &ImportResult) -> Outcome {
         recovered = r.recovered,
         "import job done"
     );
-    let detail = format!(
-        "kind={} rows={} rejected={} errors={} warnings={} committed={} batch={} job={}",
-        p.file_kind,
-        r.data_rows,
-        r.rejected_rows,
-        r.errors,
-        r.warnings,
-        r.committed,
-        r.batch_id.map(|b| b.to_string()).unwrap_or_default(),
-        ctx.job.id,
-    );
+    // The import's own entry was written by the use case: with its rows,
+    // or beside its rejection (by an earlier attempt, when recovered).
     Outcome::Done {
         result: serde_json::to_string(r).expect("a result serialises"),
-        audit: entry(ctx, p, detail),
+        audit: None,
     }
 }
 
@@ -412,6 +386,6 @@ fn failed(ctx: &JobContext, p: &ImportPayload, reason: &str) -> Outcome {
     let detail = format!("kind={} failed job={}", p.file_kind, ctx.job.id);
     Outcome::Failed {
         reason: reason.to_string(),
-        audit: entry(ctx, p, detail),
+        audit: failure_entry(ctx, p, detail),
     }
 }

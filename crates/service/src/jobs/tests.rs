@@ -267,6 +267,12 @@ async fn a_job_fails_with_its_reason_once_its_attempts_are_used_up() {
         assert!(!s.upload_path(&failed).exists());
         assert_eq!(persons(&s.t.db).await, 0);
         assert!(s.worker.run_next().await.unwrap().is_none());
+        // No import was done, so no `import` entry; the job's failure is
+        // on record as such.
+        let mut c = s.t.db.read().await.unwrap();
+        let sql = "SELECT action FROM audit_log ORDER BY id";
+        let actions: Vec<String> = c.scalars(sql, &[]).await.unwrap();
+        assert_eq!(actions, ["import.failed"], "{:?}", s.t.engine());
     }
 }
 

@@ -24,7 +24,9 @@ async fn registry(db: &Db, dir: &std::path::Path) {
     let path = dir.join("persons.csv");
     std::fs::write(&path, format!("{HEADER}{HEAD}")).unwrap();
     let req = ImportRequest::new(path, FileKind::Persons, "tester");
-    assert!(import_file(db, &req, |_, _| {}).await.unwrap().is_success());
+    let (app, cli) = (crate::App::new(db.clone()), Actor::command_line());
+    let imported = import_file(&app, &cli, &req, |_, _| {}).await;
+    assert!(imported.unwrap().is_success());
 }
 
 fn actor(role: Role, region: &str) -> Actor {

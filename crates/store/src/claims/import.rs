@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use jianfu_domain::{ClaimRecord, GroupSet};
 
 use super::lookups::{History, Insured, lookup_history, lookup_insured, lookup_stored};
@@ -16,7 +17,7 @@ use super::settle::{ClaimLine, Reason, Settler, Work};
 use crate::policies::{PolicySet, policy_set};
 use crate::registry::RegistryImport;
 use crate::sql::Tx;
-use crate::{Db, ImportStats, Result};
+use crate::{AuditEntry, Db, ImportStats, Result};
 
 /// A claims row the database refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +118,20 @@ impl ClaimsImport {
     /// Discards everything written and records why.
     pub async fn rollback(self, rows_total: u64, errors: u64) -> Result<()> {
         self.inner.rollback(rows_total, errors).await
+    }
+
+    /// Discards everything written and records why, with `entry` (see
+    /// [`RegistryImport::reject_audited`]).
+    pub async fn reject_audited(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.inner
+            .reject_audited(rows_total, errors, entry, at)
+            .await
     }
 }
 

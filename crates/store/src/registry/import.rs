@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::ImportStats;
+use crate::audit::{self, AuditEntry};
 use crate::batches::{AtWork, NewBatch, Owner};
 use crate::jobs::{self, Lease};
 use crate::sql::Tx;
@@ -217,8 +218,30 @@ impl RegistryImport {
     /// transaction (rolled back to its start), so that its owner lock is
     /// held until the batch reads `rejected`. If the engine has already
     /// rolled the whole transaction back (SQLite does after some errors),
-    /// the rejection is recorded on a connection of its own.
+    /// the rejection is recorded in a transaction of its own.
     pub async fn rollback(self, rows_total: u64, errors: u64) -> Result<()> {
+        self.end_rejected((rows_total, 0, errors), None).await
+    }
+
+    /// As [`RegistryImport::rollback`], appending `entry` (stamped `at`)
+    /// in the transaction that records the rejection: the attempt is on
+    /// record exactly when its rejection is.
+    pub async fn reject_audited(
+        self,
+        rows_total: u64,
+        errors: u64,
+        entry: &AuditEntry,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.end_rejected((rows_total, 0, errors), Some((entry, at)))
+            .await
+    }
+
+    async fn end_rejected(
+        self,
+        counts: batches::Counts,
+        entry: Option<(&AuditEntry, DateTime<Utc>)>,
+    ) -> Result<()> {
         let RegistryImport {
             mut tx,
             db,
@@ -226,23 +249,18 @@ impl RegistryImport {
             at_work,
             ..
         } = self;
-        let counts = (rows_total, 0, errors);
         let back = tx.exec("ROLLBACK TO SAVEPOINT import_start", &[]).await;
-        if back.is_ok() {
-            batches::finish(&mut tx, batch_id, "rejected", counts, Utc::now()).await?;
-            tx.commit().await?;
-        } else {
+        if back.is_err() {
             // The engine ended the transaction itself: nothing to roll back.
             let _ = tx.rollback().await;
-            finish(&db, batch_id, "rejected", counts).await?;
+            tx = db.begin().await?;
         }
+        batches::finish(&mut tx, batch_id, "rejected", counts, Utc::now()).await?;
+        if let Some((entry, at)) = entry {
+            audit::append_at(&mut tx, entry, at).await?;
+        }
+        tx.commit().await?;
         drop(at_work);
         Ok(())
     }
-}
-
-/// Records the end of the batch once the transaction has ended.
-async fn finish(db: &Db, batch: i64, status: &str, counts: batches::Counts) -> Result<()> {
-    let mut c = db.read().await?;
-    batches::finish(&mut c, batch, status, counts, Utc::now()).await
 }

@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 17] = [
+pub const ACTIONS: [(&str, &str); 18] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -42,6 +42,7 @@ pub const ACTIONS: [(&str, &str); 17] = [
     ("search.id_number", "按身份证号查询"),
     ("export", "导出"),
     ("import", "导入"),
+    ("import.failed", "导入任务失败"),
     ("policy.add", "新增政策参数"),
     ("simulate", "政策模拟"),
     ("audit.export", "导出审计日志"),

@@ -21,14 +21,8 @@ use jianfu_service::jobs::{ImportResult, JobError, NewUpload};
 
 /// The kinds the caller may import.
 pub(crate) fn kinds_for(user: &CurrentUser) -> Vec<FileKind> {
-    let mut out = Vec::new();
-    if user.may(Permission::ImportRegistry) {
-        out.extend([FileKind::Persons, FileKind::Diagnoses]);
-    }
-    if user.may(Permission::ImportClaims) {
-        out.push(FileKind::Claims);
-    }
-    out
+    let may = |k: &FileKind| user.may(jianfu_service::import::permission(*k));
+    FileKind::ALL.into_iter().filter(may).collect()
 }
 
 fn require_any(user: &CurrentUser) -> Result<(), AppError> {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use jianfu_domain::{Role, Scope};
 use jianfu_ingest::FileKind;
 use jianfu_service::person_ref::PersonRefs;
-use jianfu_service::{ImportRequest, import_file};
+use jianfu_service::{Actor, App, ImportRequest, import_file};
 use jianfu_store::{AuditFilter, Db, testing};
 
 use crate::support;
@@ -33,7 +33,8 @@ pub(crate) async fn load(db: &Db, dir: &std::path::Path) {
         ("claims.csv", FileKind::Claims),
     ] {
         let req = ImportRequest::new(dir.join(file), kind, "tester");
-        let out = import_file(db, &req, |_, _| {}).await.unwrap();
+        let (app, cli) = (App::new(db.clone()), Actor::command_line());
+        let out = import_file(&app, &cli, &req, |_, _| {}).await.unwrap();
         assert!(out.is_success(), "{file}");
     }
 }
@@ -274,7 +275,7 @@ async fn addresses_survive_membership_changes() {
             async move {
                 let req = ImportRequest::new(path, FileKind::Persons, "tester");
                 assert!(
-                    import_file(&db, &req, |_, _| {})
+                    import_file(&App::new(db), &Actor::command_line(), &req, |_, _| {})
                         .await
                         .unwrap()
                         .is_success()

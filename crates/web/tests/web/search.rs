@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use jianfu_domain::{Role, Scope, mask_middle};
 use jianfu_ingest::FileKind;
-use jianfu_service::{ImportRequest, import_file};
+use jianfu_service::{Actor, App, ImportRequest, import_file};
 use jianfu_store::{AuditFilter, testing};
 
 use crate::support::{Client, add_user, app, enc};
@@ -37,10 +37,15 @@ async fn search_and_dashboard_inside_the_jurisdiction() {
         tx.commit().await.unwrap();
         let req = ImportRequest::new(dir.path().join("persons.csv"), FileKind::Persons, "tester");
         assert!(
-            import_file(&t.db, &req, |_, _| {})
-                .await
-                .unwrap()
-                .is_success()
+            import_file(
+                &App::new(t.db.clone()),
+                &Actor::command_line(),
+                &req,
+                |_, _| {}
+            )
+            .await
+            .unwrap()
+            .is_success()
         );
         // Someone, and someone of another village.
         let everyone = jianfu_store::registry::search_persons(
