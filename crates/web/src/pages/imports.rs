@@ -183,21 +183,7 @@ pub async fn index(
     }
     .await
     .map_err(|e| PageError::new(e, lang))?;
-    let rows: Vec<Vec<Cell>> = batches
-        .iter()
-        .map(|b| {
-            vec![
-                Cell::from(b.id.to_string()),
-                Cell::from(b.started_at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(kind_label(lang, &b.kind)),
-                Cell::from(b.source_file.clone().unwrap_or_default()),
-                Cell::from(b.user_name.clone()),
-                Cell::from(status_label(lang, &b.status)),
-                Cell::from(b.rows_total.to_string()),
-                Cell::from(b.errors.to_string()),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<Cell>> = batches.iter().map(|b| batch_row(lang, b)).collect();
     if let Some(f) = export {
         return tables::export(lang, f, "imports", &BATCH_COLUMNS, &rows)
             .map_err(|e| PageError(e, lang));
@@ -219,10 +205,39 @@ pub async fn index(
     };
     let body = html! {
         h1 { (t(lang, "数据导入")) }
+        (upload_form(&user, &kinds))
+        @if !jobs.is_empty() {
+            h2 { (t(lang, "最近的导入任务")) }
+            (jobs_table(lang, &jobs))
+        }
+        h2 { (t(lang, "最近的导入")) }
+        (tables::render(lang, &table))
+    };
+    Ok(page(&user, "/imports", t(lang, "数据导入"), body).into_response())
+}
+
+/// A row of the recent imports table.
+fn batch_row(lang: Lang, b: &jianfu_store::batches::BatchRow) -> Vec<Cell> {
+    vec![
+        Cell::from(b.id.to_string()),
+        Cell::from(b.started_at.format("%Y-%m-%d %H:%M").to_string()),
+        Cell::from(kind_label(lang, &b.kind)),
+        Cell::from(b.source_file.clone().unwrap_or_default()),
+        Cell::from(b.user_name.clone()),
+        Cell::from(status_label(lang, &b.status)),
+        Cell::from(b.rows_total.to_string()),
+        Cell::from(b.errors.to_string()),
+    ]
+}
+
+/// The upload form and the templates of the kinds the user may import.
+fn upload_form(user: &CurrentUser, kinds: &[FileKind]) -> Markup {
+    let lang = user.lang;
+    html! {
         form.stack method="post" enctype="multipart/form-data" action={"/imports?_csrf=" (user.csrf)} {
             label { (t(lang, "导入类型"))
                 select name="kind" required {
-                    @for k in &kinds { option value=(k.name()) { (kind_label(lang, k.name())) } }
+                    @for k in kinds { option value=(k.name()) { (kind_label(lang, k.name())) } }
                 }
             }
             label { (t(lang, "导入方式"))
@@ -238,27 +253,27 @@ pub async fn index(
         }
         p.muted {
             (t(lang, "下载模板：")) " "
-            @for k in &kinds {
+            @for k in kinds {
                 a href={ "/imports/template/" (k.name()) ".xlsx" } { (kind_label(lang, k.name())) } " "
             }
         }
-        @if !jobs.is_empty() {
-            h2 { (t(lang, "最近的导入任务")) }
-            div.tablewrap { table.cards-sm {
-                thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
-                tbody { @for j in &jobs {
-                    tr {
-                        td data-label=(t(lang, "文件")) { a href={ "/imports/" (j.id) } { (j.file_name) } }
-                        td data-label=(t(lang, "类型")) { (kind_label(lang, j.kind.name())) }
-                        td data-label=(t(lang, "进度")) { (state_text(lang, j)) }
-                    }
-                } }
+    }
+}
+
+/// This user's recent import jobs with their progress.
+fn jobs_table(lang: Lang, jobs: &[Job]) -> Markup {
+    html! {
+        div.tablewrap { table.cards-sm {
+            thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
+            tbody { @for j in jobs {
+                tr {
+                    td data-label=(t(lang, "文件")) { a href={ "/imports/" (j.id) } { (j.file_name) } }
+                    td data-label=(t(lang, "类型")) { (kind_label(lang, j.kind.name())) }
+                    td data-label=(t(lang, "进度")) { (state_text(lang, j)) }
+                }
             } }
-        }
-        h2 { (t(lang, "最近的导入")) }
-        (tables::render(lang, &table))
-    };
-    Ok(page(&user, "/imports", t(lang, "数据导入"), body).into_response())
+        } }
+    }
 }
 
 fn state_text(lang: Lang, j: &Job) -> String {
