@@ -10,7 +10,7 @@
 //! pooled connection in autocommit), so a use case composes several of
 //! them in one commit. Each engine has its own migration folder; a test
 //! keeps the two schemas in step. Money is stored as `BIGINT` fen; large
-//! tables carry `county_code` in every key (see `docs/ARCHITECTURE.md`).
+//! tables carry `county_code` in every key (see `docs/STORAGE.md`).
 
 pub mod accounts;
 pub mod audit;
