@@ -31,7 +31,9 @@ pub mod diagnoses;
 pub mod error;
 mod fields;
 mod hash;
+mod inflate;
 pub mod kind;
+pub mod limits;
 pub mod normalize;
 pub mod persons;
 pub mod reader;
@@ -55,6 +57,7 @@ pub use diagnoses::{
 };
 pub use error::FileError;
 pub use fields::{Cells, report_value};
+pub use limits::Limits;
 pub use kind::{
     ByPerson, ByVillage, CheckSummary, CrossCheck, ImportKind, Judge, KindSpec, Question, Subject,
     outside_jurisdiction,
@@ -79,6 +82,8 @@ pub struct ImportOptions {
     /// The name the report gives the file (its `文件` column); the file's
     /// own name when `None`.
     pub file_label: Option<String>,
+    /// The bounds the file is read under ([`Limits::DEFAULT`]).
+    pub limits: Limits,
 }
 
 impl ImportOptions {
@@ -88,6 +93,7 @@ impl ImportOptions {
             today,
             sheet: None,
             file_label: None,
+            limits: Limits::DEFAULT,
         }
     }
 
