@@ -84,10 +84,7 @@ mod tests {
         bytes[central..central + 4].copy_from_slice(&10u32.to_le_bytes());
         std::fs::write(&path, bytes).unwrap();
         match check_inflated_size(&path, 50_000) {
-            Err(e) => assert!(
-                matches!(e.code(), "xlsx_too_large" | "file_corrupt"),
-                "{e}"
-            ),
+            Err(e) => assert!(matches!(e.code(), "xlsx_too_large" | "file_corrupt"), "{e}"),
             Ok(()) => panic!("a 100 KB part declared as 10 bytes passed a 50 KB limit"),
         }
     }

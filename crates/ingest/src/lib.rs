@@ -57,16 +57,16 @@ pub use diagnoses::{
 };
 pub use error::FileError;
 pub use fields::{Cells, report_value};
-pub use limits::Limits;
 pub use kind::{
     ByPerson, ByVillage, CheckSummary, CrossCheck, ImportKind, Judge, KindSpec, Question, Subject,
     outside_jurisdiction,
 };
+pub use limits::Limits;
 pub use persons::{PersonRow, Persons, PersonsCheck, PersonsReader, check_persons_file};
 pub use reader::{ImportReader, ReadRow, RowResult};
 pub use report::{
-    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport, csv_to_xlsx,
-    report_sheet,
+    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport,
+    csv_file_to_xlsx, csv_to_xlsx, report_sheet,
 };
 pub use table::{Cell, CellRef, Format, Progress, ProgressUnit, Row, TableReader};
 pub use template::write_template;

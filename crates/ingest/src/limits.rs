@@ -135,7 +135,10 @@ mod tests {
             ..Limits::DEFAULT
         };
         assert!(l.check_cell(2, 2, "abcd").is_ok());
-        assert!(l.check_cell(2, 5, "  ").is_ok(), "blank cells past the limit");
+        assert!(
+            l.check_cell(2, 5, "  ").is_ok(),
+            "blank cells past the limit"
+        );
         let e = l.check_cell(7, 3, "x").unwrap_err();
         assert_eq!(e.code(), "too_many_columns");
         assert!(e.to_string().contains("第7行第4列（D列）"), "{e}");

@@ -274,10 +274,26 @@ impl ReportSink for XlsxReport {
 /// CSV's apostrophe before formula-like text replaced by XLSX's own guard.
 pub fn csv_to_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, ExportError> {
     let bytes = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    csv_rows_to_xlsx(bytes)?.into_bytes()
+}
+
+/// The same conversion read from a CSV report file and saved at `out`,
+/// so that neither the CSV nor the workbook is ever held whole in memory
+/// (the workbook streams rows to its temporary file; past Excel's row
+/// limit they continue on further sheets).
+pub fn csv_file_to_xlsx(csv: &Path, out: &Path) -> Result<(), ExportError> {
+    let mut input = io::BufReader::new(File::open(csv)?);
+    if io::BufRead::fill_buf(&mut input)?.starts_with(b"\xEF\xBB\xBF") {
+        io::BufRead::consume(&mut input, 3);
+    }
+    csv_rows_to_xlsx(input)?.save(out)
+}
+
+fn csv_rows_to_xlsx(csv: impl io::Read) -> Result<XlsxWriter, ExportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes);
+        .from_reader(csv);
     let mut writer = XlsxWriter::new();
     writer.sheet(&report_sheet())?;
     let mut record = csv::StringRecord::new();
@@ -293,7 +309,7 @@ pub fn csv_to_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, ExportError> {
             .collect();
         writer.row(&values)?;
     }
-    writer.into_bytes()
+    Ok(writer)
 }
 
 /// A report file, CSV or XLSX by the extension of its path (`.xlsx` is
@@ -387,7 +403,10 @@ impl Cap {
             self.listed += 1;
             return Some(error);
         }
-        *self.unlisted.entry((error.severity, error.code)).or_default() += 1;
+        *self
+            .unlisted
+            .entry((error.severity, error.code))
+            .or_default() += 1;
         self.file.get_or_insert(error.file);
         None
     }

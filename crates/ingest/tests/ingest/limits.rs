@@ -13,7 +13,11 @@ use crate::common::{any_village, opts};
 const HEADER: &str = "户编号,行政区划代码,户类别,家庭年人均纯收入,姓名,身份证号,与户主关系,人员类别,联系电话,人员状态\n";
 const GOOD: &str = "H1,130624100200,脱贫户,10230.76,孙文华,130624196603233058,户主,,,正常\n";
 
-fn check(path: &std::path::Path, limits: Limits, sink: &mut dyn ReportSink) -> Result<u64, FileError> {
+fn check(
+    path: &std::path::Path,
+    limits: Limits,
+    sink: &mut dyn ReportSink,
+) -> Result<u64, FileError> {
     let mut o = opts();
     o.limits = limits;
     check_persons_file(path, &o, &any_village, sink, &mut |_| {}).map(|o| o.data_rows)
@@ -26,9 +30,18 @@ fn repeated_sheet(path: &std::path::Path, rows: u32) {
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let parts: [(&str, &str); 3] = [
-        ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
-        ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
     ];
     for (name, text) in parts {
         zip.start_file(name, opts).unwrap();
@@ -37,15 +50,25 @@ fn repeated_sheet(path: &std::path::Path, rows: u32) {
     zip.start_file("xl/workbook.xml", opts).unwrap();
     zip.write_all(br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#).unwrap();
     zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
-    let cell = |c: &str, r: u32, v: &str| format!(r#"<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#);
+    let cell = |c: &str, r: u32, v: &str| {
+        format!(r#"<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#)
+    };
     write!(zip, r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
     let head: Vec<&str> = HEADER.trim_end().split(',').collect();
     let letters = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"];
-    let header: String = letters.iter().zip(&head).map(|(c, v)| cell(c, 1, v)).collect();
+    let header: String = letters
+        .iter()
+        .zip(&head)
+        .map(|(c, v)| cell(c, 1, v))
+        .collect();
     write!(zip, r#"<row r="1">{header}</row>"#).unwrap();
     let values: Vec<&str> = GOOD.trim_end().split(',').collect();
     for r in 2..=rows + 1 {
-        let cells: String = letters.iter().zip(&values).map(|(c, v)| cell(c, r, v)).collect();
+        let cells: String = letters
+            .iter()
+            .zip(&values)
+            .map(|(c, v)| cell(c, r, v))
+            .collect();
         write!(zip, r#"<row r="{r}">{cells}</row>"#).unwrap();
     }
     zip.write_all(b"</sheetData></worksheet>").unwrap();
@@ -103,7 +126,11 @@ fn too_many_columns_and_an_overlong_cell_are_refused_by_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let wide = dir.path().join("wide.csv");
     let extra = ",".repeat(120);
-    std::fs::write(&wide, format!("{HEADER}{GOOD}{}x\n", GOOD.trim_end().to_string() + &extra)).unwrap();
+    std::fs::write(
+        &wide,
+        format!("{HEADER}{GOOD}{}x\n", GOOD.trim_end().to_string() + &extra),
+    )
+    .unwrap();
     let mut sink = MemorySink::new();
     let e = check(&wide, Limits::DEFAULT, &mut sink).unwrap_err();
     assert_eq!(e.code(), "too_many_columns");
@@ -112,7 +139,10 @@ fn too_many_columns_and_an_overlong_cell_are_refused_by_row_and_column() {
     assert_eq!((row.row, &*row.column), (3, "DZ"));
     // Empty cells far to the right are not content.
     std::fs::write(&wide, format!("{HEADER}{}{extra}\n", GOOD.trim_end())).unwrap();
-    assert_eq!(check(&wide, Limits::DEFAULT, &mut MemorySink::new()).unwrap(), 1);
+    assert_eq!(
+        check(&wide, Limits::DEFAULT, &mut MemorySink::new()).unwrap(),
+        1
+    );
 
     let long = dir.path().join("long.csv");
     let name = "长".repeat(40_000);
@@ -132,7 +162,9 @@ fn noise(rows: usize, seed: &mut u64) -> String {
             .map(|_| {
                 (0..8)
                     .map(|_| {
-                        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        *seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
                         char::from(b'0' + ((*seed >> 33) % 43) as u8)
                     })
                     .collect()
@@ -160,7 +192,10 @@ fn random_rows_give_a_capped_report_with_counts_per_code() {
     let closing: Vec<&&str> = lines.iter().filter(|l| l.contains("……另有")).collect();
     assert!(!closing.is_empty());
     assert_eq!(lines.len(), 1 + 500 + closing.len());
-    assert!(closing.iter().any(|l| l.contains("`id_format` 错误未列出")), "{closing:?}");
+    assert!(
+        closing.iter().any(|l| l.contains("`id_format` 错误未列出")),
+        "{closing:?}"
+    );
 }
 
 #[test]
