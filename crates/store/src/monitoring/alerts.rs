@@ -159,6 +159,30 @@ pub async fn alerts_under(
     Ok(rows)
 }
 
+/// How many stored alerts under `region` of the years `first..=last`
+/// have each status.
+pub async fn status_counts(
+    tx: &mut Tx,
+    region: &str,
+    (first, last): (i32, i32),
+) -> Result<Vec<(String, i64)>> {
+    let county = &region[..region.len().min(6)];
+    let (clo, chi) = prefix_range(county);
+    let (vlo, vhi) = prefix_range(region);
+    let sql = "SELECT status, COUNT(*) FROM monitoring_alerts \
+        WHERE county_code >= $1 AND county_code < $2 AND village_code >= $3 \
+        AND village_code < $4 AND year >= $5 AND year <= $6 GROUP BY status ORDER BY status";
+    let args = [
+        Value::Text(&clo),
+        Value::Text(&chi),
+        Value::Text(&vlo),
+        Value::Text(&vhi),
+        Value::Int16(year16(first)),
+        Value::Int16(year16(last)),
+    ];
+    tx.all(sql, &args).await
+}
+
 /// Inserts new alerts in bulk.
 pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
     for chunk in rows.chunks(4096) {

@@ -10,7 +10,8 @@ mod inputs;
 mod params;
 
 pub use alerts::{
-    AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, update_alert,
+    AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
+    update_alert,
 };
 pub use inputs::{InputQuery, household_inputs};
 pub use params::{
