@@ -10,6 +10,7 @@ mod bench_web;
 mod claims_cli;
 mod db_cli;
 mod jobs_cli;
+mod monitor_cli;
 mod policy_cli;
 mod serve_cli;
 mod settle_cli;
@@ -156,6 +157,11 @@ enum Command {
         #[command(subcommand)]
         action: policy_cli::PolicyAction,
     },
+    /// Return-to-poverty monitoring (防止因病返贫动态监测): run, export, parameters.
+    Monitor {
+        #[command(subcommand)]
+        action: monitor_cli::MonitorAction,
+    },
     /// Back up or restore the whole database.
     Db {
         #[command(subcommand)]
@@ -293,6 +299,11 @@ async fn run(cli: Cli) -> Result<bool> {
             let app = App::new(open(&cli.db).await?);
             let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
             policy_cli::run(&app, &actor, action).await
+        }
+        Command::Monitor { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            monitor_cli::run(&app, &actor, action).await
         }
         Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,
