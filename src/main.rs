@@ -5,6 +5,7 @@
 mod actor_cli;
 mod batches_cli;
 mod bench;
+mod bench_monitor;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
