@@ -120,7 +120,11 @@ async fn run_county(
         tokio::task::spawn_blocking(move || evaluate(&input, &sets, &catalogue, as_of, years, now))
             .await
             .map_err(|e| UseCaseError::Invalid(format!("监测评估中断：{e}")))??;
-    let stored = store::alerts_of_county(tx, county, region, years).await?;
+    let stored = in_scope(
+        store::alerts_of_county(tx, county, county, years).await?,
+        region,
+        &evaluated,
+    );
     let changes = reconcile(evaluated, stored, now);
     store::insert_alerts(tx, &changes.inserts).await?;
     for row in &changes.updates {
@@ -135,6 +139,24 @@ async fn run_county(
         total.lapsed += c.lapsed;
     }
     Ok(())
+}
+
+/// The stored alerts a run over `region` answers for: those of its
+/// villages, and those of the households it evaluated wherever they were
+/// stored (a household that moved in keeps its key, so its alert is
+/// updated, not inserted twice).
+fn in_scope(stored: Vec<AlertRow>, region: &str, evaluated: &[AlertRow]) -> Vec<AlertRow> {
+    if region.len() <= 6 {
+        return stored;
+    }
+    let households: std::collections::HashSet<&str> =
+        evaluated.iter().map(|r| r.household_no.as_str()).collect();
+    stored
+        .into_iter()
+        .filter(|r| {
+            r.village_code.starts_with(region) || households.contains(r.household_no.as_str())
+        })
+        .collect()
 }
 
 /// The alerts of a county's batch for each year, as rows to store.

@@ -82,3 +82,50 @@ async fn runs_and_exports_stay_inside_the_jurisdiction() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_household_that_moves_in_keeps_its_alert() {
+    for t in testing::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        let (v1, v2) = load_examples(&t.db, dir.path()).await;
+        let (app, _) = app(&t.db);
+        let as_of = Some(day(2023, 12, 31));
+        monitoring::run(&app, &Actor::command_line(), None, as_of, None)
+            .await
+            .unwrap();
+        // M4's household moves to the first township.
+        let persons = std::fs::read_to_string(dir.path().join("persons.csv")).unwrap();
+        let mut lines = persons.lines();
+        let mut moved = format!("{}\n", lines.next().unwrap());
+        for l in lines.filter(|l| l.starts_with(&format!("{v2}0004"))) {
+            moved.push_str(&l.replacen(&format!(",{v2},"), &format!(",{v1},"), 1));
+            moved.push('\n');
+        }
+        let file = dir.path().join("moved.csv");
+        std::fs::write(&file, moved).unwrap();
+        crate::import(&t.db, &file, jianfu_ingest::FileKind::Persons).await;
+        let township = actor(Role::TownshipWorker, &v1[..9]);
+        let s = monitoring::run(&app, &township, None, as_of, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (s.households, s.rules["R3"].updated),
+            (3, 1),
+            "{:?}",
+            t.engine()
+        );
+        let mut c = t.db.read().await.unwrap();
+        let rows = jianfu_store::monitoring::alerts_under(&mut c, "130624", (2023, 2023))
+            .await
+            .unwrap();
+        let m4 = rows
+            .iter()
+            .find(|r| r.household_no == format!("{v2}0004"))
+            .unwrap();
+        assert_eq!(
+            (m4.village_code.as_str(), m4.status.as_str(), m4.holds),
+            (v1.as_str(), "open", true)
+        );
+        assert_eq!(rows.len(), 5, "no second row for the moved household");
+    }
+}
