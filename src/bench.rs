@@ -36,6 +36,18 @@ pub enum BenchCommand {
     },
     /// Load the web application: 32 clients on dashboard, search and household pages.
     Web(crate::bench_web::WebBenchArgs),
+    /// Import a generated county, then time `jianfu monitor run` over it.
+    Monitor {
+        /// Persons to generate and import.
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: u64,
+        /// Engines to measure.
+        #[arg(long, value_enum, default_value = "sqlite")]
+        engine: Engines,
+        /// PostgreSQL server to create a scratch database on.
+        #[arg(long, env = "JIANFU_TEST_PG")]
+        pg: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +72,11 @@ pub async fn run(cmd: BenchCommand) -> Result<bool> {
                 .await?
         }
         BenchCommand::Web(args) => crate::bench_web::run(args).await,
+        BenchCommand::Monitor {
+            persons,
+            engine,
+            pg,
+        } => crate::bench_monitor::run(persons, engine, pg).await,
     }
 }
 
@@ -199,7 +216,7 @@ fn policy_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 }
 
 /// Runs `jianfu --db URL ARGS…` to completion; its wall time and peak RSS.
-fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f64)> {
+pub(crate) fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f64)> {
     let peak_file = dir.join("peak-rss.txt");
     let started = Instant::now();
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
@@ -234,7 +251,7 @@ pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool>
 }
 
 /// Creates a fresh database on the server `base` points at.
-async fn scratch_pg(base: &str) -> Result<String> {
+pub(crate) async fn scratch_pg(base: &str) -> Result<String> {
     let name = format!("jianfu_bench_{}", std::process::id());
     let admin = Db::connect(base).await?;
     let mut c = admin.read().await?;
