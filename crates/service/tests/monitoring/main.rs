@@ -42,7 +42,8 @@ pub async fn import(db: &Db, path: &Path, kind: FileKind) {
     let mut req = ImportRequest::new(path.to_path_buf(), kind, "tester");
     req.options = ImportOptions::new(import_today());
     req.report = Some(path.with_extension("report.csv"));
-    let outcome = import_file(db, &req, |_, _| {}).await.unwrap();
+    let (app, cli) = (App::new(db.clone()), jianfu_service::Actor::command_line());
+    let outcome = import_file(&app, &cli, &req, |_, _| {}).await.unwrap();
     assert!(
         outcome.is_success(),
         "{}: {outcome:?}\n{}",
