@@ -101,8 +101,8 @@ impl AppError {
             ),
             AppError::TooLarge => zh_en("上传的内容过大", "The upload is too large"),
             AppError::PasswordChangeRequired => zh_en(
-                "密码已由管理员重置，请先修改密码（页面“修改密码”），再使用其他功能",
-                "Your password was reset: change it before doing anything else",
+                "请先修改密码（初始密码或管理员重置后的临时密码须由本人改过），再使用其他功能",
+                "Change your password (an initial or reset one must be changed by you) before doing anything else",
             ),
             AppError::Internal => zh_en(
                 "系统繁忙，请稍后再试",

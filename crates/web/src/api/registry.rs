@@ -190,11 +190,11 @@ pub async fn household(
     ApiPath(at): ApiPath<HouseholdPath>,
 ) -> ApiResult<HouseholdPage> {
     let v = people::household(&st.app, &user.actor, &at.county, &at.no, Extent::Rows).await?;
-    let htype = &v.household.household_type;
+    let (htype, today) = (&v.household.household_type, st.app.today());
     let members = v
         .members
         .iter()
-        .map(|m| member(m.reference.clone(), &m.person, htype, false, st.app.today()))
+        .map(|m| member(m.reference.clone(), &m.person, htype, false, today))
         .collect();
     Ok(Json(HouseholdPage {
         household: v.household.into(),
@@ -545,10 +545,11 @@ pub async fn search(
     let sort = person_sort(&list)?;
     let (offset, limit) = (list.offset(), list.limit());
     let found = people::search(&st.app, &user.actor, &q, sort, offset, limit).await?;
+    let today = st.app.today();
     let items = found
         .hits
         .iter()
-        .map(|h| hit(&h.person, h.reference.clone(), st.app.today()))
+        .map(|h| hit(&h.person, h.reference.clone(), today))
         .collect();
     Ok(Json(PersonPage {
         total: found.total,

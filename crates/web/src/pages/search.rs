@@ -214,6 +214,8 @@ pub async fn search(
         .as_deref()
         .and_then(PersonSort::from_key)
         .map(|s| (s, list.desc()));
+    // One "today" for every row's age.
+    let today = st.app.today();
     let q = match &query {
         Ok(q) if !q.is_empty() => Some(q),
         _ => None,
@@ -222,7 +224,6 @@ pub async fn search(
         let found = people::export_search(&st.app, &user.actor, q, sort)
             .await
             .map_err(|e| err(e.into()))?;
-        let today = st.app.today();
         let rows: Vec<Vec<Cell>> = found.hits.iter().map(|h| row(h, today)).collect();
         return tables::export(lang, format, t(lang, "人员查询结果"), &COLUMNS, &rows).map_err(err);
     }
@@ -247,7 +248,7 @@ pub async fn search(
                 }
                 (tables::render(lang, &Table {
                     columns: &COLUMNS,
-                    rows: found.hits.iter().map(|h| row(h, st.app.today())).collect(),
+                    rows: found.hits.iter().map(|h| row(h, today)).collect(),
                     total: found.total,
                     more: found.more,
                     params: &ListParams {
