@@ -36,6 +36,18 @@ pub enum BenchCommand {
     },
     /// Load the web application: 32 clients on dashboard, search and household pages.
     Web(crate::bench_web::WebBenchArgs),
+    /// Import a generated county, then time `jianfu monitor run` over it.
+    Monitor {
+        /// Persons to generate and import.
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: u64,
+        /// Engines to measure.
+        #[arg(long, value_enum, default_value = "sqlite")]
+        engine: Engines,
+        /// PostgreSQL server to create a scratch database on.
+        #[arg(long, env = "JIANFU_TEST_PG")]
+        pg: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +72,11 @@ pub async fn run(cmd: BenchCommand) -> Result<bool> {
                 .await?
         }
         BenchCommand::Web(args) => crate::bench_web::run(args).await,
+        BenchCommand::Monitor {
+            persons,
+            engine,
+            pg,
+        } => crate::bench_monitor::run(persons, engine, pg).await,
     }
 }
 
@@ -93,30 +110,11 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
         "generate: {persons} persons in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let mut targets: Vec<(&str, String)> = Vec::new();
-    if engines != Engines::Postgres {
-        targets.push((
-            "sqlite",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        ));
-    }
-    if engines != Engines::Sqlite {
-        let Some(base) = pg else {
-            bail!("PostgreSQL benchmark needs --pg URL or JIANFU_TEST_PG")
-        };
-        targets.push(("postgres", scratch_pg(&base).await?));
-    }
+    let targets = bench_targets(dir.path(), engines, pg).await?;
     let persons_csv = dir.path().join("persons.csv");
     let diagnoses_csv = dir.path().join("diagnoses.csv");
     let claims_csv = dir.path().join("claims.csv");
-    // The claim years' parameter sets, added to each fresh database first
-    // (untimed; with no claims stored yet they re-settle nothing).
-    let mut policies = Vec::new();
-    for (i, text) in crate::demo_policy_texts("130624")?.iter().enumerate() {
-        let path = dir.path().join(format!("policy-{i}.toml"));
-        std::fs::write(&path, text)?;
-        policies.push(path);
-    }
+    let policies = policy_files(dir.path())?;
     let regions = jianfu_regions::regions("").count() as u64;
     // (label, command, rows, note)
     let steps: [(&str, Vec<&std::ffi::OsStr>, u64, &str); 5] = [
@@ -183,8 +181,42 @@ async fn bench_import(persons: u64, engines: Engines, pg: Option<String>) -> Res
     Ok(true)
 }
 
+/// The fresh databases to import into: a SQLite file in `dir` and a
+/// scratch PostgreSQL database, as asked.
+async fn bench_targets(
+    dir: &Path,
+    engines: Engines,
+    pg: Option<String>,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut targets = Vec::new();
+    if engines != Engines::Postgres {
+        let url = format!("sqlite://{}", dir.join("bench.db").display());
+        targets.push(("sqlite", url));
+    }
+    if engines != Engines::Sqlite {
+        let Some(base) = pg else {
+            bail!("PostgreSQL benchmark needs --pg URL or JIANFU_TEST_PG")
+        };
+        targets.push(("postgres", scratch_pg(&base).await?));
+    }
+    Ok(targets)
+}
+
+/// The claim years' parameter sets as files in `dir`, added to each fresh
+/// database first (untimed; with no claims stored yet they re-settle
+/// nothing).
+fn policy_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut policies = Vec::new();
+    for (i, text) in crate::demo_policy_texts("130624")?.iter().enumerate() {
+        let path = dir.join(format!("policy-{i}.toml"));
+        std::fs::write(&path, text)?;
+        policies.push(path);
+    }
+    Ok(policies)
+}
+
 /// Runs `jianfu --db URL ARGS…` to completion; its wall time and peak RSS.
-fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f64)> {
+pub(crate) fn run_child(dir: &Path, url: &str, args: &[&std::ffi::OsStr]) -> Result<(f64, f64)> {
     let peak_file = dir.join("peak-rss.txt");
     let started = Instant::now();
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
@@ -219,7 +251,7 @@ pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool>
 }
 
 /// Creates a fresh database on the server `base` points at.
-async fn scratch_pg(base: &str) -> Result<String> {
+pub(crate) async fn scratch_pg(base: &str) -> Result<String> {
     let name = format!("jianfu_bench_{}", std::process::id());
     let admin = Db::connect(base).await?;
     let mut c = admin.read().await?;

@@ -5,12 +5,14 @@
 mod actor_cli;
 mod batches_cli;
 mod bench;
+mod bench_monitor;
 mod bench_settle;
 mod bench_web;
 mod claims_cli;
 mod db_cli;
 mod import_cli;
 mod jobs_cli;
+mod monitor_cli;
 mod policy_cli;
 mod serve_cli;
 mod settle_cli;
@@ -140,6 +142,11 @@ enum Command {
         #[command(subcommand)]
         action: policy_cli::PolicyAction,
     },
+    /// Return-to-poverty monitoring (防止因病返贫动态监测): run, export, parameters.
+    Monitor {
+        #[command(subcommand)]
+        action: monitor_cli::MonitorAction,
+    },
     /// Back up or restore the whole database.
     Db {
         #[command(subcommand)]
@@ -265,6 +272,11 @@ async fn run(cli: Cli) -> Result<bool> {
             let app = App::new(open(&cli.db).await?);
             let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
             policy_cli::run(&app, &actor, action).await
+        }
+        Command::Monitor { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            monitor_cli::run(&app, &actor, action).await
         }
         Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,

@@ -58,11 +58,17 @@ pub enum Permission {
     ManageUsers,
     /// Search and export the audit log.
     ViewAudit,
+    /// See return-to-poverty alerts (防返贫监测预警) and export them.
+    ViewMonitoring,
+    /// Evaluate the monitoring rules over a region and update its alerts.
+    RunMonitoring,
+    /// Add monitoring parameter sets (监测参数).
+    ManageMonitoringParams,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewRegistry,
         Permission::ViewClaims,
         Permission::Unmask,
@@ -73,6 +79,9 @@ impl Permission {
         Permission::RunSimulation,
         Permission::ManageUsers,
         Permission::ViewAudit,
+        Permission::ViewMonitoring,
+        Permission::RunMonitoring,
+        Permission::ManageMonitoringParams,
     ];
 
     /// Chinese label.
@@ -88,6 +97,9 @@ impl Permission {
             Permission::RunSimulation => "政策模拟测算",
             Permission::ManageUsers => "管理用户",
             Permission::ViewAudit => "查看审计日志",
+            Permission::ViewMonitoring => "查看防返贫监测预警",
+            Permission::RunMonitoring => "运行防返贫监测",
+            Permission::ManageMonitoringParams => "管理监测参数",
         }
     }
 }
@@ -111,13 +123,23 @@ impl Role {
         use Role as R;
         match self {
             R::NationalAdmin | R::ProvinceAdmin | R::CityAdmin | R::CountyAdmin => true,
+            // Township workers verify pre-warnings of their township, so they
+            // may re-evaluate it; the parameters are the county's decision.
             R::TownshipWorker => matches!(
                 p,
-                P::ViewRegistry | P::ViewClaims | P::Unmask | P::ExportPersonal
+                P::ViewRegistry
+                    | P::ViewClaims
+                    | P::Unmask
+                    | P::ExportPersonal
+                    | P::ViewMonitoring
+                    | P::RunMonitoring
             ),
             // A village doctor calls the families: the phone may be unmasked,
             // but lists of personal data do not leave the system.
-            R::VillageDoctor => matches!(p, P::ViewRegistry | P::ViewClaims | P::Unmask),
+            R::VillageDoctor => matches!(
+                p,
+                P::ViewRegistry | P::ViewClaims | P::Unmask | P::ViewMonitoring
+            ),
             R::InsuranceOfficer => matches!(
                 p,
                 P::ViewRegistry
@@ -127,10 +149,15 @@ impl Role {
                     | P::ImportClaims
                     | P::ManagePolicies
                     | P::RunSimulation
+                    | P::ViewMonitoring
+                    | P::RunMonitoring
             ),
             // Auditors read the log and the registry as others see it,
             // never the unmasked data.
-            R::Auditor => matches!(p, P::ViewRegistry | P::ViewClaims | P::ViewAudit),
+            R::Auditor => matches!(
+                p,
+                P::ViewRegistry | P::ViewClaims | P::ViewAudit | P::ViewMonitoring
+            ),
         }
     }
 
@@ -379,5 +406,32 @@ mod tests {
         assert!(Role::InsuranceOfficer.may(Permission::ManagePolicies));
         assert!(!Role::InsuranceOfficer.may(Permission::ImportRegistry));
         assert!(Role::CountyAdmin.may(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn monitoring_grants() {
+        // Everyone sees alerts; only administrators set the parameters;
+        // insurance officers screen (部门筛查), village doctors and
+        // auditors only look.
+        for role in Role::ALL {
+            assert!(role.may(Permission::ViewMonitoring), "{role:?}");
+        }
+        let params: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may(Permission::ManageMonitoringParams))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                Role::NationalAdmin,
+                Role::ProvinceAdmin,
+                Role::CityAdmin,
+                Role::CountyAdmin
+            ]
+        );
+        assert!(Role::TownshipWorker.may(Permission::RunMonitoring));
+        assert!(Role::InsuranceOfficer.may(Permission::RunMonitoring));
+        assert!(!Role::VillageDoctor.may(Permission::RunMonitoring));
+        assert!(!Role::Auditor.may(Permission::RunMonitoring));
     }
 }

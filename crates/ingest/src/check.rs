@@ -13,7 +13,7 @@ use crate::columns::FileKind;
 use crate::error::FileError;
 use crate::kind::{Answers, CrossCheck, ImportKind, Judge};
 use crate::reader::ImportReader;
-use crate::report::{CountingSink, ReportSink};
+use crate::report::{CountingSink, ReportSink, Severity};
 use crate::table::{FileFingerprint, Progress, ProgressUnit};
 
 /// Progress is reported every this many rows.
@@ -228,14 +228,19 @@ fn run<K: ImportKind>(
     let mut answers = Answers::new(judge);
     let mut fields = K::Fields::default();
     let mut rows = 0u64;
+    let mut any_valid = false;
     while let Some((row, mut errors)) = reader.next_parts_into(&mut fields)? {
         if let Some(subject) = K::subject(&fields)
             && let Some(e) = answers.problem::<K>(subject, &file, row)
         {
             errors.push(e);
         }
+        any_valid |= !errors.iter().any(|e| e.severity == Severity::Error);
         check.feed(row, &fields, errors, sink);
         rows += 1;
+        if !any_valid && rows >= opts.limits.hopeless_rows {
+            return Err(FileError::Hopeless { rows });
+        }
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.progress());
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use crate::limits::column_letters;
 use crate::report::{RowError, Severity};
 
 /// Why a file cannot be read. Each variant becomes one row of the error
@@ -73,11 +74,53 @@ pub enum FileError {
         /// The sheets the workbook has.
         available: Vec<String>,
     },
-    /// More rows than the report can number.
+    /// More rows than an import takes ([`crate::limits::MAX_ROWS`]).
     #[error("文件行数超过上限（{limit}行），请拆分为多个文件后分别导入")]
     TooManyRows {
         /// The limit.
         limit: u64,
+    },
+    /// A non-blank cell past the column limit ([`crate::limits::MAX_COLUMNS`]).
+    #[error(
+        "第{row}行第{column}列（{}列）有内容，超过列数上限（{limit}列）；请删除表格右侧多余的列后重新导入", column_letters(*.column)
+    )]
+    TooManyColumns {
+        /// The row, as the user sees it.
+        row: u32,
+        /// The 1-based column.
+        column: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A cell longer than [`crate::limits::MAX_CELL_CHARS`] characters.
+    #[error(
+        "第{row}行第{column}列（{}列）的内容超过单元格长度上限（{limit}个字符），文件可能已损坏或不是导入文件；请检查该单元格", column_letters(*.column)
+    )]
+    CellTooLarge {
+        /// The row, as the user sees it.
+        row: u32,
+        /// The 1-based column.
+        column: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An XLSX workbook whose parts decompress past
+    /// [`crate::limits::XLSX_MAX_INFLATED_BYTES`] (as declared, or as
+    /// counted while inflating).
+    #[error(
+        "Excel 文件解压后超过大小上限（{} MB），文件可能已损坏或被构造成“压缩炸弹”；请拆分为多个文件，或另存为 CSV 后重新导入", .limit >> 20
+    )]
+    XlsxTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The first rows of the file all have errors: checking stopped.
+    #[error(
+        "文件开头的{rows}行数据全部有错误，已停止检查；请确认选择了正确的文件和导入类型，按报告改正前面几行的问题后重新导入"
+    )]
+    Hopeless {
+        /// The data rows read.
+        rows: u64,
     },
     /// The file changed between the check and the import pass.
     #[error("文件在检查之后被修改过，请重新检查后再导入")]
@@ -97,6 +140,10 @@ impl FileError {
             FileError::DuplicateColumn { .. } => "duplicate_column",
             FileError::SheetNotFound { .. } => "sheet_not_found",
             FileError::TooManyRows { .. } => "too_many_rows",
+            FileError::TooManyColumns { .. } => "too_many_columns",
+            FileError::CellTooLarge { .. } => "cell_too_large",
+            FileError::XlsxTooLarge { .. } => "xlsx_too_large",
+            FileError::Hopeless { .. } => "hopeless_file",
             FileError::ChangedSinceCheck => "file_changed",
         }
     }
@@ -106,6 +153,7 @@ impl FileError {
         match self {
             FileError::MissingColumns { header_row, .. }
             | FileError::DuplicateColumn { header_row, .. } => *header_row,
+            FileError::TooManyColumns { row, .. } | FileError::CellTooLarge { row, .. } => *row,
             _ => 0,
         }
     }
@@ -116,6 +164,9 @@ impl FileError {
             FileError::MissingColumns { missing, .. } => ("表头".into(), missing.join("、")),
             FileError::DuplicateColumn { header, .. } => ("表头".into(), header.clone()),
             FileError::SheetNotFound { name, .. } => ("工作表".into(), name.clone()),
+            FileError::TooManyColumns { column, .. } | FileError::CellTooLarge { column, .. } => {
+                (column_letters(*column).into(), String::new())
+            }
             _ => ("".into(), String::new()),
         };
         RowError {

@@ -31,7 +31,9 @@ pub mod diagnoses;
 pub mod error;
 mod fields;
 mod hash;
+mod inflate;
 pub mod kind;
+pub mod limits;
 pub mod normalize;
 pub mod persons;
 pub mod reader;
@@ -59,11 +61,12 @@ pub use kind::{
     ByPerson, ByVillage, CheckSummary, CrossCheck, ImportKind, Judge, KindSpec, Question, Subject,
     outside_jurisdiction,
 };
+pub use limits::Limits;
 pub use persons::{PersonRow, Persons, PersonsCheck, PersonsReader, check_persons_file};
 pub use reader::{ImportReader, ReadRow, RowResult};
 pub use report::{
-    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport, csv_to_xlsx,
-    report_sheet,
+    CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport,
+    csv_file_to_xlsx, csv_to_xlsx, report_sheet,
 };
 pub use table::{Cell, CellRef, Format, Progress, ProgressUnit, Row, TableReader};
 pub use template::write_template;
@@ -79,6 +82,8 @@ pub struct ImportOptions {
     /// The name the report gives the file (its `文件` column); the file's
     /// own name when `None`.
     pub file_label: Option<String>,
+    /// The bounds the file is read under ([`Limits::DEFAULT`]).
+    pub limits: Limits,
 }
 
 impl ImportOptions {
@@ -88,6 +93,7 @@ impl ImportOptions {
             today,
             sheet: None,
             file_label: None,
+            limits: Limits::DEFAULT,
         }
     }
 

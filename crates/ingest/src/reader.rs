@@ -38,7 +38,8 @@ pub struct ImportReader<K: ImportKind> {
 impl<K: ImportKind> ImportReader<K> {
     /// Opens a file and reads its header.
     pub fn open(path: &Path, opts: &ImportOptions) -> Result<Self, FileError> {
-        let table = TableReader::open(path, opts.sheet.as_deref(), &|h| K::KIND.knows_header(h))?;
+        let known = |h: &str| K::KIND.knows_header(h);
+        let table = TableReader::open_limited(path, opts.sheet.as_deref(), &known, opts.limits)?;
         let file = opts.label_for(path);
         let (map, warnings) =
             ColumnMap::from_headers(K::KIND, table.headers(), table.header_row(), &file)?;

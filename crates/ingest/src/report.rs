@@ -274,10 +274,26 @@ impl ReportSink for XlsxReport {
 /// CSV's apostrophe before formula-like text replaced by XLSX's own guard.
 pub fn csv_to_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, ExportError> {
     let bytes = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    csv_rows_to_xlsx(bytes)?.into_bytes()
+}
+
+/// The same conversion read from a CSV report file and saved at `out`,
+/// so that neither the CSV nor the workbook is ever held whole in memory
+/// (the workbook streams rows to its temporary file; past Excel's row
+/// limit they continue on further sheets).
+pub fn csv_file_to_xlsx(csv: &Path, out: &Path) -> Result<(), ExportError> {
+    let mut input = io::BufReader::new(File::open(csv)?);
+    if io::BufRead::fill_buf(&mut input)?.starts_with(b"\xEF\xBB\xBF") {
+        io::BufRead::consume(&mut input, 3);
+    }
+    csv_rows_to_xlsx(input)?.save(out)
+}
+
+fn csv_rows_to_xlsx(csv: impl io::Read) -> Result<XlsxWriter, ExportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes);
+        .from_reader(csv);
     let mut writer = XlsxWriter::new();
     writer.sheet(&report_sheet())?;
     let mut record = csv::StringRecord::new();
@@ -293,48 +309,144 @@ pub fn csv_to_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, ExportError> {
             .collect();
         writer.row(&values)?;
     }
-    writer.into_bytes()
+    Ok(writer)
 }
 
 /// A report file, CSV or XLSX by the extension of its path (`.xlsx` is
-/// XLSX, anything else CSV).
+/// XLSX, anything else CSV), listing at most
+/// [`REPORT_MAX_LISTED`](crate::limits::REPORT_MAX_LISTED) problems one by
+/// one and counting the rest per code in closing lines, so that a file of
+/// a million bad rows gets a report one can open.
+pub struct ReportFile {
+    out: ReportOut,
+    cap: Cap,
+}
+
 #[allow(clippy::large_enum_variant)]
-pub enum ReportFile {
-    /// `.csv` (or any other extension).
+enum ReportOut {
     Csv(CsvReport<BufWriter<File>>),
-    /// `.xlsx`.
     Xlsx(XlsxReport),
 }
 
 impl ReportFile {
     /// Creates the report chosen by the extension of `path`.
     pub fn create(path: &Path) -> io::Result<Self> {
+        Self::with_cap(path, crate::limits::REPORT_MAX_LISTED)
+    }
+
+    /// The same, listing at most `listed` problems.
+    pub fn with_cap(path: &Path, listed: u64) -> io::Result<Self> {
         let is_xlsx = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-        Ok(if is_xlsx {
-            ReportFile::Xlsx(XlsxReport::create(path)?)
+        let out = if is_xlsx {
+            ReportOut::Xlsx(XlsxReport::create(path)?)
         } else {
-            ReportFile::Csv(CsvReport::create(path)?)
+            ReportOut::Csv(CsvReport::create(path)?)
+        };
+        Ok(ReportFile {
+            out,
+            cap: Cap::new(listed),
         })
     }
 
-    /// Writes out the report.
-    pub fn finish(self) -> io::Result<()> {
+    /// Writes the closing lines of what was not listed, then the report.
+    pub fn finish(mut self) -> io::Result<()> {
+        for line in self.cap.closing_lines() {
+            self.out.push(line);
+        }
+        match self.out {
+            ReportOut::Csv(c) => c.finish().and_then(|mut w| w.flush()),
+            ReportOut::Xlsx(x) => x.finish(),
+        }
+    }
+}
+
+impl ReportSink for ReportOut {
+    fn push(&mut self, error: RowError) {
         match self {
-            ReportFile::Csv(c) => c.finish().and_then(|mut w| w.flush()),
-            ReportFile::Xlsx(x) => x.finish(),
+            ReportOut::Csv(c) => c.push(error),
+            ReportOut::Xlsx(x) => x.push(error),
         }
     }
 }
 
 impl ReportSink for ReportFile {
     fn push(&mut self, error: RowError) {
-        match self {
-            ReportFile::Csv(c) => c.push(error),
-            ReportFile::Xlsx(x) => x.push(error),
+        if let Some(error) = self.cap.admit(error) {
+            self.out.push(error);
         }
     }
+}
+
+/// The report's cap: problems past it are counted by code and level.
+struct Cap {
+    max: u64,
+    listed: u64,
+    file: Option<Arc<str>>,
+    unlisted: std::collections::BTreeMap<(Severity, &'static str), u64>,
+}
+
+impl Cap {
+    fn new(max: u64) -> Self {
+        Cap {
+            max,
+            listed: 0,
+            file: None,
+            unlisted: Default::default(),
+        }
+    }
+
+    /// The problem when it is to be listed; otherwise it is counted.
+    fn admit(&mut self, error: RowError) -> Option<RowError> {
+        if self.listed < self.max {
+            self.listed += 1;
+            return Some(error);
+        }
+        *self
+            .unlisted
+            .entry((error.severity, error.code))
+            .or_default() += 1;
+        self.file.get_or_insert(error.file);
+        None
+    }
+
+    /// One line per code left unlisted, errors first: "……另有 2,480,115
+    /// 条 `id_checksum` 错误未列出".
+    fn closing_lines(&mut self) -> Vec<RowError> {
+        let file = self.file.clone().unwrap_or_else(|| Arc::from(""));
+        let max = self.max;
+        std::mem::take(&mut self.unlisted)
+            .into_iter()
+            .map(|((severity, code), n)| RowError {
+                file: file.clone(),
+                row: 0,
+                column: "".into(),
+                value: String::new(),
+                problem: format!(
+                    "……另有 {} 条 `{code}` {}未列出（报告只逐条列出前 {} 条问题）",
+                    thousands(n),
+                    severity.label(),
+                    thousands(max)
+                ),
+                code,
+                severity,
+            })
+            .collect()
+    }
+}
+
+/// `2480115` as `2,480,115`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Counts what passes through to another sink.
@@ -457,6 +569,37 @@ mod tests {
         assert_eq!(names, ["错误报告", "错误报告 (2)"]);
         assert_eq!(sheets[1].1.len(), 2, "header and the third problem");
         assert_eq!(sheets[1].1[1][1], calamine::Data::Float(3.0));
+    }
+
+    #[test]
+    fn the_report_lists_up_to_its_cap_and_counts_the_rest_per_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut r = ReportFile::with_cap(&path, 3).unwrap();
+        for row in 1..=2_000 {
+            r.push(RowError { row, ..sample() });
+        }
+        for row in 1..=2 {
+            r.push(RowError {
+                row,
+                code: "unknown_column",
+                severity: Severity::Warning,
+                ..sample()
+            });
+        }
+        r.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+        assert_eq!(lines.len(), 1 + 3 + 2, "{text}");
+        assert!(
+            lines[4].contains("……另有 1,997 条 `id_checksum` 错误未列出"),
+            "{}",
+            lines[4]
+        );
+        assert!(lines[4].ends_with(",id_checksum,错误"), "{}", lines[4]);
+        assert!(lines[5].contains("另有 2 条 `unknown_column` 警告"));
+        assert_eq!(thousands(2_480_115), "2,480,115");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use std::time::SystemTime;
 use calamine::{Data, DataRef, Dimensions, Reader, Xls, Xlsx, XlsxError};
 
 use crate::error::FileError;
+use crate::limits::Limits;
 use crate::normalize::{EXCEL_1904_OFFSET, normalize_text};
 
 /// Leading rows without any known header that are skipped as titles
@@ -253,6 +254,17 @@ impl TableReader {
         sheet: Option<&str>,
         is_known_header: &dyn Fn(&str) -> bool,
     ) -> Result<Self, FileError> {
+        Self::open_limited(path, sheet, is_known_header, Limits::DEFAULT)
+    }
+
+    /// [`TableReader::open`] under `limits` (checked on every row read,
+    /// the header included; an XLSX workbook's size before it is read).
+    pub fn open_limited(
+        path: &Path,
+        sheet: Option<&str>,
+        is_known_header: &dyn Fn(&str) -> bool,
+        limits: Limits,
+    ) -> Result<Self, FileError> {
         let fingerprint = FileFingerprint::of(path)?;
         if fingerprint.len == 0 {
             return Err(FileError::Empty);
@@ -269,10 +281,10 @@ impl TableReader {
             Format::Csv
         };
         let mut source = match format {
-            Format::Csv => Source::Csv(CsvSource::open(path, file, fingerprint.len)?),
+            Format::Csv => Source::Csv(CsvSource::open(path, file, fingerprint.len, limits)?),
             Format::Xlsx | Format::Xls => {
                 drop(file);
-                Source::Sheet(SheetSource::open(path, format, sheet)?)
+                Source::Sheet(SheetSource::open(path, format, sheet, limits)?)
             }
         };
         let mut row = Row {
@@ -301,7 +313,7 @@ impl TableReader {
                 // No known header near the top: take the first non-empty
                 // row, and start reading again after it.
                 let (hr, h) = first_nonblank.take().unwrap_or_default();
-                let mut again = TableReader::reopen_after(path, format, sheet, hr)?;
+                let mut again = TableReader::reopen_after(path, format, sheet, hr, limits)?;
                 again.headers = h;
                 again.header_row = hr;
                 again.fingerprint = fingerprint;
@@ -324,12 +336,15 @@ impl TableReader {
         format: Format,
         sheet: Option<&str>,
         header_row: u32,
+        limits: Limits,
     ) -> Result<Self, FileError> {
         let file = File::open(path).map_err(|e| FileError::io(path, e))?;
         let len = file.metadata().map_err(|e| FileError::io(path, e))?.len();
         let mut source = match format {
-            Format::Csv => Source::Csv(CsvSource::open(path, file, len)?),
-            Format::Xlsx | Format::Xls => Source::Sheet(SheetSource::open(path, format, sheet)?),
+            Format::Csv => Source::Csv(CsvSource::open(path, file, len, limits)?),
+            Format::Xlsx | Format::Xls => {
+                Source::Sheet(SheetSource::open(path, format, sheet, limits)?)
+            }
         };
         let mut row = Row {
             csv: format == Format::Csv,
@@ -638,6 +653,7 @@ struct CsvSource {
     inner_breaks: u64,
     /// The previous record's row number.
     last_number: u64,
+    limits: Limits,
 }
 
 /// Passes text through to the `csv` reader, noting where each line break
@@ -757,7 +773,7 @@ fn breaks_in(text: &str) -> u64 {
 }
 
 impl CsvSource {
-    fn open(path: &Path, mut file: File, total: u64) -> Result<Self, FileError> {
+    fn open(path: &Path, mut file: File, total: u64, limits: Limits) -> Result<Self, FileError> {
         let io_err = |e| FileError::io(path, e);
         let encoding = detect_encoding(&mut file).map_err(io_err)??;
         let skip = match encoding {
@@ -810,6 +826,7 @@ impl CsvSource {
             breaks: 0,
             inner_breaks: 0,
             last_number: 0,
+            limits,
         })
     }
 
@@ -849,9 +866,13 @@ impl CsvSource {
                 // count one short; rows never repeat or go back.
                 .max(self.last_number + 1);
             self.last_number = number;
+            self.limits.check_row(number)?;
             row.number = u32::try_from(number).map_err(|_| FileError::TooManyRows {
                 limit: u64::from(u32::MAX),
             })?;
+            for (column, text) in row.record.iter().enumerate() {
+                self.limits.check_cell(number, column, text)?;
+            }
             if !row.is_blank() {
                 return Ok(true);
             }
@@ -914,13 +935,18 @@ struct SheetSource {
 }
 
 impl SheetSource {
-    fn open(path: &Path, format: Format, sheet: Option<&str>) -> Result<Self, FileError> {
+    fn open(
+        path: &Path,
+        format: Format,
+        sheet: Option<&str>,
+        limits: Limits,
+    ) -> Result<Self, FileError> {
         let (tx, rx) = sync_channel(4);
         let path_buf = path.to_path_buf();
         let sheet = sheet.map(str::to_string);
         std::thread::Builder::new()
             .name("jianfu-ingest-sheet".into())
-            .spawn(move || sheet_thread(path_buf, format, sheet, tx))
+            .spawn(move || sheet_thread(path_buf, format, sheet, limits, tx))
             .map_err(|e| FileError::io(path, e))?;
         let mut source = SheetSource {
             rx,
@@ -988,10 +1014,16 @@ impl From<FileError> for Stop {
     }
 }
 
-fn sheet_thread(path: PathBuf, format: Format, sheet: Option<String>, tx: SyncSender<Msg>) {
+fn sheet_thread(
+    path: PathBuf,
+    format: Format,
+    sheet: Option<String>,
+    limits: Limits,
+    tx: SyncSender<Msg>,
+) {
     let result = match format {
-        Format::Xls => read_xls(&path, sheet.as_deref(), &tx),
-        _ => read_xlsx(&path, sheet.as_deref(), &tx),
+        Format::Xls => read_xls(&path, sheet.as_deref(), limits, &tx),
+        _ => read_xlsx(&path, sheet.as_deref(), limits, &tx),
     };
     let _ = match result {
         Ok(()) => tx.send(Msg::End),
@@ -1042,7 +1074,13 @@ fn xlsx_error(e: XlsxError) -> FileError {
     }
 }
 
-fn read_xlsx(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<(), Stop> {
+fn read_xlsx(
+    path: &Path,
+    wanted: Option<&str>,
+    limits: Limits,
+    tx: &SyncSender<Msg>,
+) -> Result<(), Stop> {
+    crate::inflate::check_inflated_size(path, limits.xlsx_inflated_bytes)?;
     let file = File::open(path).map_err(|e| FileError::io(path, e))?;
     let mut wb: Xlsx<BufReader<File>> = Xlsx::new(BufReader::new(file)).map_err(xlsx_error)?;
     let name = pick_sheet(&wb.sheet_names(), wanted)?;
@@ -1056,7 +1094,7 @@ fn read_xlsx(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<
         u64::from(dims.end.0) + 1
     };
     tx.send(Msg::Start { total_rows }).map_err(|_| Stop::Gone)?;
-    let mut rows = RowAssembler::new(merges, tx);
+    let mut rows = RowAssembler::new(merges, limits, tx);
     while let Some(cell) = cells.next_cell().map_err(xlsx_error)? {
         let (r, c) = cell.get_position();
         rows.push(r, c, convert_ref(cell.get_value(), is_1904))?;
@@ -1064,7 +1102,12 @@ fn read_xlsx(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<
     rows.finish()
 }
 
-fn read_xls(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<(), Stop> {
+fn read_xls(
+    path: &Path,
+    wanted: Option<&str>,
+    limits: Limits,
+    tx: &SyncSender<Msg>,
+) -> Result<(), Stop> {
     let file = File::open(path).map_err(|e| FileError::io(path, e))?;
     let mut wb: Xls<BufReader<File>> = Xls::new(BufReader::new(file))
         .map_err(|_| FileError::corrupt("Excel 97-2003（.xls）文件损坏或无法解析"))?;
@@ -1077,7 +1120,7 @@ fn read_xls(path: &Path, wanted: Option<&str>, tx: &SyncSender<Msg>) -> Result<(
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let total_rows = range.end().map_or(0, |(r, _)| u64::from(r) + 1);
     tx.send(Msg::Start { total_rows }).map_err(|_| Stop::Gone)?;
-    let mut rows = RowAssembler::new(merges, tx);
+    let mut rows = RowAssembler::new(merges, limits, tx);
     for (i, cells) in range.rows().enumerate() {
         let r = r0.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         for (j, value) in cells.iter().enumerate() {
@@ -1150,19 +1193,23 @@ struct RowAssembler<'a> {
     /// Last row handed on (for filling rows absent from the file).
     last_emitted: Option<u32>,
     batch: Vec<(u32, Vec<Cell>)>,
+    limits: Limits,
 }
 
 impl<'a> RowAssembler<'a> {
-    fn new(merges: Vec<Dimensions>, tx: &'a SyncSender<Msg>) -> Self {
+    fn new(merges: Vec<Dimensions>, limits: Limits, tx: &'a SyncSender<Msg>) -> Self {
+        // Merged areas are cut at the column limit: a title merged across
+        // the whole sheet is not a reason to refuse the file.
+        let columns = limits.columns.min(MAX_COLUMNS);
         let mut pending: Vec<Merge> = merges
             .into_iter()
             .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
-            .filter(|d| (d.start.1 as usize) < MAX_COLUMNS)
+            .filter(|d| (d.start.1 as usize) < columns)
             .map(|d| Merge {
                 first_row: d.start.0,
                 last_row: d.end.0,
                 first_col: d.start.1,
-                last_col: d.end.1.min(MAX_COLUMNS as u32 - 1),
+                last_col: d.end.1.min(columns as u32 - 1),
                 value: Cell::Empty,
             })
             .collect();
@@ -1174,10 +1221,20 @@ impl<'a> RowAssembler<'a> {
             current: None,
             last_emitted: None,
             batch: Vec::with_capacity(BATCH_ROWS),
+            limits,
         }
     }
 
     fn push(&mut self, r: u32, c: u32, value: Cell) -> Result<(), Stop> {
+        let row = u64::from(r) + 1;
+        self.limits.check_row(row)?;
+        let text = match &value {
+            Cell::Text(s) => s.as_str(),
+            Cell::Empty => "",
+            // Numbers and the like are short; only their column counts.
+            _ => "0",
+        };
+        self.limits.check_cell(row, c as usize, text)?;
         if c as usize >= MAX_COLUMNS {
             return Ok(());
         }

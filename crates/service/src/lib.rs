@@ -30,6 +30,7 @@ pub mod error;
 pub mod explain;
 pub mod import;
 pub mod jobs;
+pub mod monitoring;
 pub mod people;
 pub mod person_ref;
 pub mod policies;

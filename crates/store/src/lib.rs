@@ -5,18 +5,20 @@
 //! driver, so each engine keeps its own types and bulk path. Everything
 //! that differs between the engines lives in [`sql`]; the areas
 //! ([`registry`], [`claims`], [`policies`], [`accounts`], [`audit`],
-//! [`rollups`], [`regions`], [`batches`], [`jobs`]) are free functions over a unit of
+//! [`rollups`], [`regions`], [`batches`], [`jobs`],
+//! [`monitoring`]) are free functions over a unit of
 //! work, [`Tx`], from [`Db::begin`] (a transaction) or [`Db::read`] (a
 //! pooled connection in autocommit), so a use case composes several of
 //! them in one commit. Each engine has its own migration folder; a test
 //! keeps the two schemas in step. Money is stored as `BIGINT` fen; large
-//! tables carry `county_code` in every key (see `docs/ARCHITECTURE.md`).
+//! tables carry `county_code` in every key (see `docs/STORAGE.md`).
 
 pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod claims;
 pub mod jobs;
+pub mod monitoring;
 pub mod policies;
 pub mod regions;
 pub mod registry;
@@ -112,6 +114,7 @@ impl Db {
         let mut c = db.read().await?;
         regions::seed_disease_lists(&mut c).await?;
         policies::seed_policies(&mut c).await?;
+        monitoring::seed_params(&mut c).await?;
         drop(c);
         claims::run_pending_upgrades(&db).await?;
         Ok(db)

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod cookies;
+mod download;
 mod envelope;
 pub mod error;
 pub mod i18n;

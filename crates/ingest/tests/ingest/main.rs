@@ -6,6 +6,7 @@
 mod claims;
 mod common;
 mod examples;
+mod limits;
 mod output;
 mod props;
 mod rows;

@@ -184,3 +184,24 @@ async fn a_failed_import_leaves_neither_rows_nor_entry() {
         assert_eq!(count(&t.db, "households").await, 0);
     }
 }
+
+#[tokio::test]
+async fn a_file_over_a_limit_writes_nothing_and_says_which_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    for t in testing::all().await {
+        regions(&t.db).await;
+        let app = App::new(t.db.clone());
+        let county = actor(Role::CountyAdmin, "130624");
+        // The first rows are good; the third is wider than the limit.
+        let wide = format!("{}{}x\n", SPOUSE.trim_end(), ",".repeat(4));
+        let mut req = request(dir.path(), "宽.csv", &[HEAD, SPOUSE, &wide]);
+        req.options.limits.columns = 12;
+        let outcome = import_file(&app, &county, &req, |_, _| {}).await.unwrap();
+        assert!(!outcome.committed);
+        assert_eq!(count(&t.db, "persons").await, 0, "{:?}", t.engine());
+        assert_eq!(count(&t.db, "households").await, 0);
+        let report = std::fs::read_to_string(outcome.report.unwrap()).unwrap();
+        assert!(report.contains("too_many_columns"), "{report}");
+        assert!(report.contains("第4行第14列（N列）"), "{report}");
+    }
+}

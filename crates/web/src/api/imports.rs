@@ -16,9 +16,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::jobs::JobState;
-use crate::pages::imports::{
-    PREVIEW_PROBLEMS, Problem, download, report_csv, report_preview, start_upload,
-};
+use crate::pages::imports::{PREVIEW_PROBLEMS, Problem, report_csv, report_preview, start_upload};
 
 /// 导入类型。
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -257,6 +255,5 @@ pub async fn report(
         .get(&st.db, &id, &user)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = report_csv(&j)?;
-    Ok(download(bytes, "report.csv", "text/csv; charset=utf-8"))
+    Ok(report_csv(&j, "report.csv").await?)
 }

@@ -3,7 +3,6 @@
 //! templates, and list the recent imports.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::Permission;
 use jianfu_ingest::FileKind;
@@ -11,7 +10,7 @@ use jianfu_store::BatchSort;
 use maud::{Markup, html};
 
 use crate::AppState;
-use crate::auth::{CurrentUser, encode};
+use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::i18n::{Lang, t};
 use crate::jobs::{Job, JobState};
@@ -183,21 +182,7 @@ pub async fn index(
     }
     .await
     .map_err(|e| PageError::new(e, lang))?;
-    let rows: Vec<Vec<Cell>> = batches
-        .iter()
-        .map(|b| {
-            vec![
-                Cell::from(b.id.to_string()),
-                Cell::from(b.started_at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(kind_label(lang, &b.kind)),
-                Cell::from(b.source_file.clone().unwrap_or_default()),
-                Cell::from(b.user_name.clone()),
-                Cell::from(status_label(lang, &b.status)),
-                Cell::from(b.rows_total.to_string()),
-                Cell::from(b.errors.to_string()),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<Cell>> = batches.iter().map(|b| batch_row(lang, b)).collect();
     if let Some(f) = export {
         return tables::export(lang, f, "imports", &BATCH_COLUMNS, &rows)
             .map_err(|e| PageError(e, lang));
@@ -219,10 +204,39 @@ pub async fn index(
     };
     let body = html! {
         h1 { (t(lang, "数据导入")) }
+        (upload_form(&user, &kinds))
+        @if !jobs.is_empty() {
+            h2 { (t(lang, "最近的导入任务")) }
+            (jobs_table(lang, &jobs))
+        }
+        h2 { (t(lang, "最近的导入")) }
+        (tables::render(lang, &table))
+    };
+    Ok(page(&user, "/imports", t(lang, "数据导入"), body).into_response())
+}
+
+/// A row of the recent imports table.
+fn batch_row(lang: Lang, b: &jianfu_store::batches::BatchRow) -> Vec<Cell> {
+    vec![
+        Cell::from(b.id.to_string()),
+        Cell::from(b.started_at.format("%Y-%m-%d %H:%M").to_string()),
+        Cell::from(kind_label(lang, &b.kind)),
+        Cell::from(b.source_file.clone().unwrap_or_default()),
+        Cell::from(b.user_name.clone()),
+        Cell::from(status_label(lang, &b.status)),
+        Cell::from(b.rows_total.to_string()),
+        Cell::from(b.errors.to_string()),
+    ]
+}
+
+/// The upload form and the templates of the kinds the user may import.
+fn upload_form(user: &CurrentUser, kinds: &[FileKind]) -> Markup {
+    let lang = user.lang;
+    html! {
         form.stack method="post" enctype="multipart/form-data" action={"/imports?_csrf=" (user.csrf)} {
             label { (t(lang, "导入类型"))
                 select name="kind" required {
-                    @for k in &kinds { option value=(k.name()) { (kind_label(lang, k.name())) } }
+                    @for k in kinds { option value=(k.name()) { (kind_label(lang, k.name())) } }
                 }
             }
             label { (t(lang, "导入方式"))
@@ -238,27 +252,27 @@ pub async fn index(
         }
         p.muted {
             (t(lang, "下载模板：")) " "
-            @for k in &kinds {
+            @for k in kinds {
                 a href={ "/imports/template/" (k.name()) ".xlsx" } { (kind_label(lang, k.name())) } " "
             }
         }
-        @if !jobs.is_empty() {
-            h2 { (t(lang, "最近的导入任务")) }
-            div.tablewrap { table.cards-sm {
-                thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
-                tbody { @for j in &jobs {
-                    tr {
-                        td data-label=(t(lang, "文件")) { a href={ "/imports/" (j.id) } { (j.file_name) } }
-                        td data-label=(t(lang, "类型")) { (kind_label(lang, j.kind.name())) }
-                        td data-label=(t(lang, "进度")) { (state_text(lang, j)) }
-                    }
-                } }
+    }
+}
+
+/// This user's recent import jobs with their progress.
+fn jobs_table(lang: Lang, jobs: &[Job]) -> Markup {
+    html! {
+        div.tablewrap { table.cards-sm {
+            thead { tr { th { (t(lang, "文件")) } th { (t(lang, "类型")) } th { (t(lang, "进度")) } } }
+            tbody { @for j in jobs {
+                tr {
+                    td data-label=(t(lang, "文件")) { a href={ "/imports/" (j.id) } { (j.file_name) } }
+                    td data-label=(t(lang, "类型")) { (kind_label(lang, j.kind.name())) }
+                    td data-label=(t(lang, "进度")) { (state_text(lang, j)) }
+                }
             } }
-        }
-        h2 { (t(lang, "最近的导入")) }
-        (tables::render(lang, &table))
-    };
-    Ok(page(&user, "/imports", t(lang, "数据导入"), body).into_response())
+        } }
+    }
 }
 
 fn state_text(lang: Lang, j: &Job) -> String {
@@ -460,40 +474,34 @@ pub(crate) fn report_preview(job: &Job, n: usize) -> Vec<Problem> {
         .collect()
 }
 
-/// The error report of a finished job, as CSV bytes.
-pub(crate) fn report_csv(job: &Job) -> Result<Vec<u8>, AppError> {
+/// The error report of a finished job as a streamed CSV download.
+pub(crate) async fn report_csv(job: &Job, name: &str) -> Result<Response, AppError> {
     let path = job.report().ok_or(AppError::NotFound)?;
-    std::fs::read(path).map_err(|e| {
-        tracing::error!(error = %e, "cannot read import report");
-        AppError::Internal
-    })
+    crate::download::file(&path, name, "text/csv; charset=utf-8").await
 }
 
 /// The same report as an XLSX workbook (what `jianfu import --report
-/// x.xlsx` writes: the same columns and rows).
-fn report_xlsx(csv_bytes: &[u8]) -> Result<Vec<u8>, AppError> {
-    jianfu_ingest::csv_to_xlsx(csv_bytes).map_err(|e| {
+/// x.xlsx` writes: the same columns and rows), converted from the CSV
+/// file row by row into a temporary workbook that is then streamed.
+async fn report_xlsx(job: &Job, name: &str) -> Result<Response, AppError> {
+    let csv = job.report().ok_or(AppError::NotFound)?;
+    let out = crate::download::TempPath::new("xlsx");
+    let target = out.0.clone();
+    let converted =
+        tokio::task::spawn_blocking(move || jianfu_ingest::csv_file_to_xlsx(&csv, &target))
+            .await
+            .map_err(|_| AppError::Internal)?;
+    converted.map_err(|e| {
         tracing::error!(error = %e, "xlsx report failed");
         AppError::Internal
-    })
+    })?;
+    // Opened before `out` is dropped (and the name removed).
+    crate::download::file(&out.0, name, XLSX).await
 }
 
 /// A download answer.
 pub(crate) fn download(bytes: Vec<u8>, file: &str, ty: &str) -> Response {
-    let ext = file.rsplit('.').next().unwrap_or("bin");
-    let disposition = format!(
-        "attachment; filename=\"download.{ext}\"; filename*=UTF-8''{}",
-        encode(file)
-    );
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, ty.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::download::bytes(bytes, file, ty)
 }
 
 /// MIME type of XLSX.
@@ -513,24 +521,16 @@ pub async fn report(
         .await
         .map_err(|e| PageError(e, lang))?
         .ok_or_else(nf)?;
-    let csv = report_csv(&job).map_err(|e| PageError(e, lang))?;
     let stem = job
         .file_name
         .rsplit_once('.')
         .map_or(job.file_name.as_str(), |(s, _)| s);
-    match file.as_str() {
-        "report.csv" => Ok(download(
-            csv,
-            &format!("{stem}.错误报告.csv"),
-            "text/csv; charset=utf-8",
-        )),
-        "report.xlsx" => Ok(download(
-            report_xlsx(&csv).map_err(|e| PageError(e, lang))?,
-            &format!("{stem}.错误报告.xlsx"),
-            XLSX,
-        )),
-        _ => Err(nf()),
-    }
+    let answer = match file.as_str() {
+        "report.csv" => report_csv(&job, &format!("{stem}.错误报告.csv")).await,
+        "report.xlsx" => report_xlsx(&job, &format!("{stem}.错误报告.xlsx")).await,
+        _ => return Err(nf()),
+    };
+    answer.map_err(|e| PageError(e, lang))
 }
 
 /// `GET /imports/template/{persons|diagnoses|claims}.xlsx`

@@ -1,0 +1,63 @@
+//! Return-to-poverty monitoring (防止因病返贫动态监测) as use cases:
+//! evaluating a region and reconciling its stored alerts with the
+//! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
+//! (`export`) and the parameter sets (`params`). The rules are the pure
+//! `jianfu-monitoring` crate's; the data and the alerts are the store's
+//! (`jianfu_store::monitoring`).
+
+mod export;
+pub mod params;
+mod reconcile;
+mod run;
+
+use chrono::NaiveDate;
+use jianfu_monitoring::rules::default_years;
+
+use crate::Actor;
+use crate::error::{UseCaseError, UseCaseResult};
+
+pub use export::{export, export_rows};
+pub use reconcile::{RuleCounts, Transition};
+pub use run::{RunSummary, run};
+
+/// The region a monitoring use case works on: the one asked for, or the
+/// actor's whole jurisdiction; it must be a region code prefix (2, 4, 6,
+/// 9 or 12 digits, or empty for the whole country) inside the
+/// jurisdiction.
+pub(crate) fn region_of(actor: &Actor, asked: Option<&str>) -> UseCaseResult<String> {
+    let region = asked.unwrap_or(actor.scope.prefix()).trim().to_string();
+    let well_formed = region.bytes().all(|b| b.is_ascii_digit())
+        && matches!(region.len(), 0 | 2 | 4 | 6 | 9 | 12);
+    if !well_formed {
+        return Err(UseCaseError::Invalid(format!(
+            "地区代码“{region}”无效：应为2、4、6、9或12位数字"
+        )));
+    }
+    if !actor.scope.contains_str(&region) {
+        return Err(UseCaseError::Invalid(format!(
+            "地区“{region}”不在您的管辖范围 {} 内",
+            actor.scope
+        )));
+    }
+    Ok(region)
+}
+
+/// The years evaluated or exported: the one asked for, else the year of
+/// the evaluation date and the year before (§2).
+pub(crate) fn years_of(as_of: NaiveDate, year: Option<i32>) -> UseCaseResult<(i32, i32)> {
+    match year {
+        Some(y) if !(2000..=as_of_year(as_of)).contains(&y) => Err(UseCaseError::Invalid(format!(
+            "年度 {y} 无效：应在 2000 年至评估日期所在年度（{}）之间",
+            as_of_year(as_of)
+        ))),
+        Some(y) => Ok((y, y)),
+        None => {
+            let [first, last] = default_years(as_of);
+            Ok((first, last))
+        }
+    }
+}
+
+fn as_of_year(d: NaiveDate) -> i32 {
+    chrono::Datelike::year(&d)
+}

@@ -1,0 +1,24 @@
+//! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
+//! parameter sets (`params`), the household-year inputs of the rules read
+//! set-wise for a county (`inputs`), and the stored alerts with their
+//! lifecycle status (`alerts`). The rules themselves are the pure
+//! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
+//! ones is the service's `monitoring::run`.
+
+mod alerts;
+mod inputs;
+mod params;
+
+pub use alerts::{
+    AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
+    update_alert,
+};
+pub use inputs::{InputQuery, household_inputs};
+pub use params::{
+    BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
+    params_sets, params_source, seed_params,
+};
+
+/// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so
+/// two runs over the same alerts do not insert the same key twice.
+pub const MONITORING_LOCK: i64 = 7_202_300_014;

@@ -1,0 +1,136 @@
+//! `jianfu monitor` end to end on SQLite and PostgreSQL: parameter files
+//! (refused with the file and key named, stored once, listed), a run and
+//! its export, and the exit codes of a refusal (1) and of unusable input
+//! (2).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use jianfu_store::testing;
+
+fn jianfu(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jianfu"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .expect("run jianfu")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn reference() -> String {
+    jianfu_monitoring::MonitoringParams::built_in_text("reference-2023")
+        .unwrap()
+        .to_string()
+}
+
+fn examples(name: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/ingest/tests/data");
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn monitor_commands() {
+    for t in testing::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad,
+            reference().replace("relative_share = \"0.50\"", "relative_share = \"1.50\""),
+        )
+        .unwrap();
+        let o = jianfu(&t.url, &["monitor", "params", "add", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("bad.toml") && text(&o).contains("burden.relative_share"));
+
+        let good = dir.path().join("county.toml");
+        let county = reference()
+            .replace("name = \"reference-2023\"", "name = \"阜平县2023\"")
+            .replace("region = \"\"", "region = \"130624\"");
+        std::fs::write(&good, county).unwrap();
+        let args = ["monitor", "params", "add", good.to_str().unwrap()];
+        assert!(jianfu(&t.url, &args).status.success());
+        assert!(text(&jianfu(&t.url, &args)).contains("已存在"));
+        let list = text(&jianfu(&t.url, &["monitor", "params", "list"]));
+        assert!(
+            list.contains("reference-2023") && list.contains("阜平县2023"),
+            "{list}"
+        );
+
+        let o = jianfu(&t.url, &["regions", "load", "--prefix", "1306"]);
+        assert!(o.status.success(), "{}", text(&o));
+        for (kind, file) in [
+            ("persons", "persons-good.csv"),
+            ("diagnoses", "diagnoses-good.csv"),
+        ] {
+            let report = dir.path().join(format!("{kind}.report.csv"));
+            let args = [
+                "import",
+                kind,
+                &examples(file),
+                "--report",
+                report.to_str().unwrap(),
+            ];
+            let o = jianfu(&t.url, &args);
+            assert!(o.status.success(), "{}", text(&o));
+        }
+        let o = jianfu(&t.url, &["monitor", "run", "--as-of", "2023-12-31"]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("年度 2022–2023"), "{}", text(&o));
+        let out = dir.path().join("alerts.csv");
+        let args = [
+            "monitor",
+            "export",
+            "--as-of",
+            "2023-12-31",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let o = jianfu(&t.url, &args);
+        assert!(o.status.success(), "{}", text(&o));
+        let csv = std::fs::read_to_string(&out).unwrap();
+        let stored: i64 =
+            t.db.read()
+                .await
+                .unwrap()
+                .scalar("SELECT COUNT(*) FROM monitoring_alerts", &[])
+                .await
+                .unwrap();
+        assert!(stored > 0, "the examples raise R5 alerts");
+        assert_eq!(csv.lines().count() as i64, 1 + stored);
+        assert!(csv.starts_with("\u{feff}rule,county_code,household_no,year,"));
+        let listed: Vec<&str> = csv.lines().skip(1).collect();
+        assert!(
+            listed.iter().all(|l| l.contains("阜平县2023")),
+            "{listed:?}"
+        );
+
+        // A village doctor may look but not run: refused, exit 1.
+        let add = [
+            "user",
+            "add",
+            "cunyi_li",
+            "--role",
+            "village_doctor",
+            "--region",
+            "130624102201",
+            "--password",
+            "Cunyi-2026-village",
+        ];
+        assert!(jianfu(&t.url, &add).status.success());
+        let o = jianfu(&t.url, &["monitor", "run", "--as", "cunyi_li"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains("运行防返贫监测"), "{}", text(&o));
+        let o = jianfu(&t.url, &["monitor", "run", "--region", "13062"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("13062"), "{}", text(&o));
+    }
+}
