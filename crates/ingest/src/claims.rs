@@ -334,25 +334,21 @@ fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> String {
 fn parse_identity(cells: &mut Cells<'_>, c: &mut ClaimRow) {
     c.claim_id = cells.owned_text(col::CLAIM_ID).value();
     c.person = cells.id_number(col::PERSON_ID);
-    let groups = labels(Group::ALL, Group::label);
+    // The lists of allowed values are built only for a bad cell.
+    let groups = || labels(Group::ALL, Group::label);
     c.groups = cells
-        .groups(col::GROUPS, &groups, "；不填则按台账")
+        .groups(col::GROUPS, groups, "；不填则按台账")
         .optional();
-    let kinds = labels(ClaimKind::ALL, ClaimKind::label);
+    let kinds = |_: &_| labels(ClaimKind::ALL, ClaimKind::label);
     c.kind = cells
-        .code(
-            col::KIND,
-            ClaimKind::parse,
-            |_| kinds.clone(),
-            "unknown_claim_kind",
-        )
+        .code(col::KIND, ClaimKind::parse, kinds, "unknown_claim_kind")
         .value();
-    let levels = labels(FacilityLevel::ALL, FacilityLevel::label);
+    let levels = |_: &_| labels(FacilityLevel::ALL, FacilityLevel::label);
     c.level = cells
         .code(
             col::LEVEL,
             FacilityLevel::parse,
-            |_| levels.clone(),
+            levels,
             "unknown_facility_level",
         )
         .value();

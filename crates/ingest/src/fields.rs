@@ -301,9 +301,15 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// A 人员类别 cell: several groups; `choices` lists them, `note` ends
-    /// the separator hint.
-    pub(crate) fn groups(&mut self, i: usize, choices: &str, note: &str) -> Got<GroupSet> {
+    /// A 人员类别 cell: several groups; `choices` lists them (asked only
+    /// for a bad cell: building the list on every row costs a join),
+    /// `note` ends the separator hint.
+    pub(crate) fn groups(
+        &mut self,
+        i: usize,
+        choices: impl FnOnce() -> String,
+        note: &str,
+    ) -> Got<GroupSet> {
         let v = match self.text(i) {
             Got::Value(v) => v,
             Got::Empty => return Got::Empty,
@@ -313,8 +319,9 @@ impl<'a> Cells<'a> {
             Ok(g) => Got::Value(g),
             Err(e) => {
                 let problem = format!(
-                    "人员类别“{}”不是有效的类别，可填：{choices}（多个用“、”或“|”分隔{note}）",
-                    short(&e.value)
+                    "人员类别“{}”不是有效的类别，可填：{}（多个用“、”或“|”分隔{note}）",
+                    short(&e.value),
+                    choices()
                 );
                 self.error(i, &v, problem, "unknown_group");
                 Got::Bad

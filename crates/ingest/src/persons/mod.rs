@@ -323,9 +323,9 @@ fn parse_person(cells: &mut Cells<'_>, p: &mut PersonRow) {
             "unknown_relation",
         )
         .value();
-    let groups = ValueKind::Groups.choices().join("、");
+    let groups = || ValueKind::Groups.choices().join("、");
     p.groups = cells
-        .groups(col::GROUPS, &groups, "")
+        .groups(col::GROUPS, groups, "")
         .or_default(GroupSet::EMPTY);
     p.phone = phone(cells);
     p.status = cells
