@@ -634,3 +634,64 @@ async fn a_killed_imports_batch_reads_interrupted_at_the_next_command() {
         assert!(batch_line(&t.url, killed).contains("\t已中断，未写入\t"));
     }
 }
+
+/// Households with more than one active head.
+async fn households_with_two_heads(db: &Db) -> i64 {
+    let sql = "SELECT COUNT(*) FROM (SELECT county_code, household_no FROM persons \
+               WHERE relation = 'head' AND status = 'active' \
+               GROUP BY county_code, household_no HAVING COUNT(*) > 1) AS h";
+    db.read().await.unwrap().scalar(sql, &[]).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_file_reusing_stored_household_numbers_never_makes_two_heads() {
+    for t in testing::all().await {
+        with_regions(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for (out, seed) in [(&a, "1"), (&b, "2")] {
+            let args = ["generate", "--persons", "600", "--seed", seed, "--out"];
+            let g = jianfu(&t.url, &[&args[..], &[out.to_str().unwrap()]].concat());
+            assert!(g.status.success(), "{}", text(&g));
+        }
+        let import = |dir: &Path, extra: &[&str]| {
+            let file = dir.join("persons.csv");
+            let report = dir.join("report.csv");
+            let args = ["import", "persons", file.to_str().unwrap(), "--report"];
+            let out = jianfu(
+                &t.url,
+                &[&args[..], &[report.to_str().unwrap()], extra].concat(),
+            );
+            (out, std::fs::read_to_string(report).unwrap_or_default())
+        };
+        let (first, _) = import(&a, &[]);
+        assert!(first.status.success(), "{}", text(&first));
+        let stored = count(&t.db, "persons").await;
+
+        // Another county's people under the same household numbers.
+        let (second, report) = import(&b, &[]);
+        assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+        assert!(report.contains("two_heads"), "{report}");
+        assert!(report.contains("一户只能有一位户主"), "{report}");
+        assert_eq!(count(&t.db, "persons").await, stored, "all or nothing");
+
+        let (skipped, report) = import(&b, &["--skip-invalid"]);
+        assert_eq!(skipped.status.code(), Some(1), "{}", text(&skipped));
+        assert!(report.contains("household_head_rejected"), "{report}");
+        assert_eq!(
+            households_with_two_heads(&t.db).await,
+            0,
+            "{:?}",
+            t.engine()
+        );
+        // The stored heads named in the report are masked.
+        let heads: Vec<(String,)> =
+            t.db.read()
+                .await
+                .unwrap()
+                .all("SELECT id_number FROM persons WHERE relation = 'head'", &[])
+                .await
+                .unwrap();
+        assert!(heads.iter().all(|(id,)| !report.contains(id.as_str())));
+    }
+}

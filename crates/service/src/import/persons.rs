@@ -99,10 +99,19 @@ impl KindWriter for PersonsWriter {
     }
 
     async fn flush(&mut self, file: &Arc<str>) -> Result<Vec<RowError>, ImportError> {
-        match self.pending.take() {
-            Some((rows, task)) => self.apply(rows, task, file).await,
-            None => Ok(Vec::new()),
-        }
+        let mut errors = match self.pending.take() {
+            Some((rows, task)) => self.apply(rows, task, file).await?,
+            None => Vec::new(),
+        };
+        // Only now is it known that no later row steps a stored head down.
+        let held: Vec<RowError> = self
+            .imp
+            .refused_heads()
+            .iter()
+            .map(|c| two_heads(c, file))
+            .collect();
+        errors.extend(held);
+        Ok(errors)
     }
 
     async fn commit(self, rows_total: u64, errors: u64) -> Result<ImportStats, StoreError> {
@@ -121,6 +130,44 @@ impl KindWriter for PersonsWriter {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.imp.reject_audited(rows_total, errors, entry, at).await
+    }
+}
+
+/// The report row of a head row refused because its household has
+/// another active head stored (and of the household rows held with it):
+/// names that head (masked) and what to do.
+fn two_heads(c: &Conflict, file: &Arc<str>) -> RowError {
+    let (no, head) = c
+        .stored_head
+        .as_ref()
+        .map(|h| {
+            let name: String = h.name.chars().take(1).chain("*".chars()).collect();
+            (
+                h.household_no.as_str(),
+                format!("{}（{name}）", mask_middle(&h.id_number)),
+            )
+        })
+        .unwrap_or_default();
+    let problem = if c.code == "two_heads" {
+        format!(
+            "户编号为 {no} 的家庭已登记户主 {head}，一户只能有一位户主；\
+             如更换户主，请在同一文件中把原户主的“与户主关系”或“人员状态”一并改正；\
+             如这是另一户，请使用其自己的户编号"
+        )
+    } else {
+        format!(
+            "本户户主行因户编号为 {no} 的家庭已登记户主 {head} 未导入，\
+             其后的本户成员也未导入，请先处理户主行"
+        )
+    };
+    RowError {
+        file: file.clone(),
+        row: u32::try_from(c.row).unwrap_or(u32::MAX),
+        column: "与户主关系".into(),
+        value: if c.code == "two_heads" { "户主" } else { "" }.into(),
+        problem,
+        code: c.code,
+        severity: Severity::Error,
     }
 }
 

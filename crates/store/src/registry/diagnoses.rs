@@ -98,6 +98,7 @@ impl RegistryImport {
                     row: *row,
                     code: "unknown_person",
                     other_household: None,
+                    stored_head: None,
                 });
                 continue;
             };

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::ImportStats;
+use super::heads::HeadGuard;
 use crate::audit::{self, AuditEntry};
 use crate::batches::{AtWork, NewBatch, Owner};
 use crate::jobs::{self, Lease};
@@ -30,6 +31,8 @@ pub struct RegistryImport {
     pub(super) now: DateTime<Utc>,
     /// Households already created or compared in this import.
     pub(super) handled_households: HashSet<(String, String)>,
+    /// Head rows held back while their household has another active head.
+    pub(super) heads: HeadGuard,
     /// What has been written so far.
     pub stats: ImportStats,
     /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
@@ -107,6 +110,7 @@ impl RegistryImport {
             seq: 0,
             now,
             handled_households: HashSet::new(),
+            heads: HeadGuard::default(),
             stats: ImportStats::default(),
             deferred_indexes: Vec::new(),
             at_work,

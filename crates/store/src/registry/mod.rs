@@ -7,7 +7,8 @@
 //! differences are written, each kept in the change log (field, old
 //! value, new value) under the batch that records source file, user and
 //! time. Conflicts only the database can see (an ID number registered in
-//! another household, a diagnosis of an unknown person) come back as
+//! another household, a second active head of a household, a diagnosis
+//! of an unknown person) come back as
 //! [`Conflict`]s for the caller's error report; the rows concerned are not
 //! written.
 //!
@@ -17,6 +18,7 @@
 
 mod changes;
 mod diagnoses;
+mod heads;
 mod history;
 mod import;
 mod persons;
@@ -25,6 +27,7 @@ mod views;
 
 use serde::Serialize;
 
+pub use heads::StoredHead;
 pub use history::{ChangeRow, history};
 pub use import::{DEFER_FROM_ROWS, DEFERRABLE_INDEXES, RegistryImport};
 pub use persons::{PersonsLookup, can_look_up_alongside, lookup_persons};
@@ -88,8 +91,11 @@ impl ImportStats {
 pub struct Conflict {
     /// The file row.
     pub row: u64,
-    /// Stable code: `id_in_other_household` or `unknown_person`.
+    /// Stable code: `id_in_other_household`, `two_heads` or
+    /// `unknown_person`.
     pub code: &'static str,
     /// The household the ID number is already registered in, if any.
     pub other_household: Option<String>,
+    /// For `two_heads`: the household's stored active head.
+    pub stored_head: Option<StoredHead>,
 }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use jianfu_domain::{HouseholdRecord, PersonRecord, RegionLevel};
 
 use super::changes::{LogEntry, household_changes, log_changes, person_changes};
+use super::heads::{HouseholdKey, StoredHead};
 use super::{Conflict, RegistryImport};
 use crate::sql::{Tx, Value};
 use crate::{Db, Result};
@@ -48,7 +49,7 @@ pub(super) struct StoredHousehold {
 
 /// Stored person fields compared on re-import.
 #[derive(sqlx::FromRow)]
-pub(super) struct StoredPerson {
+pub(crate) struct StoredPerson {
     county_code: String,
     id_number: String,
     household_no: String,
@@ -59,11 +60,30 @@ pub(super) struct StoredPerson {
     pub(super) status: String,
 }
 
+#[cfg(test)]
+impl StoredPerson {
+    /// A stored person of household `H1` in county 130624.
+    pub(super) fn for_test(id: &str, relation: &str, status: &str) -> Self {
+        StoredPerson {
+            county_code: "130624".into(),
+            id_number: id.into(),
+            household_no: "H1".into(),
+            name: "甲".into(),
+            relation: relation.into(),
+            groups: String::new(),
+            phone: None,
+            status: status.into(),
+        }
+    }
+}
+
 /// What is stored for the households and persons of one chunk, looked up
 /// before the chunk is written (see [`lookup_persons`]).
 pub struct PersonsLookup {
     households: HashMap<(String, String), StoredHousehold>,
     persons: HashMap<String, StoredPerson>,
+    /// Active heads of the stored households among them.
+    heads: HashMap<HouseholdKey, Vec<StoredHead>>,
 }
 
 /// Looks up what is stored for a chunk of persons rows. On the import's
@@ -102,6 +122,7 @@ pub async fn lookup_persons(tx: &mut Tx, rows: &[(u64, PersonRecord)]) -> Result
                 .map(|h| ((county.to_string(), h.household_no.clone()), h)),
         );
     }
+    let heads = stored_heads(tx, &households).await?;
     let ids: Vec<String> = rows
         .iter()
         .map(|(_, p)| p.id.as_str().to_string())
@@ -120,7 +141,37 @@ pub async fn lookup_persons(tx: &mut Tx, rows: &[(u64, PersonRecord)]) -> Result
     Ok(PersonsLookup {
         households,
         persons,
+        heads,
     })
+}
+
+/// The active heads of the stored households of a chunk (new households
+/// have none, so a first import asks nothing).
+async fn stored_heads(
+    tx: &mut Tx,
+    households: &HashMap<(String, String), StoredHousehold>,
+) -> Result<HashMap<HouseholdKey, Vec<StoredHead>>> {
+    let mut by_county: HashMap<&str, Vec<String>> = HashMap::new();
+    for (county, no) in households.keys() {
+        by_county.entry(county).or_default().push(no.clone());
+    }
+    let mut heads: HashMap<HouseholdKey, Vec<StoredHead>> = HashMap::new();
+    for (county, numbers) in by_county {
+        let found = tx
+            .all_in::<StoredHead>(
+                "SELECT household_no, id_number, name FROM persons \
+                 WHERE county_code = $1 AND relation = 'head' AND status = 'active' \
+                 AND household_no",
+                &[Value::Text(county)],
+                &numbers,
+            )
+            .await?;
+        for h in found {
+            let key = (county.to_string(), h.household_no.clone());
+            heads.entry(key).or_default().push(h);
+        }
+    }
+    Ok(heads)
 }
 
 /// True when [`lookup_persons`] can run on a second connection beside an
@@ -156,29 +207,80 @@ impl RegistryImport {
         let stored = &lookup.persons;
         let mut conflicts = Vec::new();
         let mut new_rows: Vec<&PersonRecord> = Vec::new();
+        let mut kept: Vec<(&StoredPerson, &PersonRecord)> = Vec::new();
         for (row, p) in rows {
             let h = &p.household;
+            let stored_heads = lookup
+                .heads
+                .get(&(h.county_code().to_string(), h.household_no.clone()))
+                .map_or(&[][..], Vec::as_slice);
             match stored.get(p.id.as_str()) {
-                None => {
-                    self.stats.touched(h.county_code());
-                    new_rows.push(p);
-                }
                 Some(s) if s.county_code != h.county_code() || s.household_no != h.household_no => {
                     conflicts.push(Conflict {
                         row: *row,
                         code: "id_in_other_household",
                         other_household: Some(s.household_no.clone()),
+                        stored_head: None,
                     });
                 }
+                found => {
+                    if let Some(s) = found {
+                        self.heads.note_member(s, p);
+                    }
+                    if self.heads.hold(*row, p, stored_heads) {
+                        continue;
+                    }
+                    match found {
+                        None => new_rows.push(p),
+                        Some(s) => kept.push((s, p)),
+                    }
+                }
+            }
+        }
+        for (s, p) in kept {
+            self.compare_person(s, p, &mut log).await?;
+        }
+        self.insert_new(new_rows).await?;
+        self.write_log(log).await?;
+        let released = self.heads.released();
+        if !released.is_empty() {
+            self.write_released(&released).await?;
+        }
+        Ok(conflicts)
+    }
+
+    /// Inserts new persons, in key order so that consecutive inserts land
+    /// on neighbouring index pages.
+    async fn insert_new(&mut self, mut new_rows: Vec<&PersonRecord>) -> Result<()> {
+        for p in &new_rows {
+            self.stats.touched(p.household.county_code());
+        }
+        new_rows
+            .sort_unstable_by_key(|p| (p.household.village.at_level(RegionLevel::County), p.id));
+        self.insert_persons(&new_rows).await
+    }
+
+    /// Writes head rows that were held back until the household's stored
+    /// head stepped down (which this import has now written).
+    async fn write_released(&mut self, rows: &[(u64, PersonRecord)]) -> Result<()> {
+        let lookup = lookup_persons(&mut self.tx, rows).await?;
+        let mut log = Vec::new();
+        let mut new_rows = Vec::new();
+        for (_, p) in rows {
+            match lookup.persons.get(p.id.as_str()) {
+                None => new_rows.push(p),
                 Some(s) => self.compare_person(s, p, &mut log).await?,
             }
         }
-        // Key order makes consecutive inserts land on neighbouring index pages.
-        new_rows
-            .sort_unstable_by_key(|p| (p.household.village.at_level(RegionLevel::County), p.id));
-        self.insert_persons(&new_rows).await?;
-        self.write_log(log).await?;
-        Ok(conflicts)
+        self.insert_new(new_rows).await?;
+        self.write_log(log).await
+    }
+
+    /// The head rows still held back when the file has been read: each
+    /// would make a second active head of its household, so each is
+    /// refused.
+    pub fn refused_heads(&mut self) -> Vec<Conflict> {
+        self.heads.refused()
     }
 
     /// Updates a stored person of the same household where the record

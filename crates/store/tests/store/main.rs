@@ -8,6 +8,7 @@ mod batches;
 mod claims;
 mod contract;
 mod deferred_indexes;
+mod heads;
 mod jobs;
 mod migrations;
 mod rollups;
