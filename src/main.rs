@@ -8,6 +8,7 @@ mod bench;
 mod bench_monitor;
 mod bench_settle;
 mod bench_web;
+mod case_cli;
 mod claims_cli;
 mod db_cli;
 mod import_cli;
@@ -147,6 +148,11 @@ enum Command {
         #[command(subcommand)]
         action: monitor_cli::MonitorAction,
     },
+    /// Cases of the monitoring procedure (识别程序): open, act, dismiss an alert, list, show.
+    Case {
+        #[command(subcommand)]
+        action: case_cli::CaseAction,
+    },
     /// Back up or restore the whole database.
     Db {
         #[command(subcommand)]
@@ -277,6 +283,11 @@ async fn run(cli: Cli) -> Result<bool> {
             let app = App::new(open(&cli.db).await?);
             let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
             monitor_cli::run(&app, &actor, action).await
+        }
+        Command::Case { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            case_cli::run(&app, &actor, action).await
         }
         Command::Db { action } => db_cli::run(&cli.db, action).await,
         Command::Bench { what } => bench::run(what).await,

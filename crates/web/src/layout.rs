@@ -56,10 +56,20 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
 }
 
 /// Menu entries: path, label, and the permission that shows it.
-const MENU: [(&str, &str, Option<Permission>); 8] = [
+const MENU: [(&str, &str, Option<Permission>); 10] = [
     ("/", "首页", None),
     ("/search", "查询", Some(Permission::ViewRegistry)),
     ("/imports", "导入", None),
+    (
+        "/monitoring/alerts",
+        "监测预警",
+        Some(Permission::ViewMonitoring),
+    ),
+    (
+        "/monitoring/cases",
+        "监测案件",
+        Some(Permission::ViewMonitoring),
+    ),
     ("/policies", "政策参数", Some(Permission::ViewClaims)),
     ("/simulate", "政策模拟", Some(Permission::RunSimulation)),
     ("/users", "用户管理", Some(Permission::ManageUsers)),

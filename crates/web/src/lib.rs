@@ -147,6 +147,31 @@ fn protected_pages() -> Router<AppState> {
             "/users/{username}/reset-password",
             post(pages::users::reset_password),
         )
+        .route("/monitoring/alerts", get(pages::monitoring::alerts::index))
+        .route(
+            "/monitoring/alerts/open",
+            post(pages::monitoring::alerts::open),
+        )
+        .route(
+            "/monitoring/alerts/dismiss",
+            post(pages::monitoring::alerts::dismiss),
+        )
+        .route(
+            "/monitoring/cases",
+            get(pages::monitoring::cases::index).post(pages::monitoring::cases::open),
+        )
+        .route(
+            "/monitoring/cases/{id}",
+            get(pages::monitoring::case_page::show),
+        )
+        .route(
+            "/monitoring/cases/{id}/step",
+            post(pages::monitoring::case_page::step),
+        )
+        .route(
+            "/monitoring/attachments/{id}",
+            get(pages::monitoring::case_page::attachment),
+        )
         // Read only: the log has no route that edits or deletes.
         .route("/audit", get(pages::audit::show))
 }

@@ -14,6 +14,7 @@
 mod audit;
 mod dashboard;
 mod imports;
+pub mod monitoring;
 pub mod openapi;
 mod policies;
 mod registry;
@@ -63,6 +64,14 @@ fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi
         .routes(routes!(users::unlock))
         .routes(routes!(users::reset_password))
         .routes(routes!(audit::search))
+        .routes(routes!(monitoring::alerts::list))
+        .routes(routes!(monitoring::alerts::open_case))
+        .routes(routes!(monitoring::alerts::dismiss))
+        .routes(routes!(monitoring::cases::list, monitoring::cases::open))
+        .routes(routes!(monitoring::cases::get))
+        .routes(routes!(monitoring::cases::step))
+        .routes(routes!(monitoring::cases::upload))
+        .routes(routes!(monitoring::cases::download))
         .split_for_parts();
     (public, protected, doc)
 }

@@ -36,6 +36,8 @@ pub mod tags {
     pub const USERS: &str = "用户";
     /// The audit log.
     pub const AUDIT: &str = "审计";
+    /// Return-to-poverty monitoring: alerts and cases.
+    pub const MONITORING: &str = "防返贫监测";
 }
 
 /// The document before any path is added.
@@ -56,6 +58,7 @@ pub mod tags {
         (name = tags::POLICIES, description = "结算政策参数"),
         (name = tags::USERS, description = "管辖地区内的用户管理"),
         (name = tags::AUDIT, description = "审计日志（只读）"),
+        (name = tags::MONITORING, description = "防返贫监测预警与识别程序案件（立案、办理、附件）"),
     )
 )]
 struct Frame;

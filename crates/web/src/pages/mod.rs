@@ -5,6 +5,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod imports;
 pub mod login;
+pub mod monitoring;
 pub mod people;
 pub mod policies;
 pub mod search;

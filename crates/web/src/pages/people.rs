@@ -69,6 +69,7 @@ pub async fn household(
     let title = format!("{} {}", t(lang, "家庭"), h.household_no);
     // A masked ID hides exactly the birth date: the page shows an age.
     let today = st.app.today();
+    let monitoring = super::monitoring::household::section(&st, &user, &county, &no).await;
     let body = html! {
         nav.crumbs.muted { a href="/" { (t(lang, "首页")) } " › " a href="/search" { (t(lang, "查询")) } " › " (h.household_no) }
         h1 { (title) }
@@ -114,6 +115,7 @@ pub async fn household(
                 } }
             } }
         }
+        (monitoring)
         h2 { (t(lang, "变更记录")) }
         (timeline(lang, history))
     };

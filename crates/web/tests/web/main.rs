@@ -8,6 +8,7 @@ mod audit;
 mod envelope;
 mod imports;
 mod masking;
+mod monitoring;
 mod openapi;
 mod pages;
 mod people;

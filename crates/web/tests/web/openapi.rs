@@ -23,6 +23,9 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "0")
         .replace("{job}", "0")
         .replace("{username}", "nobody-here")
+        .replace("{household}", "none")
+        .replace("{year}", "2024")
+        .replace("{rule}", "R2")
 }
 
 #[tokio::test]
@@ -301,7 +304,7 @@ fn schema_errors(doc: &Value, method: &str, path: &str, status: u16, body: &Valu
 }
 
 /// Checks an answer against the document.
-fn check(doc: &Value, method: &str, path: &str, a: &Answer) {
+pub(crate) fn check(doc: &Value, method: &str, path: &str, a: &Answer) {
     let body = a.json();
     let errors = schema_errors(doc, method, path, a.status.as_u16(), &body);
     assert!(
