@@ -6,6 +6,7 @@
 //! (`jianfu_store::monitoring`).
 
 mod export;
+mod incremental;
 pub mod params;
 mod reconcile;
 mod run;
@@ -17,6 +18,7 @@ use crate::Actor;
 use crate::error::{UseCaseError, UseCaseResult};
 
 pub use export::{export, export_rows};
+pub use incremental::evaluate_touched;
 pub use reconcile::{RuleCounts, Transition};
 pub use run::{RunSummary, run};
 

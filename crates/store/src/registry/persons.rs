@@ -161,6 +161,7 @@ impl RegistryImport {
             match stored.get(p.id.as_str()) {
                 None => {
                     self.stats.touched(h.county_code());
+                    self.monitored.household(h.county_code(), &h.household_no);
                     new_rows.push(p);
                 }
                 Some(s) if s.county_code != h.county_code() || s.household_no != h.household_no => {
@@ -197,6 +198,7 @@ impl RegistryImport {
         }
         self.stats.persons_updated += 1;
         self.stats.touched(h.county_code());
+        self.monitored.household(h.county_code(), &h.household_no);
         self.update_person(p).await?;
         let key = (
             h.county_code(),
@@ -231,6 +233,7 @@ impl RegistryImport {
             match stored.get(&(h.county_code().to_string(), h.household_no.clone())) {
                 None => {
                     self.stats.touched(h.county_code());
+                    self.monitored.household(h.county_code(), &h.household_no);
                     new_rows.push(*h);
                 }
                 Some(s) => {
@@ -240,6 +243,7 @@ impl RegistryImport {
                     }
                     self.stats.households_updated += 1;
                     self.stats.touched(h.county_code());
+                    self.monitored.household(h.county_code(), &h.household_no);
                     self.update_household(h).await?;
                     let no = h.household_no.as_str();
                     log_changes(log, (h.county_code(), "household", no, Some(no)), changes);
