@@ -9,7 +9,7 @@ use jianfu_store::{AddPolicyError, AuditEntry, PolicyAdded, PolicyRow, StoreErro
 use thiserror::Error;
 
 use crate::error::{UseCaseError, UseCaseResult};
-use crate::{Actor, App, Denied};
+use crate::{Actor, App, Denied, monitoring};
 
 /// True when the set concerns `scope`: it lies inside, or the
 /// jurisdiction lies inside its region (a province's set governs a
@@ -67,6 +67,10 @@ pub enum AddError {
     /// The database failed; nothing was stored.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The monitoring evaluation of the households whose claims were
+    /// re-settled failed; nothing was stored.
+    #[error("重新结算后的监测评估失败：{0}")]
+    Monitoring(String),
 }
 
 impl From<AddPolicyError> for AddError {
@@ -111,6 +115,14 @@ pub async fn add(app: &App, actor: &Actor, source: &str) -> Result<PolicyAdded, 
         }
         Adding::Open(mut open) => {
             let entry = describe(open.added());
+            // The households whose claims changed amounts are evaluated
+            // again as of today, committing with the set.
+            let touched = open.take_touched();
+            match monitoring::evaluate_touched(open.tx(), touched, app.today(), app.now()).await {
+                Ok(_) => {}
+                Err(UseCaseError::Store(e)) => return Err(AddError::Store(e)),
+                Err(e) => return Err(AddError::Monitoring(e.to_string())),
+            }
             audit::append_at(open.tx(), &entry, app.now()).await?;
             Ok(open.commit(&app.db).await?)
         }

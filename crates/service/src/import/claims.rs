@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use jianfu_domain::{ClaimRecord, Permission, mask_middle};
 use jianfu_ingest::{Claims, RowError, Severity};
+use jianfu_store::monitoring::Touched;
 use jianfu_store::{AuditEntry, ClaimConflict, ClaimsImport, Db, ImportStats, StoreError, Tx};
 
 use super::ImportError;
@@ -37,6 +38,10 @@ impl KindWriter for ClaimsWriter {
 
     fn tx(&mut self) -> &mut Tx {
         self.imp.tx()
+    }
+
+    fn take_touched(&mut self) -> Touched {
+        self.imp.take_touched()
     }
 
     async fn write(

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use jianfu_domain::{DiagnosisRecord, Permission, mask_middle};
 use jianfu_ingest::{Diagnoses, RowError, Severity};
+use jianfu_store::monitoring::Touched;
 use jianfu_store::{AuditEntry, Conflict, Db, ImportStats, RegistryImport, StoreError, Tx};
 
 use super::ImportError;
@@ -34,6 +35,10 @@ impl KindWriter for DiagnosesWriter {
 
     fn tx(&mut self) -> &mut Tx {
         self.imp.tx()
+    }
+
+    fn take_touched(&mut self) -> Touched {
+        self.imp.take_touched()
     }
 
     async fn write(

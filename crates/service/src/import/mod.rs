@@ -138,6 +138,10 @@ pub enum ImportError {
     /// A background task died.
     #[error("导入任务异常中止：{0}")]
     Task(String),
+    /// The monitoring evaluation of the households written failed;
+    /// nothing was written.
+    #[error("导入后的监测评估失败：{0}")]
+    Monitoring(String),
 }
 
 /// The default report path: `NAME.错误报告.csv` next to the input.

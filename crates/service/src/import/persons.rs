@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use jianfu_domain::{Permission, PersonRecord, mask_middle};
 use jianfu_ingest::{Persons, RowError, Severity};
+use jianfu_store::monitoring::Touched;
 use jianfu_store::{
     AuditEntry, Conflict, Db, ImportStats, PersonsLookup, RegistryImport, StoreError, Tx, registry,
 };
@@ -66,6 +67,10 @@ impl KindWriter for PersonsWriter {
 
     fn tx(&mut self) -> &mut Tx {
         self.imp.tx()
+    }
+
+    fn take_touched(&mut self) -> Touched {
+        self.imp.take_touched()
     }
 
     async fn prepare(&mut self, accepted: u64) -> Result<(), StoreError> {

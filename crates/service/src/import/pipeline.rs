@@ -206,10 +206,16 @@ impl<'a> Run<'a> {
     ) -> Result<ImportOutcome, ImportError> {
         let mut outcome = self.outcome(tally, writer.batch_id(), true);
         let entry = self.entry(&outcome);
-        if let Err(e) = audit::append_at(writer.tx(), &entry, self.app.now()).await {
+        let written = match self.monitor(&mut writer).await {
+            Ok(()) => audit::append_at(writer.tx(), &entry, self.app.now())
+                .await
+                .map_err(ImportError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
             writer.rollback(tally.data_rows, tally.errors + 1).await?;
             let _ = self.finish_report(report);
-            return Err(e.into());
+            return Err(e);
         }
         outcome.stats = writer.commit(tally.data_rows, tally.errors).await?;
         self.finish_report(report)?;
@@ -225,6 +231,22 @@ impl<'a> Run<'a> {
             "import committed"
         );
         Ok(outcome)
+    }
+
+    /// Evaluates the households the import touched, as of today, in its
+    /// transaction (`monitoring::evaluate_touched`).
+    async fn monitor<W: KindWriter>(&self, writer: &mut W) -> Result<(), ImportError> {
+        let touched = writer.take_touched();
+        let (today, now) = (self.app.today(), self.app.now());
+        match crate::monitoring::evaluate_touched(writer.tx(), touched, today, now).await {
+            Ok(Some(s)) => {
+                tracing::debug!(households = s.households, "monitoring evaluated");
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(crate::UseCaseError::Store(e)) => Err(e.into()),
+            Err(e) => Err(ImportError::Monitoring(e.to_string())),
+        }
     }
 
     /// Rolls back whatever was written and records the rejection with

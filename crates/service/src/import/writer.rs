@@ -16,6 +16,7 @@ use jianfu_ingest::{
     CheckOutcome, FileError, ImportKind, ImportOptions, ImportReader, Progress, ReportFile,
     ReportSink, RowError,
 };
+use jianfu_store::monitoring::Touched;
 use jianfu_store::{AuditEntry, Db, ImportStats, StoreError, Tx};
 use tokio::sync::mpsc;
 
@@ -52,6 +53,9 @@ pub(super) trait KindWriter: Sized + Send {
     fn batch_id(&self) -> i64;
     /// The import's transaction, for what commits with it (the audit entry).
     fn tx(&mut self) -> &mut Tx;
+    /// The households whose monitoring inputs the rows written so far
+    /// changed (handed over once), evaluated before the commit.
+    fn take_touched(&mut self) -> Touched;
     /// Before the first chunk, knowing how many rows the check accepted.
     fn prepare(&mut self, _accepted: u64) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }

@@ -8,6 +8,7 @@
 
 pub mod cases;
 mod export;
+mod incremental;
 pub mod params;
 mod reconcile;
 mod run;
@@ -19,6 +20,7 @@ use crate::Actor;
 use crate::error::{UseCaseError, UseCaseResult};
 
 pub use export::{export, export_rows};
+pub use incremental::evaluate_touched;
 pub use reconcile::{RuleCounts, Transition};
 pub use run::{RunSummary, run};
 

@@ -45,12 +45,13 @@ pub struct RunSummary {
 }
 
 /// Everything one county's evaluation needs besides its data.
-struct Setting {
-    sets: Arc<Vec<MonitoringParams>>,
-    catalogue: Arc<DiseaseCatalogue>,
-    as_of: NaiveDate,
-    years: (i32, i32),
-    now: DateTime<Utc>,
+#[derive(Clone)]
+pub(crate) struct Setting {
+    pub sets: Arc<Vec<MonitoringParams>>,
+    pub catalogue: Arc<DiseaseCatalogue>,
+    pub as_of: NaiveDate,
+    pub years: (i32, i32),
+    pub now: DateTime<Utc>,
 }
 
 /// Evaluates `region` (default: the actor's jurisdiction) as of `as_of`
@@ -114,17 +115,42 @@ async fn run_county(
     let input = store::household_inputs(tx, &query).await?;
     summary.households += input.len() as u64;
     summary.claims += input.claim_count() as u64;
-    let (sets, catalogue) = (Arc::clone(&s.sets), Arc::clone(&s.catalogue));
-    let (as_of, years, now) = (s.as_of, s.years, s.now);
-    let evaluated =
-        tokio::task::spawn_blocking(move || evaluate(&input, &sets, &catalogue, as_of, years, now))
-            .await
-            .map_err(|e| UseCaseError::Invalid(format!("监测评估中断：{e}")))??;
+    let (evaluated, _, _) = evaluate_off_thread(input, s, None).await?;
     let stored = in_scope(
-        store::alerts_of_county(tx, county, county, years).await?,
+        store::alerts_of_county(tx, county, county, s.years).await?,
         region,
         &evaluated,
     );
+    write_changes(tx, evaluated, stored, s.now, summary).await
+}
+
+/// Evaluates `input` on a blocking thread (see [`evaluate`]); gives the
+/// input and the flags back.
+pub(crate) async fn evaluate_off_thread(
+    input: Households,
+    s: &Setting,
+    mut wanted: Option<Vec<bool>>,
+) -> UseCaseResult<(Vec<AlertRow>, Households, Option<Vec<bool>>)> {
+    let s = s.clone();
+    tokio::task::spawn_blocking(move || {
+        let rows = evaluate(&input, &s, wanted.as_mut())?;
+        Ok((rows, input, wanted))
+    })
+    .await
+    .map_err(|e| UseCaseError::Invalid(format!("监测评估中断：{e}")))?
+}
+
+/// Reconciles the alerts evaluated now with the stored ones of the same
+/// household-years (`reconcile`, the §4 lifecycle) and writes the
+/// result, adding its transitions to `summary`. The batch run and the
+/// evaluation of an import's households both end here.
+pub(crate) async fn write_changes(
+    tx: &mut Tx,
+    evaluated: Vec<AlertRow>,
+    stored: Vec<AlertRow>,
+    now: DateTime<Utc>,
+    summary: &mut RunSummary,
+) -> UseCaseResult<()> {
     let changes = reconcile(evaluated, stored, now);
     store::insert_alerts(tx, &changes.inserts).await?;
     for row in &changes.updates {
@@ -160,44 +186,60 @@ fn in_scope(stored: Vec<AlertRow>, region: &str, evaluated: &[AlertRow]) -> Vec<
 }
 
 /// The alerts of a county's batch for each year, as rows to store.
+/// With `wanted` (one flag per household), only the households flagged
+/// are kept, and the flag of one without a parameter set in force is
+/// cleared (it is passed over); without it, every household is kept and
+/// one without a set refuses the whole evaluation (choice 33).
 pub(crate) fn evaluate(
     input: &Households,
-    sets: &[MonitoringParams],
-    catalogue: &DiseaseCatalogue,
-    as_of: NaiveDate,
-    (first, last): (i32, i32),
-    now: DateTime<Utc>,
+    s: &Setting,
+    mut wanted: Option<&mut Vec<bool>>,
 ) -> UseCaseResult<Vec<AlertRow>> {
-    let params = params_of(input, sets, as_of)?;
+    let params = params_of(input, &s.sets, s.as_of, wanted.as_deref_mut())?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut rows = Vec::new();
-    for year in first..=last {
+    for year in s.years.0..=s.years.1 {
         let ctx = Context {
             year,
-            as_of,
-            catalogue,
+            as_of: s.as_of,
+            catalogue: &s.catalogue,
         };
         for alert in evaluate_batch(input, &ctx, threads, |h| params[h]) {
-            let p = params[alert.household as usize];
-            rows.push(alert_row(input, &alert, &ctx, p, now)?);
+            let h = alert.household as usize;
+            if wanted.as_deref().is_some_and(|w| !w[h]) {
+                continue;
+            }
+            rows.push(alert_row(input, &alert, &ctx, params[h], s.now)?);
         }
     }
     Ok(rows)
 }
 
 /// The set in force for each household on `as_of`, by its village code.
+/// A household without one refuses the evaluation, unless `wanted` is
+/// given: then it is no longer wanted (and evaluated under any set, its
+/// alerts dropped).
 fn params_of<'a>(
     input: &Households,
     sets: &'a [MonitoringParams],
     as_of: NaiveDate,
+    mut wanted: Option<&mut Vec<bool>>,
 ) -> UseCaseResult<Vec<&'a MonitoringParams>> {
     let mut out: Vec<&MonitoringParams> = Vec::with_capacity(input.len());
     for h in 0..input.len() {
         let village = input.household(h).village;
         let code = village.as_str();
-        match select(sets, code, as_of) {
-            Some(p) => out.push(p),
-            None => {
+        match (
+            select(sets, code, as_of),
+            wanted.as_deref_mut(),
+            sets.first(),
+        ) {
+            (Some(p), _, _) => out.push(p),
+            (None, Some(w), Some(any)) => {
+                w[h] = false;
+                out.push(any);
+            }
+            _ => {
                 return Err(UseCaseError::Invalid(format!(
                     "没有对地区 {code} 在 {as_of} 生效的监测参数：请先用 jianfu monitor params add 添加"
                 )));

@@ -2,11 +2,14 @@
 //! the use cases, `monitoring::run`, the stored alerts and the §5 export.
 //! `examples`: the worked examples M1–M5 and the lifecycle; `access`:
 //! permissions and jurisdiction; `property`: a generated county evaluated
-//! twice equals the pure `evaluate_batch`.
+//! twice equals the pure `evaluate_batch`; `incremental`: random sequences
+//! of imports, each evaluating what it touched, equal the batch after
+//! every step.
 
 mod access;
 mod cases;
 mod examples;
+mod incremental;
 mod property;
 
 use std::path::Path;
@@ -51,6 +54,17 @@ pub async fn import(db: &Db, path: &Path, kind: FileKind) {
         path.display(),
         std::fs::read_to_string(path.with_extension("report.csv")).unwrap_or_default()
     );
+}
+
+/// Imports one file through `app` (its clock dates the evaluation of
+/// what the import touched); panics unless every row was taken.
+pub async fn import_as_of(app: &App, path: &Path, kind: FileKind) {
+    let mut req = ImportRequest::new(path.to_path_buf(), kind, "tester");
+    req.options = ImportOptions::new(import_today());
+    req.report = Some(path.with_extension("report.csv"));
+    let cli = jianfu_service::Actor::command_line();
+    let outcome = import_file(app, &cli, &req, |_, _| {}).await.unwrap();
+    assert!(outcome.is_success(), "{}: {outcome:?}", path.display());
 }
 
 /// The export's lines without the byte-order mark.

@@ -1,9 +1,11 @@
-//! A generated county (reversals, late claims, diagnoses) imported and
-//! evaluated by `run` twice: the stored alerts that hold are exactly what
-//! the pure `evaluate_batch` finds on input built here independently
-//! (plain queries and `claims_of_year`), with the same figures; a second
-//! run changes nothing; moving the evaluation date reconciles to the new
-//! batch result.
+//! A generated county (reversals, late claims, diagnoses) imported, each
+//! import evaluating what it touched (the claims more than 2,000 persons,
+//! so the county is read whole), then evaluated by `run` twice: the
+//! stored alerts that hold are exactly what the pure `evaluate_batch`
+//! finds on input built here independently (plain queries and
+//! `claims_of_year`), with the same figures, after the imports and after
+//! each run; a second run changes nothing; moving the evaluation date
+//! reconciles to the new batch result.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,9 +22,11 @@ use jianfu_monitoring::{
 use jianfu_service::{Actor, monitoring};
 use jianfu_store::{Db, testing};
 
-use crate::{app, day, import};
+use chrono::{TimeZone, Utc};
 
-type Figures = (
+use crate::{app, day, import_as_of};
+
+pub type Figures = (
     String,
     i16,
     String,
@@ -36,7 +40,7 @@ type Figures = (
 
 /// Households of the county as owned values, read without the store's
 /// monitoring reader.
-async fn independent_input(db: &Db) -> Households {
+pub async fn independent_input(db: &Db, years: [i32; 2]) -> Households {
     let mut tx = db.read().await.unwrap();
     let sql = "SELECT household_no, village_code, household_type, income_per_capita \
                FROM households WHERE county_code = '130624'";
@@ -68,7 +72,7 @@ async fn independent_input(db: &Db) -> Households {
             claims: Vec::new(),
         });
     }
-    for year in [2023, 2024] {
+    for year in years {
         for c in jianfu_store::claims::claims_of_year(&mut tx, "130624", year)
             .await
             .unwrap()
@@ -105,7 +109,7 @@ async fn independent_input(db: &Db) -> Households {
     b
 }
 
-fn expected(input: &Households, as_of: NaiveDate) -> BTreeSet<Figures> {
+pub fn expected(input: &Households, as_of: NaiveDate) -> BTreeSet<Figures> {
     let params = MonitoringParams::built_in("reference-2023").unwrap();
     let catalogue = DiseaseCatalogue::built_in();
     let mut out = BTreeSet::new();
@@ -132,14 +136,14 @@ fn expected(input: &Households, as_of: NaiveDate) -> BTreeSet<Figures> {
     out
 }
 
-async fn holding(db: &Db) -> (BTreeSet<Figures>, Vec<jianfu_store::monitoring::AlertRow>) {
-    let rows = jianfu_store::monitoring::alerts_under(
-        &mut db.read().await.unwrap(),
-        "130624",
-        (2023, 2024),
-    )
-    .await
-    .unwrap();
+pub async fn holding(
+    db: &Db,
+    years: (i32, i32),
+) -> (BTreeSet<Figures>, Vec<jianfu_store::monitoring::AlertRow>) {
+    let rows =
+        jianfu_store::monitoring::alerts_under(&mut db.read().await.unwrap(), "130624", years)
+            .await
+            .unwrap();
     let set = rows
         .iter()
         .filter(|r| r.holds)
@@ -167,7 +171,7 @@ async fn run_equals_the_pure_batch_on_a_generated_county() {
     for (k, t) in testing::all().await.into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         let opts = jianfu_synth::GenerateOptions {
-            persons: 1200,
+            persons: 3000,
             seed: 41 + k as u64,
             ..Default::default()
         };
@@ -180,22 +184,32 @@ async fn run_equals_the_pure_batch_on_a_generated_county() {
         jianfu_store::policies::add_policy(&t.db, &policy, "tester")
             .await
             .unwrap();
+        // Imported on 2024-12-31: each import evaluates what it touched
+        // (the claims, touching more than 2,000 persons, read the county
+        // whole; the others read their households by key).
+        let (app, clock) = app(&t.db);
+        clock.set(Utc.with_ymd_and_hms(2024, 12, 31, 2, 0, 0).unwrap());
         for (file, kind) in [
             ("persons.csv", FileKind::Persons),
             ("diagnoses.csv", FileKind::Diagnoses),
             ("claims.csv", FileKind::Claims),
         ] {
-            import(&t.db, &dir.path().join(file), kind).await;
+            import_as_of(&app, &dir.path().join(file), kind).await;
         }
-        let (app, _) = app(&t.db);
-        let input = independent_input(&t.db).await;
+        let input = independent_input(&t.db, [2023, 2024]).await;
+        let (got, _) = holding(&t.db, (2023, 2024)).await;
+        assert_eq!(
+            got,
+            expected(&input, day(2024, 12, 31)),
+            "after the imports"
+        );
         for as_of in [day(2024, 6, 30), day(2024, 12, 31)] {
             monitoring::run(&app, &Actor::command_line(), None, Some(as_of), None)
                 .await
                 .unwrap();
             let want = expected(&input, as_of);
             assert!(want.len() > 10, "the sample raises alerts: {}", want.len());
-            let (got, rows) = holding(&t.db).await;
+            let (got, rows) = holding(&t.db, (2023, 2024)).await;
             assert_eq!(got, want, "{:?} as of {as_of}", t.engine());
             let again = monitoring::run(&app, &Actor::command_line(), None, Some(as_of), None)
                 .await
@@ -206,7 +220,11 @@ async fn run_equals_the_pure_batch_on_a_generated_county() {
                     .values()
                     .all(|c| c.raised + c.updated + c.lapsed + c.reopened == 0)
             );
-            assert_eq!(holding(&t.db).await.1, rows, "a second run changes nothing");
+            assert_eq!(
+                holding(&t.db, (2023, 2024)).await.1,
+                rows,
+                "a second run changes nothing"
+            );
         }
     }
 }

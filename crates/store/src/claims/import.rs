@@ -14,6 +14,7 @@ use jianfu_domain::{ClaimRecord, GroupSet};
 use super::lookups::{History, Insured, lookup_history, lookup_insured, lookup_stored};
 use super::resettle::{add_settle_stats, lock_settlement};
 use super::settle::{ClaimLine, Reason, Settler, Work};
+use crate::monitoring::Touched;
 use crate::policies::{PolicySet, policy_set};
 use crate::registry::RegistryImport;
 use crate::sql::Tx;
@@ -68,6 +69,14 @@ impl ClaimsImport {
     /// The import's transaction, for writes the caller commits with it.
     pub fn tx(&mut self) -> &mut Tx {
         self.inner.tx()
+    }
+
+    /// The persons whose claims this import has written or re-settled so
+    /// far (handed over once), for the evaluation that commits with it.
+    pub fn take_touched(&mut self) -> Touched {
+        let mut touched = self.inner.take_touched();
+        touched.extend(std::mem::take(&mut self.settler.touched));
+        touched
     }
 
     /// Writes and settles a chunk of claims rows (file row, record). Rows

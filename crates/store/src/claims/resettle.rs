@@ -5,6 +5,7 @@
 use jianfu_domain::IdCardNo;
 
 use super::settle::{PyKey, Reason, SettleStats, Settler, Work};
+use crate::monitoring::Touched;
 use crate::policies::PolicySet;
 use crate::sql::{Tx, Value};
 use crate::{ImportStats, Result, StoreError, prefix_range};
@@ -33,13 +34,15 @@ pub(crate) fn add_settle_stats(stats: &mut ImportStats, s: SettleStats) {
 
 /// Re-settles `years` whole under `policies` in rounds of
 /// [`RESETTLE_CHUNK`], rewriting the claims whose amounts change (with
-/// adjustments for `reason`) and every year's accumulators.
+/// adjustments for `reason`) and every year's accumulators; the persons
+/// whose claims were rewritten are added to `touched`.
 pub(crate) async fn resettle(
     tx: &mut Tx,
     policies: PolicySet,
     batch: i64,
     years: &[PyKey],
     reason: Reason,
+    touched: &mut Touched,
 ) -> Result<SettleStats> {
     let mut settler = Settler::new(policies, batch, reason);
     for chunk in years.chunks(RESETTLE_CHUNK) {
@@ -50,6 +53,7 @@ pub(crate) async fn resettle(
         settler.process(tx, work).await?;
     }
     settler.flush(tx).await?;
+    touched.extend(settler.touched);
     Ok(settler.stats)
 }
 

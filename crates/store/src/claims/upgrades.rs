@@ -47,7 +47,18 @@ async fn upgrade_assistance_base(db: &Db) -> Result<()> {
     let policies = policy_set(&mut db.read().await?).await?;
     let years = years_with_assistance_base(imp.tx()).await?;
     let batch = imp.batch_id();
-    let s = resettle(imp.tx(), policies, batch, &years, Reason::RuleChange).await?;
+    // A rule upgrade runs when the database opens, before any monitoring
+    // evaluation; the next run reconciles what it changed.
+    let mut touched = crate::monitoring::Touched::default();
+    let s = resettle(
+        imp.tx(),
+        policies,
+        batch,
+        &years,
+        Reason::RuleChange,
+        &mut touched,
+    )
+    .await?;
     let done = "DELETE FROM pending_upgrades WHERE name = $1";
     imp.tx()
         .exec(done, &[Value::Text(ASSISTANCE_BASE_RULE)])

@@ -131,6 +131,25 @@ pub async fn alerts_of_county(
     tx.all(sql, &args).await
 }
 
+/// The stored alerts of the given households of `county` (户编号), of
+/// the years `first..=last`, wherever they are stored.
+pub async fn alerts_of_households(
+    tx: &mut Tx,
+    county: &str,
+    numbers: &[String],
+    (first, last): (i32, i32),
+) -> Result<Vec<AlertRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE county_code = $1 AND year >= $2 AND year <= $3 AND household_no"
+    ));
+    let args = [
+        Value::Text(county),
+        Value::Int16(year16(first)),
+        Value::Int16(year16(last)),
+    ];
+    tx.all_in(sql, &args, numbers).await
+}
+
 /// The stored alerts under `region` (any prefix) of the years
 /// `first..=last`, in the export's order: county, 户编号, year, rule.
 pub async fn alerts_under(

@@ -96,23 +96,25 @@ async fn read_households(
         FROM households WHERE county_code = $1 AND village_code >= $2 AND village_code < $3";
     let args = [Value::Text(county), Value::Text(lo), Value::Text(hi)];
     let mut out = Vec::new();
-    tx.each(
-        sql,
-        &args,
-        |(no, village, kind, income): (String, String, String, Option<i64>)| {
-            out.push(HouseholdIn {
-                village: RegionCode::parse(&village).map_err(|_| corrupt("村代码", &village))?,
-                kind: HouseholdType::from_code(&kind).ok_or_else(|| corrupt("户类别", &kind))?,
-                income: income.map(Money::from_fen),
-                no,
-            });
-            Ok(())
-        },
-    )
+    tx.each(sql, &args, |row: HouseholdSql| {
+        out.push(household_in(row)?);
+        Ok(())
+    })
     .await?;
     // Byte order of the 户编号, as both engines sort codes.
     out.sort_unstable_by(|a, b| a.no.cmp(&b.no));
     Ok(out)
+}
+
+type HouseholdSql = (String, String, String, Option<i64>);
+
+fn household_in((no, village, kind, income): HouseholdSql) -> Result<HouseholdIn> {
+    Ok(HouseholdIn {
+        village: RegionCode::parse(&village).map_err(|_| corrupt("村代码", &village))?,
+        kind: HouseholdType::from_code(&kind).ok_or_else(|| corrupt("户类别", &kind))?,
+        income: income.map(Money::from_fen),
+        no,
+    })
 }
 
 async fn read_persons(
@@ -127,27 +129,39 @@ async fn read_persons(
         FROM persons WHERE county_code = $1 AND village_code >= $2 AND village_code < $3";
     let args = [Value::Text(county), Value::Text(lo), Value::Text(hi)];
     let mut out = Vec::new();
-    type Row = (String, String, String, String, NaiveDate);
-    tx.each(sql, &args, |(no, id, status, groups, birth): Row| {
-        // A person whose household lies outside the prefix is not read.
-        let Some(&household) = index.get(no.as_str()) else {
-            return Ok(());
-        };
-        let kind = households[household as usize].kind;
-        let own = GroupSet::parse_list(&groups).map_err(|_| corrupt("人员类别", &groups))?;
-        out.push(PersonIn {
-            household,
-            id: IdCardNo::parse(&id).map_err(|_| corrupt("身份证号", "…"))?,
-            status: PersonStatus::from_code(&status).ok_or_else(|| corrupt("人员状态", &status))?,
-            // The rules take full sets: those the household type implies too.
-            groups: own.union(kind.implied_groups()),
-            birth,
-        });
+    tx.each(sql, &args, |row: PersonSql| {
+        if let Some(p) = person_in(row, households, index)? {
+            out.push(p);
+        }
         Ok(())
     })
     .await?;
     out.sort_unstable_by_key(|p| (p.household, p.id.packed()));
     Ok(out)
+}
+
+type PersonSql = (String, String, String, String, NaiveDate);
+
+/// A member of one of `households`; `None` when the household was not
+/// read (it lies outside the prefix).
+fn person_in(
+    (no, id, status, groups, birth): PersonSql,
+    households: &[HouseholdIn],
+    index: &HashMap<&str, u32>,
+) -> Result<Option<PersonIn>> {
+    let Some(&household) = index.get(no.as_str()) else {
+        return Ok(None);
+    };
+    let kind = households[household as usize].kind;
+    let own = GroupSet::parse_list(&groups).map_err(|_| corrupt("人员类别", &groups))?;
+    Ok(Some(PersonIn {
+        household,
+        id: IdCardNo::parse(&id).map_err(|_| corrupt("身份证号", "…"))?,
+        status: PersonStatus::from_code(&status).ok_or_else(|| corrupt("人员状态", &status))?,
+        // The rules take full sets: those the household type implies too.
+        groups: own.union(kind.implied_groups()),
+        birth,
+    }))
 }
 
 async fn read_claims(
@@ -158,61 +172,73 @@ async fn read_claims(
     let sql = "SELECT person_id, claim_id, settled_at, kind, total, out_of_pocket, one_stop, groups \
         FROM claims WHERE county_code = $1 AND year >= $2 AND year <= $3 AND settled_at < $4 \
         AND reverses IS NULL AND reversed_by IS NULL";
-    let end = q
-        .as_of
-        .succ_opt()
-        .unwrap_or(q.as_of)
-        .and_time(chrono::NaiveTime::MIN);
-    let years = (
-        q.years.0.clamp(0, 9999) as i16,
-        q.years.1.clamp(0, 9999) as i16,
-    );
+    let (first, last) = (year16(q.years.0), year16(q.years.1));
     let args = [
         Value::Text(q.county),
-        Value::Int16(years.0),
-        Value::Int16(years.1),
-        Value::LocalTime(end),
+        Value::Int16(first),
+        Value::Int16(last),
+        Value::LocalTime(end_of(q.as_of)),
     ];
-    let (mut out, mut ids) = (Vec::new(), String::new());
-    type Row = (
-        String,
-        String,
-        NaiveDateTime,
-        String,
-        i64,
-        Option<i64>,
-        Option<bool>,
-        String,
-    );
-    tx.each(
-        sql,
-        &args,
-        |(person, claim_id, settled_at, kind, total, oop, one_stop, groups): Row| {
-            let packed = IdCardNo::parse(&person)
-                .map_err(|_| corrupt("身份证号", "…"))?
-                .packed();
-            let Some(&person) = position.get(&packed) else {
-                return Ok(()); // insured here, living outside the prefix read
-            };
-            ids.push_str(&claim_id);
-            out.push(ClaimIn {
-                person,
-                facts: ClaimFacts {
-                    settled_at,
-                    kind: ClaimKind::from_code(&kind).ok_or_else(|| corrupt("就诊类型", &kind))?,
-                    total: Money::from_fen(total),
-                    out_of_pocket: Money::from_fen(oop.unwrap_or(0)),
-                    one_stop,
-                    groups: GroupSet::parse_list(&groups)
-                        .map_err(|_| corrupt("人员类别", &groups))?,
-                },
-                id_end: u32::try_from(ids.len()).map_err(|_| corrupt("结算单号", "过多"))?,
-            });
-            Ok(())
-        },
-    )
-    .await?;
-    Ok((out, ids))
+    let mut claims = Claims::default();
+    tx.each(sql, &args, |row: ClaimSql| claims.push(row, position))
+        .await?;
+    Ok((claims.rows, claims.ids))
+}
+
+fn year16(y: i32) -> i16 {
+    y.clamp(0, 9999) as i16
+}
+
+/// The first instant after `as_of`: claims settled before it are read.
+fn end_of(as_of: NaiveDate) -> NaiveDateTime {
+    as_of
+        .succ_opt()
+        .unwrap_or(as_of)
+        .and_time(chrono::NaiveTime::MIN)
+}
+
+type ClaimSql = (
+    String,
+    String,
+    NaiveDateTime,
+    String,
+    i64,
+    Option<i64>,
+    Option<bool>,
+    String,
+);
+
+/// Claims staged with their person's position, numbers in one buffer.
+#[derive(Default)]
+struct Claims {
+    rows: Vec<ClaimIn>,
+    ids: String,
+}
+
+impl Claims {
+    fn push(&mut self, row: ClaimSql, position: &HashMap<u64, u32>) -> Result<()> {
+        let (person, claim_id, settled_at, kind, total, oop, one_stop, groups) = row;
+        let packed = IdCardNo::parse(&person)
+            .map_err(|_| corrupt("身份证号", "…"))?
+            .packed();
+        let Some(&person) = position.get(&packed) else {
+            return Ok(()); // insured here, living outside the prefix read
+        };
+        self.ids.push_str(&claim_id);
+        self.rows.push(ClaimIn {
+            person,
+            facts: ClaimFacts {
+                settled_at,
+                kind: ClaimKind::from_code(&kind).ok_or_else(|| corrupt("就诊类型", &kind))?,
+                total: Money::from_fen(total),
+                out_of_pocket: Money::from_fen(oop.unwrap_or(0)),
+                one_stop,
+                groups: GroupSet::parse_list(&groups).map_err(|_| corrupt("人员类别", &groups))?,
+            },
+            id_end: u32::try_from(self.ids.len()).map_err(|_| corrupt("结算单号", "过多"))?,
+        });
+        Ok(())
+    }
 }
 
 async fn read_diagnoses(
@@ -222,27 +248,38 @@ async fn read_diagnoses(
 ) -> Result<Vec<(u32, Diagnosis)>> {
     let sql = "SELECT id_number, icd10, diagnosed_on FROM diagnoses WHERE county_code = $1";
     let mut out = Vec::new();
-    tx.each(
-        sql,
-        &[Value::Text(county)],
-        |(id, icd10, on): (String, String, NaiveDate)| {
-            let packed = IdCardNo::parse(&id)
-                .map_err(|_| corrupt("身份证号", "…"))?
-                .packed();
-            if let Some(&person) = position.get(&packed) {
-                let icd10 = Icd10::parse(&icd10).map_err(|_| corrupt("疾病编码", "…"))?;
-                out.push((
-                    person,
-                    Diagnosis {
-                        icd10,
-                        diagnosed_on: on,
-                    },
-                ));
-            }
-            Ok(())
-        },
-    )
+    tx.each(sql, &[Value::Text(county)], |row: DiagnosisSql| {
+        out.extend(diagnosis_in(row, position)?);
+        Ok(())
+    })
     .await?;
+    sort_diagnoses(&mut out);
+    Ok(out)
+}
+
+type DiagnosisSql = (String, String, NaiveDate);
+
+fn diagnosis_in(
+    (id, icd10, on): DiagnosisSql,
+    position: &HashMap<u64, u32>,
+) -> Result<Option<(u32, Diagnosis)>> {
+    let packed = IdCardNo::parse(&id)
+        .map_err(|_| corrupt("身份证号", "…"))?
+        .packed();
+    let Some(&person) = position.get(&packed) else {
+        return Ok(None);
+    };
+    let icd10 = Icd10::parse(&icd10).map_err(|_| corrupt("疾病编码", "…"))?;
+    Ok(Some((
+        person,
+        Diagnosis {
+            icd10,
+            diagnosed_on: on,
+        },
+    )))
+}
+
+fn sort_diagnoses(out: &mut [(u32, Diagnosis)]) {
     out.sort_by(|a, b| {
         (a.0, a.1.diagnosed_on, a.1.icd10.as_str()).cmp(&(
             b.0,
@@ -250,7 +287,89 @@ async fn read_diagnoses(
             b.1.icd10.as_str(),
         ))
     });
-    Ok(out)
+}
+
+/// Reads the given households of `county` (户编号, any order) as
+/// [`household_inputs`] reads a county: the same rows, found by key
+/// instead of by range, for the evaluation of the few households an
+/// import touched. Numbers not stored are left out.
+pub async fn household_inputs_of(
+    tx: &mut Tx,
+    county: &str,
+    numbers: &[String],
+    years: (i32, i32),
+    as_of: NaiveDate,
+) -> Result<Households> {
+    let sql = "SELECT household_no, village_code, household_type, income_per_capita \
+        FROM households WHERE county_code = $1 AND household_no";
+    let rows: Vec<HouseholdSql> = tx.all_in(sql, &[Value::Text(county)], numbers).await?;
+    let mut households = rows
+        .into_iter()
+        .map(household_in)
+        .collect::<Result<Vec<_>>>()?;
+    households.sort_unstable_by(|a, b| a.no.cmp(&b.no));
+    let index: HashMap<&str, u32> = households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.no.as_str(), i as u32))
+        .collect();
+    let sql = "SELECT household_no, id_number, status, groups, birth_date \
+        FROM persons WHERE county_code = $1 AND household_no";
+    let rows: Vec<PersonSql> = tx.all_in(sql, &[Value::Text(county)], numbers).await?;
+    let mut persons = Vec::with_capacity(rows.len());
+    for row in rows {
+        persons.extend(person_in(row, &households, &index)?);
+    }
+    persons.sort_unstable_by_key(|p| (p.household, p.id.packed()));
+    let position: HashMap<u64, u32> = persons
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.packed(), i as u32))
+        .collect();
+    let ids: Vec<String> = persons.iter().map(|p| p.id.as_str().to_string()).collect();
+    let claims = claims_of(tx, county, &ids, years, as_of, &position).await?;
+    let sql = "SELECT id_number, icd10, diagnosed_on FROM diagnoses \
+        WHERE county_code = $1 AND id_number";
+    let rows: Vec<DiagnosisSql> = tx.all_in(sql, &[Value::Text(county)], &ids).await?;
+    let mut diagnoses = Vec::with_capacity(rows.len());
+    for row in rows {
+        diagnoses.extend(diagnosis_in(row, &position)?);
+    }
+    sort_diagnoses(&mut diagnoses);
+    Ok(assemble(
+        &households,
+        &persons,
+        &claims.rows,
+        &claims.ids,
+        &diagnoses,
+    ))
+}
+
+/// The standing claims of the persons `ids` of the years, one keyed query
+/// a year (the index leads with county, year, person).
+async fn claims_of(
+    tx: &mut Tx,
+    county: &str,
+    ids: &[String],
+    (first, last): (i32, i32),
+    as_of: NaiveDate,
+    position: &HashMap<u64, u32>,
+) -> Result<Claims> {
+    let sql = "SELECT person_id, claim_id, settled_at, kind, total, out_of_pocket, one_stop, \
+        groups FROM claims WHERE county_code = $1 AND year = $2 AND settled_at < $3 \
+        AND reverses IS NULL AND reversed_by IS NULL AND person_id";
+    let mut claims = Claims::default();
+    for year in first..=last {
+        let args = [
+            Value::Text(county),
+            Value::Int16(year16(year)),
+            Value::LocalTime(end_of(as_of)),
+        ];
+        for row in tx.all_in::<ClaimSql>(sql, &args, ids).await? {
+            claims.push(row, position)?;
+        }
+    }
+    Ok(claims)
 }
 
 /// Pushes everything into the batch in household order.

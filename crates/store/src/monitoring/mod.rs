@@ -13,11 +13,13 @@ mod case_files;
 mod cases;
 mod inputs;
 mod params;
+mod touched;
 
 pub use alerts::{
-    AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
-    update_alert,
+    AlertRow, alerts_of_county, alerts_of_households, alerts_under, counties_under, insert_alerts,
+    status_counts, update_alert,
 };
+<<<<<<< HEAD
 pub use case_alerts::{
     AlertKey, DismissalRow, alert_by_key, alerts_of_case, alerts_of_household, case_of_alert,
     dismissal, insert_dismissal, link_alert, set_alert_status,
@@ -30,10 +32,14 @@ pub use cases::{
     open_deadlines_under, timeline_of_case, update_case,
 };
 pub use inputs::{InputQuery, household_inputs};
+=======
+pub use inputs::{InputQuery, household_inputs, household_inputs_of};
+>>>>>>> incremental
 pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
 };
+pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so
 /// two runs over the same alerts do not insert the same key twice.

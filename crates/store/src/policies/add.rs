@@ -5,6 +5,7 @@ use super::{AddPolicyError, PolicySet, StoredPolicy, check_policy_source, insert
 use super::{policy_set, policy_with_source};
 use crate::Db;
 use crate::claims::{Reason, add_settle_stats, governed_years, lock_settlement, resettle};
+use crate::monitoring::Touched;
 use crate::registry::RegistryImport;
 use crate::rollups::refresh_rollups_under;
 
@@ -87,7 +88,17 @@ pub async fn begin_add_policy(db: &Db, source: &str, user: &str) -> Result<Addin
     });
     policies = PolicySet::new(entries);
     let years = governed_years(imp.tx(), &region, from, to).await?;
-    let s = resettle(imp.tx(), policies, batch, &years, Reason::PolicyChange).await?;
+    let mut touched = Touched::default();
+    let s = resettle(
+        imp.tx(),
+        policies,
+        batch,
+        &years,
+        Reason::PolicyChange,
+        &mut touched,
+    )
+    .await?;
+    imp.monitored.extend(touched);
     add_settle_stats(&mut imp.stats, s);
     let added = PolicyAdded {
         id,
@@ -113,6 +124,11 @@ impl OpenPolicy {
     /// The open transaction, for writes that must commit with the set.
     pub fn tx(&mut self) -> &mut crate::Tx {
         self.imp.tx()
+    }
+
+    /// The households whose claims were re-settled (handed over once).
+    pub fn take_touched(&mut self) -> Touched {
+        self.imp.take_touched()
     }
 
     /// Commits, then rebuilds the claim rollups under the set's region.

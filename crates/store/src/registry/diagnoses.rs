@@ -110,6 +110,9 @@ impl RegistryImport {
             match stored.get(&key) {
                 None => {
                     self.stats.touched(county);
+                    // A new diagnosis may raise R5; a changed name or
+                    // facility changes nothing the rules read.
+                    self.monitored.person(county, &d.id);
                     new_rows.push((county, d));
                 }
                 Some(s) => self.compare_diagnosis(county, s, d, &mut log).await?,

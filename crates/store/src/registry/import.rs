@@ -12,6 +12,7 @@ use super::heads::HeadGuard;
 use crate::audit::{self, AuditEntry};
 use crate::batches::{AtWork, NewBatch, Owner};
 use crate::jobs::{self, Lease};
+use crate::monitoring::Touched;
 use crate::sql::Tx;
 use crate::{Db, Result, batches};
 
@@ -35,6 +36,8 @@ pub struct RegistryImport {
     pub(super) heads: HeadGuard,
     /// What has been written so far.
     pub stats: ImportStats,
+    /// The households whose monitoring inputs were changed so far.
+    pub(crate) monitored: Touched,
     /// Indexes dropped by [`RegistryImport::defer_search_indexes`] and not
     /// built again yet.
     deferred_indexes: Vec<(&'static str, &'static str)>,
@@ -112,6 +115,7 @@ impl RegistryImport {
             handled_households: HashSet::new(),
             heads: HeadGuard::default(),
             stats: ImportStats::default(),
+            monitored: Touched::default(),
             deferred_indexes: Vec::new(),
             at_work,
         })
@@ -125,6 +129,13 @@ impl RegistryImport {
     /// The import's transaction, for writes the caller commits with it.
     pub fn tx(&mut self) -> &mut Tx {
         &mut self.tx
+    }
+
+    /// The households whose monitoring inputs this import has changed so
+    /// far (handed over once: the set is left empty), for the
+    /// evaluation that commits with it.
+    pub fn take_touched(&mut self) -> Touched {
+        std::mem::take(&mut self.monitored)
     }
 
     /// Prepares a load of `incoming` persons rows where the dialect

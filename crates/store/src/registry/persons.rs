@@ -253,7 +253,9 @@ impl RegistryImport {
     /// on neighbouring index pages.
     async fn insert_new(&mut self, mut new_rows: Vec<&PersonRecord>) -> Result<()> {
         for p in &new_rows {
-            self.stats.touched(p.household.county_code());
+            let h = &p.household;
+            self.stats.touched(h.county_code());
+            self.monitored.household(h.county_code(), &h.household_no);
         }
         new_rows
             .sort_unstable_by_key(|p| (p.household.village.at_level(RegionLevel::County), p.id));
@@ -299,6 +301,7 @@ impl RegistryImport {
         }
         self.stats.persons_updated += 1;
         self.stats.touched(h.county_code());
+        self.monitored.household(h.county_code(), &h.household_no);
         self.update_person(p).await?;
         let key = (
             h.county_code(),
@@ -333,6 +336,7 @@ impl RegistryImport {
             match stored.get(&(h.county_code().to_string(), h.household_no.clone())) {
                 None => {
                     self.stats.touched(h.county_code());
+                    self.monitored.household(h.county_code(), &h.household_no);
                     new_rows.push(*h);
                 }
                 Some(s) => {
@@ -342,6 +346,7 @@ impl RegistryImport {
                     }
                     self.stats.households_updated += 1;
                     self.stats.touched(h.county_code());
+                    self.monitored.household(h.county_code(), &h.household_no);
                     self.update_household(h).await?;
                     let no = h.household_no.as_str();
                     log_changes(log, (h.county_code(), "household", no, Some(no)), changes);

@@ -128,6 +128,7 @@ pub(crate) async fn add(
                 vec![e.to_string()],
             ),
             AddError::Store(e) => AppError::from(e),
+            e @ AddError::Monitoring(_) => AppError::Invalid(e.to_string(), Vec::new()),
         })
 }
 

@@ -31,6 +31,7 @@ use chrono::NaiveDateTime;
 use jianfu_policy::Tiers;
 use sqlx::AssertSqlSafe;
 
+use crate::monitoring::Touched;
 use crate::policies::PolicySet;
 use crate::sql::{Tx, Value};
 use crate::{Result, StoreError};
@@ -72,6 +73,9 @@ pub(crate) struct Settler {
     /// The reason for changes outside reversal person-years.
     default_reason: Reason,
     pub stats: SettleStats,
+    /// Persons with a claim written (new, reversed or re-settled): their
+    /// households' monitoring inputs changed.
+    pub touched: Touched,
 }
 
 /// A chunk being settled: its work and what settling it changes.
@@ -100,6 +104,7 @@ impl Settler {
             adjustment_seq: 0,
             default_reason,
             stats: SettleStats::default(),
+            touched: Touched::default(),
         }
     }
 
@@ -257,6 +262,10 @@ impl Settler {
     async fn write(&mut self, tx: &mut Tx, c: Chunk) -> Result<()> {
         let mut rewritten: Vec<&ClaimLine> = c.rewrite.iter().map(|&i| &c.stored[i]).collect();
         rewritten.extend(c.work.reversed.iter());
+        for line in c.work.new_lines.iter().chain(rewritten.iter().copied()) {
+            let (county, person, _) = line.py_key()?;
+            self.touched.packed_person(county, person);
+        }
         delete_claims(tx, &rewritten).await?;
         let rows: Vec<Vec<Value>> = c
             .work
