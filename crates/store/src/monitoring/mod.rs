@@ -3,7 +3,8 @@
 //! set-wise for a county (`inputs`), and the stored alerts with their
 //! lifecycle status (`alerts`), and the cases of the procedure with their
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
-//! and the alerts linked to them or dismissed (`case_alerts`). The rules themselves are the pure
+//! and the alerts linked to them or dismissed (`case_alerts`), and the
+//! households an import touched (`touched`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
@@ -19,7 +20,6 @@ pub use alerts::{
     AlertRow, alerts_of_county, alerts_of_households, alerts_under, counties_under, insert_alerts,
     status_counts, update_alert,
 };
-<<<<<<< HEAD
 pub use case_alerts::{
     AlertKey, DismissalRow, alert_by_key, alerts_of_case, alerts_of_household, case_of_alert,
     dismissal, insert_dismissal, link_alert, set_alert_status,
@@ -31,10 +31,7 @@ pub use cases::{
     insert_measure, insert_timeline, measures_of_case, open_case_of_household, open_deadline,
     open_deadlines_under, timeline_of_case, update_case,
 };
-pub use inputs::{InputQuery, household_inputs};
-=======
 pub use inputs::{InputQuery, household_inputs, household_inputs_of};
->>>>>>> incremental
 pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
