@@ -2,11 +2,13 @@
 //! the use cases, `monitoring::run`, the stored alerts and the §5 export.
 //! `examples`: the worked examples M1–M5 and the lifecycle; `access`:
 //! permissions and jurisdiction; `property`: a generated county evaluated
-//! twice equals the pure `evaluate_batch`.
+//! twice equals the pure `evaluate_batch`; `simulate`: the threshold
+//! simulation on the examples.
 
 mod access;
 mod examples;
 mod property;
+mod simulate;
 
 use std::path::Path;
 use std::sync::Arc;

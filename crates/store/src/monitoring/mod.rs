@@ -1,11 +1,13 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
 //! parameter sets (`params`), the household-year inputs of the rules read
 //! set-wise for a county (`inputs`), and the stored alerts with their
-//! lifecycle status (`alerts`). The rules themselves are the pure
+//! lifecycle status (`alerts`), and the working-day calendar files added
+//! after release (`calendars`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
 mod alerts;
+mod calendars;
 mod inputs;
 mod params;
 
@@ -13,6 +15,7 @@ pub use alerts::{
     AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
     update_alert,
 };
+pub use calendars::{CalendarRow, NewCalendar, add_calendar, calendar_files, calendar_in_force};
 pub use inputs::{InputQuery, household_inputs};
 pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
