@@ -8,6 +8,7 @@ mod bench;
 mod bench_monitor;
 mod bench_settle;
 mod bench_web;
+mod calendar_cli;
 mod case_cli;
 mod claims_cli;
 mod db_cli;
@@ -148,6 +149,11 @@ enum Command {
         #[command(subcommand)]
         action: monitor_cli::MonitorAction,
     },
+    /// The working-day calendar (工作日历): add a year or a region's days, list, due dates.
+    Calendar {
+        #[command(subcommand)]
+        action: calendar_cli::CalendarAction,
+    },
     /// Cases of the monitoring procedure (识别程序): open, act, dismiss an alert, list, show.
     Case {
         #[command(subcommand)]
@@ -283,6 +289,11 @@ async fn run(cli: Cli) -> Result<bool> {
             let app = App::new(open(&cli.db).await?);
             let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
             monitor_cli::run(&app, &actor, action).await
+        }
+        Command::Calendar { action } => {
+            let app = App::new(open(&cli.db).await?);
+            let actor = actor_cli::actor(&app, cli.as_user.as_deref()).await?;
+            calendar_cli::run(&app, &actor, action).await
         }
         Command::Case { action } => {
             let app = App::new(open(&cli.db).await?);

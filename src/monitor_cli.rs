@@ -43,6 +43,27 @@ pub enum MonitorAction {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Compare the sets in force with an alternative parameter file:
+    /// households flagged per rule, township and village, and those that
+    /// change. Writes no alerts.
+    Simulate {
+        /// The alternative parameter file (TOML), checked like `params add`.
+        #[arg(long)]
+        alternative: PathBuf,
+        /// Region code prefix (default: your whole jurisdiction).
+        #[arg(long)]
+        region: Option<String>,
+        /// Only this year (default: the year of the evaluation date and the year before).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Evaluation date, YYYY-MM-DD (default: today, China time).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// The report: FILE.xlsx (summary and changes sheets) or FILE.csv
+        /// (the summary; the changes go to FILE-changes.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Monitoring parameter sets (监测参数).
     Params {
         #[command(subcommand)]
@@ -84,6 +105,20 @@ pub async fn run(app: &App, actor: &Actor, action: MonitorAction) -> Result<bool
             as_of,
             out,
         } => export(app, actor, region.as_deref(), year, as_of, &out).await,
+        MonitorAction::Simulate {
+            alternative,
+            region,
+            year,
+            as_of,
+            out,
+        } => {
+            let asked = SimulateArgs {
+                region: region.as_deref(),
+                year,
+                as_of,
+            };
+            simulate(app, actor, &alternative, asked, out.as_deref()).await
+        }
         MonitorAction::Params {
             action: ParamsAction::Add { file },
         } => add_params(app, actor, &file).await,
@@ -204,4 +239,72 @@ async fn add_params(app: &App, actor: &Actor, file: &Path) -> Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// The region, year and date a simulation was asked for.
+struct SimulateArgs<'a> {
+    region: Option<&'a str>,
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+}
+
+async fn simulate(
+    app: &App,
+    actor: &Actor,
+    file: &Path,
+    asked: SimulateArgs<'_>,
+    out: Option<&Path>,
+) -> Result<bool> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("无法读取监测参数文件 {}", file.display()))?;
+    let sim = monitoring::simulate(app, actor, asked.region, asked.as_of, asked.year, &text).await;
+    let sim = match sim {
+        Ok(s) => s,
+        Err(UseCaseError::Invalid(e)) => {
+            anyhow::bail!("备选监测参数文件 {}：{e}", file.display())
+        }
+        Err(e) => return answer(Err(e)),
+    };
+    print_simulation(&sim);
+    if let Some(out) = out {
+        monitoring::simulate_report::write_report(&sim, out)
+            .with_context(|| format!("无法写入测算报告 {}", out.display()))?;
+        println!("测算报告已写入 {}。", out.display());
+    }
+    Ok(true)
+}
+
+fn print_simulation(s: &monitoring::ThresholdSimulation) {
+    use monitoring::simulate::{MEASURES, measure_label};
+    let region = if s.region.is_empty() {
+        "全国"
+    } else {
+        &s.region
+    };
+    let as_of = s.as_of.map(|d| d.to_string()).unwrap_or_default();
+    println!(
+        "阈值测算：地区 {region}，截至 {as_of}，年度 {}–{}；{} 户，其中 {} 户适用备选参数“{}”。",
+        s.years.0, s.years.1, s.households, s.households_alternative, s.alternative
+    );
+    println!("年度\t指标\t现行\t备选\t差额\t新增\t移除");
+    for t in s.totals() {
+        for (i, m) in MEASURES.iter().enumerate() {
+            let (cur, alt) = (t.current[i], t.alternative[i]);
+            let moved = |added: bool| {
+                s.changes
+                    .iter()
+                    .filter(|c| c.year == t.year && c.measure == *m && c.added == added)
+                    .count()
+            };
+            println!(
+                "{}\t{}\t{cur}\t{alt}\t{:+}\t{}\t{}",
+                t.year,
+                measure_label(m),
+                alt as i64 - cur as i64,
+                moved(true),
+                moved(false)
+            );
+        }
+    }
+    println!("变化户次：{}", s.changes.len());
 }

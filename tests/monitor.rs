@@ -113,6 +113,52 @@ async fn monitor_commands() {
             "{listed:?}"
         );
 
+        // A simulation prints its summary, writes its report and no alerts.
+        let alt = dir.path().join("alt.toml");
+        std::fs::write(
+            &alt,
+            reference().replace("line = \"7000.00\"", "line = \"9000.00\""),
+        )
+        .unwrap();
+        let xlsx = dir.path().join("sim.xlsx");
+        let args = [
+            "monitor",
+            "simulate",
+            "--alternative",
+            alt.to_str().unwrap(),
+            "--as-of",
+            "2023-12-31",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ];
+        let o = jianfu(&t.url, &args);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(
+            text(&o).contains("阈值测算") && text(&o).contains("R5"),
+            "{}",
+            text(&o)
+        );
+        assert!(std::fs::metadata(&xlsx).unwrap().len() > 0);
+        let after: i64 =
+            t.db.read()
+                .await
+                .unwrap()
+                .scalar("SELECT COUNT(*) FROM monitoring_alerts", &[])
+                .await
+                .unwrap();
+        assert_eq!(after, stored);
+        let o = jianfu(
+            &t.url,
+            &[
+                "monitor",
+                "simulate",
+                "--alternative",
+                bad.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("burden.relative_share"), "{}", text(&o));
+
         // A village doctor may look but not run: refused, exit 1.
         let add = [
             "user",
@@ -132,5 +178,124 @@ async fn monitor_commands() {
         let o = jianfu(&t.url, &["monitor", "run", "--region", "13062"]);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
         assert!(text(&o).contains("13062"), "{}", text(&o));
+    }
+}
+
+/// `jianfu calendar`: due dates across 调休 days, a deadline reaching an
+/// unloaded 2027 (an error, exit 2) until a 2027 file is added, the
+/// explicit and audited replacement, a region's own days, and the list.
+#[tokio::test]
+async fn calendar_commands() {
+    for t in testing::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        let due = |args: &[&str]| {
+            let mut all = vec!["calendar", "due"];
+            all.extend_from_slice(args);
+            jianfu(&t.url, &all)
+        };
+        // M6: 02-04 and 02-18 are make-up working days, 02-10..02-17 off.
+        let o = due(&["--from", "2024-02-02", "--working-days", "20"]);
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "2024-03-06\n",
+            "{}",
+            text(&o)
+        );
+        // Friday 2024-10-11: the next working day is Saturday 10-12 (调休).
+        let o = due(&["--from", "2024-10-11", "--working-days", "1"]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2024-10-12\n");
+        let o = due(&["--from", "2024-12-28", "--days", "7"]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2025-01-04\n");
+
+        let o = due(&["--from", "2026-12-20", "--working-days", "20"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(o.stdout.is_empty(), "no guessed date: {}", text(&o));
+        assert!(text(&o).contains("2027"), "{}", text(&o));
+
+        let bad = dir.path().join("cn-2027-bad.toml");
+        std::fs::write(&bad, "year = 2027\nday_off = []\n").unwrap();
+        let o = jianfu(&t.url, &["calendar", "add", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("cn-2027-bad.toml") && text(&o).contains("day_off"));
+        std::fs::write(
+            &bad,
+            "year = 2027\nmake_up_working_days = [\"2027-02-03\"]\n",
+        )
+        .unwrap();
+        let o = jianfu(&t.url, &["calendar", "add", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("make_up_working_days"), "{}", text(&o));
+
+        let y2027 = dir.path().join("cn-2027.toml");
+        std::fs::write(
+            &y2027,
+            "year = 2027\nsource = \"测试通知\"\ndays_off = [\"2027-01-01\"]\n",
+        )
+        .unwrap();
+        let add = ["calendar", "add", y2027.to_str().unwrap()];
+        let o = jianfu(&t.url, &add);
+        assert!(o.status.success(), "{}", text(&o));
+        // 2026-12-31 is a Thursday; 2027-01-01 is off, 01-02/03 a weekend.
+        let o = due(&["--from", "2026-12-31", "--working-days", "1"]);
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "2027-01-04\n",
+            "{}",
+            text(&o)
+        );
+        assert!(text(&jianfu(&t.url, &add)).contains("未重复添加"));
+
+        // Another 2027 file replaces only when asked for.
+        std::fs::write(&y2027, "year = 2027\nsource = \"更正\"\n").unwrap();
+        let o = jianfu(&t.url, &add);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("--replace"), "{}", text(&o));
+        let o = jianfu(
+            &t.url,
+            &["calendar", "add", "--replace", y2027.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let o = due(&["--from", "2026-12-31", "--working-days", "1"]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2027-01-01\n");
+        let replaced: i64 =
+            t.db.read()
+                .await
+                .unwrap()
+                .scalar(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.replace'",
+                    &[],
+                )
+                .await
+                .unwrap();
+        assert_eq!(replaced, 1);
+
+        // A region's own day off counts there only.
+        let own = dir.path().join("130624-2024.toml");
+        std::fs::write(
+            &own,
+            "year = 2024\nregion = \"130624\"\nsource = \"县通知\"\ndays_off = [\"2024-03-04\"]\n",
+        )
+        .unwrap();
+        let o = jianfu(&t.url, &["calendar", "add", own.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let args = ["--from", "2024-03-01", "--working-days", "1"];
+        let o = due(&args);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2024-03-04\n");
+        let o = due(&[&args[..], &["--region", "130624100200"]].concat());
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "2024-03-05\n",
+            "{}",
+            text(&o)
+        );
+        let o = due(&[&args[..], &["--region", "130625"]].concat());
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2024-03-04\n");
+
+        let list = text(&jianfu(&t.url, &["calendar", "list"]));
+        assert!(
+            list.contains("国办发明电〔2023〕7号") && list.contains("县通知"),
+            "{list}"
+        );
+        assert!(list.contains("已替换") && list.contains("更正"), "{list}");
     }
 }

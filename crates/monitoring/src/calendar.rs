@@ -113,15 +113,17 @@ pub enum CalendarError {
         year: i32,
     },
     /// A date listed twice (in one list or in both).
-    #[error("工作日历文件 {file}：{date} 重复列出（或同时列为放假和调休上班）")]
+    #[error("工作日历文件 {file}：{key} 中的 {date} 重复列出（或已列入 days_off）")]
     Duplicate {
         /// Which file.
         file: String,
+        /// The list where it was listed the second time.
+        key: &'static str,
         /// The date.
         date: NaiveDate,
     },
     /// A national make-up working day that is not a weekend day.
-    #[error("工作日历文件 {file}：调休上班日 {date} 不是周六或周日")]
+    #[error("工作日历文件 {file}：make_up_working_days 中的调休上班日 {date} 不是周六或周日")]
     MakeUpOnWeekday {
         /// Which file.
         file: String,
@@ -372,7 +374,7 @@ impl RawCalendar {
         let ctx = FileCtx { file, year };
         for entry in &self.days_off {
             for date in ctx.dates("days_off", entry)? {
-                ctx.mark(&mut table, date, false)?;
+                ctx.mark(&mut table, "days_off", date, false)?;
             }
         }
         for entry in &self.make_up_working_days {
@@ -385,7 +387,7 @@ impl RawCalendar {
                         date,
                     });
                 }
-                ctx.mark(&mut table, date, true)?;
+                ctx.mark(&mut table, "make_up_working_days", date, true)?;
             }
         }
         let loaded = LoadedFile {
@@ -436,12 +438,14 @@ impl FileCtx<'_> {
     fn mark(
         &self,
         table: &mut YearTable,
+        key: &'static str,
         date: NaiveDate,
         work: bool,
     ) -> Result<(), CalendarError> {
         if table.status(date).is_some() {
             return Err(CalendarError::Duplicate {
                 file: self.file.to_string(),
+                key,
                 date,
             });
         }

@@ -1,17 +1,22 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) as use cases:
 //! evaluating a region and reconciling its stored alerts with the
 //! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
-//! (`export`), the parameter sets (`params`) and the cases of the
-//! identification procedure (`cases`). The rules are the pure
-//! `jianfu-monitoring` crate's; the data and the alerts are the store's
-//! (`jianfu_store::monitoring`).
+//! (`export`), the parameter sets (`params`), the cases of the
+//! identification procedure (`cases`), the working-day calendar of §6
+//! (`calendar`, with [`work_calendar`] for every deadline) and the
+//! threshold simulation (`simulate`, its report `simulate_report`). The
+//! rules are the pure `jianfu-monitoring` crate's; the data and the alerts
+//! are the store's (`jianfu_store::monitoring`).
 
+pub mod calendar;
 pub mod cases;
 mod export;
 mod incremental;
 pub mod params;
 mod reconcile;
 mod run;
+pub mod simulate;
+pub mod simulate_report;
 
 use chrono::NaiveDate;
 use jianfu_monitoring::rules::default_years;
@@ -19,10 +24,12 @@ use jianfu_monitoring::rules::default_years;
 use crate::Actor;
 use crate::error::{UseCaseError, UseCaseResult};
 
+pub use calendar::work_calendar;
 pub use export::{export, export_rows};
 pub use incremental::evaluate_touched;
 pub use reconcile::{RuleCounts, Transition};
 pub use run::{RunSummary, run};
+pub use simulate::{ThresholdSimulation, simulate};
 
 /// The region a monitoring use case works on: the one asked for, or the
 /// actor's whole jurisdiction; it must be a region code prefix (2, 4, 6,

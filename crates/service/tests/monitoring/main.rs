@@ -4,13 +4,14 @@
 //! permissions and jurisdiction; `property`: a generated county evaluated
 //! twice equals the pure `evaluate_batch`; `incremental`: random sequences
 //! of imports, each evaluating what it touched, equal the batch after
-//! every step.
+//! every step; `simulate`: the threshold simulation on the examples.
 
 mod access;
 mod cases;
 mod examples;
 mod incremental;
 mod property;
+mod simulate;
 
 use std::path::Path;
 use std::sync::Arc;

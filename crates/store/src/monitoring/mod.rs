@@ -1,14 +1,16 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
 //! parameter sets (`params`), the household-year inputs of the rules read
 //! set-wise for a county (`inputs`), and the stored alerts with their
-//! lifecycle status (`alerts`), and the cases of the procedure with their
+//! lifecycle status (`alerts`), the cases of the procedure with their
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
-//! and the alerts linked to them or dismissed (`case_alerts`), and the
-//! households an import touched (`touched`). The rules themselves are the pure
+//! and the alerts linked to them or dismissed (`case_alerts`), the
+//! households an import touched (`touched`), and the working-day calendar
+//! files added after release (`calendars`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
 mod alerts;
+mod calendars;
 mod case_alerts;
 mod case_files;
 mod cases;
@@ -20,6 +22,7 @@ pub use alerts::{
     AlertRow, alerts_of_county, alerts_of_households, alerts_under, counties_under, insert_alerts,
     status_counts, update_alert,
 };
+pub use calendars::{CalendarRow, NewCalendar, add_calendar, calendar_files, calendar_in_force};
 pub use case_alerts::{
     AlertKey, DismissalRow, alert_by_key, alerts_of_case, alerts_of_household, case_of_alert,
     dismissal, insert_dismissal, link_alert, set_alert_status,
