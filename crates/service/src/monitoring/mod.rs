@@ -1,7 +1,8 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) as use cases:
 //! evaluating a region and reconciling its stored alerts with the
 //! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
-//! (`export`) and the parameter sets (`params`). The rules are the pure
+//! (`export`), the parameter sets (`params`) and the supervision (督办)
+//! of late case steps (`supervision`). The rules are the pure
 //! `jianfu-monitoring` crate's; the data and the alerts are the store's
 //! (`jianfu_store::monitoring`).
 
@@ -9,6 +10,7 @@ mod export;
 pub mod params;
 mod reconcile;
 mod run;
+pub mod supervision;
 
 use chrono::NaiveDate;
 use jianfu_monitoring::rules::default_years;

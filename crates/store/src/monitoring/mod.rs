@@ -1,13 +1,15 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
 //! parameter sets (`params`), the household-year inputs of the rules read
 //! set-wise for a county (`inputs`), and the stored alerts with their
-//! lifecycle status (`alerts`). The rules themselves are the pure
+//! lifecycle status (`alerts`), and the supervision items (督办) of late
+//! case steps (`supervision`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
 mod alerts;
 mod inputs;
 mod params;
+pub mod supervision;
 
 pub use alerts::{
     AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
