@@ -64,11 +64,15 @@ pub enum Permission {
     RunMonitoring,
     /// Add monitoring parameter sets (监测参数).
     ManageMonitoringParams,
+    /// Open monitoring cases and take their steps (办理监测案件); which
+    /// step each role may take is the procedure's table
+    /// (`jianfu_monitoring::procedure::may`).
+    ActOnCases,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewRegistry,
         Permission::ViewClaims,
         Permission::Unmask,
@@ -82,6 +86,7 @@ impl Permission {
         Permission::ViewMonitoring,
         Permission::RunMonitoring,
         Permission::ManageMonitoringParams,
+        Permission::ActOnCases,
     ];
 
     /// Chinese label.
@@ -100,6 +105,7 @@ impl Permission {
             Permission::ViewMonitoring => "查看防返贫监测预警",
             Permission::RunMonitoring => "运行防返贫监测",
             Permission::ManageMonitoringParams => "管理监测参数",
+            Permission::ActOnCases => "办理监测案件",
         }
     }
 }
@@ -133,12 +139,13 @@ impl Role {
                     | P::ExportPersonal
                     | P::ViewMonitoring
                     | P::RunMonitoring
+                    | P::ActOnCases
             ),
             // A village doctor calls the families: the phone may be unmasked,
             // but lists of personal data do not leave the system.
             R::VillageDoctor => matches!(
                 p,
-                P::ViewRegistry | P::ViewClaims | P::Unmask | P::ViewMonitoring
+                P::ViewRegistry | P::ViewClaims | P::Unmask | P::ViewMonitoring | P::ActOnCases
             ),
             R::InsuranceOfficer => matches!(
                 p,
@@ -151,6 +158,7 @@ impl Role {
                     | P::RunSimulation
                     | P::ViewMonitoring
                     | P::RunMonitoring
+                    | P::ActOnCases
             ),
             // Auditors read the log and the registry as others see it,
             // never the unmasked data.

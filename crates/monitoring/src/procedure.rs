@@ -92,20 +92,28 @@ fn own_department(role: Role) -> Option<Department> {
 
 /// True when `action` fits a case in `case`'s state.
 fn fits(action: &Action, case: &Case) -> bool {
+    fits_kind(action.kind(), case)
+}
+
+/// True when an action of `kind` fits a case in `case`'s state (whether
+/// it fits never depends on the action's data).
+fn fits_kind(kind: ActionKind, case: &Case) -> bool {
+    use ActionKind as A;
     use CaseState as S;
     let s = case.state;
-    match action {
-        Action::StartVerification => s == S::PreWarning,
-        Action::ConfirmRisk => s == S::Verifying,
-        Action::CloseNoRisk { .. } => matches!(s, S::PreWarning | S::Verifying),
-        Action::GreenChannel { .. } => matches!(s, S::PreWarning | S::Verifying | S::Candidate),
-        Action::StartPublicity => matches!(s, S::Candidate | S::EliminationVerifying),
-        Action::RecordObjection | Action::ResolveObjection { .. } | Action::EndPublicity => {
+    match kind {
+        A::Open => false,
+        A::StartVerification => s == S::PreWarning,
+        A::ConfirmRisk => s == S::Verifying,
+        A::CloseNoRisk => matches!(s, S::PreWarning | S::Verifying),
+        A::GreenChannel => matches!(s, S::PreWarning | S::Verifying | S::Candidate),
+        A::StartPublicity => matches!(s, S::Candidate | S::EliminationVerifying),
+        A::RecordObjection | A::ResolveObjection | A::EndPublicity => {
             matches!(s, S::Publicity | S::EliminationPublicity)
         }
-        Action::TownshipApprove => matches!(s, S::TownshipReview | S::EliminationTownshipReview),
-        Action::CountyApprove => matches!(s, S::CountyDecision | S::EliminationCountyDecision),
-        Action::Reject { .. } => matches!(
+        A::TownshipApprove => matches!(s, S::TownshipReview | S::EliminationTownshipReview),
+        A::CountyApprove => matches!(s, S::CountyDecision | S::EliminationCountyDecision),
+        A::Reject => matches!(
             s,
             S::Candidate
                 | S::TownshipReview
@@ -114,10 +122,24 @@ fn fits(action: &Action, case: &Case) -> bool {
                 | S::EliminationTownshipReview
                 | S::EliminationCountyDecision
         ),
-        Action::RecordHomeVisit | Action::RecordMeasure(_) => case.is_monitored(),
-        Action::ProposeElimination { .. } => s == S::Monitored,
-        Action::ResumeMonitoring { .. } | Action::EndFollowOn => s == S::Eliminated,
+        A::RecordHomeVisit | A::RecordMeasure => case.is_monitored(),
+        A::ProposeElimination => s == S::Monitored,
+        A::ResumeMonitoring | A::EndFollowOn => s == S::Eliminated,
     }
+}
+
+/// The steps `role` may take on `case` now: those [`may`] allows that fit
+/// the case's state, less the green channel once taken and deciding an
+/// objection when none is open (a page offers exactly these). The
+/// actor's jurisdiction and each step's other requirements (minimum
+/// publicity, stable months, follow-on over) are [`apply`]'s checks.
+pub fn available(role: Role, case: &Case) -> Vec<ActionKind> {
+    ActionKind::STEPS
+        .into_iter()
+        .filter(|&a| may(role, a, case.state) && fits_kind(a, case))
+        .filter(|&a| !(a == ActionKind::GreenChannel && case.green_channel))
+        .filter(|&a| !(a == ActionKind::ResolveObjection && case.open_objections == 0))
+        .collect()
 }
 
 /// A step in progress: the case being changed and what changed.

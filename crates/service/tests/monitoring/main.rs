@@ -5,6 +5,7 @@
 //! twice equals the pure `evaluate_batch`.
 
 mod access;
+mod cases;
 mod examples;
 mod property;
 

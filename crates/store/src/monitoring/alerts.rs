@@ -104,7 +104,7 @@ const COLUMNS: [&str; 19] = [
     "explanation_json",
 ];
 
-const SELECT: &str = "SELECT county_code, household_no, year, rule, village_code, status, holds, \
+pub(super) const SELECT: &str = "SELECT county_code, household_no, year, rule, village_code, status, holds, \
     out_of_pocket, threshold, income_per_capita, size, candidate, category, params_name, as_of, \
     raised_at, updated_at, explanation, explanation_json FROM monitoring_alerts";
 

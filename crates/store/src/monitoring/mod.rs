@@ -1,12 +1,18 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
 //! parameter sets (`params`), the household-year inputs of the rules read
 //! set-wise for a county (`inputs`), and the stored alerts with their
-//! lifecycle status (`alerts`), and the supervision items (督办) of late
-//! case steps (`supervision`). The rules themselves are the pure
+//! lifecycle status (`alerts`), the cases of the procedure with their
+//! timeline, deadlines and measures (`cases`), attachments (`case_files`)
+//! and the alerts linked to them or dismissed (`case_alerts`), and the
+//! supervision items (督办) of late case steps (`supervision`). The rules
+//! themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
 mod alerts;
+mod case_alerts;
+mod case_files;
+mod cases;
 mod inputs;
 mod params;
 pub mod supervision;
@@ -14,6 +20,17 @@ pub mod supervision;
 pub use alerts::{
     AlertRow, alerts_of_county, alerts_under, counties_under, insert_alerts, status_counts,
     update_alert,
+};
+pub use case_alerts::{
+    AlertKey, DismissalRow, alert_by_key, alerts_of_case, alerts_of_household, case_of_alert,
+    dismissal, insert_dismissal, link_alert, set_alert_status,
+};
+pub use case_files::{AttachmentRow, attachment, attachments_of_case, insert_attachment};
+pub use cases::{
+    CaseFilter, CaseRow, DeadlineRow, FINAL_STATES, MeasureRow, TimelineRow, case_by_id,
+    cases_of_household, cases_under, close_deadline, deadlines_of_case, insert_case,
+    insert_measure, insert_timeline, measures_of_case, open_case_of_household, open_deadline,
+    open_deadlines_under, timeline_of_case, update_case,
 };
 pub use inputs::{InputQuery, household_inputs};
 pub use params::{

@@ -111,6 +111,13 @@ fn copy_value(buf: &mut String, v: &Value<'_>) {
             let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.f"));
         }
         Value::Bool(b) => buf.push(if b { 't' } else { 'f' }),
+        // bytea's hex form, its backslash escaped for COPY's text format.
+        Value::Bytes(b) => {
+            buf.push_str("\\\\x");
+            for byte in b {
+                let _ = write!(buf, "{byte:02x}");
+            }
+        }
         Value::Null(_) => buf.push_str("\\N"),
     }
 }

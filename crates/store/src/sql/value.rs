@@ -59,6 +59,8 @@ pub enum Value<'a> {
     Timestamp(DateTime<Utc>),
     /// A local time without zone (`TIMESTAMP`).
     LocalTime(NaiveDateTime),
+    /// Bytes (`BLOB` on SQLite, `BYTEA` on PostgreSQL).
+    Bytes(&'a [u8]),
     /// `NULL` of a type.
     Null(Kind),
 }
@@ -157,6 +159,7 @@ pub(super) fn sqlite_args<'v, 'a: 'v>(
             Value::Date(d) => args.add(d),
             Value::Timestamp(t) => args.add(t),
             Value::LocalTime(t) => args.add(t),
+            Value::Bytes(b) => args.add(b),
             // SQLite's NULL has no type.
             Value::Null(_) => args.add(Option::<String>::None),
         };
@@ -178,6 +181,7 @@ pub(super) fn pg_args(values: &[Value<'_>]) -> Result<PgArguments> {
             Value::Date(d) => args.add(d),
             Value::Timestamp(t) => args.add(t),
             Value::LocalTime(t) => args.add(t),
+            Value::Bytes(b) => args.add(b),
             Value::Null(kind) => pg_null(&mut args, kind),
         };
         added.map_err(sqlx::Error::Encode)?;

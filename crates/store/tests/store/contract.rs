@@ -90,6 +90,7 @@ fn normalise_sqlite_type(t: &str) -> String {
         "TIMESTAMPTZ" => "timestamp with time zone",
         "TIMESTAMP" => "timestamp without time zone",
         "BOOLEAN" => "boolean",
+        "BLOB" => "bytea",
         other => panic!("SQLite column type {other} has no PostgreSQL counterpart in this test"),
     }
     .to_string()
