@@ -1,13 +1,9 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) as use cases:
 //! evaluating a region and reconciling its stored alerts with the
 //! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
-<<<<<<< HEAD
-//! (`export`), the parameter sets (`params`) and the supervision (督办)
-//! of late case steps (`supervision`). The rules are the pure
-=======
-//! (`export`), the parameter sets (`params`) and the cases of the
-//! identification procedure (`cases`). The rules are the pure
->>>>>>> cases
+//! (`export`), the parameter sets (`params`), the cases of the
+//! identification procedure (`cases`) and the supervision (督办) of late
+//! case steps (`supervision`). The rules are the pure
 //! `jianfu-monitoring` crate's; the data and the alerts are the store's
 //! (`jianfu_store::monitoring`).
 

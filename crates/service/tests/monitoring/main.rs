@@ -8,6 +8,7 @@ mod access;
 mod cases;
 mod examples;
 mod property;
+mod supervision;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -198,5 +198,6 @@ pub async fn items_under(
 /// The items of one case, oldest first.
 pub async fn items_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<ItemRow>> {
     let sql = format!("{ITEM} WHERE case_id = $1 ORDER BY id");
-    tx.all(sqlx::AssertSqlSafe(sql), &[Value::Int(case_id)]).await
+    tx.all(sqlx::AssertSqlSafe(sql), &[Value::Int(case_id)])
+        .await
 }
