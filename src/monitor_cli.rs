@@ -1,6 +1,7 @@
 //! `jianfu monitor`: return-to-poverty monitoring (防止因病返贫动态监测)
 //! from the command line — evaluate a region and update its alerts, export
-//! them (`monitoring.md` §5), and the parameter sets. Each subcommand maps
+//! them (`monitoring.md` §5), scan deadlines and list supervision items
+//! (督办), and the parameter sets. Each subcommand maps
 //! its arguments to a use case of `jianfu_service::monitoring` and its
 //! answer to text; a refusal (permission, jurisdiction) exits 1, input
 //! that cannot be used exits 2.
@@ -64,6 +65,18 @@ pub enum MonitorAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Scan every case deadline now: raise, climb and close supervision
+    /// items (督办). `jianfu serve` and `jianfu jobs run` do it hourly.
+    Scan,
+    /// List the supervision items addressed to your jurisdiction and below.
+    Supervision {
+        /// Closed items too (with how late their step was).
+        #[arg(long)]
+        all: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+    },
     /// Monitoring parameter sets (监测参数).
     Params {
         #[command(subcommand)]
@@ -119,6 +132,16 @@ pub async fn run(app: &App, actor: &Actor, action: MonitorAction) -> Result<bool
             };
             simulate(app, actor, &alternative, asked, out.as_deref()).await
         }
+        MonitorAction::Scan => answer(monitoring::supervision::scan(app, actor).await.map(|s| {
+            println!(
+                "督办扫描完成：检查 {} 个环节，新督办 {}，升级督办 {}，办结 {}；未办结督办 {}。",
+                s.steps, s.raised, s.climbed, s.closed, s.open
+            );
+        })),
+        MonitorAction::Supervision { all, limit } => {
+            let items = monitoring::supervision::list(app, actor, all, limit).await;
+            answer(items.map(|items| print_items(&items, app.now())))
+        }
         MonitorAction::Params {
             action: ParamsAction::Add { file },
         } => add_params(app, actor, &file).await,
@@ -149,6 +172,29 @@ fn answer(outcome: Result<(), UseCaseError>) -> Result<bool> {
             Ok(false)
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
+fn print_items(
+    items: &[jianfu_store::monitoring::supervision::ItemRow],
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    println!("编号\t督办单位\t案件\t户编号\t环节\t环节期限\t督办日期\t督办期限\t状态");
+    for i in items {
+        let step = jianfu_monitoring::DeadlineKind::ALL
+            .iter()
+            .find(|k| k.code() == i.step_kind)
+            .map_or(i.step_kind.as_str(), |k| k.label());
+        let state = match (i.closed_on, i.late_days) {
+            (Some(on), Some(late)) => format!("已办结（{on}，逾期 {late} 天）"),
+            (Some(on), None) => format!("已办结（{on}）"),
+            (None, _) if jianfu_monitoring::deadline::is_overdue(i.due_on, now) => "已逾期".into(),
+            (None, _) => "办理中".into(),
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{step}\t{}\t{}\t{}\t{state}",
+            i.id, i.region_code, i.case_id, i.household_no, i.step_due_on, i.raised_on, i.due_on
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! Durable jobs: work that must survive the request that asked for it and
-//! the server that runs it (imports now; monitoring deadline scans and
-//! escalation next).
+//! the server that runs it: imports, and the hourly deadline scan that
+//! raises and climbs supervision items (督办).
 //!
 //! A use case enqueues a job in the store's `jobs` table; a [`Worker`]
 //! (inside `jianfu serve`, or `jianfu jobs run` from cron) claims due
@@ -21,6 +21,7 @@
 //! Time comes from the [`App`]'s clock, so tests move it to expire leases.
 
 pub mod import;
+pub mod scan;
 #[cfg(test)]
 mod tests;
 mod uploads;
@@ -160,7 +161,9 @@ impl Registry {
     /// Handlers of every kind this version knows, with imports' files
     /// under `uploads`.
     pub fn standard(uploads: Uploads) -> Registry {
-        Registry::default().with(ImportHandler::new(uploads))
+        Registry::default()
+            .with(ImportHandler::new(uploads))
+            .with(scan::ScanHandler)
     }
 
     /// Adds `handler` (replacing one of the same kind).

@@ -230,13 +230,19 @@ impl Worker {
     }
 
     /// Does what is due at `next`: looking for change batches of dead
-    /// processes (every minute), cleaning up (hourly).
+    /// processes and enqueueing the hour's deadline scan (every minute),
+    /// cleaning up (hourly).
     async fn chores(&self, next: &mut [Instant; 2]) {
         let now = Instant::now();
         if now >= next[0] {
             next[0] = now + Duration::from_secs(60);
             if let Err(e) = crate::batches::interrupt_orphans(&self.inner.app).await {
                 tracing::warn!(error = %e, "cannot look for batches of dead processes");
+            }
+            if self.inner.kinds.contains(&super::scan::KIND)
+                && let Err(e) = super::scan::enqueue_hourly(&self.inner.app).await
+            {
+                tracing::warn!(error = %e, "cannot enqueue the deadline scan");
             }
         }
         if now >= next[1] {

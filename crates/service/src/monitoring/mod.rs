@@ -2,7 +2,8 @@
 //! evaluating a region and reconciling its stored alerts with the
 //! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
 //! (`export`), the parameter sets (`params`), the cases of the
-//! identification procedure (`cases`), the working-day calendar of §6
+//! identification procedure (`cases`), the supervision (督办) of late
+//! case steps (`supervision`), the working-day calendar of §6
 //! (`calendar`, with [`work_calendar`] for every deadline) and the
 //! threshold simulation (`simulate`, its report `simulate_report`). The
 //! rules are the pure `jianfu-monitoring` crate's; the data and the alerts
@@ -17,6 +18,7 @@ mod reconcile;
 mod run;
 pub mod simulate;
 pub mod simulate_report;
+pub mod supervision;
 
 use chrono::NaiveDate;
 use jianfu_monitoring::rules::default_years;

@@ -12,6 +12,7 @@ mod examples;
 mod incremental;
 mod property;
 mod simulate;
+mod supervision;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -4,8 +4,9 @@
 //! lifecycle status (`alerts`), the cases of the procedure with their
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
 //! and the alerts linked to them or dismissed (`case_alerts`), the
-//! households an import touched (`touched`), and the working-day calendar
-//! files added after release (`calendars`). The rules themselves are the pure
+//! households an import touched (`touched`), the working-day calendar
+//! files added after release (`calendars`), and the supervision items
+//! (督办) of late case steps (`supervision`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
@@ -16,6 +17,7 @@ mod case_files;
 mod cases;
 mod inputs;
 mod params;
+pub mod supervision;
 mod touched;
 
 pub use alerts::{
