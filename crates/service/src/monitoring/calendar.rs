@@ -38,6 +38,21 @@ pub async fn work_calendar(app: &App, region: &str) -> UseCaseResult<WorkCalenda
     build(&rows, region)
 }
 
+/// The working-day calendar with every stored file, each region's own days
+/// applying to that region only: for work that spans regions (the
+/// deadline scan), asked about a day with the region's code like
+/// [`work_calendar`].
+pub async fn work_calendar_everywhere(app: &App) -> UseCaseResult<WorkCalendar> {
+    let rows = store::calendar_files(&mut app.db.read().await?).await?;
+    let mut calendar = WorkCalendar::built_in();
+    for row in &rows {
+        calendar.load(&row.file_name, &row.toml).map_err(|e| {
+            StoreError::Corrupt(format!("工作日历（编号 {}）无法读取：{e}", row.id))
+        })?;
+    }
+    Ok(calendar)
+}
+
 /// The built-in files, then the stored ones concerning `region` in order.
 fn build(rows: &[CalendarRow], region: &str) -> UseCaseResult<WorkCalendar> {
     let mut calendar = WorkCalendar::built_in();

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::{Permission, RegionCode};
 use jianfu_monitoring::{
-    EscalationAction, MonitoringParams, Step, SupervisionItem, WorkCalendar, escalation, select,
+    EscalationAction, MonitoringParams, Step, SupervisionItem, escalation, select,
 };
 use jianfu_store::monitoring::supervision::{self as store, ItemFilter, ItemRow, StepRow};
 use jianfu_store::monitoring::{MONITORING_LOCK, params_sets};
@@ -55,7 +55,7 @@ pub async fn scan(app: &App, actor: &Actor) -> UseCaseResult<ScanSummary> {
         ));
     }
     let now = app.now();
-    let calendar = WorkCalendar::built_in();
+    let calendar = super::calendar::work_calendar_everywhere(app).await?;
     let mut tx = app.db.begin().await?;
     // Two scans at once would raise the same item twice.
     tx.lock(MONITORING_LOCK).await?;
