@@ -19,7 +19,7 @@ use jianfu_monitoring::{MonitoringParams, select};
 use jianfu_store::monitoring::{self as store, AlertRow, InputQuery};
 use jianfu_store::{Tx, audit};
 
-use super::run::evaluate;
+use super::run::{Setting as RunSetting, evaluate};
 use super::{region_of, years_of};
 use crate::error::{UseCaseError, UseCaseResult};
 use crate::{Actor, App};
@@ -250,8 +250,16 @@ async fn simulate_county(
                 select(&sides[1], village.as_str(), as_of).is_some_and(|p| std::ptr::eq(p, alt))
             })
             .count() as u64;
-        let current = evaluate(&input, &sides[0], &catalogue, as_of, years, now)?;
-        let alternative = evaluate(&input, &sides[1], &catalogue, as_of, years, now)?;
+        let side = |i: usize| RunSetting {
+            sets: Arc::new(sides[i].clone()),
+            catalogue: Arc::clone(&catalogue),
+            as_of,
+            years,
+            now,
+        };
+        // Every household kept: one without a set refuses, as a run does.
+        let current = evaluate(&input, &side(0), None)?;
+        let alternative = evaluate(&input, &side(1), None)?;
         Ok::<_, UseCaseError>(([current, alternative], applied))
     })
     .await
