@@ -48,6 +48,18 @@ pub enum BenchCommand {
         #[arg(long, env = "JIANFU_TEST_PG")]
         pg: Option<String>,
     },
+    /// Time the deadline scan (督办) over many open cases with late steps.
+    Scan {
+        /// Open cases to scan.
+        #[arg(long, default_value_t = 100_000)]
+        cases: u64,
+        /// Engines to measure.
+        #[arg(long, value_enum, default_value = "sqlite")]
+        engine: Engines,
+        /// PostgreSQL server to create a scratch database on.
+        #[arg(long, env = "JIANFU_TEST_PG")]
+        pg: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,6 +89,7 @@ pub async fn run(cmd: BenchCommand) -> Result<bool> {
             engine,
             pg,
         } => crate::bench_monitor::run(persons, engine, pg).await,
+        BenchCommand::Scan { cases, engine, pg } => crate::bench_scan::run(cases, engine, pg).await,
     }
 }
 

@@ -6,6 +6,7 @@ mod actor_cli;
 mod batches_cli;
 mod bench;
 mod bench_monitor;
+mod bench_scan;
 mod bench_settle;
 mod bench_web;
 mod calendar_cli;

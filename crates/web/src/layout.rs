@@ -56,10 +56,15 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
 }
 
 /// Menu entries: path, label, and the permission that shows it.
-const MENU: [(&str, &str, Option<Permission>); 10] = [
+const MENU: [(&str, &str, Option<Permission>); 12] = [
     ("/", "首页", None),
     ("/search", "查询", Some(Permission::ViewRegistry)),
     ("/imports", "导入", None),
+    (
+        "/monitoring/inbox",
+        "我的待办",
+        Some(Permission::ViewMonitoring),
+    ),
     (
         "/monitoring/alerts",
         "监测预警",
@@ -68,6 +73,11 @@ const MENU: [(&str, &str, Option<Permission>); 10] = [
     (
         "/monitoring/cases",
         "监测案件",
+        Some(Permission::ViewMonitoring),
+    ),
+    (
+        "/monitoring/supervision",
+        "督办事项",
         Some(Permission::ViewMonitoring),
     ),
     ("/policies", "政策参数", Some(Permission::ViewClaims)),

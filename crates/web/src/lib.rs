@@ -168,6 +168,11 @@ fn protected_pages() -> Router<AppState> {
             "/monitoring/cases/{id}/step",
             post(pages::monitoring::case_page::step),
         )
+        .route("/monitoring/inbox", get(pages::monitoring::inbox::index))
+        .route(
+            "/monitoring/supervision",
+            get(pages::monitoring::supervision::index),
+        )
         .route(
             "/monitoring/attachments/{id}",
             get(pages::monitoring::case_page::attachment),

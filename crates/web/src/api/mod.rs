@@ -72,6 +72,8 @@ fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi
         .routes(routes!(monitoring::cases::step))
         .routes(routes!(monitoring::cases::upload))
         .routes(routes!(monitoring::cases::download))
+        .routes(routes!(monitoring::supervision::list))
+        .routes(routes!(monitoring::supervision::inbox))
         .split_for_parts();
     (public, protected, doc)
 }

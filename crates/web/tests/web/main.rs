@@ -15,5 +15,6 @@ mod people;
 mod policies;
 mod search;
 mod security;
+mod supervision;
 mod support;
 mod users;

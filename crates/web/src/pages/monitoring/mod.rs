@@ -3,13 +3,17 @@
 //! (`alerts`), the case list with its filters and the form to open a case
 //! by hand (`cases`), one case with its timeline, coloured deadlines,
 //! measures, attachments and a form for each step this user may take
-//! (`case_page`), and the household page's part (`household`). Every
+//! (`case_page`), the household page's part (`household`), the user's
+//! inbox of all of it (`inbox`), and the
+//! supervision items (督办) of the user's level and below (`supervision`). Every
 //! list exports to XLSX and CSV through `tables::export`.
 
 pub mod alerts;
 pub mod case_page;
 pub mod cases;
 pub mod household;
+pub mod inbox;
+pub mod supervision;
 
 use jianfu_monitoring::case::Channel;
 use jianfu_monitoring::{CaseState, Colour};
