@@ -13,6 +13,7 @@ mod calendar_cli;
 mod case_cli;
 mod claims_cli;
 mod db_cli;
+mod demo_monitoring;
 mod import_cli;
 mod jobs_cli;
 mod monitor_cli;
@@ -530,6 +531,10 @@ async fn demo(url: &str, addr: &str, county: &str, persons: u64, no_serve: bool)
     } else {
         println!("数据库中已有 {households} 户，直接使用。");
     }
+    let village =
+        jianfu_store::registry::first_village_with_households(&mut db.read().await?, county)
+            .await?;
+    demo_monitoring::seed(&db, county, village.as_deref()).await?;
     let users = user_cli::demo_users(&db, county).await?;
     if !users.is_empty() {
         println!("演示账户（密码均为 {}）：", user_cli::DEMO_PASSWORD);
