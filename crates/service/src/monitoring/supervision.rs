@@ -195,8 +195,8 @@ async fn apply(
             EscalationAction::Close { index, closure } => {
                 summary.closed += 1;
                 let late = (
-                    i32::try_from(closure.late_days).unwrap_or(i32::MAX),
-                    i32::try_from(closure.late_working_days).unwrap_or(i32::MAX),
+                    i64::from(closure.late_days),
+                    i64::from(closure.late_working_days),
                 );
                 let id = work.stored[*index].id;
                 store::close_item(tx, id, closure.closed_on, late).await?;

@@ -32,7 +32,7 @@ async fn scan(app: &App) -> ScanSummary {
         .unwrap()
 }
 
-async fn listed(app: &App, who: &Actor, all: bool) -> Vec<(String, Option<i32>, Option<i32>)> {
+async fn listed(app: &App, who: &Actor, all: bool) -> Vec<(String, Option<i64>, Option<i64>)> {
     supervision::list(app, who, all, 100)
         .await
         .unwrap()

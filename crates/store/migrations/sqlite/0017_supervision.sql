@@ -22,8 +22,8 @@ CREATE TABLE supervision_items (
     raised_on         DATE        NOT NULL,
     due_on            DATE        NOT NULL,
     closed_on         DATE,
-    late_days         INTEGER,
-    late_working_days INTEGER,
+    late_days         BIGINT,
+    late_working_days BIGINT,
     raised_at         TIMESTAMPTZ NOT NULL
 );
 -- The open items a scan reads, and a level's list.

@@ -68,9 +68,9 @@ pub struct ItemRow {
     /// The day the step was done, closing it.
     pub closed_on: Option<NaiveDate>,
     /// How late the step was, in calendar days.
-    pub late_days: Option<i32>,
+    pub late_days: Option<i64>,
     /// How late the step was, in working days.
-    pub late_working_days: Option<i32>,
+    pub late_working_days: Option<i64>,
     /// When the scan raised it.
     pub raised_at: DateTime<Utc>,
 }
@@ -150,14 +150,14 @@ pub async fn close_item(
     tx: &mut Tx,
     id: i64,
     closed_on: NaiveDate,
-    late: (i32, i32),
+    late: (i64, i64),
 ) -> Result<()> {
     let sql = "UPDATE supervision_items SET closed_on = $1, late_days = $2, \
                late_working_days = $3 WHERE id = $4 AND closed_on IS NULL";
     let args = [
         Value::Date(closed_on),
-        Value::Int32(late.0),
-        Value::Int32(late.1),
+        Value::Int(late.0),
+        Value::Int(late.1),
         Value::Int(id),
     ];
     tx.exec(sql, &args).await?;

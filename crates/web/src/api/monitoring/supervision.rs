@@ -56,9 +56,9 @@ pub struct ItemOut {
     /// 办结日期（环节完成之日）
     pub closed_on: Option<NaiveDate>,
     /// 环节逾期天数（办结后）
-    pub late_days: Option<i32>,
+    pub late_days: Option<i64>,
     /// 环节逾期工作日数（办结后）
-    pub late_working_days: Option<i32>,
+    pub late_working_days: Option<i64>,
 }
 
 impl ItemOut {
