@@ -178,6 +178,20 @@ async fn sign_in(c: &Client, base: &str, user: &str) {
     wait_for(c, |src| !src.contains("id=\"login\"")).await;
 }
 
+/// The dashboard's cards, their figures and charts wider than their box.
+async fn overflowing(c: &Client) -> Vec<String> {
+    let js = "const bad = [];\
+        for (const el of document.querySelectorAll('.card, .card b, .chart')) {\
+          if (el.scrollWidth > el.clientWidth + 1) {\
+            bad.push(el.className + ': ' + el.textContent.trim().slice(0, 40)\
+              + ' (' + el.scrollWidth + ' > ' + el.clientWidth + ')');\
+          }\
+        }\
+        return bad;";
+    let v = c.execute(js, vec![]).await.unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
 async fn wait_for(c: &Client, ok: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
     loop {
@@ -353,6 +367,18 @@ async fn officers_and_doctors_in_the_browser() {
     let src = wait_for(&c, |src| src.contains("阜平县")).await;
     assert!(src.contains("id=\"logout\"") && src.contains("id=\"households\""));
     shot(&c, "02-dashboard-county").await;
+    // Amounts fit their cards on a desktop and on a narrow phone; the
+    // trend chart is there with its data table.
+    assert!(src.contains("id=\"trends\"") && src.contains("chart-data"));
+    assert!(
+        src.contains("<small>万元</small>") || src.contains("<small>亿元</small>"),
+        "large sums in 万元/亿元"
+    );
+    assert_eq!(overflowing(&c).await, Vec::<String>::new(), "at 1280 px");
+    c.set_window_size(360, 800).await.unwrap();
+    assert_eq!(overflowing(&c).await, Vec::<String>::new(), "at 360 px");
+    shot(&c, "02b-dashboard-county-360").await;
+    c.set_window_size(1280, 900).await.unwrap();
 
     // Search by name, open the household from the results.
     let ((county, own), (_, other)) = households(&s.url).await;

@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod auth;
+mod chart;
 pub mod cookies;
 mod download;
 mod envelope;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod layout;
+pub mod money;
 pub mod pages;
 pub mod tables;
 

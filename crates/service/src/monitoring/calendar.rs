@@ -116,7 +116,9 @@ pub async fn add(
     }
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let stored = store::calendar_in_force(&mut tx, &loaded.region, loaded.year).await?;
+    // The calendar checked the year to lie in 1900–2999.
+    let year16 = i16::try_from(loaded.year).unwrap_or(i16::MAX);
+    let stored = store::calendar_in_force(&mut tx, &loaded.region, year16).await?;
     let rows = store::calendar_files(&mut tx).await?;
     let national_loaded = build(&rows, "")?.years().any(|y| y == loaded.year);
     let mut added = CalendarAdded {
@@ -139,7 +141,7 @@ pub async fn add(
         )));
     }
     let new = NewCalendar {
-        year: loaded.year,
+        year: year16,
         region_prefix: &loaded.region,
         source: &loaded.source,
         file_name,
@@ -265,13 +267,13 @@ pub async fn list(app: &App, actor: &Actor) -> UseCaseResult<Vec<CalendarEntry>>
             loaded_by: BUILT_IN_USER.into(),
             replaced: rows
                 .iter()
-                .any(|r| r.region_prefix == f.region && r.year == f.year),
+                .any(|r| r.region_prefix == f.region && i32::from(r.year) == f.year),
         })
         .collect();
     for r in &rows {
         out.push(CalendarEntry {
             id: Some(r.id),
-            year: r.year,
+            year: i32::from(r.year),
             region: r.region_prefix.clone(),
             source: r.source.clone(),
             file: r.file_name.clone(),

@@ -8,7 +8,7 @@
 -- source is the notice's number or title; toml the file as loaded.
 CREATE TABLE calendars (
     id            INTEGER     NOT NULL PRIMARY KEY,
-    year          INTEGER     NOT NULL,
+    year          SMALLINT    NOT NULL,
     region_prefix TEXT        NOT NULL,
     source        TEXT        NOT NULL,
     file_name     TEXT        NOT NULL,

@@ -21,7 +21,7 @@ pub struct CalendarRow {
     /// Stored id: the order files were added in.
     pub id: i64,
     /// The calendar year.
-    pub year: i32,
+    pub year: i16,
     /// Region code prefix; empty for the national calendar.
     pub region_prefix: String,
     /// The notice's number or title.
@@ -42,7 +42,7 @@ pub struct CalendarRow {
 #[derive(Debug, Clone, Copy)]
 pub struct NewCalendar<'a> {
     /// The calendar year.
-    pub year: i32,
+    pub year: i16,
     /// Region code prefix; empty for the national calendar.
     pub region_prefix: &'a str,
     /// The notice's number or title.
@@ -66,7 +66,7 @@ pub async fn add_calendar(
         (year, region_prefix, source, file_name, toml, replaces, loaded_at, loaded_by) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     let args = [
-        Value::Int32(file.year),
+        Value::Int16(file.year),
         Value::Text(file.region_prefix),
         Value::Text(file.source),
         Value::Text(file.file_name),
@@ -89,13 +89,13 @@ pub async fn calendar_files(tx: &mut Tx) -> Result<Vec<CalendarRow>> {
 pub async fn calendar_in_force(
     tx: &mut Tx,
     region_prefix: &str,
-    year: i32,
+    year: i16,
 ) -> Result<Option<CalendarRow>> {
     let sql = "SELECT id, year, region_prefix, source, file_name, toml, replaces, \
                loaded_at, loaded_by FROM calendars \
                WHERE region_prefix = $1 AND year = $2 ORDER BY id DESC LIMIT 1";
     let rows: Vec<CalendarRow> = tx
-        .all(sql, &[Value::Text(region_prefix), Value::Int32(year)])
+        .all(sql, &[Value::Text(region_prefix), Value::Int16(year)])
         .await?;
     Ok(rows.into_iter().next())
 }

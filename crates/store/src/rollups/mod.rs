@@ -5,10 +5,12 @@
 //! for a county, tens of thousands for a province), never the persons or
 //! claims themselves (`dashboard`). The rows of a county are rebuilt in
 //! one transaction after each import that wrote to it, so readers see the
-//! old or the new figures, never a mixture (`refresh`).
+//! old or the new figures, never a mixture (`refresh`). The trends over
+//! years (claims, standing alerts) are read beside them (`trend`).
 
 mod dashboard;
 mod refresh;
+mod trend;
 
 use serde::Serialize;
 
@@ -16,6 +18,7 @@ pub use dashboard::{dashboard, dashboard_of, latest_claim_year};
 pub use refresh::{
     refresh_rollup_parts, refresh_rollups, refresh_rollups_under, refresh_statistics,
 };
+pub use trend::{YearAlerts, YearClaims, alert_years, claim_years};
 
 /// The figures of one region (or the sum over several).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use jianfu_domain::{Money, RegionCode};
+use jianfu_domain::RegionCode;
 use jianfu_service::dashboard;
 use jianfu_store::rollups::{ChildFigures, Dashboard, Figures};
 use maud::{Markup, html};
@@ -13,9 +13,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::chart::{BarChart, Series, bar_chart};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Lang, t};
 use crate::layout::page;
+use crate::money;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Query of the home page and of `GET /api/v1/dashboard` (whose document
@@ -45,8 +47,20 @@ pub(crate) async fn dashboard_of(
     Ok(dashboard::dashboard(&st.app, &user.actor, region, q.year).await?)
 }
 
+/// A table cell's amount: whole, with thousands separators (the export
+/// reads it back as a number).
 fn yuan(fen: i64) -> String {
-    Money::from_fen(fen).to_string()
+    money::grouped(fen)
+}
+
+/// A card's amount: short (万/亿) with the whole amount as its tooltip.
+fn amount(fen: i64) -> Markup {
+    html! {
+        b.money title=(format!("{} 元", money::grouped(fen))) {
+            @let (number, unit) = money::compact_parts(fen);
+            (number) small { (unit) "元" }
+        }
+    }
 }
 
 fn ratio(f: &Figures) -> String {
@@ -126,13 +140,72 @@ fn cards(lang: Lang, f: &Figures, year: i32) -> Markup {
         div.cards #claim-cards {
             div.card { span.muted { (t(lang, "结算笔数")) } b { (f.claims) } }
             div.card { span.muted { (t(lang, "就医人数")) } b { (f.claimants) } }
-            div.card { span.muted { (t(lang, "医疗总费用")) } b { (yuan(f.total)) } }
-            div.card { span.muted { (t(lang, "基本医保")) } b { (yuan(f.basic)) } }
-            div.card { span.muted { (t(lang, "大病保险")) } b { (yuan(f.critical)) } }
-            div.card { span.muted { (t(lang, "医疗救助")) } b { (yuan(f.assistance)) } }
-            div.card { span.muted { (t(lang, "补充保障")) } b { (yuan(f.supplementary)) } }
-            div.card { span.muted { (t(lang, "个人自付")) } b { (yuan(f.out_of_pocket)) } }
+            div.card { span.muted { (t(lang, "医疗总费用")) } (amount(f.total)) }
+            div.card { span.muted { (t(lang, "基本医保")) } (amount(f.basic)) }
+            div.card { span.muted { (t(lang, "大病保险")) } (amount(f.critical)) }
+            div.card { span.muted { (t(lang, "医疗救助")) } (amount(f.assistance)) }
+            div.card { span.muted { (t(lang, "补充保障")) } (amount(f.supplementary)) }
+            div.card { span.muted { (t(lang, "个人自付")) } (amount(f.out_of_pocket)) }
             div.card { span.muted { (t(lang, "实际报销比例")) } b { (ratio(f)) } }
+        }
+    }
+}
+
+fn count(n: i64) -> String {
+    n.to_string()
+}
+
+/// The trend charts: claims cost and out-of-pocket by year, and standing
+/// alerts by year when the user may see them.
+fn trends(lang: Lang, tr: &dashboard::Trend) -> Markup {
+    let years = |ys: Vec<i32>| ys.iter().map(i32::to_string).collect::<Vec<_>>();
+    let money_chart = BarChart {
+        lang,
+        id: "trend-claims",
+        title: t(lang, "历年医疗总费用与个人自付"),
+        labels: years(tr.claims.iter().map(|y| y.year).collect()),
+        series: vec![
+            Series {
+                name: t(lang, "医疗总费用"),
+                values: tr.claims.iter().map(|y| y.total).collect(),
+            },
+            Series {
+                name: t(lang, "个人自付"),
+                values: tr.claims.iter().map(|y| y.out_of_pocket).collect(),
+            },
+        ],
+        short: money::compact,
+        full: money::grouped,
+        unit: "元",
+    };
+    let alert_chart = BarChart {
+        lang,
+        id: "trend-alerts",
+        title: t(lang, "历年防返贫监测预警"),
+        labels: years(tr.alerts.iter().map(|y| y.year).collect()),
+        series: vec![
+            Series {
+                name: t(lang, "预警"),
+                values: tr.alerts.iter().map(|y| y.alerts).collect(),
+            },
+            Series {
+                name: t(lang, "拟纳入建议"),
+                values: tr.alerts.iter().map(|y| y.candidates).collect(),
+            },
+        ],
+        short: count,
+        full: count,
+        unit: "条",
+    };
+    html! {
+        section.trends #trends {
+            h2 { (t(lang, "历年趋势")) }
+            @if tr.claims.is_empty() {
+                p.muted { (t(lang, "暂无结算数据。")) }
+            } @else {
+                (bar_chart(&money_chart))
+            }
+            @if !tr.alerts.is_empty() { (bar_chart(&alert_chart)) }
         }
     }
 }
@@ -178,6 +251,9 @@ pub async fn dashboard(
             crumbs.push(r);
         }
     }
+    let trend = dashboard::trend(&st.app, &user.actor, &d.code, year)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
     let total = rows.len() as i64;
     let all = ListParams {
         per: Some(200),
@@ -201,6 +277,7 @@ pub async fn dashboard(
                 @if y == year { strong { (y) } } @else { a href={ "/?region=" (region.as_str()) "&year=" (y) } { (y) } }
             }
         }
+        (trends(lang, &trend))
         @if !d.children.is_empty() {
             h2 { (t(lang, "下级地区")) }
             (tables::render(lang, &Table {

@@ -120,6 +120,30 @@ async fn household_person_claims_and_unmasking() {
         let app = app(&t.db);
         let mut county = Client::signed_in(&app, "county").await;
 
+        // The dashboard: amounts grouped, large sums in 万 with the whole
+        // amount as the tooltip, the trend chart with its table, and the
+        // export with whole amounts.
+        let a = county.get("/?region=130624&year=2024").await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let whole = jianfu_web::money::grouped(d.figures.total);
+        assert!(a.body.contains(&format!("title=\"{whole} 元\"")), "{whole}");
+        assert!(
+            a.body.contains(&{
+                let (number, unit) = jianfu_web::money::compact_parts(d.figures.total);
+                format!("{number}<small>{unit}元</small>")
+            }),
+            "{}",
+            a.body
+        );
+        assert!(a.body.contains("id=\"trends\"") && a.body.contains("<svg"));
+        assert!(a.body.contains(&format!("<td class=\"num\">{whole}</td>")));
+        let csv = county.get("/?region=130624&year=2024&format=csv").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(!csv.body.contains('万'), "exports keep whole amounts");
+        let child_total = d.children.iter().map(|c| c.figures.total).max().unwrap();
+        let plain = jianfu_domain::Money::from_fen(child_total).to_string();
+        assert!(csv.body.contains(&plain), "{plain} in\n{}", csv.body);
+
         let a = county.get(&format!("/households/130624/{no}")).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
         assert!(a.body.contains(&jianfu_domain::mask_middle(&id)));
