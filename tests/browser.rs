@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+#[path = "browser/cases.rs"]
+mod cases;
+
 const PASSWORD: &str = "Jianfu-demo-2026";
 
 /// A child process killed on drop.

@@ -185,6 +185,13 @@ async fn alerts_and_cases_through_the_api() {
     }
 }
 
+const OPEN_FORM: &str = "action=\"/monitoring/alerts/open\"";
+
+/// The page from the first alert's opening form on.
+fn first_form(page: &str) -> &str {
+    &page[page.find(OPEN_FORM).expect("an open alert's form")..]
+}
+
 #[tokio::test]
 async fn pages_of_alerts_and_cases() {
     for t in testing::all().await {
@@ -198,10 +205,11 @@ async fn pages_of_alerts_and_cases() {
             "{}",
             page.body
         );
-        let county = crate::support::hidden(&page.body, "county").unwrap();
-        let household = crate::support::hidden(&page.body, "household").unwrap();
-        let year = crate::support::hidden(&page.body, "year").unwrap();
-        let rule = crate::support::hidden(&page.body, "rule").unwrap();
+        let form = first_form(&page.body);
+        let county = crate::support::hidden(form, "county").unwrap();
+        let household = crate::support::hidden(form, "household").unwrap();
+        let year = crate::support::hidden(form, "year").unwrap();
+        let rule = crate::support::hidden(form, "rule").unwrap();
         let key = [
             ("county", county.as_str()),
             ("household", household.as_str()),
@@ -269,9 +277,11 @@ async fn pages_of_alerts_and_cases() {
         );
         // A dismissal from the list.
         let page = c.get("/monitoring/alerts").await;
-        if let Some(h) = crate::support::hidden(&page.body, "household") {
-            let y = crate::support::hidden(&page.body, "year").unwrap();
-            let r = crate::support::hidden(&page.body, "rule").unwrap();
+        if page.body.contains(OPEN_FORM) {
+            let form = first_form(&page.body);
+            let h = crate::support::hidden(form, "household").unwrap();
+            let y = crate::support::hidden(form, "year").unwrap();
+            let r = crate::support::hidden(form, "rule").unwrap();
             let f = [
                 ("county", county.as_str()),
                 ("household", h.as_str()),
