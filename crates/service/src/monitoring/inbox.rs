@@ -135,7 +135,7 @@ async fn alert_entries(app: &App, actor: &Actor) -> UseCaseResult<Vec<InboxEntry
         ..AlertQuery::default()
     };
     let mut lines = cases::list_alerts(app, actor, &query).await?;
-    lines.sort_by(|a, b| b.alert.year.cmp(&a.alert.year));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.alert.year));
     Ok(lines
         .into_iter()
         .map(|l| InboxEntry {
