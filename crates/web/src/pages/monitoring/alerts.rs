@@ -119,20 +119,16 @@ pub async fn index(
 
 fn filters(user: &CurrentUser, status: &str, year: &str) -> Markup {
     let lang = user.lang;
-    let options = [
-        ("open", "待处理"),
-        ("linked", "已关联案件"),
-        ("dismissed", "已忽略"),
-        ("lapsed", "已失效"),
-        ("all", "全部"),
-    ];
+    use jianfu_monitoring::AlertStatus as S;
+    let statuses = [S::Open, S::Linked, S::Dismissed, S::Lapsed];
     html! {
         form.inline method="get" action="/monitoring/alerts" {
             label { (t(lang, "状态"))
                 select name="status" {
-                    @for (code, label) in options {
-                        option value=(code) selected[status == code] { (t(lang, label)) }
+                    @for st in statuses {
+                        option value=(st.code()) selected[status == st.code()] { (st.label()) }
                     }
+                    option value="all" selected[status == "all"] { (t(lang, "全部")) }
                 }
             }
             label { (t(lang, "年度")) input name="year" value=(year) inputmode="numeric" maxlength="4" size="5"; }
