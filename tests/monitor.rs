@@ -299,3 +299,141 @@ async fn calendar_commands() {
         assert!(list.contains("已替换") && list.contains("更正"), "{list}");
     }
 }
+
+/// `jianfu case`: an alert's case opened, a step with a photo, a step the
+/// role may not take (exit 2, the procedure's message), a refusal of
+/// permission (exit 1), list and show.
+#[tokio::test]
+async fn case_commands() {
+    for t in testing::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        let o = jianfu(&t.url, &["regions", "load", "--prefix", "1306"]);
+        assert!(o.status.success(), "{}", text(&o));
+        for (kind, file) in [
+            ("persons", "persons-good.csv"),
+            ("diagnoses", "diagnoses-good.csv"),
+        ] {
+            let report = dir.path().join(format!("{kind}.report.csv"));
+            let args = [
+                "import",
+                kind,
+                &examples(file),
+                "--report",
+                report.to_str().unwrap(),
+            ];
+            assert!(jianfu(&t.url, &args).status.success());
+        }
+        assert!(
+            jianfu(&t.url, &["monitor", "run", "--as-of", "2023-12-31"])
+                .status
+                .success()
+        );
+        let out = dir.path().join("alerts.csv");
+        let args = [
+            "monitor",
+            "export",
+            "--as-of",
+            "2023-12-31",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        assert!(jianfu(&t.url, &args).status.success());
+        let csv = std::fs::read_to_string(&out).unwrap();
+        let f: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let alert = format!("{}/{}/{}/{}", f[1], f[2], f[3], f[0]);
+        let o = jianfu(
+            &t.url,
+            &["case", "open", "--alert", &alert, "--note", "数据比对"],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("已立案：案件 1"), "{}", text(&o));
+        let photo = dir.path().join("入户.jpg");
+        std::fs::write(&photo, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00").unwrap();
+        let args = [
+            "case",
+            "act",
+            "1",
+            "start_verification",
+            "--note",
+            "入户",
+            "--attach",
+        ];
+        let o = jianfu(&t.url, &[&args[..], &[photo.to_str().unwrap()]].concat());
+        assert!(o.status.success(), "{}", text(&o));
+        let text_file = dir.path().join("note.jpg");
+        std::fs::write(&text_file, "not a photo").unwrap();
+        let args = [
+            "case",
+            "act",
+            "1",
+            "confirm_risk",
+            "--note",
+            "x",
+            "--attach",
+        ];
+        let o = jianfu(
+            &t.url,
+            &[&args[..], &[text_file.to_str().unwrap()]].concat(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("不是 JPEG"), "{}", text(&o));
+        let o = jianfu(
+            &t.url,
+            &["case", "act", "1", "close_no_risk", "--note", "x"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("须填写理由"), "{}", text(&o));
+        let add = [
+            "user",
+            "add",
+            "shenji",
+            "--role",
+            "auditor",
+            "--region",
+            "130624000000",
+            "--password",
+            "Audit-2026-reader",
+        ];
+        assert!(jianfu(&t.url, &add).status.success());
+        let o = jianfu(
+            &t.url,
+            &[
+                "--as",
+                "shenji",
+                "case",
+                "act",
+                "1",
+                "close_no_risk",
+                "--note",
+                "x",
+                "--reason",
+                "y",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let show = text(&jianfu(&t.url, &["--as", "shenji", "case", "show", "1"]));
+        assert!(
+            show.contains("入户核查") && show.contains("入户.jpg"),
+            "{show}"
+        );
+        assert!(!show.contains("您可办理"), "auditors read only: {show}");
+        let list = text(&jianfu(&t.url, &["case", "list"]));
+        assert!(list.contains(f[2]) && list.contains("预警核查"), "{list}");
+        let o = jianfu(
+            &t.url,
+            &[
+                "case",
+                "act",
+                "1",
+                "close_no_risk",
+                "--note",
+                "核查",
+                "--reason",
+                "已兜底",
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let list = text(&jianfu(&t.url, &["case", "list", "--state", "closed"]));
+        assert!(list.contains(f[2]), "{list}");
+    }
+}
