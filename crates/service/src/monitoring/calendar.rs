@@ -38,6 +38,17 @@ pub async fn work_calendar(app: &App, region: &str) -> UseCaseResult<WorkCalenda
     build(&rows, region)
 }
 
+/// [`work_calendar`] read in the caller's transaction (a step that writes
+/// its deadlines reads the calendar it computes them on in the same
+/// snapshot).
+pub(crate) async fn work_calendar_in(
+    tx: &mut jianfu_store::Tx,
+    region: &str,
+) -> UseCaseResult<WorkCalendar> {
+    let rows = store::calendar_files(tx).await?;
+    build(&rows, region)
+}
+
 /// The working-day calendar with every stored file, each region's own days
 /// applying to that region only: for work that spans regions (the
 /// deadline scan), asked about a day with the region's code like

@@ -2,26 +2,17 @@
 //! its open deadlines become a `Case`, a `Transition` becomes the writes
 //! of a step, and the engine's refusals become use-case errors.
 
-use std::sync::OnceLock;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::RegionCode;
 use jianfu_monitoring::case::Channel;
 use jianfu_monitoring::{
-    Case, CaseState, Deadline, DeadlineKind, MonitoringParams, Transition, TransitionError,
-    WorkCalendar, select,
+    Case, CaseState, Deadline, DeadlineKind, MonitoringParams, Transition, TransitionError, select,
 };
 use jianfu_store::Tx;
 use jianfu_store::monitoring::{self as store, CaseRow, DeadlineRow, TimelineRow};
 
 use crate::Actor;
 use crate::error::{UseCaseError, UseCaseResult};
-
-/// The national working-day calendar shipped with the engine, read once.
-pub(super) fn calendar() -> &'static WorkCalendar {
-    static CALENDAR: OnceLock<WorkCalendar> = OnceLock::new();
-    CALENDAR.get_or_init(WorkCalendar::built_in)
-}
 
 /// The parameter set in force for `village` on `today`.
 pub(super) async fn params_for(

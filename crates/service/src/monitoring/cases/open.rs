@@ -12,7 +12,7 @@ use jianfu_store::monitoring::{self as store, AlertKey, AlertRow, CaseRow, Dismi
 use jianfu_store::{Tx, audit, registry};
 use serde::Serialize;
 
-use super::convert::{calendar, engine_actor, params_for, refused, to_row, write_transition};
+use super::convert::{engine_actor, params_for, refused, to_row, write_transition};
 use crate::error::{UseCaseError, UseCaseResult};
 use crate::{Actor, App};
 
@@ -133,13 +133,14 @@ async fn insert_opened(
     let region = jianfu_domain::RegionCode::parse(new.village)
         .map_err(|_| UseCaseError::Invalid(format!("村代码“{}”无效", new.village)))?;
     let params = params_for(tx, new.village, today).await?;
+    let calendar = crate::monitoring::calendar::work_calendar_in(tx, new.village).await?;
     let t = procedure::open_case(
         region,
         new.channel,
         &engine_actor(actor),
         new.note,
         today,
-        calendar(),
+        &calendar,
         &params,
     )
     .map_err(refused)?;

@@ -12,9 +12,7 @@ use jianfu_store::monitoring::{self as store, CaseRow, MeasureRow};
 use jianfu_store::{Tx, audit};
 use serde::Serialize;
 
-use super::convert::{
-    calendar, engine_actor, params_for, refused, to_case, to_row, write_transition,
-};
+use super::convert::{engine_actor, params_for, refused, to_case, to_row, write_transition};
 use super::files::{Upload, check_uploads, store_uploads};
 use crate::error::{UseCaseError, UseCaseResult};
 use crate::{Actor, App};
@@ -134,19 +132,14 @@ pub async fn take_step(
     let open = store::deadlines_of_case(&mut tx, case_id).await?;
     let case = to_case(&row, &open)?;
     let params = params_for(&mut tx, &row.village_code, today).await?;
+    let calendar =
+        crate::monitoring::calendar::work_calendar_in(&mut tx, &row.village_code).await?;
     let cmd = Command {
         action,
         note: req.note.clone(),
     };
-    let t = procedure::apply(
-        &case,
-        &cmd,
-        &engine_actor(actor),
-        today,
-        calendar(),
-        &params,
-    )
-    .map_err(refused)?;
+    let t = procedure::apply(&case, &cmd, &engine_actor(actor), today, &calendar, &params)
+        .map_err(refused)?;
     let new_row = to_row(&t.case, &row, now);
     if !store::update_case(&mut tx, &new_row).await? {
         return Err(UseCaseError::Invalid(
