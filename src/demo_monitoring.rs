@@ -46,7 +46,7 @@ pub async fn seed(db: &Db, county: &str, village: Option<&str>) -> Result<()> {
     let clock = SettableClock::at(now - TimeDelta::days(45));
     let app = App::with_clock(db.clone(), Arc::clone(&clock) as _);
     let listed = cases::list_cases(&app, &cli, &Default::default()).await;
-    if listed.map_err(|e| anyhow!("{e}"))?.iter().next().is_some() {
+    if !listed.map_err(|e| anyhow!("{e}"))?.is_empty() {
         return Ok(());
     }
     let as_of = NaiveDate::from_ymd_opt(AS_OF.0, AS_OF.1, AS_OF.2);
