@@ -74,7 +74,7 @@ pub async fn run(
     tx.lock(store::MONITORING_LOCK).await?;
     let setting = Setting {
         sets: Arc::new(store::params_sets(&mut tx).await?),
-        catalogue: Arc::new(DiseaseCatalogue::built_in()),
+        catalogue: super::catalogue(),
         as_of,
         years,
         now,
