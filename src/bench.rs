@@ -36,7 +36,8 @@ pub enum BenchCommand {
     },
     /// Load the web application: 32 clients on dashboard, search and household pages.
     Web(crate::bench_web::WebBenchArgs),
-    /// Import a generated county, then time `jianfu monitor run` over it.
+    /// Import a generated county, then time what monitoring adds to the
+    /// claims import, `jianfu monitor run` over it and one new claim.
     Monitor {
         /// Persons to generate and import.
         #[arg(long, default_value_t = 1_000_000)]
@@ -265,7 +266,13 @@ pub(crate) async fn import(db: &Db, path: &Path, kind: FileKind) -> Result<bool>
 
 /// Creates a fresh database on the server `base` points at.
 pub(crate) async fn scratch_pg(base: &str) -> Result<String> {
-    let name = format!("jianfu_bench_{}", std::process::id());
+    scratch_pg_named(base, "db").await
+}
+
+/// Creates a fresh database on the server `base` points at, its name
+/// ending in `tag` (an identifier of this program).
+pub(crate) async fn scratch_pg_named(base: &str, tag: &'static str) -> Result<String> {
+    let name = format!("jianfu_bench_{}_{tag}", std::process::id());
     let admin = Db::connect(base).await?;
     let mut c = admin.read().await?;
     // The name is made here from the process id, never taken from input.

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jianfu_domain::DiseaseCatalogue;
 use jianfu_monitoring::Households;
 use jianfu_store::Tx;
 use jianfu_store::monitoring::{self as store, AlertRow, CountyTouched, InputQuery, Touched};
@@ -54,7 +53,7 @@ pub async fn evaluate_touched(
     let years = years_of(today, None)?;
     let setting = Setting {
         sets: Arc::new(sets),
-        catalogue: Arc::new(DiseaseCatalogue::built_in()),
+        catalogue: super::catalogue(),
         as_of: today,
         years,
         now,

@@ -34,6 +34,16 @@ pub use reconcile::{RuleCounts, Transition};
 pub use run::{RunSummary, run};
 pub use simulate::{ThresholdSimulation, simulate};
 
+/// The built-in disease catalogue, parsed once per process: parsing its
+/// TOML costs more than evaluating one household.
+pub(crate) fn catalogue() -> std::sync::Arc<jianfu_domain::DiseaseCatalogue> {
+    static CATALOGUE: std::sync::OnceLock<std::sync::Arc<jianfu_domain::DiseaseCatalogue>> =
+        std::sync::OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| std::sync::Arc::new(jianfu_domain::DiseaseCatalogue::built_in()))
+        .clone()
+}
+
 /// The region a monitoring use case works on: the one asked for, or the
 /// actor's whole jurisdiction; it must be a region code prefix (2, 4, 6,
 /// 9 or 12 digits, or empty for the whole country) inside the

@@ -74,7 +74,7 @@ pub async fn run(
     tx.lock(store::MONITORING_LOCK).await?;
     let setting = Setting {
         sets: Arc::new(store::params_sets(&mut tx).await?),
-        catalogue: Arc::new(DiseaseCatalogue::built_in()),
+        catalogue: super::catalogue(),
         as_of,
         years,
         now,
@@ -112,16 +112,30 @@ async fn run_county(
         years: s.years,
         as_of: s.as_of,
     };
+    let started = std::time::Instant::now();
     let input = store::household_inputs(tx, &query).await?;
     summary.households += input.len() as u64;
     summary.claims += input.claim_count() as u64;
+    let read = started.elapsed();
     let (evaluated, _, _) = evaluate_off_thread(input, s, None).await?;
+    let evaluated_at = started.elapsed();
     let stored = in_scope(
         store::alerts_of_county(tx, county, county, s.years).await?,
         region,
         &evaluated,
     );
-    write_changes(tx, evaluated, stored, s.now, summary).await
+    let stored_at = started.elapsed();
+    write_changes(tx, evaluated, stored, s.now, summary).await?;
+    // Where the time goes, per phase (counts only, no personal data).
+    tracing::info!(
+        county,
+        read_ms = read.as_millis() as u64,
+        evaluate_ms = (evaluated_at - read).as_millis() as u64,
+        stored_ms = (stored_at - evaluated_at).as_millis() as u64,
+        write_ms = (started.elapsed() - stored_at).as_millis() as u64,
+        "monitoring county evaluated"
+    );
+    Ok(())
 }
 
 /// Evaluates `input` on a blocking thread (see [`evaluate`]); gives the

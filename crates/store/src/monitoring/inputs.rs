@@ -63,7 +63,9 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 /// 户编号 (members by ID number, claims by settlement time).
 pub async fn household_inputs(tx: &mut Tx, q: &InputQuery<'_>) -> Result<Households> {
     let (lo, hi) = prefix_range(q.region);
+    let started = std::time::Instant::now();
     let households = read_households(tx, q.county, &lo, &hi).await?;
+    let households_at = started.elapsed();
     let index: HashMap<&str, u32> = households
         .iter()
         .enumerate()
@@ -75,15 +77,22 @@ pub async fn household_inputs(tx: &mut Tx, q: &InputQuery<'_>) -> Result<Househo
         .enumerate()
         .map(|(i, p)| (p.id.packed(), i as u32))
         .collect();
+    let persons_at = started.elapsed();
     let (claims, claim_ids) = read_claims(tx, q, &position).await?;
+    let claims_at = started.elapsed();
     let diagnoses = read_diagnoses(tx, q.county, &position).await?;
-    Ok(assemble(
-        &households,
-        &persons,
-        &claims,
-        &claim_ids,
-        &diagnoses,
-    ))
+    let diagnoses_at = started.elapsed();
+    let batch = assemble(&households, &persons, &claims, &claim_ids, &diagnoses);
+    tracing::debug!(
+        households_ms = households_at.as_millis() as u64,
+        persons_ms = (persons_at - households_at).as_millis() as u64,
+        claims_ms = (claims_at - persons_at).as_millis() as u64,
+        diagnoses_ms = (diagnoses_at - claims_at).as_millis() as u64,
+        assemble_ms = (started.elapsed() - diagnoses_at).as_millis() as u64,
+        claims = claims.len(),
+        "monitoring inputs read"
+    );
+    Ok(batch)
 }
 
 async fn read_households(
