@@ -38,8 +38,9 @@ const PLANS: [&[&str]; 7] = [
     &["start_verification", "close_no_risk"],
 ];
 
-/// Seeds monitoring once (a database with cases is left as it is); the
-/// cases prefer households of `village` (the demo doctor's).
+/// Seeds monitoring once (a database with cases is left as it is).
+/// `village` (the demo doctor's) keeps its alerts open, to be opened by
+/// hand.
 pub async fn seed(db: &Db, county: &str, village: Option<&str>) -> Result<()> {
     let cli = Actor::command_line();
     let now = Utc::now();
@@ -82,8 +83,7 @@ pub async fn seed(db: &Db, county: &str, village: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Open alerts of the generated year, the doctor's village first, one per
-/// household.
+/// Open alerts of the generated year, last first, one per household.
 async fn alerts(app: &App, cli: &Actor, village: Option<&str>) -> Result<Vec<AlertKey>> {
     let query = AlertQuery {
         status: Some("open".into()),
@@ -93,7 +93,10 @@ async fn alerts(app: &App, cli: &Actor, village: Option<&str>) -> Result<Vec<Ale
     let mut lines = cases::list_alerts(app, cli, &query)
         .await
         .map_err(|e| anyhow!("{e}"))?;
-    lines.sort_by_key(|l| Some(l.alert.village_code.as_str()) != village);
+    // From the end of the list: the first alerts (in key order, the
+    // doctor's village among them) stay open for whoever tries the demo.
+    lines.reverse();
+    lines.retain(|l| Some(l.alert.village_code.as_str()) != village);
     let mut seen = std::collections::HashSet::new();
     Ok(lines
         .into_iter()
