@@ -107,7 +107,7 @@ pub enum EscalationAction<K> {
 }
 
 /// The supervision actions due at `now`.
-pub fn scan<K: Clone + Eq>(
+pub fn scan<K: Clone + Eq + std::hash::Hash>(
     steps: &[Step<K>],
     items: &[SupervisionItem<K>],
     now: DateTime<Utc>,
@@ -115,10 +115,19 @@ pub fn scan<K: Clone + Eq>(
     params: &MonitoringParams,
 ) -> Result<Vec<EscalationAction<K>>, CalendarError> {
     let today = china_date(now);
+    // Items by step, so a scan is linear in steps and items (a county
+    // with 100,000 late steps has as many items).
+    let mut by_step: std::collections::HashMap<&K, Vec<usize>> = std::collections::HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        by_step.entry(&item.step).or_default().push(i);
+    }
     let mut out = Vec::new();
     for step in steps {
-        let open: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].step == step.key && items[i].is_open())
+        let of_step = by_step.get(&step.key).map_or(&[][..], Vec::as_slice);
+        let open: Vec<usize> = of_step
+            .iter()
+            .copied()
+            .filter(|&i| items[i].is_open())
             .collect();
         if let Some(done) = step.done_on {
             let closure = closure(step, done, calendar)?;
@@ -128,7 +137,7 @@ pub fn scan<K: Clone + Eq>(
             );
             continue;
         }
-        let any = items.iter().any(|i| i.step == step.key);
+        let any = !of_step.is_empty();
         let top = open.iter().copied().min_by_key(|&i| items[i].level());
         match top {
             None if !any && is_overdue(step.due_on, now) => {
