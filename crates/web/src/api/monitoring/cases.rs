@@ -276,7 +276,11 @@ pub async fn upload(
     summary = "下载附件（原文件）",
     params(("id" = i64, Path, description = "附件编号")),
     responses(
-        (status = 200, description = "附件内容", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 200, description = "附件内容（上传时按文件头确定的类型）", content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/pdf"),
+        )),
         StandardErrors
     )
 )]
