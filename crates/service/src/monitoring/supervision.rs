@@ -31,7 +31,8 @@ type Key = (i64, String, NaiveDate);
 pub struct ScanSummary {
     /// The instant scanned.
     pub at: Option<DateTime<Utc>>,
-    /// Steps looked at.
+    /// Steps looked at: those due before today and not done, and done
+    /// ones with open items.
     pub steps: u64,
     /// First items raised for newly late steps.
     pub raised: u64,
@@ -60,7 +61,7 @@ pub async fn scan(app: &App, actor: &Actor) -> UseCaseResult<ScanSummary> {
     // Two scans at once would raise the same item twice.
     tx.lock(MONITORING_LOCK).await?;
     let sets = params_sets(&mut tx).await?;
-    let steps = store::steps_to_scan(&mut tx).await?;
+    let steps = store::steps_to_scan(&mut tx, china_today(now)).await?;
     let items = store::open_items(&mut tx).await?;
     let mut summary = ScanSummary {
         at: Some(now),
@@ -73,7 +74,7 @@ pub async fn scan(app: &App, actor: &Actor) -> UseCaseResult<ScanSummary> {
             .map_err(|e| UseCaseError::Invalid(format!("督办期限无法计算：{e}")))?;
         apply(&mut tx, &work, &actions, now, &mut summary).await?;
     }
-    summary.open = store::open_items(&mut tx).await?.len() as u64;
+    summary.open = u64::try_from(store::open_count(&mut tx).await?).unwrap_or_default();
     let mut entry = actor.entry("monitoring.scan", "");
     entry.detail = Some(format!(
         "steps={} raised={} climbed={} closed={} open={}",

@@ -83,11 +83,14 @@ const ITEM: &str = "SELECT id, case_id, step_kind, step_opened_on, step_owner, s
      county_code, household_no, village_code, region_code, level, raised_on, due_on, \
      closed_on, late_days, late_working_days, raised_at FROM supervision_items";
 
-/// The steps a scan looks at: every deadline not done, and the done ones
-/// whose items are still open.
-pub async fn steps_to_scan(tx: &mut Tx) -> Result<Vec<StepRow>> {
-    let open = format!("{STEP} WHERE d.done_on IS NULL");
-    let mut rows: Vec<StepRow> = tx.all(sqlx::AssertSqlSafe(open), &[]).await?;
+/// The steps a scan looks at: every deadline not done that was due before
+/// `today` (only those can be late; an item exists only for a late step),
+/// and the done ones whose items are still open.
+pub async fn steps_to_scan(tx: &mut Tx, today: NaiveDate) -> Result<Vec<StepRow>> {
+    let open = format!("{STEP} WHERE d.done_on IS NULL AND d.due_on < $1");
+    let mut rows: Vec<StepRow> = tx
+        .all(sqlx::AssertSqlSafe(open), &[Value::Date(today)])
+        .await?;
     let done = format!(
         "{STEP} WHERE d.done_on IS NOT NULL AND EXISTS (SELECT 1 FROM supervision_items s \
          WHERE s.closed_on IS NULL AND s.case_id = d.case_id AND s.step_kind = d.kind \
@@ -102,6 +105,12 @@ pub async fn steps_to_scan(tx: &mut Tx) -> Result<Vec<StepRow>> {
 pub async fn open_items(tx: &mut Tx) -> Result<Vec<ItemRow>> {
     let sql = format!("{ITEM} WHERE closed_on IS NULL ORDER BY id");
     tx.all(sqlx::AssertSqlSafe(sql), &[]).await
+}
+
+/// How many items are open.
+pub async fn open_count(tx: &mut Tx) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM supervision_items WHERE closed_on IS NULL";
+    tx.scalar(sql, &[]).await
 }
 
 /// Stores new items.
