@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 18] = [
+pub const ACTIONS: [(&str, &str); 31] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -46,6 +46,19 @@ pub const ACTIONS: [(&str, &str); 18] = [
     ("policy.add", "新增政策参数"),
     ("simulate", "政策模拟"),
     ("audit.export", "导出审计日志"),
+    ("monitoring.run", "运行防返贫监测"),
+    ("monitoring.export", "导出监测预警"),
+    ("monitoring.params.add", "新增监测参数"),
+    ("monitoring.simulate", "监测阈值测算"),
+    ("monitoring.scan", "督办扫描"),
+    ("monitoring.alert.dismiss", "忽略预警"),
+    ("monitoring.alert.link", "预警并入案件"),
+    ("monitoring.case.open", "监测立案"),
+    ("monitoring.case.step", "办理监测案件"),
+    ("monitoring.case.attach", "上传案件附件"),
+    ("monitoring.case.attachment.download", "下载案件附件"),
+    ("calendar.add", "新增工作日历"),
+    ("calendar.replace", "替换工作日历"),
 ];
 
 /// The label of an action code in `lang`; unknown codes are shown raw.
