@@ -181,16 +181,8 @@ fn print_items(
 ) {
     println!("编号\t督办单位\t案件\t户编号\t环节\t环节期限\t督办日期\t督办期限\t状态");
     for i in items {
-        let step = jianfu_monitoring::DeadlineKind::ALL
-            .iter()
-            .find(|k| k.code() == i.step_kind)
-            .map_or(i.step_kind.as_str(), |k| k.label());
-        let state = match (i.closed_on, i.late_days) {
-            (Some(on), Some(late)) => format!("已办结（{on}，逾期 {late} 天）"),
-            (Some(on), None) => format!("已办结（{on}）"),
-            (None, _) if jianfu_monitoring::deadline::is_overdue(i.due_on, now) => "已逾期".into(),
-            (None, _) => "办理中".into(),
-        };
+        let step = monitoring::supervision::step_label(&i.step_kind);
+        let state = monitoring::supervision::item_state(i, now);
         println!(
             "{}\t{}\t{}\t{}\t{step}\t{}\t{}\t{}\t{state}",
             i.id, i.region_code, i.case_id, i.household_no, i.step_due_on, i.raised_on, i.due_on

@@ -87,20 +87,14 @@ async fn supervision_entries(
     Ok(items
         .into_iter()
         .map(|i| {
-            let step = jianfu_monitoring::DeadlineKind::ALL
-                .iter()
-                .find(|k| k.code() == i.step_kind)
-                .map_or(i.step_kind.as_str(), |k| k.label());
+            let step = supervision::step_label(&i.step_kind);
             InboxEntry {
                 kind: EntryKind::Supervision,
                 due_on: Some(i.due_on),
                 overdue: is_overdue(i.due_on, now),
                 colour: None,
                 case_id: Some(i.case_id),
-                text: format!(
-                    "督办（{}）：{step}应于 {} 完成，已逾期",
-                    i.region_code, i.step_due_on
-                ),
+                text: format!("上级督办：{step}原定 {} 完成，已逾期", i.step_due_on),
                 county_code: i.county_code,
                 household_no: i.household_no,
             }
@@ -145,8 +139,10 @@ async fn alert_entries(app: &App, actor: &Actor) -> UseCaseResult<Vec<InboxEntry
             colour: None,
             case_id: None,
             text: format!(
-                "{} {}年：{}",
-                l.alert.rule, l.alert.year, l.alert.explanation
+                "{}年{}预警：{}",
+                l.alert.year,
+                jianfu_monitoring::Rule::from_code(&l.alert.rule).map_or("", |r| r.label()),
+                l.alert.explanation
             ),
             county_code: l.alert.county_code,
             household_no: l.alert.household_no,

@@ -231,6 +231,24 @@ fn new_row(work: &Work<'_>, item: &SupervisionItem<Key>, now: DateTime<Utc>) -> 
     })
 }
 
+/// The Chinese label of a stored step kind (the code itself if unknown).
+pub fn step_label(code: &str) -> &str {
+    jianfu_monitoring::DeadlineKind::from_code(code).map_or(code, |k| k.label())
+}
+
+/// An item's state in words at `now`: closed (with how late its step
+/// was), overdue, or in hand.
+pub fn item_state(i: &ItemRow, now: DateTime<Utc>) -> String {
+    match (i.closed_on, i.late_days, i.late_working_days) {
+        (Some(on), Some(d), Some(w)) => {
+            format!("已办结（{on}，环节逾期 {d} 天，其中 {w} 个工作日）")
+        }
+        (Some(on), _, _) => format!("已办结（{on}）"),
+        (None, _, _) if jianfu_monitoring::deadline::is_overdue(i.due_on, now) => "督办逾期".into(),
+        (None, _, _) => "办理中".into(),
+    }
+}
+
 /// The supervision items a user's list shows: those addressed to their
 /// jurisdiction and the levels below it, open ones first (overdue first,
 /// then by due date); every item with `all`.

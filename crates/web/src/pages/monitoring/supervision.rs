@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jianfu_domain::{Permission, RegionCode};
-use jianfu_monitoring::DeadlineKind;
 use jianfu_monitoring::deadline::is_overdue;
 use jianfu_service::monitoring::supervision;
 use jianfu_store::monitoring::supervision::ItemRow;
@@ -45,27 +44,8 @@ const COLUMNS: [Column; 10] = [
 /// The most items one list reads.
 const MOST: i64 = 5_000;
 
-fn step_label(code: &str) -> String {
-    DeadlineKind::ALL
-        .iter()
-        .find(|k| k.code() == code)
-        .map_or_else(|| code.to_string(), |k| k.label().to_string())
-}
-
 fn level_label(code: &str) -> String {
     RegionCode::parse(code).map_or_else(|_| String::new(), |r| r.level().label().to_string())
-}
-
-/// The item's state in words: closed (how late), overdue, or in hand.
-pub fn state_text(i: &ItemRow, now: DateTime<Utc>) -> String {
-    match (i.closed_on, i.late_days, i.late_working_days) {
-        (Some(on), Some(d), Some(w)) => {
-            format!("已办结（{on}，环节逾期 {d} 天，其中 {w} 个工作日）")
-        }
-        (Some(on), _, _) => format!("已办结（{on}）"),
-        (None, _, _) if is_overdue(i.due_on, now) => "督办逾期".into(),
-        (None, _, _) => "办理中".into(),
-    }
 }
 
 fn cells(i: &ItemRow, now: DateTime<Utc>) -> Vec<Cell> {
@@ -81,11 +61,11 @@ fn cells(i: &ItemRow, now: DateTime<Utc>) -> Vec<Cell> {
             i.household_no.clone(),
             format!("/households/{}/{}", i.county_code, encode(&i.household_no)),
         ),
-        step_label(&i.step_kind).into(),
+        supervision::step_label(&i.step_kind).to_string().into(),
         i.step_due_on.to_string().into(),
         i.raised_on.to_string().into(),
         i.due_on.to_string().into(),
-        state_text(i, now).into(),
+        supervision::item_state(i, now).into(),
     ]
 }
 
