@@ -14,6 +14,7 @@ mod case_cli;
 mod claims_cli;
 mod db_cli;
 mod demo_monitoring;
+mod feedback_cli;
 mod import_cli;
 mod jobs_cli;
 mod monitor_cli;

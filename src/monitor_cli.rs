@@ -1,7 +1,8 @@
 //! `jianfu monitor`: return-to-poverty monitoring (防止因病返贫动态监测)
 //! from the command line — evaluate a region and update its alerts, export
 //! them (`monitoring.md` §5), scan deadlines and list supervision items
-//! (督办), and the parameter sets. Each subcommand maps
+//! (督办), the monthly feedback lists of A1–A3 findings (`feedback_cli`),
+//! and the parameter sets. Each subcommand maps
 //! its arguments to a use case of `jianfu_service::monitoring` and its
 //! answer to text; a refusal (permission, jurisdiction) exits 1, input
 //! that cannot be used exits 2.
@@ -77,6 +78,12 @@ pub enum MonitorAction {
         #[arg(long, default_value_t = 1000)]
         limit: i64,
     },
+    /// The counties' monthly feedback lists of A1–A3 findings
+    /// (异常结算月度反馈清单).
+    Feedback {
+        #[command(subcommand)]
+        action: crate::feedback_cli::FeedbackAction,
+    },
     /// Monitoring parameter sets (监测参数).
     Params {
         #[command(subcommand)]
@@ -141,6 +148,9 @@ pub async fn run(app: &App, actor: &Actor, action: MonitorAction) -> Result<bool
         MonitorAction::Supervision { all, limit } => {
             let items = monitoring::supervision::list(app, actor, all, limit).await;
             answer(items.map(|items| print_items(&items, app.now())))
+        }
+        MonitorAction::Feedback { action } => {
+            answer(crate::feedback_cli::run(app, actor, action).await)
         }
         MonitorAction::Params {
             action: ParamsAction::Add { file },

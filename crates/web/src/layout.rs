@@ -56,7 +56,7 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
 }
 
 /// Menu entries: path, label, and the permission that shows it.
-const MENU: [(&str, &str, Option<Permission>); 12] = [
+const MENU: [(&str, &str, Option<Permission>); 13] = [
     ("/", "首页", None),
     ("/search", "查询", Some(Permission::ViewRegistry)),
     ("/imports", "导入", None),
@@ -78,6 +78,11 @@ const MENU: [(&str, &str, Option<Permission>); 12] = [
     (
         "/monitoring/supervision",
         "督办事项",
+        Some(Permission::ViewMonitoring),
+    ),
+    (
+        "/monitoring/feedback",
+        "异常结算反馈",
         Some(Permission::ViewMonitoring),
     ),
     ("/policies", "政策参数", Some(Permission::ViewClaims)),

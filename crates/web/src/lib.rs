@@ -176,6 +176,18 @@ fn protected_pages() -> Router<AppState> {
             get(pages::monitoring::supervision::index),
         )
         .route(
+            "/monitoring/feedback",
+            get(pages::monitoring::feedback::index),
+        )
+        .route(
+            "/monitoring/feedback/{id}",
+            get(pages::monitoring::feedback::show),
+        )
+        .route(
+            "/monitoring/feedback/findings/{id}/answer",
+            post(pages::monitoring::feedback::answer),
+        )
+        .route(
             "/monitoring/attachments/{id}",
             get(pages::monitoring::case_page::attachment),
         )

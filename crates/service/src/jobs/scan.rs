@@ -1,4 +1,5 @@
-//! The deadline scan (督办) as a durable job: the worker enqueues one per
+//! The deadline scan (督办) as a durable job, after making last month's
+//! feedback lists of A1–A3 findings where missing: the worker enqueues one per
 //! hour of China time (the hour is the job's id, so servers sharing a
 //! database enqueue it once) and runs it like any job. The scan is
 //! idempotent, so an attempt that died is simply run again.
@@ -19,13 +20,26 @@ pub struct ScanHandler;
 impl ScanHandler {
     async fn attempt(&self, ctx: &JobContext) -> Result<Outcome, JobError> {
         let actor = Actor::command_line();
-        match crate::monitoring::supervision::scan(&ctx.app, &actor).await {
-            Ok(summary) => Ok(Outcome::Done {
-                result: serde_json::to_string(&summary)?,
+        // Last month's feedback lists first, so a list made now is on the
+        // ladder for this scan; counties that have theirs cost one query.
+        // A list that cannot be made (say, no calendar for its deadline)
+        // must not stop the scan of the cases.
+        let made = crate::monitoring::feedback::generate(&ctx.app, &actor, None).await;
+        if let Err(crate::UseCaseError::Store(e)) = made {
+            return Err(JobError::Store(e));
+        }
+        let scanned = crate::monitoring::supervision::scan(&ctx.app, &actor).await;
+        match (made, scanned) {
+            (_, Err(crate::UseCaseError::Store(e))) => Err(JobError::Store(e)),
+            (Ok(feedback), Ok(scan)) => Ok(Outcome::Done {
+                result: serde_json::json!({ "feedback": feedback, "scan": scan }).to_string(),
                 audit: None,
             }),
-            Err(crate::UseCaseError::Store(e)) => Err(JobError::Store(e)),
-            Err(e) => Ok(Outcome::Failed {
+            (Err(e), Ok(_)) => Ok(Outcome::Failed {
+                reason: format!("督办扫描已完成，但月度反馈清单未能生成：{e}"),
+                audit: None,
+            }),
+            (_, Err(e)) => Ok(Outcome::Failed {
                 reason: e.to_string(),
                 audit: None,
             }),

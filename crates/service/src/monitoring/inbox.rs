@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianfu_domain::Permission;
 use jianfu_monitoring::Colour;
 use jianfu_monitoring::deadline::is_overdue;
+use jianfu_store::monitoring::feedback::FEEDBACK_STEP;
 use serde::Serialize;
 
 use super::cases::{self, AlertQuery, CaseQuery};
@@ -52,6 +53,8 @@ pub struct InboxEntry {
     pub colour: Option<Colour>,
     /// The case concerned, if any.
     pub case_id: Option<i64>,
+    /// The monthly feedback list concerned, if any.
+    pub feedback_id: Option<i64>,
     /// The household's county.
     pub county_code: String,
     /// 户编号.
@@ -88,13 +91,20 @@ async fn supervision_entries(
         .into_iter()
         .map(|i| {
             let step = supervision::step_label(&i.step_kind);
+            let feedback = i.step_kind == FEEDBACK_STEP;
+            let text = if feedback && i.region_code == i.step_owner {
+                format!("{step}：异常结算待核查反馈，应于 {} 前完成", i.step_due_on)
+            } else {
+                format!("上级督办：{step}原定 {} 完成，已逾期", i.step_due_on)
+            };
             InboxEntry {
                 kind: EntryKind::Supervision,
                 due_on: Some(i.due_on),
                 overdue: is_overdue(i.due_on, now),
                 colour: None,
-                case_id: Some(i.case_id),
-                text: format!("上级督办：{step}原定 {} 完成，已逾期", i.step_due_on),
+                case_id: (!feedback).then_some(i.case_id),
+                feedback_id: feedback.then_some(i.case_id),
+                text,
                 county_code: i.county_code,
                 household_no: i.household_no,
             }
@@ -115,6 +125,7 @@ async fn case_entries(app: &App, actor: &Actor) -> UseCaseResult<Vec<InboxEntry>
                 overdue,
                 colour: next.colour,
                 case_id: Some(l.case.id),
+                feedback_id: None,
                 text: format!("{}：应于 {} 前完成", next.label, next.row.due_on),
                 county_code: l.case.county_code,
                 household_no: l.case.household_no,
@@ -138,6 +149,7 @@ async fn alert_entries(app: &App, actor: &Actor) -> UseCaseResult<Vec<InboxEntry
             overdue: false,
             colour: None,
             case_id: None,
+            feedback_id: None,
             text: format!(
                 "{}年{}预警：{}",
                 l.alert.year,

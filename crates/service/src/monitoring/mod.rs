@@ -3,7 +3,9 @@
 //! lifecycle of `monitoring.md` §4 (`run`), the alert export of §5
 //! (`export`), the parameter sets (`params`), the cases of the
 //! identification procedure (`cases`), the supervision (督办) of late
-//! case steps (`supervision`), a user's inbox of all three (`inbox`), the working-day calendar of §6
+//! case steps (`supervision`), the A1–A3 findings on the counties'
+//! monthly feedback lists (`feedback`), a user's inbox of all three
+//! (`inbox`), the working-day calendar of §6
 //! (`calendar`, with [`work_calendar`] for every deadline) and the
 //! threshold simulation (`simulate`, its report `simulate_report`). The
 //! rules are the pure `jianfu-monitoring` crate's; the data and the alerts
@@ -12,6 +14,7 @@
 pub mod calendar;
 pub mod cases;
 mod export;
+pub mod feedback;
 pub mod inbox;
 mod incremental;
 pub mod params;

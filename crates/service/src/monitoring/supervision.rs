@@ -1,5 +1,6 @@
 //! Supervision (督办) as use cases: the deadline scan that raises, climbs
-//! and closes supervision items for late case steps, and a level's list.
+//! and closes supervision items for late case steps and unanswered
+//! monthly feedback lists (`feedback`), and a level's list.
 //!
 //! The ladder is the pure engine's (`jianfu_monitoring::escalation`):
 //! the scan reads every step that can still raise or close an item and
@@ -15,6 +16,7 @@ use jianfu_domain::{Permission, RegionCode};
 use jianfu_monitoring::{
     EscalationAction, MonitoringParams, Step, SupervisionItem, escalation, select,
 };
+use jianfu_store::monitoring::feedback::{self, FEEDBACK_STEP};
 use jianfu_store::monitoring::supervision::{self as store, ItemFilter, ItemRow, StepRow};
 use jianfu_store::monitoring::{MONITORING_LOCK, params_sets};
 use jianfu_store::{Tx, audit};
@@ -61,7 +63,9 @@ pub async fn scan(app: &App, actor: &Actor) -> UseCaseResult<ScanSummary> {
     // Two scans at once would raise the same item twice.
     tx.lock(MONITORING_LOCK).await?;
     let sets = params_sets(&mut tx).await?;
-    let steps = store::steps_to_scan(&mut tx, china_today(now)).await?;
+    let mut steps = store::steps_to_scan(&mut tx, china_today(now)).await?;
+    // The counties' monthly feedback lists climb the same ladder.
+    steps.extend(feedback::steps_to_scan(&mut tx, china_today(now)).await?);
     let items = store::open_items(&mut tx).await?;
     let mut summary = ScanSummary {
         at: Some(now),
@@ -233,6 +237,9 @@ fn new_row(work: &Work<'_>, item: &SupervisionItem<Key>, now: DateTime<Utc>) -> 
 
 /// The Chinese label of a stored step kind (the code itself if unknown).
 pub fn step_label(code: &str) -> &str {
+    if code == FEEDBACK_STEP {
+        return "异常结算月度反馈";
+    }
     jianfu_monitoring::DeadlineKind::from_code(code).map_or(code, |k| k.label())
 }
 

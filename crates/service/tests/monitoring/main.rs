@@ -9,6 +9,7 @@
 mod access;
 mod cases;
 mod examples;
+mod feedback;
 mod incremental;
 mod property;
 mod simulate;

@@ -5,8 +5,9 @@
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
 //! and the alerts linked to them or dismissed (`case_alerts`), the
 //! households an import touched (`touched`), the working-day calendar
-//! files added after release (`calendars`), and the supervision items
-//! (督办) of late case steps (`supervision`). The rules themselves are the pure
+//! files added after release (`calendars`), the supervision items
+//! (督办) of late case steps (`supervision`), and the A1–A3 findings on
+//! the counties' monthly feedback lists (`feedback`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
@@ -15,6 +16,7 @@ mod calendars;
 mod case_alerts;
 mod case_files;
 mod cases;
+pub mod feedback;
 mod inputs;
 mod params;
 pub mod supervision;

@@ -74,6 +74,9 @@ fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi
         .routes(routes!(monitoring::cases::download))
         .routes(routes!(monitoring::supervision::list))
         .routes(routes!(monitoring::supervision::inbox))
+        .routes(routes!(monitoring::feedback::list))
+        .routes(routes!(monitoring::feedback::get))
+        .routes(routes!(monitoring::feedback::answer))
         .split_for_parts();
     (public, protected, doc)
 }

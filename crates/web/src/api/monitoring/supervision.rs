@@ -31,9 +31,9 @@ pub struct ItemFilter {
 pub struct ItemOut {
     /// 督办编号
     pub id: i64,
-    /// 案件编号
+    /// 案件编号；step_kind 为 anomaly_feedback 时为异常结算月度反馈清单编号
     pub case_id: i64,
-    /// 逾期环节（时限类型代码，如 pre_warning）
+    /// 逾期环节（时限类型代码，如 pre_warning；anomaly_feedback 为月度反馈清单）
     pub step_kind: String,
     /// 环节期限
     pub step_due_on: NaiveDate,
@@ -119,9 +119,11 @@ pub struct InboxEntryOut {
     pub colour: Option<String>,
     /// 案件编号
     pub case_id: Option<i64>,
+    /// 异常结算月度反馈清单编号
+    pub feedback_id: Option<i64>,
     /// 县级代码
     pub county_code: String,
-    /// 户编号
+    /// 户编号（反馈清单为空）
     pub household_no: String,
     /// 事项说明（中文）
     pub text: String,
@@ -150,6 +152,7 @@ pub async fn inbox(State(st): State<AppState>, user: CurrentUser) -> ApiResult<V
                 overdue: e.overdue,
                 colour: e.colour.map(|c| format!("{c:?}").to_lowercase()),
                 case_id: e.case_id,
+                feedback_id: e.feedback_id,
                 county_code: e.county_code,
                 household_no: e.household_no,
                 text: e.text,

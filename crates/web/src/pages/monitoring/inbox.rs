@@ -38,9 +38,10 @@ fn cells(e: &InboxEntry) -> Vec<Cell> {
 }
 
 fn link(e: &InboxEntry) -> String {
-    match e.case_id {
-        Some(id) => format!("/monitoring/cases/{id}"),
-        None => format!("/households/{}/{}", e.county_code, encode(&e.household_no)),
+    match (e.case_id, e.feedback_id) {
+        (Some(id), _) => format!("/monitoring/cases/{id}"),
+        (None, Some(id)) => format!("/monitoring/feedback/{id}"),
+        (None, None) => format!("/households/{}/{}", e.county_code, encode(&e.household_no)),
     }
 }
 

@@ -4,13 +4,15 @@
 //! by hand (`cases`), one case with its timeline, coloured deadlines,
 //! measures, attachments and a form for each step this user may take
 //! (`case_page`), the household page's part (`household`), the user's
-//! inbox of all of it (`inbox`), and the
-//! supervision items (督办) of the user's level and below (`supervision`). Every
+//! inbox of all of it (`inbox`), the supervision items (督办) of the
+//! user's level and below (`supervision`), and the counties' monthly
+//! feedback lists of A1–A3 findings with their answers (`feedback`). Every
 //! list exports to XLSX and CSV through `tables::export`.
 
 pub mod alerts;
 pub mod case_page;
 pub mod cases;
+pub mod feedback;
 pub mod household;
 pub mod inbox;
 pub mod supervision;

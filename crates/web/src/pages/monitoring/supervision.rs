@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use jianfu_domain::{Permission, RegionCode};
 use jianfu_monitoring::deadline::is_overdue;
 use jianfu_service::monitoring::supervision;
+use jianfu_store::monitoring::feedback::FEEDBACK_STEP;
 use jianfu_store::monitoring::supervision::ItemRow;
 use maud::html;
 use serde::Deserialize;
@@ -32,7 +33,7 @@ const COLUMNS: [Column; 10] = [
     Column::plain("督办编号"),
     Column::plain("督办单位"),
     Column::plain("层级"),
-    Column::plain("案件"),
+    Column::plain("案件/清单"),
     Column::plain("户编号"),
     Column::plain("逾期环节"),
     Column::plain("环节期限"),
@@ -48,19 +49,35 @@ fn level_label(code: &str) -> String {
     RegionCode::parse(code).map_or_else(|_| String::new(), |r| r.level().label().to_string())
 }
 
+/// The case an item supervises, or the monthly feedback list.
+fn subject(i: &ItemRow) -> Cell {
+    if i.step_kind == FEEDBACK_STEP {
+        Cell::link(
+            format!("反馈清单 {}", i.case_id),
+            format!("/monitoring/feedback/{}", i.case_id),
+        )
+    } else {
+        Cell::link(
+            i.case_id.to_string(),
+            format!("/monitoring/cases/{}", i.case_id),
+        )
+    }
+}
+
 fn cells(i: &ItemRow, now: DateTime<Utc>) -> Vec<Cell> {
     vec![
         i.id.to_string().into(),
         i.region_code.clone().into(),
         level_label(&i.region_code).into(),
-        Cell::link(
-            i.case_id.to_string(),
-            format!("/monitoring/cases/{}", i.case_id),
-        ),
-        Cell::link(
-            i.household_no.clone(),
-            format!("/households/{}/{}", i.county_code, encode(&i.household_no)),
-        ),
+        subject(i),
+        if i.household_no.is_empty() {
+            Cell::default()
+        } else {
+            Cell::link(
+                i.household_no.clone(),
+                format!("/households/{}/{}", i.county_code, encode(&i.household_no)),
+            )
+        },
         supervision::step_label(&i.step_kind).to_string().into(),
         i.step_due_on.to_string().into(),
         i.raised_on.to_string().into(),
