@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 31] = [
+pub const ACTIONS: [(&str, &str); 33] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -57,6 +57,8 @@ pub const ACTIONS: [(&str, &str); 31] = [
     ("monitoring.case.step", "办理监测案件"),
     ("monitoring.case.attach", "上传案件附件"),
     ("monitoring.case.attachment.download", "下载案件附件"),
+    ("monitoring.feedback.generate", "生成异常结算月度反馈清单"),
+    ("monitoring.feedback.answer", "异常结算核查反馈"),
     ("calendar.add", "新增工作日历"),
     ("calendar.replace", "替换工作日历"),
 ];

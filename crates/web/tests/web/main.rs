@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod envelope;
+mod feedback;
 mod imports;
 mod masking;
 mod monitoring;
