@@ -1,6 +1,7 @@
 //! The demo's monitoring (`jianfu demo`): alerts of every rule, and cases
 //! at every stage of the procedure opened over the last weeks, some late
-//! and escalated (督办), the rest on time — so every monitoring page has
+//! and escalated (督办), the rest on time, and the county's monthly list
+//! of A1–A3 findings partly answered — so every monitoring page has
 //! something true to show. The cases are made by the use cases
 //! themselves on a clock set back in time, as users would have made them
 //! day by day; nothing is written around them.
@@ -11,7 +12,7 @@ use anyhow::{Result, anyhow};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use jianfu_service::clock::{Clock, SettableClock};
 use jianfu_service::monitoring::cases::{self, AlertQuery, StepRequest};
-use jianfu_service::monitoring::supervision;
+use jianfu_service::monitoring::{feedback, supervision};
 use jianfu_service::{Actor, App, monitoring};
 use jianfu_store::Db;
 use jianfu_store::monitoring::AlertKey;
@@ -72,6 +73,10 @@ pub async fn seed(db: &Db, county: &str, village: Option<&str>) -> Result<()> {
         let reason = "已由民政临时救助覆盖，经核实无需立案";
         let _ = cases::dismiss_alert(&app, &cli, key, reason).await;
     }
+    clock.set(now - TimeDelta::days(30));
+    if let Err(e) = feedback_list(&app, &cli).await {
+        eprintln!("提示：演示月度反馈清单未生成：{e}");
+    }
     // Scans as the hourly job would have run them, up to now.
     for days in [20, 10, 0] {
         clock.set(now - TimeDelta::days(days));
@@ -80,6 +85,25 @@ pub async fn seed(db: &Db, county: &str, village: Option<&str>) -> Result<()> {
         }
     }
     println!("演示监测：{opened} 个案件（各环节），部分已逾期并督办。");
+    Ok(())
+}
+
+/// The county's feedback list of A1–A3 findings for the last generated
+/// month, made a month ago with its first two findings answered, so the
+/// rest climbs the ladder in the scans that follow.
+async fn feedback_list(app: &App, cli: &Actor) -> Result<(), jianfu_service::UseCaseError> {
+    let month = feedback::Month {
+        year: AS_OF.0,
+        month: AS_OF.1,
+    };
+    feedback::generate(app, cli, Some(month)).await?;
+    for list in feedback::lists(app, cli, Some(month), 10).await? {
+        let (_, findings) = feedback::list_detail(app, cli, list.id).await?;
+        for f in findings.iter().take(2) {
+            let text = "已核实：患者异地住院未备案，已补办转诊手续并按规定补报";
+            feedback::answer(app, cli, f.id, text).await?;
+        }
+    }
     Ok(())
 }
 
