@@ -113,11 +113,15 @@ async fn run_county(
         as_of: s.as_of,
     };
     let started = std::time::Instant::now();
-    let input = store::household_inputs(tx, &query).await?;
+    // The rules decide on each person-year's sums, so the county is read
+    // summed; only the alerted households are read again claim by claim,
+    // for the explanations (which name the claims).
+    let (input, claims) = store::household_sums(tx, &query).await?;
     summary.households += input.len() as u64;
-    summary.claims += input.claim_count() as u64;
+    summary.claims += claims;
     let read = started.elapsed();
-    let (evaluated, _, _) = evaluate_off_thread(input, s, None).await?;
+    let (summed, _, _) = evaluate_off_thread(input, s, None).await?;
+    let evaluated = explained(tx, county, summed, s).await?;
     let evaluated_at = started.elapsed();
     let stored = in_scope(
         store::alerts_of_county(tx, county, county, s.years).await?,
@@ -136,6 +140,24 @@ async fn run_county(
         "monitoring county evaluated"
     );
     Ok(())
+}
+
+/// The alerts of the households alerted on the sums, evaluated again on
+/// their claims so that each explanation names its claims.
+async fn explained(
+    tx: &mut Tx,
+    county: &str,
+    summed: Vec<AlertRow>,
+    s: &Setting,
+) -> UseCaseResult<Vec<AlertRow>> {
+    let mut numbers: Vec<String> = summed.into_iter().map(|r| r.household_no).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let exact = store::household_inputs_of(tx, county, &numbers, s.years, s.as_of).await?;
+    Ok(evaluate_off_thread(exact, s, None).await?.0)
 }
 
 /// Evaluates `input` on a blocking thread (see [`evaluate`]); gives the

@@ -33,8 +33,8 @@ type Key = (i64, String, NaiveDate);
 pub struct ScanSummary {
     /// The instant scanned.
     pub at: Option<DateTime<Utc>>,
-    /// Steps looked at: those due before today and not done, and done
-    /// ones with open items.
+    /// Steps looked at: those due before today, not done and with no
+    /// supervision item still in hand, and done ones with open items.
     pub steps: u64,
     /// First items raised for newly late steps.
     pub raised: u64,
@@ -66,7 +66,7 @@ pub async fn scan(app: &App, actor: &Actor) -> UseCaseResult<ScanSummary> {
     let mut steps = store::steps_to_scan(&mut tx, china_today(now)).await?;
     // The counties' monthly feedback lists climb the same ladder.
     steps.extend(feedback::steps_to_scan(&mut tx, china_today(now)).await?);
-    let items = store::open_items(&mut tx).await?;
+    let items = store::open_items(&mut tx, china_today(now)).await?;
     let mut summary = ScanSummary {
         at: Some(now),
         steps: steps.len() as u64,

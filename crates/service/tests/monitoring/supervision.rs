@@ -84,11 +84,13 @@ async fn a_late_check_climbs_the_ladder_and_closes_when_done() {
             listed(&app, &town, false).await,
             [(township.clone(), None, None)]
         );
-        // Again at the same instant, or an hour later: nothing new.
+        // Again at the same instant, or an hour later: nothing new, and
+        // the step, whose item is in hand, is not even read.
         assert_eq!(
             scan(&app).await,
             ScanSummary {
                 raised: 0,
+                steps: 0,
                 ..first.clone()
             }
         );

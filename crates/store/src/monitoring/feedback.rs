@@ -239,14 +239,18 @@ pub async fn finish_if_answered(tx: &mut Tx, id: i64, on: NaiveDate) -> Result<b
 }
 
 /// The lists a scan looks at, as steps owned by their county (its
-/// twelve-digit code, as the ladder names levels): those not
-/// done and due before `today`, and done ones whose items are still open.
+/// twelve-digit code, as the ladder names levels): those not done, due
+/// before `today` and with no item still in hand (see
+/// `supervision::steps_to_scan`), and done ones whose items are still open.
 pub async fn steps_to_scan(tx: &mut Tx, today: NaiveDate) -> Result<Vec<StepRow>> {
     let sql = format!(
         "SELECT f.id AS case_id, '{FEEDBACK_STEP}' AS kind, f.raised_on AS opened_on, \
          f.county_code || '000000' AS owner_code, f.due_on, f.done_on, f.county_code, \
          '' AS household_no, f.county_code || '000000' AS village_code FROM anomaly_feedback f \
-         WHERE (f.done_on IS NULL AND f.due_on < $1) OR (f.done_on IS NOT NULL AND EXISTS \
+         WHERE (f.done_on IS NULL AND f.due_on < $1 AND NOT EXISTS (SELECT 1 FROM \
+         supervision_items s WHERE s.closed_on IS NULL AND s.case_id = f.id \
+         AND s.step_kind = '{FEEDBACK_STEP}' AND s.due_on >= $1)) \
+         OR (f.done_on IS NOT NULL AND EXISTS \
          (SELECT 1 FROM supervision_items s WHERE s.closed_on IS NULL AND s.case_id = f.id \
          AND s.step_kind = '{FEEDBACK_STEP}'))"
     );

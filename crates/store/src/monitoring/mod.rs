@@ -38,7 +38,7 @@ pub use cases::{
     insert_measure, insert_timeline, measures_of_case, open_case_of_household, open_deadline,
     open_deadlines_under, timeline_of_case, update_case,
 };
-pub use inputs::{InputQuery, household_inputs, household_inputs_of};
+pub use inputs::{InputQuery, household_inputs, household_inputs_of, household_sums};
 pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,

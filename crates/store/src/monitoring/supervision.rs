@@ -5,11 +5,14 @@
 //! A step is a row of `case_deadlines`; its key is (case, kind, opened
 //! on). Items of a step that is not done are all open (items close only
 //! when their step is done, and a reopened step is a new row), so a scan
-//! needs the open items only.
+//! needs the open items only — and of those only the ones past their own
+//! deadline or of a done step, since an item still in hand means nothing
+//! is due for its step.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::feedback::FEEDBACK_STEP;
 use crate::sql::{Tx, Value};
 use crate::{Result, prefix_range};
 
@@ -83,11 +86,20 @@ const ITEM: &str = "SELECT id, case_id, step_kind, step_opened_on, step_owner, s
      county_code, household_no, village_code, region_code, level, raised_on, due_on, \
      closed_on, late_days, late_working_days, raised_at FROM supervision_items";
 
+/// A step has an open item whose own deadline has not passed: nothing is
+/// due for it (that item is its highest, the latest raised, so the step
+/// cannot climb yet). `$1` is today; `d` the step's `case_deadlines` row.
+const IN_HAND: &str = "EXISTS (SELECT 1 FROM supervision_items s WHERE s.closed_on IS NULL \
+     AND s.case_id = d.case_id AND s.step_kind = d.kind AND s.step_opened_on = d.opened_on \
+     AND s.due_on >= $1)";
+
 /// The steps a scan looks at: every deadline not done that was due before
-/// `today` (only those can be late; an item exists only for a late step),
-/// and the done ones whose items are still open.
+/// `today` (only those can be late; an item exists only for a late step)
+/// and has no item still in hand, and the done ones whose items are still
+/// open. In a county whose late steps are being supervised, a scan reads
+/// only the few that must raise or climb today.
 pub async fn steps_to_scan(tx: &mut Tx, today: NaiveDate) -> Result<Vec<StepRow>> {
-    let open = format!("{STEP} WHERE d.done_on IS NULL AND d.due_on < $1");
+    let open = format!("{STEP} WHERE d.done_on IS NULL AND d.due_on < $1 AND NOT {IN_HAND}");
     let mut rows: Vec<StepRow> = tx
         .all(sqlx::AssertSqlSafe(open), &[Value::Date(today)])
         .await?;
@@ -101,10 +113,20 @@ pub async fn steps_to_scan(tx: &mut Tx, today: NaiveDate) -> Result<Vec<StepRow>
     Ok(rows)
 }
 
-/// Every open item, oldest first.
-pub async fn open_items(tx: &mut Tx) -> Result<Vec<ItemRow>> {
-    let sql = format!("{ITEM} WHERE closed_on IS NULL ORDER BY id");
-    tx.all(sqlx::AssertSqlSafe(sql), &[]).await
+/// The open items a scan can act on, oldest first: those past their own
+/// deadline on `today` (their step may climb) and those whose step is
+/// done (they close). The steps [`steps_to_scan`] reads have no others.
+pub async fn open_items(tx: &mut Tx, today: NaiveDate) -> Result<Vec<ItemRow>> {
+    let sql = format!(
+        "{ITEM} WHERE closed_on IS NULL AND (due_on < $1 OR EXISTS (SELECT 1 FROM \
+         case_deadlines d WHERE d.case_id = supervision_items.case_id \
+         AND d.kind = supervision_items.step_kind AND d.opened_on = supervision_items.step_opened_on \
+         AND d.done_on IS NOT NULL) OR EXISTS (SELECT 1 FROM anomaly_feedback f \
+         WHERE supervision_items.step_kind = '{FEEDBACK_STEP}' \
+         AND f.id = supervision_items.case_id AND f.done_on IS NOT NULL)) ORDER BY id"
+    );
+    tx.all(sqlx::AssertSqlSafe(sql), &[Value::Date(today)])
+        .await
 }
 
 /// How many items are open.
