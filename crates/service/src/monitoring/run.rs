@@ -120,8 +120,8 @@ async fn run_county(
     summary.households += input.len() as u64;
     summary.claims += claims;
     let read = started.elapsed();
-    let (summed, _, _) = evaluate_off_thread(input, s, None).await?;
-    let evaluated = explained(tx, county, summed, s).await?;
+    let (summed, input, _) = evaluate_off_thread(input, s, None).await?;
+    let evaluated = explained(tx, &query, &input, summed, s).await?;
     let evaluated_at = started.elapsed();
     let stored = in_scope(
         store::alerts_of_county(tx, county, county, s.years).await?,
@@ -146,17 +146,21 @@ async fn run_county(
 /// their claims so that each explanation names its claims.
 async fn explained(
     tx: &mut Tx,
-    county: &str,
+    query: &InputQuery<'_>,
+    input: &Households,
     summed: Vec<AlertRow>,
     s: &Setting,
 ) -> UseCaseResult<Vec<AlertRow>> {
-    let mut numbers: Vec<String> = summed.into_iter().map(|r| r.household_no).collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    if numbers.is_empty() {
+    let wanted: std::collections::HashSet<&str> =
+        summed.iter().map(|r| r.household_no.as_str()).collect();
+    // Ascending, as the batch's households are.
+    let alerted: Vec<usize> = (0..input.len())
+        .filter(|&h| wanted.contains(input.household_no(h)))
+        .collect();
+    if alerted.is_empty() {
         return Ok(Vec::new());
     }
-    let exact = store::household_inputs_of(tx, county, &numbers, s.years, s.as_of).await?;
+    let exact = store::with_claims(tx, query, input, &alerted).await?;
     Ok(evaluate_off_thread(exact, s, None).await?.0)
 }
 

@@ -33,28 +33,28 @@ pub struct InputQuery<'a> {
     pub as_of: NaiveDate,
 }
 
-struct HouseholdIn {
-    no: String,
+pub(super) struct HouseholdIn {
+    pub(super) no: String,
     village: RegionCode,
     kind: HouseholdType,
     income: Option<Money>,
 }
 
-struct PersonIn {
+pub(super) struct PersonIn {
     household: u32,
-    id: IdCardNo,
+    pub(super) id: IdCardNo,
     status: PersonStatus,
     groups: GroupSet,
     birth: NaiveDate,
 }
 
-struct ClaimIn {
-    person: u32,
-    facts: ClaimFacts,
-    id_end: u32,
+pub(super) struct ClaimIn {
+    pub(super) person: u32,
+    pub(super) facts: ClaimFacts,
+    pub(super) id_end: u32,
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}“{value}”无法识别"))
 }
 
@@ -95,88 +95,7 @@ pub async fn household_inputs(tx: &mut Tx, q: &InputQuery<'_>) -> Result<Househo
     Ok(batch)
 }
 
-/// Reads the county as [`household_inputs`] does, except that each
-/// person-year's standing claims up to `as_of` come as **one** claim: the
-/// sum of their totals and out-of-pocket, settled at the latest of them,
-/// with no number. Every rule decides on these sums alone (R2–R4 on the
-/// year's out-of-pocket, R5 on diagnoses), so the alerts found are the
-/// same; only their explanations, which list the claims, need the claims
-/// themselves (the batch reads those for the alerted households with
-/// [`household_inputs_of`]). SQLite and PostgreSQL add up the rows
-/// themselves, so far fewer rows cross to Rust. Also returns how many
-/// claims the sums cover.
-pub async fn household_sums(tx: &mut Tx, q: &InputQuery<'_>) -> Result<(Households, u64)> {
-    let (lo, hi) = prefix_range(q.region);
-    let households = read_households(tx, q.county, &lo, &hi).await?;
-    let index: HashMap<&str, u32> = households
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.no.as_str(), i as u32))
-        .collect();
-    let persons = read_persons(tx, q.county, &lo, &hi, &households, &index).await?;
-    let position: HashMap<u64, u32> = persons
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.packed(), i as u32))
-        .collect();
-    let (sums, count) = read_sums(tx, q, &position).await?;
-    let diagnoses = read_diagnoses(tx, q.county, &position).await?;
-    let batch = assemble(&households, &persons, &sums.rows, &sums.ids, &diagnoses);
-    Ok((batch, count))
-}
-
-/// `person_id, year, claims, total, out_of_pocket, latest settlement`.
-type SumSql = (String, i16, i64, i64, i64, NaiveDateTime);
-
-async fn read_sums(
-    tx: &mut Tx,
-    q: &InputQuery<'_>,
-    position: &HashMap<u64, u32>,
-) -> Result<(Claims, u64)> {
-    // The same rows as `read_claims`, added up per person and year.
-    let sql = "SELECT person_id, year, COUNT(*), CAST(SUM(total) AS BIGINT), \
-        CAST(SUM(COALESCE(out_of_pocket, 0)) AS BIGINT), MAX(settled_at) FROM claims WHERE county_code = $1 AND year >= $2 AND year <= $3 \
-        AND settled_at < $4 AND reverses IS NULL AND reversed_by IS NULL \
-        GROUP BY person_id, year";
-    let args = [
-        Value::Text(q.county),
-        Value::Int16(year16(q.years.0)),
-        Value::Int16(year16(q.years.1)),
-        Value::LocalTime(end_of(q.as_of)),
-    ];
-    let mut sums = Claims::default();
-    let mut count = 0u64;
-    tx.each(
-        sql,
-        &args,
-        |(person, _year, n, total, oop, latest): SumSql| {
-            count += u64::try_from(n).unwrap_or_default();
-            let packed = IdCardNo::parse(&person)
-                .map_err(|_| corrupt("身份证号", "…"))?
-                .packed();
-            let Some(&person) = position.get(&packed) else {
-                return Ok(()); // insured here, living outside the prefix read
-            };
-            sums.rows.push(ClaimIn {
-                person,
-                facts: ClaimFacts {
-                    settled_at: latest,
-                    kind: ClaimKind::Inpatient,
-                    total: Money::from_fen(total),
-                    out_of_pocket: Money::from_fen(oop),
-                    one_stop: None,
-                    groups: GroupSet::default(),
-                },
-                id_end: u32::try_from(sums.ids.len()).unwrap_or(u32::MAX),
-            });
-            Ok(())
-        },
-    )
-    .await?;
-    Ok((sums, count))
-}
-
-async fn read_households(
+pub(super) async fn read_households(
     tx: &mut Tx,
     county: &str,
     lo: &str,
@@ -207,7 +126,7 @@ fn household_in((no, village, kind, income): HouseholdSql) -> Result<HouseholdIn
     })
 }
 
-async fn read_persons(
+pub(super) async fn read_persons(
     tx: &mut Tx,
     county: &str,
     lo: &str,
@@ -275,12 +194,12 @@ async fn read_claims(
     Ok((claims.rows, claims.ids))
 }
 
-fn year16(y: i32) -> i16 {
+pub(super) fn year16(y: i32) -> i16 {
     y.clamp(0, 9999) as i16
 }
 
 /// The first instant after `as_of`: claims settled before it are read.
-fn end_of(as_of: NaiveDate) -> NaiveDateTime {
+pub(super) fn end_of(as_of: NaiveDate) -> NaiveDateTime {
     as_of
         .succ_opt()
         .unwrap_or(as_of)
@@ -300,9 +219,9 @@ type ClaimSql = (
 
 /// Claims staged with their person's position, numbers in one buffer.
 #[derive(Default)]
-struct Claims {
-    rows: Vec<ClaimIn>,
-    ids: String,
+pub(super) struct Claims {
+    pub(super) rows: Vec<ClaimIn>,
+    pub(super) ids: String,
 }
 
 impl Claims {
@@ -331,7 +250,7 @@ impl Claims {
     }
 }
 
-async fn read_diagnoses(
+pub(super) async fn read_diagnoses(
     tx: &mut Tx,
     county: &str,
     position: &HashMap<u64, u32>,
@@ -437,7 +356,7 @@ pub async fn household_inputs_of(
 
 /// The standing claims of the persons `ids` of the years, one keyed query
 /// a year (the index leads with county, year, person).
-async fn claims_of(
+pub(super) async fn claims_of(
     tx: &mut Tx,
     county: &str,
     ids: &[String],
@@ -463,7 +382,7 @@ async fn claims_of(
 }
 
 /// Pushes everything into the batch in household order.
-fn assemble(
+pub(super) fn assemble(
     households: &[HouseholdIn],
     persons: &[PersonIn],
     claims: &[ClaimIn],

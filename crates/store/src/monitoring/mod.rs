@@ -1,7 +1,8 @@
 //! Return-to-poverty monitoring (防止因病返贫动态监测) in the database:
 //! parameter sets (`params`), the household-year inputs of the rules read
 //! set-wise for a county (`inputs`), and the stored alerts with their
-//! lifecycle status (`alerts`), the cases of the procedure with their
+//! lifecycle status (`alerts`), the batch's fast read of summed claims
+//! (`sums`), the cases of the procedure with their
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
 //! and the alerts linked to them or dismissed (`case_alerts`), the
 //! households an import touched (`touched`), the working-day calendar
@@ -19,6 +20,7 @@ mod cases;
 pub mod feedback;
 mod inputs;
 mod params;
+mod sums;
 pub mod supervision;
 mod touched;
 
@@ -38,11 +40,12 @@ pub use cases::{
     insert_measure, insert_timeline, measures_of_case, open_case_of_household, open_deadline,
     open_deadlines_under, timeline_of_case, update_case,
 };
-pub use inputs::{InputQuery, household_inputs, household_inputs_of, household_sums};
+pub use inputs::{InputQuery, household_inputs, household_inputs_of};
 pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
 };
+pub use sums::{household_sums, with_claims};
 pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so
