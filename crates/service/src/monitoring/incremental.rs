@@ -21,7 +21,7 @@ use jianfu_monitoring::Households;
 use jianfu_store::Tx;
 use jianfu_store::monitoring::{self as store, AlertRow, CountyTouched, InputQuery, Touched};
 
-use super::run::{RunSummary, Setting, evaluate_off_thread, write_changes};
+use super::run::{RunSummary, Setting, evaluate_off_thread, explained, write_changes};
 use super::years_of;
 use crate::error::UseCaseResult;
 
@@ -77,7 +77,8 @@ async fn evaluate_part(
     s: &Setting,
     summary: &mut RunSummary,
 ) -> UseCaseResult<()> {
-    let (input, wanted) = if part.len() <= BY_KEY_AT_MOST {
+    let part_len = part.len();
+    let (input, wanted) = if part_len <= BY_KEY_AT_MOST {
         let numbers = numbers_of(tx, county, part).await?;
         let input = store::household_inputs_of(tx, county, &numbers, s.years, s.as_of).await?;
         let wanted = vec![true; input.len()];
@@ -89,14 +90,28 @@ async fn evaluate_part(
             years: s.years,
             as_of: s.as_of,
         };
-        let input = store::household_inputs(tx, &query).await?;
+        // Summed by the database; the alerted households are read again
+        // claim by claim below, for their explanations.
+        let (input, _) = store::household_claim_sums(tx, &query).await?;
         let wanted = touched_in(&input, &part);
         (input, wanted)
     };
     if !wanted.contains(&true) {
         return Ok(());
     }
+    let summed = part_len > BY_KEY_AT_MOST;
     let (evaluated, input, wanted) = evaluate_off_thread(input, s, Some(wanted)).await?;
+    let evaluated = if summed {
+        let query = InputQuery {
+            county,
+            region: county,
+            years: s.years,
+            as_of: s.as_of,
+        };
+        explained(tx, &query, &input, evaluated, s).await?
+    } else {
+        evaluated
+    };
     // `evaluate` cleared the flags of households without a set in force:
     // their stored alerts are left as they are.
     let numbers = wanted_numbers(&input, &wanted.unwrap_or_default());

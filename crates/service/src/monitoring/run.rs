@@ -144,7 +144,7 @@ async fn run_county(
 
 /// The alerts of the households alerted on the sums, evaluated again on
 /// their claims so that each explanation names its claims.
-async fn explained(
+pub(crate) async fn explained(
     tx: &mut Tx,
     query: &InputQuery<'_>,
     input: &Households,

@@ -45,7 +45,7 @@ pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
 };
-pub use sums::{household_sums, with_claims};
+pub use sums::{household_claim_sums, household_sums, with_claims};
 pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so

@@ -31,6 +31,17 @@ use crate::{Result, prefix_range};
 /// of their totals and out-of-pocket, settled at the latest of them, with
 /// no number. Also returns how many claims the sums cover.
 pub async fn household_sums(tx: &mut Tx, q: &InputQuery<'_>) -> Result<(Households, u64)> {
+    read(tx, q, true).await
+}
+
+/// As [`household_sums`], always adding up the claims themselves: for a
+/// claims import evaluating inside its transaction, whose `person_years`
+/// are written only when it commits.
+pub async fn household_claim_sums(tx: &mut Tx, q: &InputQuery<'_>) -> Result<(Households, u64)> {
+    read(tx, q, false).await
+}
+
+async fn read(tx: &mut Tx, q: &InputQuery<'_>, stored: bool) -> Result<(Households, u64)> {
     let (lo, hi) = prefix_range(q.region);
     let households = read_households(tx, q.county, &lo, &hi).await?;
     let index: HashMap<&str, u32> = households
@@ -44,7 +55,12 @@ pub async fn household_sums(tx: &mut Tx, q: &InputQuery<'_>) -> Result<(Househol
         .enumerate()
         .map(|(i, p)| (p.id.packed(), i as u32))
         .collect();
-    let sums = match stored_sums(tx, q, &position).await? {
+    let from_years = if stored {
+        stored_sums(tx, q, &position).await?
+    } else {
+        None
+    };
+    let sums = match from_years {
         Some(sums) => sums,
         None => added_sums(tx, q, &position).await?,
     };
