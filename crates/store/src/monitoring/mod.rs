@@ -5,7 +5,8 @@
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
 //! and the alerts linked to them or dismissed (`case_alerts`), the
 //! households an import touched (`touched`), the working-day calendar
-//! files added after release (`calendars`), and the supervision items
+//! files added after release (`calendars`), the pre-warnings other
+//! departments pushed (`pushes`), and the supervision items
 //! (督办) of late case steps (`supervision`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
@@ -17,6 +18,7 @@ mod case_files;
 mod cases;
 mod inputs;
 mod params;
+mod pushes;
 pub mod supervision;
 mod touched;
 
@@ -41,6 +43,7 @@ pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
 };
+pub use pushes::{PushRow, insert_push, push_exists, pushes_of_case, pushes_of_household};
 pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so
