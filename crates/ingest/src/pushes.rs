@@ -161,7 +161,12 @@ impl ImportKind for Pushes {
         *p = PushRow {
             id: cells.id_number(col::ID_NUMBER),
             source: cells
-                .code(col::SOURCE, PushSource::parse, sources, "unknown_push_source")
+                .code(
+                    col::SOURCE,
+                    PushSource::parse,
+                    sources,
+                    "unknown_push_source",
+                )
                 .value(),
             pushed_on: cells.date(col::PUSHED_ON),
             reason: bounded(cells, col::REASON, MAX_REASON_CHARS).value(),
@@ -286,7 +291,13 @@ impl PushesCheck {
 }
 
 impl CrossCheck<PushRow> for PushesCheck {
-    fn feed(&mut self, row: u32, p: &PushRow, mut errors: Vec<RowError>, sink: &mut dyn ReportSink) {
+    fn feed(
+        &mut self,
+        row: u32,
+        p: &PushRow,
+        mut errors: Vec<RowError>,
+        sink: &mut dyn ReportSink,
+    ) {
         if let (Some(id), Some(source), Some(day), Some(reason)) =
             (p.id, p.source, p.pushed_on, &p.reason)
         {

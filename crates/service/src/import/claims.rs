@@ -14,8 +14,8 @@ use jianfu_store::monitoring::Touched;
 use jianfu_store::{AuditEntry, ClaimConflict, ClaimsImport, ImportStats, StoreError, Tx};
 
 use super::ImportError;
-use crate::{Actor, App};
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 /// The claims writer.
 pub(super) struct ClaimsWriter {

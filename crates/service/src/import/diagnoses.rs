@@ -12,8 +12,8 @@ use jianfu_store::monitoring::Touched;
 use jianfu_store::{AuditEntry, Conflict, ImportStats, RegistryImport, StoreError, Tx};
 
 use super::ImportError;
-use crate::{Actor, App};
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 /// The diagnoses writer.
 pub(super) struct DiagnosesWriter {

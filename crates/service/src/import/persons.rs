@@ -16,8 +16,8 @@ use jianfu_store::{
 };
 
 use super::ImportError;
-use crate::{Actor, App};
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 type Shared = Arc<Rows<PersonRecord>>;
 type LookupTask = tokio::task::JoinHandle<Result<PersonsLookup, StoreError>>;

@@ -15,9 +15,7 @@ use jianfu_ingest::{PushRecord, Pushes, RowError, Severity};
 use jianfu_monitoring::case::{ActionKind, CaseState, Channel};
 use jianfu_monitoring::procedure;
 use jianfu_store::monitoring::{self as store, PushRow, Touched};
-use jianfu_store::{
-    AuditEntry, ImportStats, RegistryImport, StoreError, Tx, audit, registry,
-};
+use jianfu_store::{AuditEntry, ImportStats, RegistryImport, StoreError, Tx, audit, registry};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
