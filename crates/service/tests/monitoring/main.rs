@@ -11,6 +11,7 @@ mod cases;
 mod examples;
 mod incremental;
 mod property;
+mod pushes;
 mod simulate;
 mod supervision;
 
