@@ -85,7 +85,7 @@ pub(crate) async fn start_upload(
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| bad("请选择导入类型（persons、diagnoses 或 claims）"))?;
+    let kind = kind.ok_or_else(|| bad("请选择导入类型（persons、diagnoses、claims 或 pushes）"))?;
     if !kinds_for(user).contains(&kind) {
         return Err(AppError::Forbidden);
     }
