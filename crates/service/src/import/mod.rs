@@ -43,7 +43,7 @@ use writer::KindWriter;
 pub struct ImportRequest {
     /// The file.
     pub path: PathBuf,
-    /// Persons, diagnoses or claims.
+    /// Persons, diagnoses, claims or department pushes.
     pub kind: FileKind,
     /// Reader options (reference date, sheet, file label).
     pub options: ImportOptions,

@@ -14,7 +14,9 @@ use jianfu_domain::{Money, Permission, mask_middle};
 use jianfu_ingest::{PushRecord, Pushes, RowError, Severity};
 use jianfu_monitoring::case::Channel;
 use jianfu_store::monitoring::{self as store, PushRow, Touched};
-use jianfu_store::{AuditEntry, ImportStats, RegistryImport, StoreError, Tx, audit, registry};
+use jianfu_store::{
+    AuditEntry, ImportStats, PersonRow, RegistryImport, StoreError, Tx, audit, registry,
+};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
@@ -107,6 +109,7 @@ impl PushesWriter {
             return Ok(Some(("unknown_person", why.into())));
         };
         let note = note(push);
+        let now = app.now().trunc_subsecs(6);
         let new = NewCase {
             county: &person.county_code,
             household_no: &person.household_no,
@@ -114,29 +117,18 @@ impl PushesWriter {
             channel: Channel::DepartmentData,
             note: &note,
         };
-        let now = app.now().trunc_subsecs(6);
         let opened = match open_or_join(app, tx, actor, &new, now).await {
             Ok(o) => o,
             Err(UseCaseError::Store(e)) => return Err(e.into()),
             Err(e) => return Ok(Some(("case_not_opened", format!("无法登记预警：{e}")))),
         };
         let row = PushRow {
-            id: 0,
-            id_number: id.to_string(),
-            source: source.to_string(),
-            pushed_on: push.pushed_on,
-            reason: push.reason.clone(),
-            amount: push.amount.map(Money::fen),
-            push_ref: push.push_ref.clone(),
-            remark: push.remark.clone(),
-            county_code: person.county_code.clone(),
-            household_no: person.household_no.clone(),
-            village_code: person.village_code.clone(),
             case_id: opened.case_id,
             opened_case: !opened.joined,
             batch_id,
             imported_by: actor.username.clone(),
             imported_at: now,
+            ..push_row(push, person)
         };
         let push_id = store::insert_push(tx, &row).await?;
         audit_push(tx, actor, &row.village_code, opened, push_id, now).await?;
@@ -144,6 +136,29 @@ impl PushesWriter {
         stats.pushes_created += 1;
         stats.push_cases_opened += u64::from(!opened.joined);
         Ok(None)
+    }
+}
+
+/// The stored row of a push about `person`, before its case and import
+/// are known.
+fn push_row(push: &PushRecord, person: PersonRow) -> PushRow {
+    PushRow {
+        id: 0,
+        id_number: push.id.as_str().to_string(),
+        source: push.source.code().to_string(),
+        pushed_on: push.pushed_on,
+        reason: push.reason.clone(),
+        amount: push.amount.map(Money::fen),
+        push_ref: push.push_ref.clone(),
+        remark: push.remark.clone(),
+        county_code: person.county_code,
+        household_no: person.household_no,
+        village_code: person.village_code,
+        case_id: 0,
+        opened_case: false,
+        batch_id: 0,
+        imported_by: String::new(),
+        imported_at: DateTime::<Utc>::UNIX_EPOCH,
     }
 }
 
