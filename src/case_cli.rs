@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use jianfu_domain::Money;
+use jianfu_domain::{Money, PushSource};
 use jianfu_monitoring::case::Channel;
 use jianfu_monitoring::{CaseState, DeadlineKind};
 use jianfu_service::monitoring::cases::{
@@ -335,6 +335,21 @@ fn show(d: &CaseDetail) {
             println!(
                 "  {} {} {} 起，责任人 {}{amount} {}",
                 m.measure_type, m.department, m.start_on, m.responsible, m.description
+            );
+        }
+    }
+    if !d.pushes.is_empty() {
+        println!("\n部门推送预警：");
+        for p in &d.pushes {
+            let source = PushSource::from_code(&p.source).map_or(p.source.as_str(), |s| s.label());
+            let amount = p
+                .amount
+                .map(|f| format!("，金额 {} 元", Money::from_fen(f)))
+                .unwrap_or_default();
+            let how = if p.opened_case { "立案" } else { "并入" };
+            println!(
+                "  {source} {} 推送（{}）：{}{amount}；{how}",
+                p.pushed_on, p.id_number, p.reason
             );
         }
     }

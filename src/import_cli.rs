@@ -97,6 +97,10 @@ fn print_written(kind: FileKind, outcome: &ImportOutcome) {
             s.diagnoses_created, s.diagnoses_updated, s.diagnoses_unchanged, s.changes
         ),
         FileKind::Claims => claims_cli::print_written(s),
+        FileKind::Pushes => println!(
+            "已写入：新增 {} 条推送预警（立案 {} 件，其余并入在办案件）；已有 {} 条",
+            s.pushes_created, s.push_cases_opened, s.pushes_unchanged
+        ),
     }
 }
 

@@ -67,7 +67,7 @@ enum Command {
         #[command(subcommand)]
         action: RegionsAction,
     },
-    /// Import a registry or claims file (CSV or XLSX).
+    /// Import a registry or claims file or a department push list (CSV or XLSX).
     Import(import_cli::ImportArgs),
     /// Write an empty import template (XLSX) with a sheet explaining each column.
     Template {
@@ -192,6 +192,8 @@ enum Kind {
     Diagnoses,
     /// 医保结算记录 (claims)
     Claims,
+    /// 部门推送预警名单 (pushes): pre-warnings pushed by another department
+    Pushes,
 }
 
 impl From<Kind> for FileKind {
@@ -200,6 +202,7 @@ impl From<Kind> for FileKind {
             Kind::Persons => FileKind::Persons,
             Kind::Diagnoses => FileKind::Diagnoses,
             Kind::Claims => FileKind::Claims,
+            Kind::Pushes => FileKind::Pushes,
         }
     }
 }

@@ -358,3 +358,21 @@ impl FacilityLevel {
         self as usize
     }
 }
+
+code_enum! {
+    /// 推送部门: the department that pushed a pre-warning list (部门筛查预警,
+    /// `domain.md` §3.4): 医保 high-cost patients, 民政 assistance
+    /// applicants, 教育 students in difficulty, 住建 unsafe housing.
+    PushSource, "推送部门" {
+        /// 医保部门.
+        MedicalInsurance => "medical_insurance", "医保", ["医保部门", "医疗保障局", "医保局"];
+        /// 民政部门.
+        CivilAffairs => "civil_affairs", "民政", ["民政部门", "民政局"];
+        /// 教育部门.
+        Education => "education", "教育", ["教育部门", "教育局"];
+        /// 住建部门.
+        Housing => "housing", "住建", ["住建部门", "住房和城乡建设局", "住建局"];
+        /// 其他部门.
+        Other => "other", "其他", ["其他部门"];
+    }
+}

@@ -19,7 +19,8 @@ pub mod time;
 pub use access::{AccessError, Permission, Role, Scope};
 pub use claim::ClaimRecord;
 pub use codes::{
-    ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, Relation,
+    ClaimKind, CodeError, FacilityLevel, Group, GroupSet, HouseholdType, PersonStatus, PushSource,
+    Relation,
 };
 pub use disease::{DiseaseCatalogue, DiseaseList, Icd10, Icd10Error};
 pub use idcard::{IdCardError, IdCardNo, Sex};

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use jianfu_domain::{ClaimKind, FacilityLevel, Group, HouseholdType, PersonStatus, Relation};
+use jianfu_domain::{
+    ClaimKind, FacilityLevel, Group, HouseholdType, PersonStatus, PushSource, Relation,
+};
 
 use crate::claims::Claims;
 use crate::diagnoses::Diagnoses;
@@ -13,6 +15,7 @@ use crate::error::FileError;
 use crate::kind::{ImportKind, KindSpec};
 use crate::normalize::normalize_text;
 use crate::persons::Persons;
+use crate::pushes::Pushes;
 use crate::report::{RowError, Severity};
 
 /// What a column holds; decides how a cell is normalised, validated and
@@ -55,6 +58,8 @@ pub enum ValueKind {
     FacilityLevel,
     /// Yes or no (是/否, true/false, 1/0, Y/N).
     Flag,
+    /// 推送部门 code list.
+    PushSource,
 }
 
 impl ValueKind {
@@ -89,6 +94,7 @@ impl ValueKind {
             ValueKind::Groups => RECORDED_GROUPS.iter().map(|v| v.label()).collect(),
             ValueKind::ClaimKind => ClaimKind::ALL.iter().map(|v| v.label()).collect(),
             ValueKind::FacilityLevel => FacilityLevel::ALL.iter().map(|v| v.label()).collect(),
+            ValueKind::PushSource => PushSource::ALL.iter().map(|v| v.label()).collect(),
             ValueKind::Flag => vec!["是", "否"],
             _ => Vec::new(),
         }
@@ -173,6 +179,9 @@ impl ColumnDef {
                 label_code_list(FacilityLevel::ALL, FacilityLevel::label, FacilityLevel::code)
             }
             ValueKind::Flag => "是/否（也可填 true/false、1/0、Y/N）".into(),
+            ValueKind::PushSource => {
+                label_code_list(PushSource::ALL, PushSource::label, PushSource::code)
+            }
         }
     }
 }
@@ -188,13 +197,21 @@ pub enum FileKind {
     Diagnoses,
     /// 医保结算记录: one row per claim or reversal of a registered person.
     Claims,
+    /// 部门推送预警名单: one row per pre-warning another department pushed
+    /// about a registered person.
+    Pushes,
 }
 
 impl FileKind {
     /// Every kind, in the order forms and menus list them.
-    pub const ALL: [FileKind; 3] = [FileKind::Persons, FileKind::Diagnoses, FileKind::Claims];
+    pub const ALL: [FileKind; 4] = [
+        FileKind::Persons,
+        FileKind::Diagnoses,
+        FileKind::Claims,
+        FileKind::Pushes,
+    ];
 
-    /// The kind named `name` (`persons`, `diagnoses`, `claims`).
+    /// The kind named `name` (`persons`, `diagnoses`, `claims`, `pushes`).
     pub fn from_name(name: &str) -> Option<FileKind> {
         FileKind::ALL.into_iter().find(|k| k.name() == name)
     }
@@ -206,6 +223,7 @@ impl FileKind {
             FileKind::Persons => &<Persons as ImportKind>::SPEC,
             FileKind::Diagnoses => &<Diagnoses as ImportKind>::SPEC,
             FileKind::Claims => &<Claims as ImportKind>::SPEC,
+            FileKind::Pushes => &<Pushes as ImportKind>::SPEC,
         }
     }
 
@@ -241,6 +259,7 @@ impl ColumnDef {
 pub use crate::claims::{CLAIM_COLUMNS, col as claim};
 pub use crate::diagnoses::{DIAGNOSIS_COLUMNS, col as diagnosis};
 pub use crate::persons::{PERSON_COLUMNS, col as person};
+pub use crate::pushes::{PUSH_COLUMNS, col as push};
 
 /// The columns of `kind` as a Markdown table (header, alias, required,
 /// values, example), for the documentation.

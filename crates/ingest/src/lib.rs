@@ -1,6 +1,6 @@
 //! Readers for the Excel and CSV files other departments send to jianfu
 //! (健扶): the persons (人员), diagnoses (诊断) and claims (医保结算) imports of
-//! `data-formats.md`, turning each row into a domain record or a list of
+//! `data-formats.md` and the department push lists (部门推送预警名单), turning each row into a domain record or a list of
 //! row-level errors for the error report.
 //!
 //! The crate does no database access. Each kind of file is a module
@@ -36,6 +36,7 @@ pub mod kind;
 pub mod limits;
 pub mod normalize;
 pub mod persons;
+pub mod pushes;
 pub mod reader;
 pub mod report;
 pub mod table;
@@ -63,6 +64,7 @@ pub use kind::{
 };
 pub use limits::Limits;
 pub use persons::{PersonRow, Persons, PersonsCheck, PersonsReader, check_persons_file};
+pub use pushes::{PushRecord, PushRow, Pushes, PushesCheck, PushesReader};
 pub use reader::{ImportReader, ReadRow, RowResult};
 pub use report::{
     CsvReport, MemorySink, ReportFile, ReportSink, RowError, Severity, XlsxReport,

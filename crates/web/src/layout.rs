@@ -94,9 +94,7 @@ const MENU: [(&str, &str, Option<Permission>); 13] = [
 
 fn shows(user: &CurrentUser, path: &str, needs: Option<Permission>) -> bool {
     match (path, needs) {
-        ("/imports", _) => {
-            user.may(Permission::ImportRegistry) || user.may(Permission::ImportClaims)
-        }
+        ("/imports", _) => !crate::pages::imports::kinds_for(user).is_empty(),
         (_, Some(p)) => user.may(p),
         (_, None) => true,
     }

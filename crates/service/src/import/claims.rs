@@ -11,10 +11,11 @@ use chrono::{DateTime, Utc};
 use jianfu_domain::{ClaimRecord, Permission, mask_middle};
 use jianfu_ingest::{Claims, RowError, Severity};
 use jianfu_store::monitoring::Touched;
-use jianfu_store::{AuditEntry, ClaimConflict, ClaimsImport, Db, ImportStats, StoreError, Tx};
+use jianfu_store::{AuditEntry, ClaimConflict, ClaimsImport, ImportStats, StoreError, Tx};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 /// The claims writer.
 pub(super) struct ClaimsWriter {
@@ -26,9 +27,9 @@ impl KindWriter for ClaimsWriter {
     const PERMISSION: Permission = Permission::ImportClaims;
 
     /// Also takes the settlement lock and reads the policies.
-    async fn begin(db: &Db, source: &str, user: &str) -> Result<Self, StoreError> {
+    async fn begin(app: &App, _: &Actor, source: &str, user: &str) -> Result<Self, StoreError> {
         Ok(ClaimsWriter {
-            imp: ClaimsImport::begin(db, source, user).await?,
+            imp: ClaimsImport::begin(&app.db, source, user).await?,
         })
     }
 

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use jianfu_domain::{DiagnosisRecord, Permission, mask_middle};
 use jianfu_ingest::{Diagnoses, RowError, Severity};
 use jianfu_store::monitoring::Touched;
-use jianfu_store::{AuditEntry, Conflict, Db, ImportStats, RegistryImport, StoreError, Tx};
+use jianfu_store::{AuditEntry, Conflict, ImportStats, RegistryImport, StoreError, Tx};
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 /// The diagnoses writer.
 pub(super) struct DiagnosesWriter {
@@ -23,9 +24,9 @@ impl KindWriter for DiagnosesWriter {
     type Kind = Diagnoses;
     const PERMISSION: Permission = Permission::ImportRegistry;
 
-    async fn begin(db: &Db, source: &str, user: &str) -> Result<Self, StoreError> {
+    async fn begin(app: &App, _: &Actor, source: &str, user: &str) -> Result<Self, StoreError> {
         Ok(DiagnosesWriter {
-            imp: RegistryImport::begin(db, "diagnoses", source, user).await?,
+            imp: RegistryImport::begin(&app.db, "diagnoses", source, user).await?,
         })
     }
 

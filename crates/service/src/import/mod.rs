@@ -1,4 +1,5 @@
-//! The import use case (导入): a persons, diagnoses or claims file from
+//! The import use case (导入): a persons, diagnoses or claims file or a
+//! department push list (`pushes`, whose rows open or join cases) from
 //! CSV/XLSX, imported by an [`Actor`] who must hold the kind's permission;
 //! rows outside the actor's jurisdiction are refused and reported.
 //!
@@ -6,7 +7,8 @@
 //! reads the whole file (`jianfu_ingest::check_file`), the write pass
 //! streams the accepted rows into the kind's [`writer::KindWriter`] in one
 //! transaction, and the `import` audit entry commits in that transaction.
-//! A kind of file is one module here (`persons`, `diagnoses`, `claims`)
+//! A kind of file is one module here (`persons`, `diagnoses`, `claims`,
+//! `pushes`)
 //! beside its module in `jianfu-ingest`.
 //!
 //! All-or-nothing by default: one bad row rejects the file and nothing is
@@ -19,6 +21,7 @@ mod diagnoses;
 mod jurisdiction;
 mod persons;
 mod pipeline;
+mod pushes;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -40,7 +43,7 @@ use writer::KindWriter;
 pub struct ImportRequest {
     /// The file.
     pub path: PathBuf,
-    /// Persons, diagnoses or claims.
+    /// Persons, diagnoses, claims or department pushes.
     pub kind: FileKind,
     /// Reader options (reference date, sheet, file label).
     pub options: ImportOptions,
@@ -159,6 +162,7 @@ pub fn permission(kind: FileKind) -> Permission {
         FileKind::Persons => persons::PersonsWriter::PERMISSION,
         FileKind::Diagnoses => diagnoses::DiagnosesWriter::PERMISSION,
         FileKind::Claims => claims::ClaimsWriter::PERMISSION,
+        FileKind::Pushes => pushes::PushesWriter::PERMISSION,
     }
 }
 
@@ -180,10 +184,22 @@ pub async fn import_file(
     progress: impl FnMut(ImportPhase, Progress) + Send + 'static,
 ) -> Result<ImportOutcome, ImportError> {
     use pipeline::run;
+    // Each kind's import is boxed: its future is large (the pushes writer
+    // opens cases), and a debug build would otherwise lay every kind's
+    // out on the caller's stack.
     let outcome = match req.kind {
-        FileKind::Persons => run::<persons::PersonsWriter>(app, actor, req, progress).await?,
-        FileKind::Diagnoses => run::<diagnoses::DiagnosesWriter>(app, actor, req, progress).await?,
-        FileKind::Claims => run::<claims::ClaimsWriter>(app, actor, req, progress).await?,
+        FileKind::Persons => {
+            Box::pin(run::<persons::PersonsWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Diagnoses => {
+            Box::pin(run::<diagnoses::DiagnosesWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Claims => {
+            Box::pin(run::<claims::ClaimsWriter>(app, actor, req, progress)).await?
+        }
+        FileKind::Pushes => {
+            Box::pin(run::<pushes::PushesWriter>(app, actor, req, progress)).await?
+        }
     };
     if outcome.committed {
         refresh(app, req.kind, &outcome).await?;

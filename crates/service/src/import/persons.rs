@@ -17,6 +17,7 @@ use jianfu_store::{
 
 use super::ImportError;
 use super::writer::{KindWriter, Rows};
+use crate::{Actor, App};
 
 type Shared = Arc<Rows<PersonRecord>>;
 type LookupTask = tokio::task::JoinHandle<Result<PersonsLookup, StoreError>>;
@@ -52,11 +53,11 @@ impl KindWriter for PersonsWriter {
     type Kind = Persons;
     const PERMISSION: Permission = Permission::ImportRegistry;
 
-    async fn begin(db: &Db, source: &str, user: &str) -> Result<Self, StoreError> {
+    async fn begin(app: &App, _: &Actor, source: &str, user: &str) -> Result<Self, StoreError> {
         Ok(PersonsWriter {
-            imp: RegistryImport::begin(db, "persons", source, user).await?,
-            db: db.clone(),
-            pipelined: registry::can_look_up_alongside(db),
+            imp: RegistryImport::begin(&app.db, "persons", source, user).await?,
+            db: app.db.clone(),
+            pipelined: registry::can_look_up_alongside(&app.db),
             pending: None,
         })
     }

@@ -32,7 +32,7 @@ pub(super) async fn run<W: KindWriter>(
     let jurisdiction = Arc::new(jurisdiction);
     let checked =
         check_pass::<W::Kind>(&app.db, req, report, progress.clone(), jurisdiction.clone()).await?;
-    let writer = W::begin(&app.db, &run.file, &req.user).await?;
+    let writer = W::begin(app, actor, &run.file, &req.user).await?;
     let Ok(outcome) = checked.outcome else {
         // A whole-file problem (already in the report): nothing to write.
         return run

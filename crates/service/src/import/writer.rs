@@ -17,11 +17,12 @@ use jianfu_ingest::{
     ReportSink, RowError,
 };
 use jianfu_store::monitoring::Touched;
-use jianfu_store::{AuditEntry, Db, ImportStats, StoreError, Tx};
+use jianfu_store::{AuditEntry, ImportStats, StoreError, Tx};
 use tokio::sync::mpsc;
 
 use super::jurisdiction::Jurisdiction;
 use super::{ImportError, ImportPhase, ImportRequest};
+use crate::{Actor, App};
 
 /// Rows written per database round.
 const CHUNK_ROWS: usize = 8000;
@@ -43,9 +44,11 @@ pub(super) trait KindWriter: Sized + Send {
     const PERMISSION: Permission;
 
     /// Records the change batch (kept even when the import is rejected)
-    /// and opens the import's transaction.
+    /// and opens the import's transaction; `actor` is the importer (a
+    /// kind whose rows open cases acts as them).
     fn begin(
-        db: &Db,
+        app: &App,
+        actor: &Actor,
         source: &str,
         user: &str,
     ) -> impl Future<Output = Result<Self, StoreError>> + Send;

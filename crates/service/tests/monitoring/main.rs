@@ -12,6 +12,7 @@ mod examples;
 mod feedback;
 mod incremental;
 mod property;
+mod pushes;
 mod simulate;
 mod supervision;
 

@@ -6,9 +6,10 @@
 //! timeline, deadlines and measures (`cases`), attachments (`case_files`)
 //! and the alerts linked to them or dismissed (`case_alerts`), the
 //! households an import touched (`touched`), the working-day calendar
-//! files added after release (`calendars`), the supervision items
-//! (督办) of late case steps (`supervision`), and the A1–A3 findings on
-//! the counties' monthly feedback lists (`feedback`). The rules themselves are the pure
+//! files added after release (`calendars`), the pre-warnings other
+//! departments pushed (`pushes`), the supervision items (督办) of late
+//! case steps (`supervision`), and the A1–A3 findings on the counties'
+//! monthly feedback lists (`feedback`). The rules themselves are the pure
 //! `jianfu-monitoring` crate's; reconciling evaluated alerts with stored
 //! ones is the service's `monitoring::run`.
 
@@ -21,6 +22,7 @@ pub mod feedback;
 mod inputs;
 mod params;
 mod sums;
+mod pushes;
 pub mod supervision;
 mod touched;
 
@@ -46,6 +48,7 @@ pub use params::{
     params_sets, params_source, seed_params,
 };
 pub use sums::{household_claim_sums, household_sums, with_claims};
+pub use pushes::{PushRow, insert_push, push_exists, pushes_of_case, pushes_of_household};
 pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so

@@ -205,7 +205,9 @@ impl RegistryImport {
             + s.diagnoses_unchanged
             + s.claims_created
             + s.reversals_created
-            + s.claims_unchanged;
+            + s.claims_unchanged
+            + s.pushes_created
+            + s.pushes_unchanged;
         let RegistryImport {
             mut tx,
             batch_id,

@@ -71,6 +71,12 @@ pub struct ImportStats {
     pub adjustments: u64,
     /// Person-year accumulators written.
     pub person_years: u64,
+    /// Department pushes stored (each opened or joined a case).
+    pub pushes_created: u64,
+    /// Department pushes already stored (a re-import).
+    pub pushes_unchanged: u64,
+    /// Cases opened by department pushes.
+    pub push_cases_opened: u64,
     /// Counties where rows were created or changed (their dashboards need
     /// refreshing).
     #[serde(skip)]

@@ -28,6 +28,8 @@ pub enum ImportKind {
     Diagnoses,
     /// 医保结算记录
     Claims,
+    /// 部门推送预警名单：每行一条其他部门（医保、民政、教育、住建等）推送的预警，该户无在办案件时以“部门筛查预警”渠道立案，否则并入在办案件
+    Pushes,
 }
 
 impl From<FileKind> for ImportKind {
@@ -36,6 +38,7 @@ impl From<FileKind> for ImportKind {
             FileKind::Persons => ImportKind::Persons,
             FileKind::Diagnoses => ImportKind::Diagnoses,
             FileKind::Claims => ImportKind::Claims,
+            FileKind::Pushes => ImportKind::Pushes,
         }
     }
 }

@@ -27,7 +27,7 @@ use crate::layout::page;
 use crate::tables::{self, Cell, Column, ListParams, Table};
 
 /// Action codes and their Chinese labels: the one table of them.
-pub const ACTIONS: [(&str, &str); 33] = [
+pub const ACTIONS: [(&str, &str); 34] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "登录被限制"),
@@ -53,6 +53,7 @@ pub const ACTIONS: [(&str, &str); 33] = [
     ("monitoring.scan", "督办扫描"),
     ("monitoring.alert.dismiss", "忽略预警"),
     ("monitoring.alert.link", "预警并入案件"),
+    ("monitoring.push.link", "部门推送预警并入案件"),
     ("monitoring.case.open", "监测立案"),
     ("monitoring.case.step", "办理监测案件"),
     ("monitoring.case.attach", "上传案件附件"),

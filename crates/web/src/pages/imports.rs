@@ -1,4 +1,5 @@
-//! Imports (数据导入): upload a file of persons, diagnoses or claims, follow
+//! Imports (数据导入): upload a file of persons, diagnoses or claims or a
+//! department push list, follow
 //! the import in the background, download the error report and the
 //! templates, and list the recent imports.
 
@@ -37,6 +38,7 @@ fn kind_of(code: &str) -> Option<FileKind> {
         "persons" => Some(FileKind::Persons),
         "diagnoses" => Some(FileKind::Diagnoses),
         "claims" => Some(FileKind::Claims),
+        "pushes" => Some(FileKind::Pushes),
         _ => None,
     }
 }
@@ -46,6 +48,7 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
         "persons" => t(lang, "人员"),
         "diagnoses" => t(lang, "诊断"),
         "claims" => t(lang, "医保结算"),
+        "pushes" => t(lang, "部门推送预警名单"),
         _ => t(lang, "其他"),
     }
 }
@@ -82,7 +85,7 @@ pub(crate) async fn start_upload(
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| bad("请选择导入类型（persons、diagnoses 或 claims）"))?;
+    let kind = kind.ok_or_else(|| bad("请选择导入类型（persons、diagnoses、claims 或 pushes）"))?;
     if !kinds_for(user).contains(&kind) {
         return Err(AppError::Forbidden);
     }

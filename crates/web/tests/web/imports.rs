@@ -206,9 +206,21 @@ async fn jurisdiction_and_permissions() {
         setup(&t.db).await;
         let app = support::app(&t.db);
 
-        // A township worker may not import at all.
+        // A township worker may import only department push lists (their
+        // rows open cases), not the registry.
         let mut town = Client::signed_in(&app, "town").await;
-        assert_eq!(town.get("/imports").await.status, StatusCode::FORBIDDEN);
+        let page = town.get("/imports").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("option value=\"pushes\""),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("option value=\"persons\""),
+            "{}",
+            page.body
+        );
         let a = town
             .upload(
                 "/imports",
@@ -479,5 +491,52 @@ async fn a_job_outlives_the_server_that_took_its_upload() {
         let mut other = Client::signed_in(&c.app, "other").await;
         let hidden = other.get(&format!("/api/v1/imports/{job}")).await;
         assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// A department push list through the page: the kind on the form, a
+/// bad row named by row and column with nothing written, then a good
+/// list opening one 部门筛查预警 case that the case page shows with both
+/// pushes (the second joined it).
+#[tokio::test]
+async fn a_push_list_through_the_page() {
+    for t in testing::all().await {
+        setup(&t.db).await;
+        let app = support::app(&t.db);
+        let mut c = Client::signed_in(&app, "county").await;
+        let (_, html) = import(
+            &mut c,
+            "persons",
+            "all",
+            "p.csv",
+            &persons(&[H1_HEAD, H1_SPOUSE]),
+        )
+        .await;
+        assert!(html.contains("导入完成"), "{html}");
+        let mut town = Client::signed_in(&app, "town").await;
+        let header = "身份证号,推送部门,推送日期,预警原因,金额\n";
+        let bad = format!("{header}130624196603233058,卫健,2026-01-15,高费用,\n");
+        let (_, html) = import(&mut town, "pushes", "all", "推送.csv", bad.as_bytes()).await;
+        assert!(html.contains("整个文件未导入"), "{html}");
+        assert!(html.contains("推送部门") && html.contains("医保"), "{html}");
+        let good = format!(
+            "{header}130624196603233058,医保,2026-01-15,年度个人自付医疗费用较高,52300.50\n\
+             130624196306305342,民政,2026-01-20,申请低保,\n"
+        );
+        let (_, html) = import(&mut town, "pushes", "all", "推送.csv", good.as_bytes()).await;
+        assert!(html.contains("导入完成"), "{html}");
+        let case = town.get("/monitoring/cases/1").await;
+        assert_eq!(case.status, StatusCode::OK);
+        for text in [
+            "部门筛查预警",
+            "部门推送预警",
+            "医保",
+            "52300.50",
+            "并入在办案件",
+            "申请低保",
+        ] {
+            assert!(case.body.contains(text), "{text}: {}", case.body);
+        }
+        assert!(!case.body.contains("130624196603233058"), "ID masked");
     }
 }

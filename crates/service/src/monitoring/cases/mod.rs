@@ -20,6 +20,7 @@ mod read;
 mod step;
 
 pub use files::{MAX_ATTACHMENT, MAX_FILES, Upload, add_attachments, attachment, sniff};
+pub(crate) use open::{NewCase, open_or_join};
 pub use open::{Opened, dismiss_alert, open_from_alert, open_manual};
 pub use read::{
     AlertLine, AlertQuery, CaseDetail, CaseLine, CaseQuery, DeadlineView, HouseholdMonitoring,

@@ -2,7 +2,9 @@
 //! household already has a case that is not over, the alert joins it),
 //! by hand through another channel (the household picked by 户编号 in
 //! the actor's jurisdiction), and dismissing an alert with a reason. Each
-//! writes its audit entry in its own transaction.
+//! writes its audit entry in its own transaction. [`open_or_join`] is
+//! shared with the department push import, which registers its
+//! pre-warnings in the import's transaction.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use jianfu_domain::Permission;
@@ -42,36 +44,14 @@ pub async fn open_from_alert(
     let alert = open_alert(&mut tx, actor, key).await?;
     let rule = Rule::from_code(&alert.rule)
         .ok_or_else(|| UseCaseError::Invalid(format!("预警规则“{}”无法识别", alert.rule)))?;
-    let existing =
-        store::open_case_of_household(&mut tx, &key.county_code, &key.household_no).await?;
-    let opened = match existing {
-        Some(case) => {
-            if !procedure::may(actor.role, ActionKind::Open, CaseState::PreWarning) {
-                return Err(UseCaseError::Invalid(format!(
-                    "“{}”无权登记预警",
-                    actor.role
-                )));
-            }
-            Opened {
-                case_id: case.id,
-                joined: true,
-            }
-        }
-        None => {
-            let new = NewCase {
-                county: &alert.county_code,
-                household_no: &alert.household_no,
-                village: &alert.village_code,
-                channel: Channel::Alert(rule),
-                note,
-            };
-            let case_id = insert_opened(app, &mut tx, actor, &new, now).await?;
-            Opened {
-                case_id,
-                joined: false,
-            }
-        }
+    let new = NewCase {
+        county: &alert.county_code,
+        household_no: &alert.household_no,
+        village: &alert.village_code,
+        channel: Channel::Alert(rule),
+        note,
     };
+    let opened = open_or_join(app, &mut tx, actor, &new, now).await?;
     store::link_alert(&mut tx, key, opened.case_id, &actor.username, now).await?;
     store::set_alert_status(&mut tx, key, AlertStatus::Linked.code(), now).await?;
     let action = if opened.joined {
@@ -112,13 +92,50 @@ async fn open_alert(tx: &mut Tx, actor: &Actor, key: &AlertKey) -> UseCaseResult
     }
 }
 
-/// A case about to be opened.
-struct NewCase<'a> {
-    county: &'a str,
-    household_no: &'a str,
-    village: &'a str,
-    channel: Channel,
-    note: &'a str,
+/// A case about to be opened (or a pre-warning about to join one).
+pub(crate) struct NewCase<'a> {
+    /// The household's county.
+    pub county: &'a str,
+    /// 户编号.
+    pub household_no: &'a str,
+    /// The household's village.
+    pub village: &'a str,
+    /// How the risk was found.
+    pub channel: Channel,
+    /// The opening step's note (办理意见).
+    pub note: &'a str,
+}
+
+/// Registers a pre-warning for the household of `new` in `tx`: opens a
+/// case through its channel when the household has no case that is not
+/// over, or joins the open one (as an alert does) when the actor may
+/// register pre-warnings. Writes no audit entry: the caller names what
+/// joined. Shared by alerts and department pushes.
+pub(crate) async fn open_or_join(
+    app: &App,
+    tx: &mut Tx,
+    actor: &Actor,
+    new: &NewCase<'_>,
+    now: DateTime<Utc>,
+) -> UseCaseResult<Opened> {
+    match store::open_case_of_household(tx, new.county, new.household_no).await? {
+        Some(case) => {
+            if !procedure::may(actor.role, ActionKind::Open, CaseState::PreWarning) {
+                return Err(UseCaseError::Invalid(format!(
+                    "“{}”无权登记预警",
+                    actor.role
+                )));
+            }
+            Ok(Opened {
+                case_id: case.id,
+                joined: true,
+            })
+        }
+        None => Ok(Opened {
+            case_id: insert_opened(app, tx, actor, new, now).await?,
+            joined: false,
+        }),
+    }
 }
 
 /// Opens the case through the engine and stores it; returns its number.

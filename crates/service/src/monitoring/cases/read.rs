@@ -12,7 +12,7 @@ use jianfu_monitoring::case::ActionKind;
 use jianfu_monitoring::{Colour, DeadlineKind, deadline, procedure};
 use jianfu_store::monitoring::{
     self as store, AlertKey, AlertRow, AttachmentRow, CaseFilter, CaseRow, DeadlineRow,
-    DismissalRow, MeasureRow, TimelineRow,
+    DismissalRow, MeasureRow, PushRow, TimelineRow,
 };
 use jianfu_store::{Tx, registry};
 use serde::Serialize;
@@ -140,6 +140,9 @@ pub struct CaseDetail {
     pub attachments: Vec<AttachmentRow>,
     /// The alerts linked to it.
     pub alerts: Vec<AlertRow>,
+    /// The department pushes (部门推送预警) that opened or joined it,
+    /// ID numbers masked.
+    pub pushes: Vec<PushRow>,
     /// The steps this actor may take now (empty without `ActOnCases`).
     pub allowed: Vec<ActionKind>,
 }
@@ -167,6 +170,7 @@ pub async fn case_detail(app: &App, actor: &Actor, id: i64) -> UseCaseResult<Cas
         measures: store::measures_of_case(&mut tx, id).await?,
         attachments: store::attachments_of_case(&mut tx, id).await?,
         alerts: store::alerts_of_case(&mut tx, id).await?,
+        pushes: masked(store::pushes_of_case(&mut tx, id).await?),
         allowed,
         case,
     })
@@ -190,6 +194,8 @@ pub struct HouseholdMonitoring {
     pub alerts: Vec<AlertLine>,
     /// Its cases, newest first.
     pub cases: Vec<CaseRow>,
+    /// The department pushes about it, newest first, ID numbers masked.
+    pub pushes: Vec<PushRow>,
 }
 
 /// The alerts and cases of household `no` of `county` for `actor`.
@@ -210,7 +216,21 @@ pub async fn household_monitoring(
     }
     let mut cases = store::cases_of_household(&mut tx, county, no).await?;
     cases.retain(|c| actor.scope.contains_str(&c.village_code));
-    Ok(HouseholdMonitoring { alerts, cases })
+    let pushes = masked(store::pushes_of_household(&mut tx, county, no).await?);
+    Ok(HouseholdMonitoring {
+        alerts,
+        cases,
+        pushes,
+    })
+}
+
+/// Pushes with their ID numbers masked: pages and the API show whose
+/// push it was without the full number.
+fn masked(mut pushes: Vec<PushRow>) -> Vec<PushRow> {
+    for p in &mut pushes {
+        p.id_number = jianfu_domain::mask_middle(&p.id_number);
+    }
+    pushes
 }
 
 async fn alert_line(tx: &mut Tx, alert: AlertRow) -> UseCaseResult<AlertLine> {

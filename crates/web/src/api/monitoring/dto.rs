@@ -3,11 +3,12 @@
 //! whether to show it.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jianfu_domain::PushSource;
 use jianfu_monitoring::case::Channel;
 use jianfu_monitoring::{CaseState, Colour};
 use jianfu_service::monitoring::cases::{AlertLine, CaseDetail, CaseLine, DeadlineView};
 use jianfu_store::monitoring::{
-    AlertRow, AttachmentRow, CaseRow, DeadlineRow, MeasureRow, TimelineRow,
+    AlertRow, AttachmentRow, CaseRow, DeadlineRow, MeasureRow, PushRow, TimelineRow,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -483,6 +484,8 @@ pub struct CaseDetailOut {
     pub attachments: Vec<AttachmentOut>,
     /// 关联的预警
     pub alerts: Vec<AlertOut>,
+    /// 立案或并入本案件的部门推送预警
+    pub pushes: Vec<PushOut>,
     /// 调用者现在可以办理的环节代码
     pub allowed_steps: Vec<String>,
 }
@@ -496,6 +499,7 @@ impl From<CaseDetail> for CaseDetailOut {
             measures,
             attachments,
             alerts,
+            pushes,
             allowed,
         } = d;
         CaseDetailOut {
@@ -505,7 +509,82 @@ impl From<CaseDetail> for CaseDetailOut {
             measures: measures.into_iter().map(MeasureOut::from).collect(),
             attachments: attachments.into_iter().map(AttachmentOut::from).collect(),
             alerts: alerts.into_iter().map(AlertOut::from).collect(),
+            pushes: pushes.into_iter().map(PushOut::from).collect(),
             allowed_steps: allowed.iter().map(|a| a.code().to_string()).collect(),
+        }
+    }
+}
+
+/// 部门推送预警（其他部门推送名单中的一行）。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushOut {
+    /// 编号
+    pub id: i64,
+    /// 身份证号（已脱敏）
+    pub id_number: String,
+    /// 推送部门代码：medical_insurance、civil_affairs、education、housing、other
+    pub source: String,
+    /// 推送部门（中文）
+    pub source_label: String,
+    /// 推送日期
+    pub pushed_on: NaiveDate,
+    /// 预警原因
+    pub reason: String,
+    /// 金额（元，两位小数），未填时为空
+    pub amount: Option<String>,
+    /// 推送批次号
+    pub push_ref: Option<String>,
+    /// 备注
+    pub remark: Option<String>,
+    /// 所属案件
+    pub case_id: i64,
+    /// true：由本条推送立案；false：并入已有的在办案件
+    pub opened_case: bool,
+    /// 导入批次
+    pub batch_id: i64,
+    /// 导入人
+    pub imported_by: String,
+    /// 导入时间
+    pub imported_at: DateTime<Utc>,
+}
+
+impl From<PushRow> for PushOut {
+    fn from(p: PushRow) -> Self {
+        let PushRow {
+            id,
+            id_number,
+            source,
+            pushed_on,
+            reason,
+            amount,
+            push_ref,
+            remark,
+            county_code: _,
+            household_no: _,
+            village_code: _,
+            case_id,
+            opened_case,
+            batch_id,
+            imported_by,
+            imported_at,
+        } = p;
+        let source_label =
+            PushSource::from_code(&source).map_or(source.clone(), |s| s.label().into());
+        PushOut {
+            id,
+            id_number,
+            source,
+            source_label,
+            pushed_on,
+            reason,
+            amount: amount.map(|f| jianfu_domain::Money::from_fen(f).to_string()),
+            push_ref,
+            remark,
+            case_id,
+            opened_case,
+            batch_id,
+            imported_by,
+            imported_at,
         }
     }
 }

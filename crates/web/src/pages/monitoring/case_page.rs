@@ -1,6 +1,7 @@
 //! `GET /monitoring/cases/{id}`: one case — its state, deadlines coloured
 //! green, amber or red at the App's clock, the timeline with the files of
-//! each step, measures, attachments, linked alerts — and one form for each
+//! each step, measures, attachments, linked alerts and department
+//! pushes (部门推送预警) — and one form for each
 //! step this user may take now (`procedure::available`: only what
 //! `procedure::may` allows and the state fits), with the note, the reason
 //! or data the step needs and photos or scans. `POST
@@ -19,7 +20,7 @@ use jianfu_service::monitoring::cases::{self, CaseDetail, MeasureInput, StepRequ
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{alert_status_label, channel_label, colour_badge, state_label};
+use super::{alert_status_label, channel_label, colour_badge, push_line, state_label};
 use crate::AppState;
 use crate::api::monitoring::form::{self, Form};
 use crate::auth::{CurrentUser, encode};
@@ -71,6 +72,10 @@ fn render(user: &CurrentUser, d: &CaseDetail, notice: Option<Markup>) -> Markup 
         (steps(user, d))
         (timeline(user, d))
         (measures(user, d))
+        @if !d.pushes.is_empty() {
+            h2 { (t(lang, "部门推送预警")) }
+            ul.pushes { @for p in &d.pushes { (push_line(lang, p)) } }
+        }
         @if !d.alerts.is_empty() {
             h2 { (t(lang, "关联预警")) }
             ul { @for a in &d.alerts { li { b { (a.rule) } " " (a.year) " · " (alert_status_label(&a.status)) "：" (a.explanation) } } }

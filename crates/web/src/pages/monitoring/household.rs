@@ -1,11 +1,11 @@
 //! The household page's monitoring part: its alerts (with what was
-//! decided) and its cases, for those who may see monitoring.
+//! decided), its cases and the department pushes about it, for those who may see monitoring.
 
 use jianfu_domain::Permission;
 use jianfu_service::monitoring::cases;
 use maud::{Markup, html};
 
-use super::{alert_status_label, state_label};
+use super::{alert_status_label, push_line, state_label};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::i18n::t;
@@ -23,7 +23,7 @@ pub async fn section(st: &AppState, user: &CurrentUser, county: &str, no: &str) 
     };
     html! {
         h2 { (t(lang, "防返贫监测")) }
-        @if m.alerts.is_empty() && m.cases.is_empty() { p.muted { (t(lang, "无预警和案件")) } }
+        @if m.alerts.is_empty() && m.cases.is_empty() && m.pushes.is_empty() { p.muted { (t(lang, "无预警和案件")) } }
         @if !m.cases.is_empty() {
             ul.household-cases {
                 @for c in &m.cases {
@@ -42,6 +42,10 @@ pub async fn section(st: &AppState, user: &CurrentUser, county: &str, no: &str) 
             @if m.alerts.iter().any(|l| l.alert.status == "open") {
                 p { a href="/monitoring/alerts" { (t(lang, "去处理预警")) } }
             }
+        }
+        @if !m.pushes.is_empty() {
+            h3 { (t(lang, "部门推送预警")) }
+            ul.household-pushes { @for p in &m.pushes { (push_line(lang, p)) } }
         }
     }
 }
