@@ -21,8 +21,8 @@ mod cases;
 pub mod feedback;
 mod inputs;
 mod params;
-mod sums;
 mod pushes;
+mod sums;
 pub mod supervision;
 mod touched;
 
@@ -47,8 +47,8 @@ pub use params::{
     BUILT_IN_USER, ParamsAdded, ParamsRow, add_params, check_params_source, params_list,
     params_sets, params_source, seed_params,
 };
-pub use sums::{household_claim_sums, household_sums, with_claims};
 pub use pushes::{PushRow, insert_push, push_exists, pushes_of_case, pushes_of_household};
+pub use sums::{household_claim_sums, household_sums, with_claims};
 pub use touched::{CountyTouched, Touched, households_of_persons};
 
 /// Key of the lock a monitoring run holds on PostgreSQL (`Tx::lock`), so
